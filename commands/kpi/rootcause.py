@@ -1,0 +1,203 @@
+"""Root-cause localisation: which dimension-value combinations explain a KPI deviation.
+
+Pure numpy; no Slack, database or I/O. See ``localise``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from time import perf_counter
+from typing import Literal
+
+import numpy as np
+
+from commands.kpi.rootcause_search import (
+    BoolArray,
+    Element,
+    FloatArray,
+    deviation_threshold,
+    layered_search,
+    symmetric_deviation,
+)
+from commands.kpi.rootcause_table import LeafTable
+
+__all__ = ["LeafTable", "Localisation", "RootCause", "localise"]
+
+CauseKind = Literal["mix", "rate"]
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """One dimension-value combination that explains part of the deviation.
+
+    ``score`` is the share of the anomalous leaves' total absolute deviation that lies
+    inside the element; ``share`` is the signed share of the KPI's total change it
+    accounts for. Ratio KPIs also carry numerator/denominator sums and the two terms of
+    ratio change = Σ share shift × expected rate + Σ actual share × rate change.
+    """
+
+    elements: Mapping[str, str] = field(hash=False)
+    score: float
+    actual: float
+    expected: float
+    share: float
+    kind: CauseKind | None = None
+    actual_num: float | None = None
+    actual_den: float | None = None
+    expected_num: float | None = None
+    expected_den: float | None = None
+    mix: float | None = None
+    rate: float | None = None
+
+    @property
+    def depth(self) -> int:
+        """Return how many dimensions the combination fixes."""
+        return len(self.elements)
+
+
+@dataclass(frozen=True)
+class Localisation:
+    """Ranked root causes plus how long the localisation took."""
+
+    root_causes: tuple[RootCause, ...]
+    elapsed_ms: float
+    anomalous_leaves: int
+    threshold: float
+
+
+def localise(
+    leaves: LeafTable,
+    *,
+    top_k: int | None = 3,
+    purity: float = 0.9,
+    sigmas: float = 5.0,
+    min_deviation: float = 0.02,
+) -> Localisation:
+    """Find the smallest set of dimension-value combinations that explains the deviation.
+
+    A leaf is anomalous when its relative deviation (of the numerator or denominator,
+    for a ratio KPI) is beyond ``sigmas`` noise scales and beyond ``min_deviation``.
+    ``purity`` is the least fraction of anomalous leaves an element must hold.
+    """
+    if not 0.0 < purity <= 1.0:
+        raise ValueError("purity must be in (0, 1]")
+    if top_k is not None and top_k < 0:
+        raise ValueError("top_k must not be negative")
+    started = perf_counter()
+    evidence, anomalous, threshold, mass = _partition(leaves, sigmas, min_deviation)
+    present = np.flatnonzero(evidence)
+    cards = tuple(int(v.size) for v in leaves.values)
+    found: list[Element] = []
+    if leaves.dims and anomalous.any():
+        found = layered_search(leaves.codes[present], cards, anomalous[present], purity=purity)
+    total_mass = float(mass[anomalous].sum())
+    causes = [
+        _describe(leaves, el, float(mass[present[el.rows]].sum()) / total_mass) for el in found
+    ]
+    causes.sort(key=lambda c: (-c.score, c.depth, sorted(c.elements.items())))
+    if top_k is not None:
+        causes = causes[:top_k]
+    elapsed = (perf_counter() - started) * 1000.0
+    return Localisation(
+        root_causes=tuple(causes),
+        elapsed_ms=elapsed,
+        anomalous_leaves=int(anomalous.sum()),
+        threshold=threshold,
+    )
+
+
+def _partition(
+    leaves: LeafTable, sigmas: float, min_deviation: float
+) -> tuple[BoolArray, BoolArray, float, FloatArray]:
+    """Split leaves into evidence-free, anomalous and normal; give each a deviation mass."""
+    parts = [(leaves.actual, leaves.expected)]
+    if leaves.actual_den is not None and leaves.expected_den is not None:
+        parts.append((leaves.actual_den, leaves.expected_den))
+    magnitude = sum((np.abs(a) + np.abs(f) for a, f in parts), np.zeros(leaves.n_rows))
+    # Leaves that are zero everywhere (common in sparse cubes) say nothing about a cause.
+    evidence = magnitude > 1e-12 * float(magnitude.max(initial=0.0))
+    anomalous = np.zeros(leaves.n_rows, dtype=np.bool_)
+    mass = np.zeros(leaves.n_rows)
+    threshold = min_deviation
+    for actual, expected in parts:
+        deviation = symmetric_deviation(actual, expected)
+        limit = deviation_threshold(deviation[evidence], sigmas=sigmas, floor=min_deviation)
+        threshold = max(threshold, limit)
+        anomalous |= evidence & (np.abs(deviation) > limit)
+        # Normalised per measure so numerator and denominator moves are comparable.
+        scale = float(np.abs(expected).sum()) or 1.0
+        mass += np.abs(actual - expected) / scale
+    return evidence, anomalous, threshold, mass
+
+
+def _describe(leaves: LeafTable, element: Element, score: float) -> RootCause:
+    """Turn a found element into a RootCause with its sums and contribution."""
+    inside = np.all(leaves.codes[:, list(element.dims)] == np.asarray(element.codes), axis=1)
+    names = {
+        leaves.dims[d]: leaves.decode(d, c)
+        for d, c in zip(element.dims, element.codes, strict=True)
+    }
+    a_num, f_num = float(leaves.actual[inside].sum()), float(leaves.expected[inside].sum())
+    if leaves.actual_den is None or leaves.expected_den is None:
+        total_change = float(leaves.actual.sum() - leaves.expected.sum())
+        return RootCause(
+            elements=names,
+            score=score,
+            actual=a_num,
+            expected=f_num,
+            share=_safe_div(a_num - f_num, total_change),
+        )
+    a_den = float(leaves.actual_den[inside].sum())
+    f_den = float(leaves.expected_den[inside].sum())
+    totals = (
+        float(leaves.actual.sum()),
+        float(leaves.actual_den.sum()),
+        float(leaves.expected.sum()),
+        float(leaves.expected_den.sum()),
+    )
+    mix, rate = _ratio_terms((a_num, a_den, f_num, f_den), totals)
+    slice_rate_actual = _safe_div(a_num, a_den)
+    slice_rate_expected = _safe_div(f_num, f_den)
+    total_change = _safe_div(totals[0], totals[1]) - _safe_div(totals[2], totals[3])
+    kind: CauseKind = "mix" if abs(mix) >= abs(rate) else "rate"
+    return RootCause(
+        elements=names,
+        score=score,
+        actual=slice_rate_actual,
+        expected=slice_rate_expected,
+        share=_safe_div(mix + rate, total_change),
+        kind=kind,
+        actual_num=a_num,
+        actual_den=a_den,
+        expected_num=f_num,
+        expected_den=f_den,
+        mix=mix,
+        rate=rate,
+    )
+
+
+def _ratio_terms(
+    slice_sums: tuple[float, float, float, float], totals: tuple[float, float, float, float]
+) -> tuple[float, float]:
+    """Return the slice's (mix, rate) terms of the total ratio change.
+
+    With share s = den/Σden and rate r = num/den, R_a - R_e = Σ Δs·r_e + Σ s_a·Δr exactly.
+    Because ΣΔs = 0, each Δs·r_e can be written Δs·(r_e - R_e): volume moving into a
+    slice only moves the ratio if that slice's rate differs from the overall one.
+    """
+    a_num, a_den, f_num, f_den = slice_sums
+    ta_num, ta_den, tf_num, tf_den = totals
+    share_actual = _safe_div(a_den, ta_den)
+    share_expected = _safe_div(f_den, tf_den)
+    rate_expected = _safe_div(f_num, f_den)
+    # A slice that is new (no expected volume) has no expected rate: judge it by its actual.
+    rate_reference = rate_expected if f_den else _safe_div(a_num, a_den)
+    rate_actual = _safe_div(a_num, a_den) if a_den else rate_reference
+    mix = (share_actual - share_expected) * (rate_reference - _safe_div(tf_num, tf_den))
+    rate = share_actual * (rate_actual - rate_reference)
+    return mix, rate
+
+
+def _safe_div(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0

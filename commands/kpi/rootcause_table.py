@@ -1,0 +1,128 @@
+"""Leaf tables for root-cause localisation: integer-coded dimensions plus measures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+CodeArray = NDArray[np.int32]
+
+
+@dataclass(frozen=True, eq=False)
+class LeafTable:
+    """One row per leaf (a combination of dimension values) with its measures.
+
+    For an additive KPI ``actual``/``expected`` are the measure itself; for a ratio KPI
+    they are the numerators and ``actual_den``/``expected_den`` are the denominators.
+    """
+
+    dims: tuple[str, ...]
+    codes: CodeArray  # shape (n, d); codes[:, j] indexes values[j]
+    values: tuple[NDArray[np.str_], ...]
+    actual: FloatArray
+    expected: FloatArray
+    actual_den: FloatArray | None = None
+    expected_den: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        n = self.actual.shape[0]
+        if self.codes.ndim != 2 or self.codes.shape != (n, len(self.dims)):
+            raise ValueError("codes must have shape (rows, len(dims))")
+        if len(self.values) != len(self.dims):
+            raise ValueError("values needs one decoding array per dimension")
+        if len(set(self.dims)) != len(self.dims):
+            raise ValueError("dimension names must be distinct")
+        measures = [self.expected, self.actual_den, self.expected_den]
+        if any(m is not None and m.shape != (n,) for m in measures):
+            raise ValueError("all measures must have one value per row")
+        if (self.actual_den is None) != (self.expected_den is None):
+            raise ValueError("a ratio KPI needs both actual_den and expected_den")
+
+    @property
+    def is_ratio(self) -> bool:
+        """Tell whether the table holds a ratio KPI (numerator over denominator)."""
+        return self.actual_den is not None
+
+    @property
+    def actual_num(self) -> FloatArray:
+        """Return the actual numerators (the measure itself for an additive KPI)."""
+        return self.actual
+
+    @property
+    def expected_num(self) -> FloatArray:
+        """Return the expected numerators (the measure itself for an additive KPI)."""
+        return self.expected
+
+    @property
+    def n_rows(self) -> int:
+        """Return the number of leaf rows."""
+        return int(self.actual.shape[0])
+
+    def decode(self, dim_index: int, code: int) -> str:
+        """Return the string value behind a dimension code."""
+        return str(self.values[dim_index][code])
+
+    @classmethod
+    def from_columns(
+        cls,
+        columns: Mapping[str, Sequence[str]],
+        *,
+        actual: Sequence[float] | FloatArray,
+        expected: Sequence[float] | FloatArray,
+        actual_den: Sequence[float] | FloatArray | None = None,
+        expected_den: Sequence[float] | FloatArray | None = None,
+    ) -> LeafTable:
+        """Build a table from string dimension columns and numeric measure columns."""
+        dims = tuple(columns)
+        n = len(actual)
+        codes = np.zeros((n, len(dims)), dtype=np.int32)
+        values: list[NDArray[np.str_]] = []
+        for j, dim in enumerate(dims):
+            column = np.asarray(columns[dim], dtype=np.str_)
+            if column.shape != (n,):
+                raise ValueError(f"dimension {dim!r} has {column.shape[0]} values, expected {n}")
+            # Sorted uniques make codes independent of row order.
+            uniques, inverse = np.unique(column, return_inverse=True)
+            codes[:, j] = inverse.reshape(-1)
+            values.append(uniques)
+        return cls(
+            dims=dims,
+            codes=codes,
+            values=tuple(values),
+            actual=_floats(actual),
+            expected=_floats(expected),
+            actual_den=None if actual_den is None else _floats(actual_den),
+            expected_den=None if expected_den is None else _floats(expected_den),
+        )
+
+    @classmethod
+    def from_rows(
+        cls,
+        dims: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        *,
+        actual: Sequence[float] | FloatArray,
+        expected: Sequence[float] | FloatArray,
+        actual_den: Sequence[float] | FloatArray | None = None,
+        expected_den: Sequence[float] | FloatArray | None = None,
+    ) -> LeafTable:
+        """Build a table from rows of dimension values (one sequence per leaf)."""
+        columns = {dim: [str(row[j]) for row in rows] for j, dim in enumerate(dims)}
+        return cls.from_columns(
+            columns,
+            actual=actual,
+            expected=expected,
+            actual_den=actual_den,
+            expected_den=expected_den,
+        )
+
+
+def _floats(values: Sequence[float] | FloatArray) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(array)):
+        raise ValueError("measures must be finite numbers")
+    return array
