@@ -1,0 +1,22 @@
+"""Command families; `register_all` attaches each one's handlers and fills the catalog."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from commands import help as help_family
+from commands.catalog import CommandCatalog
+
+# Each family module exposes FAMILIES (its CommandFamily entries) and register(app).
+FAMILY_MODULES: tuple[ModuleType, ...] = (help_family,)
+
+
+def register_all(app: Any) -> CommandCatalog:
+    """Register every family on `app` and return the catalog `/opsbot help` reads."""
+    catalog = CommandCatalog()
+    for module in FAMILY_MODULES:
+        for family in module.FAMILIES:
+            catalog.add(family)
+        module.register(app)
+    return catalog

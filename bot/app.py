@@ -1,0 +1,125 @@
+"""The Bolt app: request scope (session, audit, dedupe, metrics) around every dispatch."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.errors import handle_error
+from bot.request_info import RequestInfo, describe
+from bot.runtime import Runtime
+from commands import register_all
+from commands.catalog import CommandCatalog
+from storage.audit import AuditEvent, record_event
+from storage.engine import unit_of_work
+from storage.request_keys import claim_request_key, release_request_key
+
+log = logging.getLogger("opsbot.app")
+
+
+class OpsbotApp(AsyncApp):
+    """AsyncApp whose every dispatch runs inside one request scope.
+
+    Bolt's global middleware cannot wrap a listener (its `next()` only sets a flag), so the
+    session's lifetime and the audit record live here, around the whole dispatch. The app
+    runs with `process_before_response=True`: a handler's `ack()` body is the HTTP answer,
+    and slow work is spawned on `runtime.background` with its own session.
+    """
+
+    runtime: Runtime
+    catalog: CommandCatalog
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        """Dispatch `req` with a database session, audit record and metrics around it."""
+        started = time.perf_counter()
+        session = self.runtime.sessions()
+        req.context["db"] = session
+        req.context["request_id"] = uuid.uuid4().hex[:16]
+        req.context["catalog"] = self.catalog
+        req.context["runtime"] = self.runtime
+        for name, value in self.runtime.context_items().items():
+            req.context[name] = value
+        try:
+            response = await super().async_dispatch(req)
+            if response.status < 500 and req.context.get("outcome") != "error":
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        info: RequestInfo | None = req.context.get("request_info")
+        if info is not None:
+            self._finish(req, info, response, time.perf_counter() - started)
+        return response
+
+    def _finish(
+        self, req: AsyncBoltRequest, info: RequestInfo, response: BoltResponse, elapsed: float
+    ) -> None:
+        outcome = str(req.context.get("outcome") or ("ok" if response.status < 500 else "error"))
+        if outcome == "error" and info.dedupe_key and not req.context.get("duplicate"):
+            # A failed request may be retried by Slack; let the retry run.
+            with unit_of_work(self.runtime.sessions) as session:
+                release_request_key(session, info.dedupe_key)
+        self.runtime.metrics.requests.labels(info.name, outcome).inc()
+        self.runtime.metrics.ack_latency.observe(elapsed)
+        with unit_of_work(self.runtime.sessions) as session:
+            record_event(
+                session,
+                AuditEvent(
+                    request_id=str(req.context["request_id"]),
+                    user_id=info.user_id,
+                    channel_id=info.channel_id,
+                    kind=info.kind,
+                    name=info.name[:255],
+                    detail=info.detail,
+                    outcome=outcome,
+                    latency_ms=round(elapsed * 1000, 2),
+                ),
+            )
+
+
+async def _verified_request_scope(
+    body: dict[str, Any], context: Any, next: Any
+) -> BoltResponse | None:
+    """Runs after Bolt verified the signature: record what the request is, drop duplicates."""
+    info = describe(body)
+    context["request_info"] = info
+    if info.dedupe_key is not None:
+        runtime: Runtime = context["runtime"]
+        with unit_of_work(runtime.sessions) as session:
+            first = claim_request_key(session, info.dedupe_key)
+        if not first:
+            context["duplicate"] = True
+            context["outcome"] = "duplicate"
+            log.info("duplicate request %s answered without running", info.dedupe_key)
+            return BoltResponse(status=200, body="")
+    await next()
+    return None
+
+
+def create_app(runtime: Runtime, *, verify_requests: bool = True) -> OpsbotApp:
+    """Build the Bolt app for `runtime` with every command family registered."""
+    settings = runtime.settings
+    secret = settings.slack_signing_secret
+    app = OpsbotApp(
+        client=runtime.slack,
+        signing_secret=secret.get_secret_value() if secret else "unset",
+        process_before_response=True,
+        request_verification_enabled=verify_requests,
+        raise_error_for_unhandled_request=False,
+        ignoring_self_events_enabled=True,
+    )
+    app.runtime = runtime
+    app.middleware(_verified_request_scope)
+    app.error(handle_error)
+    app.catalog = register_all(app)
+    return app

@@ -1,0 +1,137 @@
+"""The `opsbot` command line: serve, socket, shell, db, and the feature commands."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from bot.logging_setup import configure_logging
+from bot.settings import ConfigurationError, Mode, Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade_database
+
+app = typer.Typer(
+    name="opsbot",
+    help="Slack chat-ops bot: KPI snapshots, Jira escalations and initiatives, vendor check-ins.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    """Print `message` on stderr and return the Exit to raise."""
+    typer.echo(f"opsbot: {message}", err=True)
+    return typer.Exit(code)
+
+
+def load_settings(mode: Mode, **overrides: object) -> Settings:
+    """Read and check settings for `mode`; exit 2 with one clear line when they cannot run it."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings.require_for(mode)
+    except ConfigurationError as exc:
+        raise fail(str(exc)) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise fail(f"{name}: {first['msg']}") from None
+    secrets = [
+        s.get_secret_value()
+        for s in (
+            settings.slack_bot_token,
+            settings.slack_signing_secret,
+            settings.slack_app_token,
+            settings.jira_api_token,
+            settings.jira_pat,
+            settings.jira_webhook_secret,
+        )
+        if s is not None
+    ]
+    configure_logging(secrets=secrets)
+    return settings
+
+
+def migrate(settings: Settings) -> None:
+    """Apply pending migrations to the configured database."""
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade_database(engine)
+    finally:
+        engine.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending database migrations."""
+    settings = load_settings("cli")
+    migrate(settings)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "0.0.0.0",  # noqa: S104 - a container must listen beyond loopback
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT setting).")] = None,
+) -> None:
+    """Run in HTTP mode: /slack/events, /jira/webhook, /healthz, /readyz, /metrics."""
+    import uvicorn
+
+    from bot.app import create_app
+    from bot.runtime import build_runtime
+    from bot.server import create_http_app
+
+    settings = load_settings("serve")
+    migrate(settings)
+    runtime = build_runtime(settings)
+    http_app = create_http_app(create_app(runtime))
+    uvicorn.run(http_app, host=host, port=port or settings.port, log_config=None, access_log=False)
+
+
+@app.command()
+def socket() -> None:
+    """Run over Socket Mode (no public URL needed)."""
+    from bot.socket_mode import run_socket_mode
+
+    settings = load_settings("socket")
+    migrate(settings)
+    asyncio.run(run_socket_mode(settings))
+
+
+@app.command()
+def shell(
+    command: Annotated[
+        str | None, typer.Option("-c", "--command", help="Run one command and exit.")
+    ] = None,
+    user: Annotated[str, typer.Option("--user", help="Slack user id to act as.")] = "U0LOCAL1",
+    channel: Annotated[str, typer.Option("--channel", help="Channel id to type in.")] = "C0LOCAL1",
+) -> None:
+    """Run the real bot offline: type slash commands, see what it would post."""
+    from bot.shell import run_shell
+
+    settings = load_settings("shell")
+    migrate(settings)
+    code = asyncio.run(run_shell(settings, command=command, user_id=user, channel_id=channel))
+    raise typer.Exit(code)
+
+
+# Feature CLIs live beside their owners; each module exposes register_cli(app).
+FEATURE_CLI_MODULES: tuple[str, ...] = ()
+for _module in FEATURE_CLI_MODULES:
+    importlib.import_module(_module).register_cli(app)
+
+
+def main() -> None:
+    """Entry point of the `opsbot` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,69 @@
+"""The one error path: the project's errors become ephemeral messages, the rest an apology."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+
+from commands.mrkdwn import escape
+from integrations.errors import NotAllowed, OpsbotError, UsageError
+
+log = logging.getLogger("opsbot.errors")
+
+APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
+
+
+def user_message(error: Exception) -> tuple[str, str]:
+    """Return (outcome, text) for an error raised while handling a request."""
+    if isinstance(error, UsageError):
+        text = error.user_message
+        if error.usage:
+            text += f"\n```\n{error.usage}\n```"
+        return "usage", text
+    if isinstance(error, NotAllowed):
+        return "denied", error.user_message
+    if isinstance(error, OpsbotError):
+        return "refused", error.user_message
+    return "error", APOLOGY
+
+
+async def handle_error(
+    error: Exception, body: dict[str, Any], context: Any, respond: AsyncRespond | None, client: Any
+) -> BoltResponse | None:
+    """Render `error` to the user; anything not ours is logged with its traceback."""
+    outcome, text = user_message(error)
+    if outcome == "error":
+        log.error("request %s failed", context.get("request_id"), exc_info=error)
+    context["outcome"] = outcome
+    acked = context.ack.response is not None if context.get("ack") else False
+    if body.get("type") == "view_submission" and not acked:
+        # A modal shows errors only next to a block; a general failure closes nothing.
+        await _tell_user_directly(client, body, text)
+        return BoltResponse(status=200, body="")
+    if not acked:
+        payload = {"response_type": "ephemeral", "text": text}
+        return BoltResponse(
+            status=200, body=json.dumps(payload), headers={"content-type": ["application/json"]}
+        )
+    if respond is not None and body.get("response_url"):
+        try:
+            await respond(text=text, response_type="ephemeral", replace_original=False)
+            return None
+        except Exception:
+            log.exception("could not send an error message through response_url")
+    await _tell_user_directly(client, body, text)
+    return None
+
+
+async def _tell_user_directly(client: Any, body: dict[str, Any], text: str) -> None:
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    if not user:
+        return
+    try:
+        await client.chat_postMessage(channel=user, text=text)
+    except Exception:
+        log.exception("could not tell user %s about a failure", escape(str(user)))

@@ -1,0 +1,87 @@
+"""The composition root's container: everything built once and handed down."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot.background import BackgroundTasks
+from bot.settings import Settings
+from commands.authz import AdminPolicy
+from integrations.metrics import OpsMetrics
+from integrations.slack_api import InstrumentedWebClient, make_slack_client
+from integrations.slack_directory import SlackDirectory
+from storage.engine import SessionFactory, make_engine, session_factory
+
+
+@dataclass
+class Runtime:
+    """Settings, storage, clients and services shared by every request of one process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: SessionFactory
+    metrics: OpsMetrics
+    slack: InstrumentedWebClient
+    directory: SlackDirectory
+    admins: AdminPolicy
+    background: BackgroundTasks
+    # Feature services reach handlers through Bolt's context under these names.
+    services: dict[str, Any] = field(default_factory=dict)
+    # Long-running parts (outbox worker, scheduler) started and stopped with the server.
+    on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Verified, deduplicated Jira webhook bodies are handed to each of these.
+    jira_webhook_sinks: list[Callable[[dict[str, Any]], Awaitable[None]]] = field(
+        default_factory=list
+    )
+
+    def context_items(self) -> dict[str, Any]:
+        """Return what each request's Bolt context carries, by argument name."""
+        return {
+            "settings": self.settings,
+            "sessions": self.sessions,
+            "metrics": self.metrics,
+            "directory": self.directory,
+            "admins": self.admins,
+            "background": self.background,
+            **self.services,
+        }
+
+    async def start(self) -> None:
+        """Start the long-running parts."""
+        for hook in self.on_startup:
+            await hook()
+
+    async def aclose(self) -> None:
+        """Stop the long-running parts, finish background work, release connections."""
+        for hook in reversed(self.on_shutdown):
+            await hook()
+        await self.background.drain()
+        self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
+    """Build the runtime for `settings` (an engine may be passed in by tests)."""
+    engine = engine or make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    metrics = OpsMetrics()
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    slack = make_slack_client(token=token, base_url=settings.slack_api_url, metrics=metrics)
+    directory = SlackDirectory(slack)
+    admins = AdminPolicy(
+        user_ids=settings.admin_user_ids, group_id=settings.admin_group_id, directory=directory
+    )
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        metrics=metrics,
+        slack=slack,
+        directory=directory,
+        admins=admins,
+        background=BackgroundTasks(sessions, metrics),
+    )

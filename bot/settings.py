@@ -1,0 +1,112 @@
+"""Typed settings, read from the environment or `.env`, checked once at start."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Mode = Literal["serve", "socket", "shell", "cli"]
+
+# Values copied from sample configs that must never reach a real workspace.
+_PLACEHOLDERS = {
+    "",
+    "changeme",
+    "change-me",
+    "xoxb-your-token",
+    "xapp-your-token",
+    "secret",
+    "todo",
+}
+
+
+class ConfigurationError(Exception):
+    """Raised when the settings cannot run the chosen mode; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Every setting of DESIGN.md, one field each."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    database_url: str = "sqlite:///opsbot.db"
+
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_pat: SecretStr | None = None
+    jira_escalation_project: str = "ESC"
+    jira_initiative_project: str = "INIT"
+    jira_webhook_secret: SecretStr | None = None
+
+    opsbot_escalation_channel: str | None = None
+    opsbot_admins: str = ""
+    opsbot_timezone: str = "UTC"
+    opsbot_metrics_file: str | None = None
+
+    port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("opsbot_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def admin_user_ids(self) -> frozenset[str]:
+        """Return the user ids named in OPSBOT_ADMINS."""
+        return frozenset(p for p in _admin_parts(self.opsbot_admins) if not p.startswith("S"))
+
+    @property
+    def admin_group_id(self) -> str | None:
+        """Return the user-group id (S…) named in OPSBOT_ADMINS, if any."""
+        groups = [p for p in _admin_parts(self.opsbot_admins) if p.startswith("S")]
+        return groups[0] if groups else None
+
+    @property
+    def jira_configured(self) -> bool:
+        """Tell whether Jira is configured; without it the local tracker is used."""
+        return bool(self.jira_url)
+
+    def require_for(self, mode: Mode) -> None:
+        """Refuse to start `mode` with missing or placeholder credentials."""
+        needed: list[str] = []
+        if mode == "serve":
+            needed = ["slack_bot_token", "slack_signing_secret"]
+        elif mode == "socket":
+            needed = ["slack_bot_token", "slack_app_token"]
+        for name in needed:
+            _require_secret(name, getattr(self, name))
+        if mode == "socket":
+            token = self.slack_app_token
+            if token is not None and not token.get_secret_value().startswith("xapp-"):
+                raise ConfigurationError("SLACK_APP_TOKEN must be an app-level token (xapp-…)")
+        if self.jira_url:
+            if self.jira_pat is None:
+                if not self.jira_email:
+                    raise ConfigurationError("JIRA_EMAIL is required when JIRA_URL is set")
+                _require_secret("jira_api_token", self.jira_api_token)
+            else:
+                _require_secret("jira_pat", self.jira_pat)
+
+
+def _require_secret(name: str, value: SecretStr | None) -> None:
+    if value is None or value.get_secret_value().strip().lower() in _PLACEHOLDERS:
+        raise ConfigurationError(
+            f"{name.upper()} is missing or a placeholder; set it in the environment or .env"
+        )
+
+
+def _admin_parts(raw: str) -> list[str]:
+    return [p.strip() for p in raw.split(",") if p.strip()]

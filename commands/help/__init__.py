@@ -1,0 +1,31 @@
+"""`/opsbot`: help, listing every registered command family."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.catalog import CommandCatalog, CommandFamily
+from commands.help.views import render_help, render_unknown
+from commands.slash_text import tokenize
+
+FAMILY = CommandFamily(
+    command="/opsbot",
+    summary="What this bot can do.",
+    usage=("/opsbot help", "/opsbot help COMMAND"),
+)
+FAMILIES = (FAMILY,)
+
+
+def register(app: Any) -> None:
+    """Attach the `/opsbot` handler."""
+    app.command(FAMILY.command)(handle_opsbot)
+
+
+async def handle_opsbot(ack: Any, command: dict[str, Any], catalog: CommandCatalog) -> None:
+    """Answer `/opsbot [help [COMMAND]]` ephemerally."""
+    words = tokenize(command.get("text", ""))
+    if not words or words[0].lower() == "help":
+        topic = words[1] if len(words) > 1 else None
+        await ack(**render_help(catalog, topic=topic))
+        return
+    await ack(**render_unknown(catalog, words[0]))

@@ -1,0 +1,88 @@
+"""Tokenising slash-command text: quotes, `key:value`, and Slack's escaped mentions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from integrations.errors import UsageError
+
+_CHANNEL = re.compile(r"^<#(?P<id>[CGD][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
+_USER = re.compile(r"^<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
+_USERGROUP = re.compile(r"^<!subteam\^(?P<id>S[A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
+_KEY = re.compile(r"^(?P<key>[a-zA-Z][a-zA-Z0-9_-]*):(?P<value>.*)$", re.DOTALL)
+_QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A channel, user or user group as Slack delivered it (id known) or as typed (name)."""
+
+    kind: str  # "channel" | "user" | "usergroup"
+    id: str | None
+    name: str | None
+
+
+@dataclass
+class ParsedText:
+    """Positional words and `key:value` options of a command's text, in order."""
+
+    words: list[str] = field(default_factory=list)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split on whitespace, keeping quoted runs (straight or curly quotes) together."""
+    tokens: list[str] = []
+    current: list[str] = []
+    quote_end: str | None = None
+    in_token = False
+    for char in text:
+        if quote_end is not None:
+            if char == quote_end:
+                quote_end = None
+            else:
+                current.append(char)
+        elif char in _QUOTES:
+            quote_end = _QUOTES[char]
+            in_token = True
+        elif char.isspace():
+            if in_token:
+                tokens.append("".join(current))
+                current, in_token = [], False
+        else:
+            current.append(char)
+            in_token = True
+    if quote_end is not None:
+        raise UsageError("A quote is not closed.")
+    if in_token:
+        tokens.append("".join(current))
+    return tokens
+
+
+def parse_text(text: str) -> ParsedText:
+    """Split into words and `key:value` options (a repeated key is an error)."""
+    parsed = ParsedText()
+    for token in tokenize(text):
+        match = _KEY.match(token)
+        if match and not token.startswith(("<", "http")):
+            key = match["key"].lower()
+            if key in parsed.options:
+                raise UsageError(f"`{key}:` is given twice.")
+            parsed.options[key] = match["value"]
+        else:
+            parsed.words.append(token)
+    return parsed
+
+
+def parse_mention(token: str) -> Mention | None:
+    """Read `<#C…|name>`, `<@U…|name>`, `<!subteam^S…>`, `#name` or `@name`; else None."""
+    for kind, pattern in (("channel", _CHANNEL), ("user", _USER), ("usergroup", _USERGROUP)):
+        match = pattern.match(token)
+        if match:
+            return Mention(kind=kind, id=match["id"], name=match["name"] or None)
+    if token.startswith("#") and len(token) > 1:
+        return Mention(kind="channel", id=None, name=token[1:])
+    if token.startswith("@") and len(token) > 1:
+        return Mention(kind="user", id=None, name=token[1:])
+    return None

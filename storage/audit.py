@@ -1,0 +1,37 @@
+"""Audit trail: one row per Slack command or interaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.types import UTCDateTime, utcnow
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, where, with which outcome and how fast."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    user_id: str | None = Field(default=None, max_length=32)
+    channel_id: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=32)
+    name: str = Field(max_length=255)
+    detail: str = Field(default="", max_length=500)
+    outcome: str = Field(max_length=32)
+    latency_ms: float = 0.0
+
+
+def record_event(session: Session, event: AuditEvent) -> None:
+    """Store one audit event in the caller's transaction."""
+    session.add(event)
+
+
+def recent_events(session: Session, *, limit: int = 50) -> list[AuditEvent]:
+    """Return the newest audit events first."""
+    statement = select(AuditEvent).order_by(col(AuditEvent.id).desc()).limit(limit)
+    return list(session.exec(statement))
