@@ -1,0 +1,364 @@
+"""A stateful fake Jira Cloud (REST v2) that the real `jira` library works against.
+
+What the `jira` library (3.10) retries on its own, in ``jira.resilientsession.ResilientSession``
+(``max_retries=3`` by default, for every HTTP method, POST included):
+
+* ``requests.ConnectionError`` (refused, reset, dropped mid-answer): always retried, sleeping
+  ``min(max_retry_delay=60, 10 * 2**n) * uniform(0.5, 1)`` seconds.
+* HTTP 429: retried; sleeps ``2 * max(Retry-After, 1)`` s, or ``10 * 2**n`` without the header.
+* HTTP 503: retried only when it carries ``Retry-After`` (same sleep); a bare 503 is raised.
+* Everything else (400, 404, 500, 502, 504, …) is raised at once as ``JIRAError``.
+
+So a create whose answer is lost as a dropped connection, or refused with 429/503 +
+Retry-After after Jira already stored it, is POSTed again by the library itself and makes a
+duplicate issue (``test_fakes.py`` proves it). The escalation code must therefore build its
+client with ``max_retries=0`` for creates (or look the correlation label up before any
+re-try), and handle retries itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self
+
+from aiohttp import web
+
+from bot.local_http import BackgroundServer, FaultPlan, drop_connection
+from tests.fakes.jira_jql import JqlError
+from tests.fakes.jira_state import LINK_TYPES, PRIORITIES, JiraHttpError, JiraState
+
+JSON = dict[str, Any]
+Handler = Callable[[JiraState, re.Match[str], JSON, JSON], tuple[int, Any]]
+
+
+@dataclass(frozen=True)
+class JiraRequest:
+    """One request the fake received (Authorization redacted)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+    at: float
+    faulted: bool = False
+
+
+class FakeJira:
+    """Fake Jira Cloud on 127.0.0.1, port 0, in its own thread."""
+
+    def __init__(self) -> None:
+        self.requests: list[JiraRequest] = []
+        self._lock = threading.RLock()
+        self._faults = FaultPlan()
+        self._auth: tuple[str, str] | None = None
+        self._down = False
+        self._lost_creates: list[str] = []
+        app = web.Application()
+        app.router.add_route("*", "/rest/api/{version}/{tail:.*}", self._handle)
+        self._server = BackgroundServer(app, name="fake-jira")
+        self.state = JiraState()
+
+    def start(self) -> Self:
+        """Start serving."""
+        self._server.start()
+        self.state.base_url = self.url
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Return the server URL for ``JIRA(server=...)``."""
+        return self._server.base_url
+
+    @property
+    def issues(self) -> dict[str, JSON]:
+        """Return the stored issues by key (live objects)."""
+        return self.state.issues
+
+    def require_auth(self, email: str, token: str) -> None:
+        """Accept only this basic-auth pair (or `token` as a bearer PAT)."""
+        self._auth = (email, token)
+
+    def fail_next(
+        self, path: str, *, status: int = 503, retry_after: float | None = None, times: int = 1
+    ) -> None:
+        """Fail requests matching a path glob or ``"METHOD /path"`` (``"*"`` = all)."""
+        self._faults.fail(path, status=status, retry_after=retry_after, times=times)
+
+    def delay(self, path: str, seconds: float, times: int | None = None) -> None:
+        """Answer matching requests `seconds` late."""
+        self._faults.delay(path, seconds, times)
+
+    def down(self, *, refuse: bool = False) -> None:
+        """Answer every request 503, or refuse connections when `refuse`."""
+        self._down = True
+        if refuse:
+            self._server.refuse_connections(True)
+
+    def up(self) -> None:
+        """Serve normally again."""
+        self._down = False
+        self._server.refuse_connections(False)
+
+    def lose_next_create_response(self, times: int = 1, *, mode: str = "504") -> None:
+        """Create the next issues but answer 504 (``mode="504"``) or drop the connection."""
+        with self._lock:
+            self._lost_creates.extend([mode] * times)
+
+    def requests_to(self, method: str, path_glob: str) -> list[JiraRequest]:
+        """Return recorded requests with this method whose path matches the glob."""
+        from fnmatch import fnmatchcase
+
+        return [r for r in self.requests if r.method == method and fnmatchcase(r.path, path_glob)]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        tail = request.match_info["tail"]
+        path = f"/rest/api/2/{tail}"
+        body = await request.json() if request.can_read_body and request.body_exists else None
+        names = (path, f"{request.method} {path}", request.path, f"{request.method} {request.path}")
+        fault = self._faults.take_failure(*names)
+        with self._lock:
+            self.requests.append(
+                JiraRequest(
+                    request.method,
+                    request.path,
+                    dict(request.query),
+                    body,
+                    _safe_headers(request),
+                    time.time(),
+                    faulted=bool(fault or self._down),
+                )
+            )
+        if seconds := self._faults.take_delay(*names):
+            await asyncio.sleep(seconds)
+        if self._down:
+            return web.json_response({"errorMessage": "Service Unavailable"}, status=503)
+        if fault is not None:
+            headers = {"Retry-After": str(int(fault.retry_after))} if fault.retry_after else {}
+            return web.json_response(
+                {"errorMessages": [f"HTTP {fault.status}"], "errors": {}},
+                status=fault.status,
+                headers=headers,
+            )
+        if not self._authorized(request.headers.get("Authorization", "")):
+            return web.json_response({"errorMessages": ["Unauthorized"], "errors": {}}, status=401)
+        for method, pattern, handler in ROUTES:
+            if method == request.method and (m := re.fullmatch(pattern, tail)):
+                with self._lock:
+                    try:
+                        status, answer = handler(self.state, m, dict(request.query), body or {})
+                    except JiraHttpError as exc:
+                        status, answer = exc.status, exc.body
+                    lost = (
+                        self._lost_creates.pop(0)
+                        if handler is _create and status == 201 and self._lost_creates
+                        else None
+                    )
+                if lost == "drop":
+                    return drop_connection(request)
+                if lost is not None:
+                    return web.Response(status=504, text="Gateway Timeout")
+                if answer is None:
+                    return web.Response(status=status)
+                return web.json_response(answer, status=status)
+        return web.json_response(
+            {"errorMessages": ["null for uri: " + str(request.url)], "errors": {}}, status=404
+        )
+
+    def _authorized(self, header: str) -> bool:
+        if self._auth is None:
+            return True
+        email, token = self._auth
+        if header.startswith("Bearer "):
+            return header[7:] == token
+        if header.startswith("Basic "):
+            return base64.b64decode(header[6:]).decode() == f"{email}:{token}"
+        return False
+
+
+def _safe_headers(request: web.Request) -> dict[str, str]:
+    return {
+        k: ("(redacted)" if k.lower() == "authorization" else v) for k, v in request.headers.items()
+    }
+
+
+def _server_info(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 200, {
+        "baseUrl": st.base_url,
+        "version": "1001.0.0-SNAPSHOT",
+        "versionNumbers": [1001, 0, 0],
+        "deploymentType": "Cloud",
+        "buildNumber": 100280,
+        "serverTitle": "Jira",
+        "serverTime": "2024-01-01T00:00:00.000+0000",
+    }
+
+
+def _create(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 201, st.create(b)
+
+
+def _issue(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 200, st.get(m[1])
+
+
+def _edit(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    st.update(st.get(m[1]), b)
+    return 204, None
+
+
+def _delete(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    del st.issues[st.get(m[1])["key"]]
+    return 204, None
+
+
+def _comments(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 200, st.get(m[1])["fields"]["comment"]
+
+
+def _add_comment(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 201, st.add_comment(st.get(m[1]), b)
+
+
+def _transitions(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 200, {"expand": "transitions", "transitions": st.transitions(st.get(m[1]))}
+
+
+def _transition(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    st.transition(st.get(m[1]), b)
+    return 204, None
+
+
+def _assign(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    st.get(m[1])["fields"]["assignee"] = st.find_user(b.get("accountId"))
+    return 204, None
+
+
+def _link_types(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    return 200, {
+        "issueLinkTypes": [
+            {
+                "id": i,
+                "name": n,
+                "inward": inw,
+                "outward": out,
+                "self": st.url(f"issueLinkType/{i}"),
+            }
+            for i, n, inw, out in LINK_TYPES
+        ]
+    }
+
+
+def _link(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    name = (b.get("type") or {}).get("name")
+    found = [t for t in LINK_TYPES if t[1] == name]
+    if not found:
+        raise JiraHttpError(404, [f"No issue link type with name '{name}' found."])
+    inward = st.get(str((b.get("inwardIssue") or {}).get("key")))
+    outward = st.get(str((b.get("outwardIssue") or {}).get("key")))
+    tid, tname, inw, out = found[0]
+    link_type = {"id": tid, "name": tname, "inward": inw, "outward": out}
+    ref = {k: outward[k] for k in ("id", "key", "self")}
+    inward["fields"]["issuelinks"].append({"type": link_type, "outwardIssue": ref})
+    ref = {k: inward[k] for k in ("id", "key", "self")}
+    outward["fields"]["issuelinks"].append({"type": link_type, "inwardIssue": ref})
+    if b.get("comment"):
+        st.add_comment(inward, b["comment"])
+    return 201, None
+
+
+def _user_search(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    needle = str(q.get("query") or q.get("username") or "").lower()
+    start, limit = int(q.get("startAt", 0)), int(q.get("maxResults", 50))
+    found = [
+        u
+        for u in st.users.values()
+        if needle
+        and (needle in str(u["emailAddress"] or "").lower() or needle in u["displayName"].lower())
+    ]
+    return 200, found[start : start + limit]
+
+
+def _project(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    for p in st.projects.values():
+        if m[1] in (p["key"], p["id"]):
+            return 200, p
+    raise JiraHttpError(404, [f"No project could be found with key '{m[1]}'."])
+
+
+def _search(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    args = {**q, **b}
+    try:
+        found = st.search(str(args.get("jql") or ""))
+    except JqlError as exc:
+        raise JiraHttpError(400, [str(exc)]) from exc
+    start = (
+        int(base64.b64decode(args["nextPageToken"]).decode()) if args.get("nextPageToken") else 0
+    )
+    limit = int(args.get("maxResults") or 50)
+    page = found[start : start + limit]
+    wanted = args.get("fields") or []
+    wanted = wanted.split(",") if isinstance(wanted, str) else wanted
+    if not {"*all", "*navigable"} & set(wanted):  # Cloud returns only ids unless asked
+        page = [
+            {**i, "fields": {k: v for k, v in i["fields"].items() if k in wanted}} for i in page
+        ]
+    answer: JSON = {"issues": page, "isLast": start + limit >= len(found)}
+    if not answer["isLast"]:
+        answer["nextPageToken"] = base64.b64encode(str(start + limit).encode()).decode()
+    return 200, answer
+
+
+def _search_removed(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any]:
+    raise JiraHttpError(
+        410,
+        ["The requested API has been removed. Please migrate to the /rest/api/3/search/jql API."],
+    )
+
+
+def _const(fn: Callable[[JiraState], Any]) -> Handler:
+    return lambda st, m, q, b: (200, fn(st))
+
+
+KEY = r"([A-Z][A-Z0-9_]*-\d+|\d+)"
+ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "serverInfo", _server_info),
+    ("GET", "field", _const(lambda st: st.fields())),
+    ("GET", "myself", _const(lambda st: st.myself)),
+    ("GET", "priority", _const(lambda st: [st.priority(n) for n in PRIORITIES])),
+    ("GET", "issuetype", _const(lambda st: st.projects["PROJ"]["issueTypes"])),
+    ("GET", "issueLinkType", _link_types),
+    ("POST", "issueLink", _link),
+    ("GET", "project", _const(lambda st: list(st.projects.values()))),
+    ("GET", r"project/([^/]+)", _project),
+    ("GET", "user/search", _user_search),
+    ("POST", "issue", _create),
+    ("GET", f"issue/{KEY}", _issue),
+    ("PUT", f"issue/{KEY}", _edit),
+    ("DELETE", f"issue/{KEY}", _delete),
+    ("GET", f"issue/{KEY}/comment", _comments),
+    ("POST", f"issue/{KEY}/comment", _add_comment),
+    ("GET", f"issue/{KEY}/transitions", _transitions),
+    ("POST", f"issue/{KEY}/transitions", _transition),
+    ("PUT", f"issue/{KEY}/assignee", _assign),
+    ("GET", "search/jql", _search),
+    ("POST", "search/jql", _search),
+    ("GET", "search", _search_removed),
+    ("POST", "search", _search_removed),
+]
