@@ -16,8 +16,8 @@ from commands.kpi.rootcause_search import (
     BoolArray,
     Element,
     FloatArray,
-    deviation_threshold,
     layered_search,
+    noise_scale,
     symmetric_deviation,
 )
 from commands.kpi.rootcause_table import LeafTable
@@ -25,6 +25,7 @@ from commands.kpi.rootcause_table import LeafTable
 __all__ = ["LeafTable", "Localisation", "RootCause", "localise"]
 
 CauseKind = Literal["mix", "rate"]
+_DOUBT_SIGMAS = 3.0
 
 
 @dataclass(frozen=True)
@@ -73,28 +74,37 @@ def localise(
     purity: float = 0.9,
     sigmas: float = 5.0,
     min_deviation: float = 0.02,
+    significance: float = 6.0,
 ) -> Localisation:
     """Find the smallest set of dimension-value combinations that explains the deviation.
 
     A leaf is anomalous when its relative deviation (of the numerator or denominator,
     for a ratio KPI) is beyond ``sigmas`` noise scales and beyond ``min_deviation``.
-    ``purity`` is the least fraction of anomalous leaves an element must hold.
+    ``purity`` is the least fraction of anomalous leaves an element must hold;
+    ``significance`` is how many noise spreads a cause's summed deviation must exceed.
     """
     if not 0.0 < purity <= 1.0:
         raise ValueError("purity must be in (0, 1]")
     if top_k is not None and top_k < 0:
         raise ValueError("top_k must not be negative")
     started = perf_counter()
-    evidence, anomalous, threshold, mass = _partition(leaves, sigmas, min_deviation)
-    present = np.flatnonzero(evidence)
+    part = _partition(leaves, sigmas, min_deviation)
+    present = np.flatnonzero(part.evidence)
     cards = tuple(int(v.size) for v in leaves.values)
     found: list[Element] = []
-    if leaves.dims and anomalous.any():
-        found = layered_search(leaves.codes[present], cards, anomalous[present], purity=purity)
-    total_mass = float(mass[anomalous].sum())
-    causes = [
-        _describe(leaves, el, float(mass[present[el.rows]].sum()) / total_mass) for el in found
-    ]
+    if leaves.dims and part.anomalous.any():
+        found = layered_search(
+            leaves.codes[present],
+            cards,
+            part.anomalous[present],
+            part.counted[present],
+            purity=purity,
+        )
+        # Rows were indexed within the evidence leaves; map them back to the table.
+        found = [Element(el.dims, el.codes, present[el.rows]) for el in found]
+    found = [el for el in found if _significant(leaves, el, part, significance)]
+    total_mass = float(part.mass[part.anomalous].sum())
+    causes = [_describe(leaves, el, float(part.mass[el.rows].sum()) / total_mass) for el in found]
     causes.sort(key=lambda c: (-c.score, c.depth, sorted(c.elements.items())))
     if top_k is not None:
         causes = causes[:top_k]
@@ -102,38 +112,82 @@ def localise(
     return Localisation(
         root_causes=tuple(causes),
         elapsed_ms=elapsed,
-        anomalous_leaves=int(anomalous.sum()),
-        threshold=threshold,
+        anomalous_leaves=int(part.anomalous.sum()),
+        threshold=part.threshold,
     )
 
 
-def _partition(
-    leaves: LeafTable, sigmas: float, min_deviation: float
-) -> tuple[BoolArray, BoolArray, float, FloatArray]:
-    """Split leaves into evidence-free, anomalous and normal; give each a deviation mass."""
-    parts = [(leaves.actual, leaves.expected)]
-    if leaves.actual_den is not None and leaves.expected_den is not None:
-        parts.append((leaves.actual_den, leaves.expected_den))
+@dataclass(frozen=True, eq=False)
+class _Partition:
+    """Per-leaf verdicts: evidence-free, anomalous, or counted (anomalous or normal)."""
+
+    evidence: BoolArray
+    anomalous: BoolArray
+    counted: BoolArray
+    mass: FloatArray
+    threshold: float
+    noise: tuple[float, ...]  # relative noise scale per measure
+
+
+def _partition(leaves: LeafTable, sigmas: float, min_deviation: float) -> _Partition:
+    """Split leaves into evidence-free, anomalous, doubtful and normal."""
+    parts = _measures(leaves)
     magnitude = sum((np.abs(a) + np.abs(f) for a, f in parts), np.zeros(leaves.n_rows))
     # Leaves that are zero everywhere (common in sparse cubes) say nothing about a cause.
     evidence = magnitude > 1e-12 * float(magnitude.max(initial=0.0))
     anomalous = np.zeros(leaves.n_rows, dtype=np.bool_)
+    doubtful = np.zeros(leaves.n_rows, dtype=np.bool_)
     mass = np.zeros(leaves.n_rows)
     threshold = min_deviation
+    noise: list[float] = []
     for actual, expected in parts:
-        deviation = symmetric_deviation(actual, expected)
-        limit = deviation_threshold(deviation[evidence], sigmas=sigmas, floor=min_deviation)
-        threshold = max(threshold, limit)
-        anomalous |= evidence & (np.abs(deviation) > limit)
+        deviation = np.abs(symmetric_deviation(actual, expected))
+        sigma = noise_scale(deviation[evidence], sigmas=sigmas)
+        high = max(sigmas * sigma, min_deviation)
+        # Between the bands a leaf may be a weak anomaly or a noisy normal leaf: it is not
+        # required to be explained and does not count against an element that holds it.
+        low = max(_DOUBT_SIGMAS * sigma, min_deviation / 2)
+        anomalous |= evidence & (deviation > high)
+        doubtful |= evidence & (deviation > low)
+        threshold = max(threshold, high)
+        noise.append(sigma)
         # Normalised per measure so numerator and denominator moves are comparable.
         scale = float(np.abs(expected).sum()) or 1.0
         mass += np.abs(actual - expected) / scale
-    return evidence, anomalous, threshold, mass
+    counted = evidence & (anomalous | ~doubtful)
+    return _Partition(evidence, anomalous, counted, mass, threshold, tuple(noise))
+
+
+def _measures(leaves: LeafTable) -> list[tuple[FloatArray, FloatArray]]:
+    parts = [(leaves.actual, leaves.expected)]
+    if leaves.actual_den is not None and leaves.expected_den is not None:
+        parts.append((leaves.actual_den, leaves.expected_den))
+    return parts
+
+
+def _significant(leaves: LeafTable, element: Element, part: _Partition, minimum: float) -> bool:
+    """Tell whether the element's summed deviation stands out from leaf noise.
+
+    Relative noise σ on each leaf gives the sum a spread of σ·sqrt(Σ f²); one stray leaf
+    just over the leaf threshold is thereby not reported as a cause.
+    """
+    inside = _inside(leaves, element)
+    for (actual, expected), sigma in zip(_measures(leaves), part.noise, strict=True):
+        a, f = actual[inside], expected[inside]
+        spread = sigma * float(np.sqrt(np.sum(((np.abs(a) + np.abs(f)) / 2) ** 2)))
+        if abs(float(a.sum() - f.sum())) > minimum * spread:
+            return True
+    return False
+
+
+def _inside(leaves: LeafTable, element: Element) -> BoolArray:
+    selected = leaves.codes[:, list(element.dims)] == np.asarray(element.codes)
+    return np.asarray(np.all(selected, axis=1))
 
 
 def _describe(leaves: LeafTable, element: Element, score: float) -> RootCause:
     """Turn a found element into a RootCause with its sums and contribution."""
-    inside = np.all(leaves.codes[:, list(element.dims)] == np.asarray(element.codes), axis=1)
+    inside = _inside(leaves, element)
     names = {
         leaves.dims[d]: leaves.decode(d, c)
         for d, c in zip(element.dims, element.codes, strict=True)
@@ -187,7 +241,7 @@ def _ratio_terms(
     slice only moves the ratio if that slice's rate differs from the overall one.
     """
     a_num, a_den, f_num, f_den = slice_sums
-    ta_num, ta_den, tf_num, tf_den = totals
+    _, ta_den, tf_num, tf_den = totals
     share_actual = _safe_div(a_den, ta_den)
     share_expected = _safe_div(f_den, tf_den)
     rate_expected = _safe_div(f_num, f_den)

@@ -36,8 +36,8 @@ def symmetric_deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
     return np.where(scale > 0.0, 2.0 * (actual - expected) / safe, 0.0)
 
 
-def deviation_threshold(deviation: FloatArray, *, sigmas: float, floor: float) -> float:
-    """Return the |deviation| above which a leaf counts as anomalous.
+def noise_scale(deviation: FloatArray, *, sigmas: float) -> float:
+    """Estimate the standard deviation of the normal leaves' relative deviations.
 
     The noise scale comes from the leaves closest to zero, so up to about half of the
     leaves may be anomalous without inflating it: a first guess from the 10 % quantile
@@ -45,17 +45,17 @@ def deviation_threshold(deviation: FloatArray, *, sigmas: float, floor: float) -
     """
     size = np.abs(deviation)
     if size.size == 0:
-        return floor
+        return 0.0
     first = float(np.quantile(size, 0.1)) / _ABS_NORMAL_Q10
     band = size[size <= sigmas * first]
-    noise = float(np.median(band)) / _ABS_NORMAL_Q50 if band.size else 0.0
-    return max(sigmas * noise, floor)
+    return float(np.median(band)) / _ABS_NORMAL_Q50 if band.size else 0.0
 
 
 def layered_search(
     codes: NDArray[np.int32],
     cards: tuple[int, ...],
     anomalous: BoolArray,
+    counted: BoolArray,
     *,
     purity: float,
 ) -> list[Element]:
@@ -65,6 +65,8 @@ def layered_search(
     contain; an element qualifies when at least ``purity`` of its rows are anomalous and
     it covers rows no shallower element explained. Ancestors that would swallow normal
     rows therefore lose, and children of a qualifying element are never reached.
+    Rows outside ``counted`` (deviations too small to call, too large to ignore) count
+    neither for nor against an element.
     """
     n_rows, n_dims = codes.shape
     anomalous_rows = np.flatnonzero(anomalous).astype(np.int64)
@@ -80,7 +82,7 @@ def layered_search(
         for index, cuboid in enumerate(cuboids):
             key, size = _cuboid_key(wide, cards, cuboid)
             keys.append(key)
-            total = np.bincount(key, minlength=size)
+            total = np.bincount(key[counted], minlength=size)
             hits = np.bincount(key[anomalous], minlength=size)
             fresh = np.bincount(key[unexplained], minlength=size)
             qualifying = np.flatnonzero((fresh > 0) & (hits >= purity * total))
