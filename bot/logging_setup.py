@@ -56,4 +56,6 @@ def configure_logging(*, level: str = "INFO", secrets: Iterable[str] = ()) -> Re
     handler._opsbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # Migration chatter on every start says nothing an operator acts on.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return redactor

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from commands.catalog import CommandCatalog, CommandFamily
-from commands.help.views import render_help, render_unknown
+from commands.errors import UsageError
+from commands.help.views import render_help
+from commands.mrkdwn import clip, escape
 from commands.slash_text import tokenize
 
 FAMILY = CommandFamily(
@@ -28,4 +30,7 @@ async def handle_opsbot(ack: Any, command: dict[str, Any], catalog: CommandCatal
         topic = words[1] if len(words) > 1 else None
         await ack(**render_help(catalog, topic=topic))
         return
-    await ack(**render_unknown(catalog, words[0]))
+    raise UsageError(
+        f"`/opsbot {clip(escape(words[0]), 40)}` is not a command I know.",
+        usage="\n".join(FAMILY.usage),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.catalog import CommandCatalog
+from commands.errors import UsageError
 from commands.mrkdwn import clip, escape
 
 
@@ -14,7 +15,8 @@ def render_help(catalog: CommandCatalog, *, topic: str | None = None) -> dict[st
     if topic is not None:
         found = catalog.find(topic)
         if found is None:
-            return render_unknown(catalog, topic)
+            known = ", ".join(f.command for f in catalog.families)
+            raise UsageError(f"There is no command `{escape(clip(topic, 40))}`. Commands: {known}")
         families = [found]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "opsbot commands"}}
@@ -35,16 +37,3 @@ def render_help(catalog: CommandCatalog, *, topic: str | None = None) -> dict[st
         lines.append(f"{family.command} — {family.summary}")
         lines.extend(f"  {line}" for line in family.usage)
     return {"response_type": "ephemeral", "text": "\n".join(lines), "blocks": blocks[:50]}
-
-
-def render_unknown(catalog: CommandCatalog, word: str) -> dict[str, Any]:
-    """Say the subcommand is unknown and show the usage."""
-    known = ", ".join(f.command for f in catalog.families)
-    text = f"I don't know `{escape(clip(word, 40))}`. Try `/opsbot help`. Commands: {known}"
-    family = catalog.find("/opsbot")
-    usage = family.usage_text() if family else ""
-    return {
-        "response_type": "ephemeral",
-        "text": text,
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": f"{text}\n{usage}"}}],
-    }

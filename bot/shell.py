@@ -1,0 +1,277 @@
+"""`opsbot shell`: the real app offline, driven from a terminal through signed requests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from rich.console import Console
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.app import OpsbotApp, create_app
+from bot.local_requests import (
+    block_action_payload,
+    interaction_body,
+    sign,
+    slash_command_body,
+    view_submission_payload,
+)
+from bot.local_slack import LocalSlack, SlackCall
+from bot.runtime import build_runtime
+from bot.settings import Settings
+from bot.shell_render import BlockRenderer, ModalField, modal_fields, state_value
+from storage.audit import recent_events
+
+LOCAL_TOKEN = "xoxb-local-shell"  # noqa: S105 - only ever sent to the in-process LocalSlack
+LOCAL_SECRET = "local-shell-signing-secret"  # noqa: S105
+EXIT_CODES = {"ok": 0, "duplicate": 0, "usage": 2, "denied": 2, "refused": 1, "error": 1}
+SHELL_HELP = (
+    "Type a slash command (e.g. /opsbot help). `!click N` presses button N, "
+    "`!quit` leaves. Modals become prompts; an empty answer keeps the default."
+)
+
+
+class ShellSession:
+    """One terminal user typing into one channel of the local workspace."""
+
+    def __init__(
+        self, app: OpsbotApp, local: LocalSlack, console: Console, user_id: str, channel_id: str
+    ) -> None:
+        self.app = app
+        self.local = local
+        self.console = console
+        self.user_id = user_id
+        self.channel_id = channel_id
+        self.renderer = BlockRenderer()
+        self.files_dir = Path(tempfile.mkdtemp(prefix="opsbot-shell-"))
+        self._calls: queue.SimpleQueue[SlackCall] = queue.SimpleQueue()
+        self._unsubscribe = local.subscribe(self._calls.put)
+        self._views: list[dict[str, Any]] = []
+
+    def close(self) -> None:
+        """Stop listening to the local workspace."""
+        self._unsubscribe()
+
+    async def run_line(self, line: str) -> str:
+        """Handle one typed line; return the request's outcome."""
+        line = line.strip()
+        if line.startswith("!click") or (line.startswith("!") and line[1:].isdigit()):
+            return await self._click(line.removeprefix("!click").removeprefix("!").strip())
+        if not line.startswith("/"):
+            self.console.print(SHELL_HELP)
+            return "usage"
+        command, _, text = line.partition(" ")
+        body = slash_command_body(
+            command,
+            text.strip(),
+            user_id=self.user_id,
+            channel_id=self.channel_id,
+            response_url=self.local.response_url(channel=self.channel_id),
+        )
+        return await self._dispatch(body)
+
+    async def _dispatch(self, body: str) -> str:
+        request = AsyncBoltRequest(body=body, headers=sign(body, LOCAL_SECRET))
+        response = await self.app.async_dispatch(request)
+        await self.app.runtime.background.drain()
+        self._show_ack(response)
+        self._flush()
+        outcome = self._last_outcome()
+        while self._views:
+            outcome = await self._fill_modal(self._views.pop(0))
+        return outcome
+
+    async def _click(self, number: str) -> str:
+        button = self.renderer.buttons.get(int(number)) if number.isdigit() else None
+        if button is None:
+            self.console.print(f"No button {number!r}. Buttons are numbered in the output.")
+            return "usage"
+        payload = block_action_payload(
+            action_id=button.action_id,
+            block_id=button.block_id,
+            value=button.value,
+            user_id=self.user_id,
+            channel_id=button.channel or self.channel_id,
+            message_ts=button.message_ts,
+            response_url=self.local.response_url(
+                channel=button.channel or self.channel_id, message_ts=button.message_ts
+            ),
+        )
+        return await self._dispatch(interaction_body(payload))
+
+    async def _fill_modal(self, view: dict[str, Any]) -> str:
+        title = (view.get("title") or {}).get("text", "Modal")
+        self.console.print(f"[bold]┌ {title}[/bold]  (empty answer keeps the default)")
+        answers: dict[str, str] = {}
+        errors: dict[str, str] = {}
+        fields = modal_fields(view)
+        while True:
+            for field in fields:
+                if errors and field.block_id not in errors:
+                    continue
+                if field.block_id in errors:
+                    self.console.print(f"[red]  {errors[field.block_id]}[/red]")
+                answer = await self._ask(field)
+                if answer is None:
+                    self.console.print("[dim]└ modal cancelled[/dim]")
+                    return "ok"
+                answers[field.block_id] = answer
+            values = {
+                f.block_id: {f.action_id: state_value(f, answers.get(f.block_id, ""))}
+                for f in fields
+            }
+            payload = view_submission_payload(view=view, values=values, user_id=self.user_id)
+            request_body = interaction_body(payload)
+            request = AsyncBoltRequest(body=request_body, headers=sign(request_body, LOCAL_SECRET))
+            response = await self.app.async_dispatch(request)
+            await self.app.runtime.background.drain()
+            reply = _json_body(response)
+            if reply.get("response_action") == "errors":
+                errors = dict(reply.get("errors") or {})
+                continue
+            self.console.print("[bold]└ submitted[/bold]")
+            if reply.get("response_action") in ("update", "push") and reply.get("view"):
+                self._views.insert(0, reply["view"])
+            self._flush()
+            return self._last_outcome()
+
+    async def _ask(self, field: ModalField) -> str | None:
+        hint = ""
+        if field.options:
+            hint = " [" + ", ".join(value for value, _ in field.options) + "]"
+        optional = " (optional)" if field.optional else ""
+        prompt = f"│ {field.label}{optional}{hint}"
+        if field.initial:
+            prompt += f" \\[{field.initial}]"
+        self.console.print(prompt + ": ", end="")
+        line = await asyncio.to_thread(sys.stdin.readline)
+        if line == "":
+            return None
+        answer = line.rstrip("\n")
+        return answer or field.initial
+
+    def _show_ack(self, response: BoltResponse) -> None:
+        reply = _json_body(response)
+        if not reply or "response_action" in reply:
+            return
+        scope = "in channel" if reply.get("response_type") == "in_channel" else "only you"
+        self._print_message(f"opsbot ({scope})", reply, None)
+
+    def _flush(self) -> None:
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            self._render_call(call)
+
+    def _render_call(self, call: SlackCall) -> None:
+        args = call.args
+        method = call.method
+        if call.faulted:
+            return
+        if method == "chat.postMessage":
+            where = f"#{args.get('channel')}" + (" (thread)" if args.get("thread_ts") else "")
+            self._print_message(f"opsbot in {where}", args, args.get("channel"))
+        elif method == "chat.postEphemeral":
+            self._print_message("opsbot (only you)", args, args.get("channel"))
+        elif method == "chat.update":
+            self._print_message(
+                f"opsbot updated {args.get('ts')}", args, args.get("channel"), args.get("ts")
+            )
+        elif method == "response_url":
+            label = "opsbot (replaced)" if args.get("replace_original") else "opsbot (reply)"
+            if args.get("delete_original"):
+                self.console.print("[dim]opsbot deleted its message[/dim]")
+            else:
+                self._print_message(label, args, None)
+        elif method in ("views.open", "views.push", "views.update") and args.get("view"):
+            view = args["view"]
+            if isinstance(view, str):
+                view = json.loads(view)
+            if method == "views.update":
+                self._views[:] = [view]
+            else:
+                self._views.append(view)
+        elif method == "files.upload":
+            path = self.files_dir / str(args.get("filename") or "file")
+            path.write_bytes(args.get("content") or b"")
+            self.console.print(
+                f"[cyan]opsbot uploaded {args.get('title') or path.name}: {path}[/cyan]"
+            )
+        elif method == "reactions.add":
+            self.console.print(f"[dim]opsbot reacted :{args.get('name')}:[/dim]")
+
+    def _print_message(
+        self, label: str, message: dict[str, Any], channel: str | None, ts: str | None = None
+    ) -> None:
+        blocks = message.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        lines = self.renderer.render(
+            blocks,
+            str(message.get("text", "")),
+            channel=channel,
+            message_ts=ts or message.get("ts"),
+        )
+        self.console.print(f"[green]{label}[/green]")
+        for line in lines:
+            self.console.print(f"  {line}")
+
+    def _last_outcome(self) -> str:
+        with self.app.runtime.sessions() as session:
+            events = recent_events(session, limit=1)
+        return events[0].outcome if events else "ok"
+
+
+def _json_body(response: BoltResponse) -> dict[str, Any]:
+    if not response.body:
+        return {}
+    try:
+        parsed = json.loads(response.body)
+    except ValueError:
+        return {"text": response.body}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+async def run_shell(
+    settings: Settings, *, command: str | None, user_id: str, channel_id: str
+) -> int:
+    """Run the bot against a local workspace; one command with `command`, else a prompt loop."""
+    console = Console(highlight=False)
+    local = LocalSlack(token=LOCAL_TOKEN).start()
+    local.add_user(user_id, user_id.lower(), email=f"{user_id.lower()}@example.com")
+    local.add_channel(channel_id, "shell")
+    settings = settings.model_copy(
+        update={
+            "slack_bot_token": SecretStr(LOCAL_TOKEN),
+            "slack_signing_secret": SecretStr(LOCAL_SECRET),
+            "slack_api_url": local.api_url,
+        }
+    )
+    runtime = build_runtime(settings)
+    app = create_app(runtime)
+    session = ShellSession(app, local, console, user_id, channel_id)
+    await runtime.start()
+    try:
+        if command is not None:
+            return EXIT_CODES.get(await session.run_line(command), 1)
+        console.print(f"opsbot shell: you are <@{user_id}> in #{channel_id}. {SHELL_HELP}")
+        while True:
+            console.print("[bold]> [/bold]", end="")
+            line = await asyncio.to_thread(sys.stdin.readline)
+            if line == "" or line.strip() in ("!quit", "!exit"):
+                return 0
+            if line.strip():
+                await session.run_line(line)
+    finally:
+        session.close()
+        await runtime.aclose()
+        local.stop()
