@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from commands.kpi.rootcause import LeafTable, Localisation, localise  # noqa: E402
+from commands.kpi.rootcause import LeafTable, Localisation, localise
 
 Cause = frozenset[tuple[str, str]]
 B_DIMS = ("a", "b", "c", "d")
@@ -71,7 +71,13 @@ def _grid(cards: tuple[int, ...]) -> NDArray[np.int32]:
 
 
 def _values(dims: tuple[str, ...], cards: tuple[int, ...]) -> tuple[NDArray[np.str_], ...]:
-    return tuple(np.array([f"{d}{i:02d}" for i in range(k)]) for d, k in zip(dims, cards))
+    return tuple(
+        np.array([f"{d}{i:02d}" for i in range(k)]) for d, k in zip(dims, cards, strict=True)
+    )
+
+
+def _names(dims: tuple[str, ...], cause_dims: tuple[int, ...], vals: tuple[int, ...]) -> Cause:
+    return frozenset((dims[d], f"{dims[d]}{v:02d}") for d, v in zip(cause_dims, vals, strict=True))
 
 
 def _pick_causes(
@@ -92,8 +98,9 @@ def _pick_causes(
         # Identifiable only with a few non-zero leaves; distinct causes must not nest.
         if np.count_nonzero(mask & support) < 3:
             continue
-        pairs = set(zip(dims, vals))
-        if any(pairs <= set(zip(d, v)) or set(zip(d, v)) <= pairs for d, v, _ in picked):
+        pairs = set(zip(dims, vals, strict=True))
+        others = [set(zip(d, v, strict=True)) for d, v, _ in picked]
+        if any(pairs <= other or other <= pairs for other in others):
             continue
         picked.append((dims, vals, mask))
     return picked
@@ -123,7 +130,7 @@ def additive_case(
         # Generalised ripple effect: every leaf under the cause shares one deviation.
         shift = _deviation(rng)
         actual[mask] = expected[mask] * (1.0 + shift) * (1.0 + rng.normal(0, noise, mask.sum()))
-        truth[frozenset((dims[d], f"{dims[d]}{v:02d}") for d, v in zip(cause_dims, cause_vals))] = None
+        truth[_names(dims, cause_dims, cause_vals)] = None
     values = _values(dims, cards)
     table = LeafTable(dims=dims, codes=codes, values=values, actual=actual, expected=expected)
     return table, truth
@@ -141,7 +148,7 @@ def ratio_case(
     aht = 300.0 * queue_factor[codes[:, 0]] * rng.lognormal(0.0, 0.1, n)
     depths = [int(rng.integers(1, 3)) for _ in kinds]
     picked = _pick_causes(rng, codes, handled > 0, depths)
-    for (_, _, mask), kind in zip(picked, kinds):
+    for (_, _, mask), kind in zip(picked, kinds, strict=True):
         if kind == "mix":
             # A mix shift only moves AHT if the slice's own AHT differs from the rest.
             aht[mask] *= rng.choice([0.5, 1.8])
@@ -149,15 +156,12 @@ def ratio_case(
     actual_den = handled * (1.0 + rng.normal(0.0, noise, n))
     actual_num = seconds * (1.0 + rng.normal(0.0, noise, n))
     truth: dict[Cause, str | None] = {}
-    for (cause_dims, cause_vals, mask), kind in zip(picked, kinds):
+    for (cause_dims, cause_vals, mask), kind in zip(picked, kinds, strict=True):
         shift = _deviation(rng, 0.2, 0.9)
         actual_num[mask] *= 1.0 + shift
         if kind == "mix":
             actual_den[mask] *= 1.0 + shift
-        names = frozenset(
-            (RATIO_DIMS[d], f"{RATIO_DIMS[d]}{v:02d}") for d, v in zip(cause_dims, cause_vals)
-        )
-        truth[names] = kind
+        truth[_names(RATIO_DIMS, cause_dims, cause_vals)] = kind
     table = LeafTable(
         dims=RATIO_DIMS,
         codes=codes,
@@ -187,12 +191,14 @@ def run(cases: int, big_cases: int, noise: float, seed: int) -> list[tuple[str, 
         tally = Tally()
         for _ in range(n_cases):
             depths = [int(rng.integers(1, 4)) for _ in range(int(rng.integers(1, 4)))]
-            table, truth = additive_case(
-                rng, OPS_DIMS, cards, depths, zero_share=0.5, noise=noise
-            )
+            table, truth = additive_case(rng, OPS_DIMS, cards, depths, zero_share=0.5, noise=noise)
             tally.add(truth, localise(table, top_k=None))
         results.append((name, tally))
-    for name, kinds in (("ratio-mix", ["mix"]), ("ratio-rate", ["rate"]), ("ratio-both", ["mix", "rate"])):
+    for name, kinds in (
+        ("ratio-mix", ["mix"]),
+        ("ratio-rate", ["rate"]),
+        ("ratio-both", ["mix", "rate"]),
+    ):
         tally = Tally()
         for _ in range(cases):
             table, truth = ratio_case(rng, kinds, noise=noise)
@@ -203,7 +209,10 @@ def run(cases: int, big_cases: int, noise: float, seed: int) -> list[tuple[str, 
 
 def render(results: list[tuple[str, Tally]]) -> str:
     """Format the results as a fixed-width table."""
-    header = f"{'setting':<12} {'cases':>5} {'F1':>6} {'prec':>6} {'recall':>6} {'ms mean':>8} {'ms p95':>8} {'label':>6}"
+    header = (
+        f"{'setting':<12} {'cases':>5} {'F1':>6} {'prec':>6} {'recall':>6} "
+        f"{'ms mean':>8} {'ms p95':>8} {'label':>6}"
+    )
     lines = [header, "-" * len(header)]
     total = Tally()
     for name, t in results:
@@ -229,7 +238,9 @@ def _row(name: str, t: Tally) -> str:
 
 def main() -> None:
     """Parse arguments, run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=20, help="cases per setting")
     parser.add_argument("--big-cases", type=int, default=10, help="cases for ops200k")
     parser.add_argument("--noise", type=float, default=0.01, help="relative forecast noise")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -12,9 +13,8 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-# Quantiles of |N(0, 1)|: the 10 % point and the median.
+# The 10 % quantile of |N(0, 1)|.
 _ABS_NORMAL_Q10 = 0.12566
-_ABS_NORMAL_Q50 = 0.67449
 # Above this many cells a cuboid's keys are compacted with np.unique instead of bincount.
 _DENSE_KEY_LIMIT = 1 << 22
 
@@ -41,14 +41,32 @@ def noise_scale(deviation: FloatArray, *, sigmas: float) -> float:
 
     The noise scale comes from the leaves closest to zero, so up to about half of the
     leaves may be anomalous without inflating it: a first guess from the 10 % quantile
-    of |d| bounds the normal band, and the median inside that band refines it.
+    of |d| bounds the normal band, and the median inside ever tighter bands refines it.
     """
     size = np.abs(deviation)
     if size.size == 0:
         return 0.0
-    first = float(np.quantile(size, 0.1)) / _ABS_NORMAL_Q10
-    band = size[size <= sigmas * first]
-    return float(np.median(band)) / _ABS_NORMAL_Q50 if band.size else 0.0
+    sigma = float(np.quantile(size, 0.1)) / _ABS_NORMAL_Q10
+    band_width = sigmas
+    for _ in range(4):
+        band = size[size <= band_width * sigma]
+        if not band.size:
+            return 0.0
+        sigma = float(np.median(band)) / _abs_normal_median_within(band_width)
+        # Once the guess is sound, a tighter band keeps weak anomalies out of it.
+        band_width = 3.0
+    return sigma
+
+
+def _abs_normal_median_within(width: float) -> float:
+    """Return the median of |z| for z ~ N(0, 1) truncated to |z| <= width."""
+    # P(|z| <= m) = erf(m / sqrt 2); solve erf(m / sqrt 2) = erf(width / sqrt 2) / 2.
+    target = math.erf(width / math.sqrt(2.0)) / 2.0
+    low, high = 0.0, width
+    for _ in range(60):
+        mid = (low + high) / 2.0
+        low, high = (mid, high) if math.erf(mid / math.sqrt(2.0)) < target else (low, mid)
+    return (low + high) / 2.0
 
 
 def layered_search(
