@@ -58,7 +58,7 @@ class FakeJira:
         self._lock = threading.RLock()
         self._faults = FaultPlan()
         self._auth: tuple[str, str] | None = None
-        self._down = False
+        self._down = self._refusing = False
         self._lost_creates: list[str] = []
         app = web.Application()
         app.router.add_route("*", "/rest/api/{version}/{tail:.*}", self._handle)
@@ -108,12 +108,13 @@ class FakeJira:
     def down(self, *, refuse: bool = False) -> None:
         """Answer every request 503, or refuse connections when `refuse`."""
         self._down = True
+        self._refusing = refuse
         if refuse:
             self._server.refuse_connections(True)
 
     def up(self) -> None:
         """Serve normally again."""
-        self._down = False
+        self._down = self._refusing = False
         self._server.refuse_connections(False)
 
     def lose_next_create_response(self, times: int = 1, *, mode: str = "504") -> None:
@@ -147,6 +148,8 @@ class FakeJira:
             )
         if seconds := self._faults.take_delay(*names):
             await asyncio.sleep(seconds)
+        if self._refusing:  # kept-alive connections outlive the closed listener: cut them
+            return drop_connection(request)
         if self._down:
             return web.json_response({"errorMessage": "Service Unavailable"}, status=503)
         if fault is not None:
