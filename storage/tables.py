@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from storage import audit, request_keys
+from storage import audit, request_keys, vendors
 
-TABLE_MODULES = (audit, request_keys)
+TABLE_MODULES = (audit, request_keys, vendors)
 metadata = SQLModel.metadata

@@ -1,0 +1,5 @@
+"""Allow `python -m bot` to run the CLI."""
+
+from bot.cli import main
+
+main()

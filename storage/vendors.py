@@ -1,0 +1,69 @@
+"""Vendor partners: the slug KPI data and escalations use, a display name, a home channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.types import UTCDateTime, utcnow
+
+
+class Vendor(SQLModel, table=True):
+    """A vendor partner. `slug` is the value of the `vendor` dimension in KPI data."""
+
+    __tablename__ = "vendor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="UTC", max_length=64)
+    # A channel bound to this vendor (e.g. shared with it) only ever shows this vendor's data.
+    channel_id: str | None = Field(default=None, max_length=32, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def list_vendors(session: Session) -> list[Vendor]:
+    """Return every vendor ordered by slug."""
+    return list(session.exec(select(Vendor).order_by(col(Vendor.slug))))
+
+
+def vendor_by_slug_or_name(session: Session, text: str) -> Vendor | None:
+    """Find a vendor by slug or display name, case-insensitively."""
+    wanted = text.strip().lower()
+    statement = select(Vendor).where(
+        (func.lower(col(Vendor.slug)) == wanted) | (func.lower(col(Vendor.name)) == wanted)
+    )
+    return session.exec(statement).first()
+
+
+def vendor_for_channel(session: Session, channel_id: str) -> Vendor | None:
+    """Return the vendor a channel is bound to, if any."""
+    return session.exec(select(Vendor).where(col(Vendor.channel_id) == channel_id)).first()
+
+
+def upsert_vendor(
+    session: Session,
+    *,
+    slug: str,
+    name: str | None = None,
+    timezone: str | None = None,
+    channel_id: str | None = None,
+) -> Vendor:
+    """Create the vendor or update the given fields; flushes so the id is known."""
+    vendor = session.exec(select(Vendor).where(col(Vendor.slug) == slug)).first()
+    if vendor is None:
+        vendor = Vendor(
+            slug=slug, name=name or slug, timezone=timezone or "UTC", channel_id=channel_id
+        )
+    else:
+        if name is not None:
+            vendor.name = name
+        if timezone is not None:
+            vendor.timezone = timezone
+        if channel_id is not None:
+            vendor.channel_id = channel_id
+    session.add(vendor)
+    session.flush()
+    return vendor

@@ -1,0 +1,127 @@
+"""Shared fixtures: clean environment, every database backend, local Slack and Jira, the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt.response import BoltResponse
+from sqlalchemy.engine import Engine
+
+from bot.app import OpsbotApp, create_app
+from bot.local_slack import LocalSlack
+from bot.runtime import Runtime, build_runtime
+from bot.server import create_http_app
+from bot.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade_database
+from tests.fakes.jira_server import FakeJira
+from tests.support.databases import BACKENDS, fresh_database
+from tests.support.servers import uvicorn_in_thread
+from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
+
+BOT_TOKEN = "xoxb-test-0123456789-abcdefghij"
+ADMIN_ID = "U0ADMIN"
+_PREFIXES = ("SLACK_", "JIRA_", "OPSBOT_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Start every test without the developer's SLACK_*, JIRA_*, OPSBOT_* or DATABASE_URL."""
+    for name in list(os.environ):
+        if name.startswith(_PREFIXES) or name in ("DATABASE_URL", "PORT"):
+            monkeypatch.delenv(name, raising=False)
+    # Settings read `.env` from the working directory; a test runs where there is none.
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Yield an empty database URL, once per backend (SQLite; PostgreSQL with TEST_DATABASE_URL)."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """Yield an engine on a freshly migrated database."""
+    engine = make_engine(database_url)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def local_slack() -> Iterator[LocalSlack]:
+    """Yield a running local Slack Web API that records every call."""
+    with LocalSlack(token=BOT_TOKEN) as slack:
+        yield slack
+
+
+@pytest.fixture
+def fake_jira() -> Iterator[FakeJira]:
+    """Yield a running fake Jira Cloud."""
+    with FakeJira() as jira:
+        yield jira
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Override to change settings for the tests of one module (e.g. Jira on)."""
+    return {}
+
+
+@pytest.fixture
+def settings(
+    database_url: str, local_slack: LocalSlack, settings_overrides: dict[str, Any]
+) -> Settings:
+    """Settings for a bot talking to the local Slack, with U0ADMIN as the only admin."""
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": local_slack.api_url,
+        "database_url": database_url,
+        "opsbot_admins": ADMIN_ID,
+    }
+    values.update(settings_overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+async def runtime(settings: Settings, engine: Engine) -> AsyncIterator[Runtime]:
+    """Yield the runtime (not started: tests that need the outbox or scheduler start it)."""
+    runtime = build_runtime(settings, engine=engine)
+    yield runtime
+    await runtime.aclose()
+
+
+@pytest.fixture
+def app(runtime: Runtime) -> OpsbotApp:
+    """Return the Bolt app on the test runtime."""
+    return create_app(runtime)
+
+
+Dispatch = Callable[[tuple[str, dict[str, str]]], Awaitable[BoltResponse]]
+
+
+@pytest.fixture
+def dispatch(app: OpsbotApp) -> Dispatch:
+    """Return `await dispatch((body, headers))`: the front door, then background work drained."""
+
+    async def run(request: tuple[str, dict[str, str]]) -> BoltResponse:
+        body, headers = request
+        response = await app.async_dispatch(to_bolt_request(body, headers))
+        await app.runtime.background.drain()
+        return response
+
+    return run
+
+
+@pytest.fixture
+def http_server(app: OpsbotApp) -> Iterator[str]:
+    """Serve the full HTTP app (Slack events, Jira webhook, health) and yield its URL."""
+    with uvicorn_in_thread(create_http_app(app)) as url:
+        yield url
