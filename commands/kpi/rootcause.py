@@ -237,18 +237,20 @@ def _ratio_terms(
     """Return the slice's (mix, rate) terms of the total ratio change.
 
     With share s = den/Σden and rate r = num/den, R_a - R_e = Σ Δs·r_e + Σ s_a·Δr exactly.
-    Because ΣΔs = 0, each Δs·r_e can be written Δs·(r_e - R_e): volume moving into a
-    slice only moves the ratio if that slice's rate differs from the overall one.
+    Splitting the cube into the slice and the rest, and because the shares' shifts
+    cancel, the mix term is Δs·(r_slice - r_rest): volume moving into a slice only moves
+    the ratio if that slice's rate differs from the rest's. For a lone cause the two
+    terms add up to the whole change, up to the rest's own (noise) rate change.
     """
     a_num, a_den, f_num, f_den = slice_sums
     _, ta_den, tf_num, tf_den = totals
     share_actual = _safe_div(a_den, ta_den)
     share_expected = _safe_div(f_den, tf_den)
-    rate_expected = _safe_div(f_num, f_den)
     # A slice that is new (no expected volume) has no expected rate: judge it by its actual.
-    rate_reference = rate_expected if f_den else _safe_div(a_num, a_den)
+    rate_reference = _safe_div(f_num, f_den) if f_den else _safe_div(a_num, a_den)
     rate_actual = _safe_div(a_num, a_den) if a_den else rate_reference
-    mix = (share_actual - share_expected) * (rate_reference - _safe_div(tf_num, tf_den))
+    rest_rate = _safe_div(tf_num - f_num, tf_den - f_den)
+    mix = (share_actual - share_expected) * (rate_reference - rest_rate)
     rate = share_actual * (rate_actual - rate_reference)
     return mix, rate
 
