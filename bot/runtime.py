@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.background import BackgroundTasks
 from bot.settings import Settings
 from commands.authz import AdminPolicy
+from commands.digest import DigestSource
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
@@ -75,7 +76,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     admins = AdminPolicy(
         user_ids=settings.admin_user_ids, group_id=settings.admin_group_id, directory=directory
     )
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions,
@@ -85,3 +86,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         admins=admins,
         background=BackgroundTasks(sessions, metrics),
     )
+    # Features add their sections here; check-ins and the team summary render them in order.
+    digest_sources: list[DigestSource] = []
+    runtime.services["digest_sources"] = digest_sources
+    return runtime
