@@ -111,8 +111,16 @@ def layered_search(
             )
         # Most newly explained rows first, then the purest; index and key keep ties stable.
         candidates.sort()
+        lookups: dict[int, tuple[IntArray, IntArray]] = {}
         for _, _, index, key_value in candidates:
-            rows = anomalous_rows[keys[index][anomalous_rows] == key_value]
+            if index not in lookups:
+                # Sorted once per cuboid so thousands of small candidates stay cheap.
+                anomalous_keys = keys[index][anomalous_rows]
+                order = np.argsort(anomalous_keys, kind="stable")
+                lookups[index] = (anomalous_keys[order], anomalous_rows[order])
+            sorted_keys, sorted_rows = lookups[index]
+            start, stop = np.searchsorted(sorted_keys, [key_value, key_value + 1])
+            rows = sorted_rows[start:stop]
             if not unexplained[rows].any():
                 continue
             unexplained[rows] = False
