@@ -122,7 +122,7 @@ def additive_case(
     """Build a cube with causes at the given depths; return it and the true causes."""
     codes = _grid(cards)
     n = codes.shape[0]
-    expected = rng.lognormal(mean=4.0, sigma=1.2, size=n)
+    expected = np.asarray(rng.lognormal(mean=4.0, sigma=1.2, size=n), dtype=np.float64)
     expected[rng.random(n) < zero_share] = 0.0
     actual = expected * (1.0 + rng.normal(0.0, noise, n))
     truth: dict[Cause, str | None] = {}

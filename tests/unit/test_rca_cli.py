@@ -6,6 +6,7 @@ import csv
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -52,7 +53,7 @@ def write_cube(path: Path, *, slow_slice_kind: str | None = None) -> Path:
     return path
 
 
-def lines(output: str) -> list[dict[str, object]]:
+def lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
 
 
@@ -70,7 +71,7 @@ def test_prints_one_json_line_per_file(app: typer.Typer, tmp_path: Path) -> None
     for entry in printed:
         assert set(entry) == {"file", "root_causes", "elapsed_ms"}
         assert isinstance(entry["elapsed_ms"], float)
-        (cause,) = entry["root_causes"]  # type: ignore[misc]
+        (cause,) = entry["root_causes"]
         assert set(cause) == {"elements", "score", "actual", "expected"}
         assert cause["elements"] == {"queue": "impersonation", "vendor": "acme"}
         assert cause["actual"] == pytest.approx(1.6 * cause["expected"], rel=0.02)
@@ -83,7 +84,7 @@ def test_ratio_syntax_labels_the_cause(app: typer.Typer, tmp_path: Path, kind: s
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stderr
     (entry,) = lines(result.stdout)
-    (cause,) = entry["root_causes"]  # type: ignore[misc]
+    (cause,) = entry["root_causes"]
     assert cause["elements"] == {"queue": "impersonation", "vendor": "acme"}
     assert cause["kind"] == kind
 
@@ -93,7 +94,7 @@ def test_top_limits_the_causes(app: typer.Typer, tmp_path: Path) -> None:
     args = ["rca", str(path), "--actual", "actual", "--expected", "forecast", "--top", "1"]
     result = CliRunner().invoke(app, [*args, *DIMS])
     assert result.exit_code == 0, result.stderr
-    assert len(lines(result.stdout)[0]["root_causes"]) == 1  # type: ignore[arg-type]
+    assert len(lines(result.stdout)[0]["root_causes"]) == 1
 
 
 def test_bad_file_exits_2_after_printing_the_good_ones(app: typer.Typer, tmp_path: Path) -> None:

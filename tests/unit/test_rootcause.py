@@ -19,7 +19,7 @@ VALUES = (
     ("billing", "fraud", "impersonation", "refunds", "spam"),
     ("chat", "email", "phone"),
 )
-ROWS = list(itertools.product(*VALUES))
+ROWS: list[tuple[str, ...]] = list(itertools.product(*VALUES))
 
 Cause = frozenset[tuple[str, str]]
 
