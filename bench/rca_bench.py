@@ -118,6 +118,7 @@ def additive_case(
     *,
     zero_share: float,
     noise: float,
+    spread: float = 0.0,
 ) -> tuple[LeafTable, dict[Cause, str | None]]:
     """Build a cube with causes at the given depths; return it and the true causes."""
     codes = _grid(cards)
@@ -128,7 +129,8 @@ def additive_case(
     truth: dict[Cause, str | None] = {}
     for cause_dims, cause_vals, mask in _pick_causes(rng, codes, expected > 0, depths):
         # Generalised ripple effect: every leaf under the cause shares one deviation.
-        shift = _deviation(rng)
+        # ``spread`` lets leaves depart from the shared deviation (an imperfect ripple).
+        shift = _deviation(rng) * (1.0 + rng.normal(0.0, spread, mask.sum()))
         actual[mask] = expected[mask] * (1.0 + shift) * (1.0 + rng.normal(0, noise, mask.sum()))
         truth[_names(dims, cause_dims, cause_vals)] = None
     values = _values(dims, cards)
@@ -174,7 +176,9 @@ def ratio_case(
     return table, truth
 
 
-def run(cases: int, big_cases: int, noise: float, seed: int) -> list[tuple[str, Tally]]:
+def run(
+    cases: int, big_cases: int, noise: float, seed: int, spread: float = 0.0
+) -> list[tuple[str, Tally]]:
     """Run every setting and return its tally."""
     rng = np.random.default_rng(seed)
     results: list[tuple[str, Tally]] = []
@@ -183,7 +187,13 @@ def run(cases: int, big_cases: int, noise: float, seed: int) -> list[tuple[str, 
             tally = Tally()
             for _ in range(cases):
                 table, truth = additive_case(
-                    rng, B_DIMS, B_CARDS, [depth] * count, zero_share=1 / 3, noise=noise
+                    rng,
+                    B_DIMS,
+                    B_CARDS,
+                    [depth] * count,
+                    zero_share=1 / 3,
+                    noise=noise,
+                    spread=spread,
                 )
                 tally.add(truth, localise(table, top_k=None))
             results.append((f"B-d{depth}-c{count}", tally))
@@ -244,12 +254,13 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20, help="cases per setting")
     parser.add_argument("--big-cases", type=int, default=10, help="cases for ops200k")
     parser.add_argument("--noise", type=float, default=0.01, help="relative forecast noise")
+    parser.add_argument("--spread", type=float, default=0.0, help="per-leaf ripple spread")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--quick", action="store_true", help="5 cases per setting, 3 at 200k")
     args = parser.parse_args()
     cases, big = (5, 3) if args.quick else (args.cases, args.big_cases)
     started = time.perf_counter()
-    print(render(run(cases, big, args.noise, args.seed)))
+    print(render(run(cases, big, args.noise, args.seed, args.spread)))
     print(f"total {time.perf_counter() - started:.1f} s (noise {args.noise:.3f}, seed {args.seed})")
 
 
