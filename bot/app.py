@@ -16,6 +16,7 @@ from bot.request_info import RequestInfo, describe
 from bot.runtime import Runtime
 from commands import register_all
 from commands.catalog import CommandCatalog
+from integrations.slack_api import make_slack_client
 from storage.audit import AuditEvent, record_event
 from storage.engine import unit_of_work
 from storage.request_keys import claim_request_key, release_request_key
@@ -34,6 +35,14 @@ class OpsbotApp(AsyncApp):
 
     runtime: Runtime
     catalog: CommandCatalog
+
+    def _init_context(self, req: AsyncBoltRequest) -> None:
+        super()._init_context(req)
+        # Bolt builds a plain AsyncWebClient per request; ours counts calls in /metrics.
+        plain = req.context.client
+        req.context["client"] = make_slack_client(
+            token=plain.token, base_url=plain.base_url, metrics=self.runtime.metrics
+        )
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         """Dispatch `req` with a database session, audit record and metrics around it."""
