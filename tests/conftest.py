@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade_database
 from tests.fakes.jira_server import FakeJira
-from tests.support.databases import BACKENDS, fresh_database
+from tests.support.databases import BACKENDS, fresh_database, migrated_template
 from tests.support.servers import uvicorn_in_thread
 from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
 
@@ -38,18 +39,39 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Migrate one template database per backend for the whole run."""
+    directory = tmp_path_factory.mktemp("templates")
+    with ExitStack() as stack:
+        yield {b: stack.enter_context(migrated_template(b, directory)) for b in BACKENDS}
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """Yield an empty database URL, once per backend (SQLite; PostgreSQL with TEST_DATABASE_URL)."""
-    with fresh_database(request.param, tmp_path) as url:
+def backend(request: pytest.FixtureRequest) -> str:
+    """Name the backend under test: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, templates: dict[str, str]) -> Iterator[str]:
+    """Yield the URL of a migrated database of this test's own."""
+    with fresh_database(backend, tmp_path, template=templates[backend]) as url:
+        yield url
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """Yield the URL of an empty database (no migrations applied)."""
+    with fresh_database(backend, tmp_path / "empty") as url:
         yield url
 
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
-    """Yield an engine on a freshly migrated database."""
+    """Yield an engine on this test's migrated database."""
     engine = make_engine(database_url)
-    upgrade_database(engine)
+    upgrade_database(engine)  # a no-op at head; proves the template is current
     yield engine
     engine.dispose()
 

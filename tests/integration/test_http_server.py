@@ -47,8 +47,10 @@ def test_health_ready_and_metrics(http_server: str) -> None:
     assert 'opsbot_requests_total{name="/opsbot",outcome="ok"} 1.0' in metrics
 
 
-def test_readyz_is_503_while_migrations_are_pending(settings: Settings) -> None:
-    engine = make_engine(settings.database_url)  # never migrated
+def test_readyz_is_503_while_migrations_are_pending(
+    settings: Settings, empty_database_url: str
+) -> None:
+    engine = make_engine(empty_database_url)
     runtime = build_runtime(settings, engine=engine)
     with uvicorn_in_thread(create_http_app(create_app(runtime))) as url:
         response = httpx.get(f"{url}/readyz")
