@@ -1,0 +1,257 @@
+"""The outbox worker: runs stored jobs by kind, retrying with backoff until they land or fail."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from integrations.metrics import OpsMetrics
+from storage.engine import SessionFactory, unit_of_work
+from storage.outbox import (
+    OutboxJob,
+    claim_jobs,
+    complete_job,
+    enqueue_job,
+    fail_job,
+    next_due_at,
+    reschedule_job,
+)
+from storage.types import utcnow
+
+log = logging.getLogger("opsbot.outbox")
+
+
+class RetryLater(Exception):
+    """Raised by a handler: try again, not before `retry_after` seconds when given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GiveUp(Exception):
+    """Raised by a handler: retrying cannot help, mark the job failed now."""
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a handler gets: the job's id, kind, payload and which attempt this is."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    max_attempts: int
+
+    @property
+    def last_attempt(self) -> bool:
+        """Tell whether a failure now marks the job failed."""
+        return self.attempt >= self.max_attempts
+
+
+Handler = Callable[[JobContext], Awaitable[None]]
+FailureHook = Callable[[JobContext, str], Awaitable[None]]
+
+
+@dataclass
+class OutboxPolicy:
+    """Retry tuning: attempts, exponential backoff bounds, poll interval, lease, concurrency."""
+
+    max_attempts: int = 8
+    base_delay: float = 2.0
+    max_delay: float = 600.0
+    poll_interval: float = 5.0
+    lease_seconds: float = 300.0
+    concurrency: int = 4
+
+
+@dataclass
+class _Registration:
+    handler: Handler
+    on_failed: FailureHook | None = None
+
+
+@dataclass
+class OutboxWorker:
+    """Poll the outbox table (and wake on enqueue), run due jobs with bounded concurrency."""
+
+    sessions: SessionFactory
+    metrics: OpsMetrics
+    policy: OutboxPolicy = field(default_factory=OutboxPolicy)
+    _handlers: dict[str, _Registration] = field(default_factory=dict)
+    _wake: asyncio.Event | None = None
+    _task: asyncio.Task[None] | None = None
+    _running: set[asyncio.Task[None]] = field(default_factory=set)
+    _stopping: bool = False
+
+    def register(
+        self, kind: str, handler: Handler, *, on_failed: FailureHook | None = None
+    ) -> None:
+        """Route jobs of `kind` to `handler`; `on_failed` hears when one is given up on."""
+        if kind in self._handlers:
+            raise ValueError(f"outbox kind {kind} registered twice")
+        self._handlers[kind] = _Registration(handler, on_failed)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Return the registered job kinds."""
+        return sorted(self._handlers)
+
+    def enqueue(self, session: Any, *, kind: str, payload: dict[str, Any], key: str) -> OutboxJob:
+        """Store a job in the caller's transaction; call `wake()` after committing."""
+        if kind not in self._handlers:
+            raise ValueError(f"no outbox handler for {kind}")
+        return enqueue_job(session, kind=kind, payload=payload, idempotency_key=key)
+
+    def wake(self) -> None:
+        """Tell the worker new work is due (safe to call from the event loop at any time)."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def start(self) -> None:
+        """Start polling in the background."""
+        if self._task is not None:
+            return
+        self._stopping = False
+        self._wake = asyncio.Event()
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="outbox")
+
+    async def stop(self) -> None:
+        """Stop polling and wait for the jobs in flight."""
+        self._stopping = True
+        if self._task is not None:
+            self.wake()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._running:
+            await asyncio.wait(set(self._running))
+        self._wake = None
+
+    async def _loop(self) -> None:
+        while not self._stopping:
+            try:
+                started = await self.run_due()
+            except Exception:
+                log.exception("outbox poll failed")
+                started = 0
+            if started:
+                continue
+            timeout = self._sleep_for()
+            assert self._wake is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            self._wake.clear()
+
+    def _sleep_for(self) -> float:
+        with unit_of_work(self.sessions) as session:
+            due = next_due_at(session)
+        if due is None:
+            return self.policy.poll_interval
+        seconds = (due - utcnow()).total_seconds()
+        return min(self.policy.poll_interval, max(0.01, seconds))
+
+    async def run_due(self) -> int:
+        """Claim due jobs up to the free concurrency and start them; return how many."""
+        free = self.policy.concurrency - len(self._running)
+        if free <= 0:
+            if self._running:
+                await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+            return 0
+        with unit_of_work(self.sessions) as session:
+            jobs = claim_jobs(
+                session,
+                limit=free,
+                lease=timedelta(seconds=self.policy.lease_seconds),
+                kinds=self.kinds,
+            )
+            contexts = [
+                JobContext(j.id or 0, j.kind, dict(j.payload), j.attempts, self.policy.max_attempts)
+                for j in jobs
+            ]
+        for context in contexts:
+            task = asyncio.get_running_loop().create_task(
+                self._run(context), name=f"outbox:{context.kind}:{context.id}"
+            )
+            self._running.add(task)
+            task.add_done_callback(self._done)
+        return len(contexts)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.wake()
+
+    async def drain(self, *, within: float = 30.0) -> None:
+        """Run until no job is due or running (tests, the CLI's replay); jobs not yet due wait."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            started = await self.run_due()
+            if self._running:
+                await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+                continue
+            if not started:
+                return
+
+    async def _run(self, context: JobContext) -> None:
+        registration = self._handlers[context.kind]
+        label = f"outbox:{context.kind}"
+        try:
+            await registration.handler(context)
+        except GiveUp as exc:
+            await self._give_up(context, registration, str(exc) or type(exc).__name__)
+            return
+        except RetryLater as exc:
+            await self._retry(context, registration, str(exc), exc.retry_after)
+            return
+        except Exception as exc:
+            log.exception("outbox job %s (%s) failed", context.id, context.kind)
+            await self._retry(context, registration, f"{type(exc).__name__}: {exc}", None)
+            return
+        with unit_of_work(self.sessions) as session:
+            complete_job(session, context.id)
+        self.metrics.jobs.labels(label, "ok").inc()
+
+    async def _retry(
+        self,
+        context: JobContext,
+        registration: _Registration,
+        error: str,
+        retry_after: float | None,
+    ) -> None:
+        if context.last_attempt:
+            await self._give_up(context, registration, error)
+            return
+        delay = self.backoff(context.attempt, retry_after)
+        with unit_of_work(self.sessions) as session:
+            reschedule_job(
+                session, context.id, error=error, next_at=utcnow() + timedelta(seconds=delay)
+            )
+        self.metrics.jobs.labels(f"outbox:{context.kind}", "retry").inc()
+        log.info("outbox job %s retry in %.2fs: %s", context.id, delay, error)
+
+    async def _give_up(self, context: JobContext, registration: _Registration, error: str) -> None:
+        with unit_of_work(self.sessions) as session:
+            fail_job(session, context.id, error=error)
+        self.metrics.jobs.labels(f"outbox:{context.kind}", "failed").inc()
+        log.warning("outbox job %s (%s) failed for good: %s", context.id, context.kind, error)
+        if registration.on_failed is not None:
+            try:
+                await registration.on_failed(context, error)
+            except Exception:
+                log.exception("outbox failure hook for job %s failed", context.id)
+
+    def backoff(self, attempt: int, retry_after: float | None) -> float:
+        """Return the delay before the next attempt: full-jitter exponential, >= Retry-After."""
+        ceiling = min(self.policy.max_delay, self.policy.base_delay * 2 ** max(0, attempt - 1))
+        delay = random.uniform(ceiling / 2, ceiling)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return min(delay, max(self.policy.max_delay, retry_after or 0.0))

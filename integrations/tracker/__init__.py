@@ -1,0 +1,1 @@
+"""Issue trackers: Jira, and a local tracker when Jira is not configured."""

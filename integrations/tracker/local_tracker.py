@@ -1,0 +1,194 @@
+"""A tracker kept in opsbot's own database: same contract as Jira, for teams without it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from integrations.errors import NotFound
+from integrations.tracker.base import (
+    IssueDraft,
+    IssueFilter,
+    TrackerIssue,
+    TrackerUser,
+    Transition,
+    pick_transition,
+)
+from storage.engine import SessionFactory, unit_of_work
+from storage.local_tracker import (
+    LocalComment,
+    LocalIssue,
+    LocalIssueLink,
+    local_issue,
+    local_issues,
+    next_issue_number,
+)
+from storage.types import utcnow
+
+CATEGORIES = {"To Do": "new", "In Progress": "indeterminate", "Done": "done", "Resolved": "done"}
+WORKFLOW = {  # id -> (transition name, target status), like a simplified Jira workflow
+    "11": ("To Do", "To Do"),
+    "21": ("In Progress", "In Progress"),
+    "31": ("Done", "Done"),
+    "41": ("Resolve", "Resolved"),
+}
+
+
+class LocalTracker:
+    """Issues in the local database; keys like `ESC-12`, no webhooks, no users but Slack's."""
+
+    name = "local"
+
+    def __init__(self, sessions: SessionFactory, *, base_url: str = "opsbot://issues") -> None:
+        self._sessions = sessions
+        self._base_url = base_url
+
+    async def create_issue(self, draft: IssueDraft) -> TrackerIssue:
+        """Create the issue unless the correlation label already names one."""
+        existing = await self.find_by_label(draft.correlation_label)
+        if existing is not None:
+            return existing
+        with unit_of_work(self._sessions) as session:
+            number = next_issue_number(session, draft.project)
+            issue = LocalIssue(
+                key=f"{draft.project}-{number}",
+                project=draft.project,
+                number=number,
+                summary=draft.summary,
+                description=draft.description,
+                issue_type=draft.issue_type,
+                priority=draft.priority,
+                labels=[draft.correlation_label, *draft.labels],
+                fields=dict(draft.custom_fields),
+                parent_key=draft.parent_key,
+                assignee_account_id=draft.assignee_account_id,
+            )
+            session.add(issue)
+            session.flush()
+            return self._view(issue)
+
+    async def find_by_label(self, label: str) -> TrackerIssue | None:
+        """Return the issue carrying `label`, if any."""
+        with unit_of_work(self._sessions) as session:
+            for issue in local_issues(session):
+                if label in issue.labels:
+                    return self._view(issue)
+        return None
+
+    async def get_issue(self, key: str) -> TrackerIssue:
+        """Return the issue."""
+        with unit_of_work(self._sessions) as session:
+            return self._view(self._require(session, key))
+
+    async def update_fields(self, key: str, fields: dict[str, Any]) -> None:
+        """Set fields (summary, description, priority, or anything else kept as extra)."""
+        with unit_of_work(self._sessions) as session:
+            issue = self._require(session, key)
+            extra = dict(issue.fields)
+            for name, value in fields.items():
+                if name in ("summary", "description", "priority"):
+                    setattr(issue, name, value)
+                else:
+                    extra[name] = value
+            issue.fields, issue.updated_at = extra, utcnow()
+            session.add(issue)
+
+    async def add_comment(self, key: str, body: str) -> str:
+        """Add a comment and return its id."""
+        with unit_of_work(self._sessions) as session:
+            issue = self._require(session, key)
+            comment = LocalComment(issue_id=issue.id or 0, body=body)
+            session.add(comment)
+            session.flush()
+            return str(comment.id)
+
+    async def transitions(self, key: str) -> list[Transition]:
+        """Return the transitions available now."""
+        with unit_of_work(self._sessions) as session:
+            current = self._require(session, key).status
+        return [
+            Transition(tid, name, target, CATEGORIES[target])
+            for tid, (name, target) in WORKFLOW.items()
+            if target != current
+        ]
+
+    async def transition(
+        self, key: str, name_or_id: str, *, fields: dict[str, Any] | None = None
+    ) -> Transition:
+        """Move the issue by transition name or id."""
+        chosen = pick_transition(await self.transitions(key), name_or_id)
+        with unit_of_work(self._sessions) as session:
+            issue = self._require(session, key)
+            issue.status, issue.updated_at = chosen.to_status, utcnow()
+            if fields:
+                issue.fields = {**issue.fields, **fields}
+            session.add(issue)
+        return chosen
+
+    async def assign(self, key: str, account_id: str | None) -> None:
+        """Assign the issue (local accounts are Slack user ids)."""
+        with unit_of_work(self._sessions) as session:
+            issue = self._require(session, key)
+            issue.assignee_account_id, issue.updated_at = account_id, utcnow()
+            session.add(issue)
+
+    async def find_user_by_email(self, email: str) -> TrackerUser | None:
+        """Return None: the local tracker has no accounts of its own."""
+        return None
+
+    async def search(self, flt: IssueFilter, *, limit: int = 50) -> list[TrackerIssue]:
+        """Return issues matching the filter, newest first."""
+        with unit_of_work(self._sessions) as session:
+            found = [self._view(i) for i in reversed(local_issues(session)) if _matches(i, flt)]
+        return found[:limit]
+
+    async def link_issues(self, link_type: str, inward_key: str, outward_key: str) -> None:
+        """Link two issues."""
+        with unit_of_work(self._sessions) as session:
+            self._require(session, inward_key)
+            self._require(session, outward_key)
+            session.add(
+                LocalIssueLink(link_type=link_type, inward_key=inward_key, outward_key=outward_key)
+            )
+
+    def browse_url(self, key: str) -> str:
+        """Return a pseudo URL (there is no web UI for the local tracker)."""
+        return f"{self._base_url}/{key}"
+
+    @staticmethod
+    def _require(session: Any, key: str) -> LocalIssue:
+        issue = local_issue(session, key)
+        if issue is None:
+            raise NotFound(f"No issue {key} in the local tracker.")
+        return issue
+
+    def _view(self, issue: LocalIssue) -> TrackerIssue:
+        assignee = (
+            TrackerUser(issue.assignee_account_id, issue.assignee_account_id)
+            if issue.assignee_account_id
+            else None
+        )
+        return TrackerIssue(
+            key=issue.key,
+            summary=issue.summary,
+            status=issue.status,
+            status_category=CATEGORIES.get(issue.status, "new"),
+            url=self.browse_url(issue.key),
+            priority=issue.priority,
+            assignee=assignee,
+            labels=tuple(issue.labels),
+            parent_key=issue.parent_key,
+            updated=issue.updated_at,
+        )
+
+
+def _matches(issue: LocalIssue, flt: IssueFilter) -> bool:
+    checks = [
+        flt.project is None or issue.project == flt.project,
+        all(label in issue.labels for label in flt.labels),
+        not flt.open_only or CATEGORIES.get(issue.status) != "done",
+        not flt.statuses or issue.status in flt.statuses,
+        flt.assignee_account_id is None or issue.assignee_account_id == flt.assignee_account_id,
+        flt.parent_key is None or issue.parent_key == flt.parent_key,
+        flt.text is None or flt.text.lower() in issue.summary.lower(),
+    ]
+    return all(checks)

@@ -1,0 +1,235 @@
+"""Escalations kept locally, so lists and digests answer without calling the tracker."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import UniqueConstraint, func
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from storage.types import UTCDateTime, utcnow
+
+FILING, FILED, FILING_FAILED = "filing", "filed", "failed"
+OPEN_CATEGORIES = ("new", "indeterminate")
+
+
+class EscalationBase(SQLModel):
+    """What the lead filed."""
+
+    title: str = Field(max_length=255)
+    description: str = ""
+    area: str = Field(max_length=64, index=True)
+    severity: int = Field(ge=1, le=4, index=True)
+    vendor: str | None = Field(default=None, max_length=64, index=True)
+    affected_accounts: int | None = None
+    links: str = ""
+    reporter_id: str = Field(max_length=32, index=True)
+    reporter_name: str = Field(default="", max_length=200)
+    origin_channel_id: str | None = Field(default=None, max_length=32)
+    source_permalink: str | None = Field(default=None, max_length=500)
+
+
+class Escalation(EscalationBase, table=True):
+    """One escalation: its issue key once filed, its Slack message, its latest known state."""
+
+    __tablename__ = "escalation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # A domain key (modal view id, or reporter+title within a window): one escalation each.
+    dedupe_key: str = Field(max_length=255, unique=True)
+    key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    tracker: str = Field(default="local", max_length=16)
+    filing_state: str = Field(default=FILING, max_length=16)
+    filing_error: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32, index=True)
+    status: str = Field(default="To Do", max_length=64)
+    status_category: str = Field(default="new", max_length=16, index=True)
+    # Tracker time (ms) of the status we hold: an older webhook never overwrites it.
+    status_at_ms: int = 0
+    assignee_account_id: str | None = Field(default=None, max_length=128)
+    assignee_name: str | None = Field(default=None, max_length=200)
+    assignee_slack_id: str | None = Field(default=None, max_length=32)
+    assignee_at_ms: int = 0
+    root_cause: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the escalation still needs work."""
+        return self.status_category in OPEN_CATEGORIES
+
+    @property
+    def label(self) -> str:
+        """Return the correlation label carried by its issue."""
+        return f"opsbot-{self.id}"
+
+    @property
+    def display_key(self) -> str:
+        """Return the issue key, or a placeholder while filing."""
+        return self.key or f"#{self.id} (filing)"
+
+
+class EscalationEvent(SQLModel, table=True):
+    """A change in an escalation's life: created, status, assignee, comment, resolved."""
+
+    __tablename__ = "escalation_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    kind: str = Field(max_length=32)
+    from_value: str | None = Field(default=None, max_length=200)
+    to_value: str | None = Field(default=None, max_length=200)
+    actor: str | None = Field(default=None, max_length=200)
+    source: str = Field(default="slack", max_length=16)  # slack | jira | opsbot
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class EscalationReply(SQLModel, table=True):
+    """A reply in an escalation's thread, kept so a 📝 reaction can send it to the tracker."""
+
+    __tablename__ = "escalation_reply"
+    __table_args__ = (UniqueConstraint("channel_id", "ts"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    channel_id: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    user_id: str | None = Field(default=None, max_length=32)
+    text: str = ""
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def remember_reply(
+    session: Session,
+    escalation: Escalation,
+    *,
+    channel_id: str,
+    ts: str,
+    user_id: str | None,
+    text: str,
+) -> None:
+    """Keep a thread reply (once per message; an edit replaces the text)."""
+    statement = select(EscalationReply).where(
+        (col(EscalationReply.channel_id) == channel_id) & (col(EscalationReply.ts) == ts)
+    )
+    reply = session.exec(statement).first() or EscalationReply(
+        escalation_id=escalation.id or 0, channel_id=channel_id, ts=ts
+    )
+    reply.user_id, reply.text = user_id, text
+    session.add(reply)
+
+
+def reply_at(session: Session, channel_id: str, ts: str) -> EscalationReply | None:
+    """Return the kept thread reply at (channel, ts)."""
+    statement = select(EscalationReply).where(
+        (col(EscalationReply.channel_id) == channel_id) & (col(EscalationReply.ts) == ts)
+    )
+    return session.exec(statement).first()
+
+
+def escalation_by_id(session: Session, escalation_id: int) -> Escalation | None:
+    """Return one escalation by id."""
+    return session.get(Escalation, escalation_id)
+
+
+def escalation_by_key(session: Session, key: str) -> Escalation | None:
+    """Return the escalation whose issue key is `key` (case-insensitive)."""
+    statement = select(Escalation).where(func.upper(col(Escalation.key)) == key.upper())
+    return session.exec(statement).first()
+
+
+def escalation_by_dedupe_key(session: Session, dedupe_key: str) -> Escalation | None:
+    """Return the escalation filed under this domain key."""
+    statement = select(Escalation).where(col(Escalation.dedupe_key) == dedupe_key)
+    return session.exec(statement).first()
+
+
+def escalation_by_message(session: Session, channel_id: str, ts: str) -> Escalation | None:
+    """Return the escalation whose channel message is (channel, ts)."""
+    statement = select(Escalation).where(
+        (col(Escalation.channel_id) == channel_id) & (col(Escalation.message_ts) == ts)
+    )
+    return session.exec(statement).first()
+
+
+def recent_duplicate(
+    session: Session, *, reporter_id: str, title: str, within: timedelta
+) -> Escalation | None:
+    """Return an escalation with the same reporter and title filed within `within`."""
+    statement = (
+        select(Escalation)
+        .where(col(Escalation.reporter_id) == reporter_id)
+        .where(func.lower(col(Escalation.title)) == title.strip().lower())
+        .where(col(Escalation.created_at) >= utcnow() - within)
+        .order_by(col(Escalation.id))
+    )
+    return session.exec(statement).first()
+
+
+def list_escalations(
+    session: Session,
+    *,
+    open_only: bool = True,
+    severity: int | None = None,
+    area: str | None = None,
+    vendors: list[str] | None = None,
+    involving_user: str | None = None,
+    limit: int = 200,
+) -> list[Escalation]:
+    """Return escalations by severity (SEV1 first), then oldest first."""
+    statement = select(Escalation)
+    if open_only:
+        statement = statement.where(col(Escalation.status_category).in_(OPEN_CATEGORIES))
+    if severity is not None:
+        statement = statement.where(col(Escalation.severity) == severity)
+    if area is not None:
+        statement = statement.where(col(Escalation.area) == area)
+    if vendors is not None:
+        lowered = [v.lower() for v in vendors]
+        statement = statement.where(func.lower(col(Escalation.vendor)).in_(lowered))
+    if involving_user is not None:
+        statement = statement.where(
+            (col(Escalation.reporter_id) == involving_user)
+            | (col(Escalation.assignee_slack_id) == involving_user)
+        )
+    statement = statement.order_by(
+        col(Escalation.severity), col(Escalation.created_at), col(Escalation.id)
+    ).limit(limit)
+    return list(session.exec(statement))
+
+
+def record_event(
+    session: Session,
+    escalation: Escalation,
+    *,
+    kind: str,
+    from_value: str | None = None,
+    to_value: str | None = None,
+    actor: str | None = None,
+    source: str = "slack",
+) -> EscalationEvent:
+    """Add one history event in the caller's transaction."""
+    event = EscalationEvent(
+        escalation_id=escalation.id or 0,
+        kind=kind,
+        from_value=from_value[:200] if from_value else None,
+        to_value=to_value[:200] if to_value else None,
+        actor=actor[:200] if actor else None,
+        source=source,
+    )
+    session.add(event)
+    return event
+
+
+def events_for(session: Session, escalation_id: int) -> list[EscalationEvent]:
+    """Return an escalation's history, oldest first."""
+    statement = (
+        select(EscalationEvent)
+        .where(col(EscalationEvent.escalation_id) == escalation_id)
+        .order_by(col(EscalationEvent.id))
+    )
+    return list(session.exec(statement))
