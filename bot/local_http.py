@@ -65,6 +65,12 @@ class BackgroundServer:
         self._thread = None
         self._loop = None
 
+    def run(self, coro: Any, timeout: float = 10.0) -> Any:
+        """Run a coroutine on the server's loop from another thread and return its result."""
+        if self._loop is None:
+            raise RuntimeError(f"{self._name} is not running")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
     def refuse_connections(self, refuse: bool) -> None:
         """Close (or reopen on the same port) the listening socket."""
         if self._loop is None:

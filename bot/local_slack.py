@@ -22,6 +22,7 @@ from aiohttp import web
 
 from bot.local_http import BackgroundServer, FaultPlan, RateLimiter, read_args
 from bot.local_slack_methods import METHODS
+from bot.local_socket_mode import SocketModeHub, connections_open_url
 from bot.local_slack_workspace import BOT_USER_ID, SlackApiError, Workspace
 
 JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
@@ -66,6 +67,8 @@ class LocalSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{rid}", self._response_url)
         app.router.add_post("/upload/v1/{file_id}", self._upload)
+        self.socket_mode = SocketModeHub()
+        app.router.add_get("/socket-mode", self.socket_mode.handle)
         self._server = BackgroundServer(app, name="local-slack")
         self.workspace.add_user(BOT_USER_ID, "opsbot", real_name="Opsbot", is_bot=True)
         self.workspace.add_user("U0ADMIN", "admin", email="admin@example.com", is_admin=True)
@@ -79,7 +82,10 @@ class LocalSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving (closing Socket Mode connections first)."""
+        if self._server.port:
+            with contextlib.suppress(RuntimeError):
+                self._server.run(self.socket_mode.close_all())
         self._server.stop()
 
     def __enter__(self) -> Self:
@@ -222,9 +228,12 @@ class LocalSlack:
                 if auth_error:
                     raise SlackApiError(auth_error)
                 handler = METHODS.get(method)
-                if handler is None:
+                if method == "apps.connections.open":
+                    body = {"ok": True, "url": connections_open_url(self._server.base_url)}
+                elif handler is None:
                     raise SlackApiError("unknown_method")
-                body = {"ok": True, **handler(self.workspace, args, self._server.base_url)}
+                else:
+                    body = {"ok": True, **handler(self.workspace, args, self._server.base_url)}
                 if method == "chat.postEphemeral":
                     self._ephemeral.append({"kind": "ephemeral", **_redact(args)})
                 if method == "files.completeUploadExternal":
@@ -329,9 +338,19 @@ class LocalSlack:
         token = token or str(args.get("token") or "")
         if not token:
             return "not_authed"
+        if request.match_info.get("method") == "apps.connections.open":
+            # Socket Mode is opened with the app-level token, nothing else.
+            return None if token.startswith("xapp-") else "invalid_auth"
         if not token.startswith(("xoxb-", "xoxp-")) or (self.token and token != self.token):
             return "invalid_auth"
         return None
+
+    def socket_mode_send(self, kind: str, payload: dict[str, Any]) -> str:
+        """Deliver a payload over Socket Mode (as Slack would); return its envelope id."""
+        self.socket_mode.wait_connected()
+        envelope_id, envelope = self.socket_mode.envelope(kind, payload)
+        self._server.run(self.socket_mode.push(envelope))
+        return envelope_id
 
     def _record(self, call: SlackCall) -> None:
         self.calls.append(call)

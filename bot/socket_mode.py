@@ -11,8 +11,8 @@ from bot.runtime import build_runtime
 from bot.settings import Settings
 
 
-async def run_socket_mode(settings: Settings) -> None:
-    """Connect with SLACK_APP_TOKEN and serve until interrupted."""
+async def run_socket_mode(settings: Settings, *, stop: asyncio.Event | None = None) -> None:
+    """Connect with SLACK_APP_TOKEN and serve until interrupted (or `stop` is set)."""
     runtime = build_runtime(settings)
     app = create_app(runtime)
     assert settings.slack_app_token is not None  # checked by Settings.require_for("socket")
@@ -20,7 +20,7 @@ async def run_socket_mode(settings: Settings) -> None:
     await runtime.start()
     try:
         await handler.connect_async()  # type: ignore[no-untyped-call]
-        await asyncio.Event().wait()
+        await (stop or asyncio.Event()).wait()
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]
         await runtime.aclose()
