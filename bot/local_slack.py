@@ -22,8 +22,8 @@ from aiohttp import web
 
 from bot.local_http import BackgroundServer, FaultPlan, RateLimiter, read_args
 from bot.local_slack_methods import METHODS
-from bot.local_socket_mode import SocketModeHub, connections_open_url
 from bot.local_slack_workspace import BOT_USER_ID, SlackApiError, Workspace
+from bot.local_socket_mode import SocketModeHub, connections_open_url
 
 JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
 RESPONSE_URL_MAX_USES = 5  # Slack lets a response_url be used five times
