@@ -1,0 +1,205 @@
+"""What bench/slash_load.py measures: `opsbot serve` and the bare Bolt app as real processes.
+
+Each server runs in its own process with its output in a log file (a pipe nobody reads would
+stall it), in a scratch directory so that no developer `.env` leaks into the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+BENCH_DIR = Path(__file__).resolve().parent
+# Credentials of the local servers the bench starts; they never leave this machine.
+BOT_TOKEN = "xoxb-bench-0123456789-abcdefghij"  # noqa: S105
+SIGNING_SECRET = "bench-signing-secret-0123456789abcdef"  # noqa: S105
+_CLEARED_PREFIXES = ("SLACK_", "JIRA_", "OPSBOT_")
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: its name in the table, base URL, process id and log file."""
+
+    name: str
+    url: str
+    pid: int | None
+    log: Path | None
+
+
+def free_port() -> int:
+    """Return a TCP port that is free right now on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_mb(pid: int | None) -> float | None:
+    """Return the resident set size of `pid` in MiB (Linux /proc), or None if unknown."""
+    if pid is None:
+        return None
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def is_postgres(database_url: str) -> bool:
+    """Tell whether `database_url` points at PostgreSQL."""
+    return database_url.startswith(("postgresql", "postgres:"))
+
+
+def db_connections(database_url: str) -> int | None:
+    """Count the other sessions open on this PostgreSQL database (None on SQLite)."""
+    if not is_postgres(database_url):
+        return None
+    url = make_url(database_url).set(drivername="postgresql+psycopg")
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            count = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(count)
+
+
+@contextmanager
+def bench_database(database_url: str | None, *, fresh: bool, scratch: Path) -> Iterator[str]:
+    """Yield the database the server uses: a temp SQLite file, the URL given, or a fresh one.
+
+    With `fresh` and a PostgreSQL URL, a database of its own is created on that server and
+    dropped (with its connections) afterwards.
+    """
+    if database_url is None:
+        yield f"sqlite:///{scratch / 'bench.db'}"
+        return
+    if not (fresh and is_postgres(database_url)):
+        yield database_url
+        return
+    server = make_url(database_url).set(drivername="postgresql+psycopg")
+    name = f"opsbot_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def _clean_env(extra: dict[str, str]) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_CLEARED_PREFIXES) and k not in ("DATABASE_URL", "PORT")
+    }
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def _process(
+    name: str, argv: list[str], env: dict[str, str], *, port: int, scratch: Path
+) -> Iterator[Server]:
+    log_path = scratch / f"{name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(argv, env=env, cwd=scratch, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(process, base, log_path)
+        yield Server(name=name, url=base, pid=process.pid, log=log_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode}:\n{log_path.read_text()[-4000:]}"
+            )
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server at {base} did not become healthy; see {log_path}")
+        time.sleep(0.1)
+
+
+@contextmanager
+def opsbot_server(*, slack_api_url: str, database_url: str, scratch: Path) -> Iterator[Server]:
+    """Run `opsbot serve` (it migrates the database at start) until the block ends."""
+    port = free_port()
+    env = _clean_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack_api_url,
+            "DATABASE_URL": database_url,
+            "OPSBOT_ADMINS": "U0ADMIN",
+        }
+    )
+    argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with _process("opsbot", argv, env, port=port, scratch=scratch) as server:
+        yield server
+
+
+@contextmanager
+def bare_server(
+    *, slack_api_url: str, commands: list[str], secret: str, scratch: Path
+) -> Iterator[Server]:
+    """Run the bare Bolt app (bench/bare_bolt.py) answering `commands`, signed with `secret`."""
+    port = free_port()
+    env = _clean_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": secret,
+            "SLACK_API_URL": slack_api_url,
+        }
+    )
+    argv = [sys.executable, str(BENCH_DIR / "bare_bolt.py"), "--port", str(port)]
+    for command in commands:
+        argv += ["--command", command]
+    with _process("bare", argv, env, port=port, scratch=scratch) as server:
+        yield server
+
+
+@contextmanager
+def scratch_directory() -> Iterator[Path]:
+    """Yield a temporary directory for databases and server logs, removed afterwards."""
+    with tempfile.TemporaryDirectory(prefix="opsbot-bench-") as directory:
+        yield Path(directory)
