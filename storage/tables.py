@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from storage import audit, request_keys, vendors
+from storage import audit, initiatives, request_keys, rules, suggestions, summary, vendors
 
-TABLE_MODULES = (audit, request_keys, vendors)
+TABLE_MODULES = (audit, request_keys, vendors, initiatives, suggestions, rules, summary)
 metadata = SQLModel.metadata

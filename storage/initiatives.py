@@ -1,0 +1,238 @@
+"""Initiatives (Jira epics) kept locally: progress, notes, children and linked escalations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, UniqueConstraint, func
+from sqlmodel import Column, Field, Session, SQLModel, col, select
+
+from storage.types import UTCDateTime, utcnow
+
+FILING, FILED, FILING_FAILED = "filing", "filed", "failed"
+
+
+class Initiative(SQLModel, table=True):
+    """One initiative: what it is for, its epic once filed, its Slack thread, its progress."""
+
+    __tablename__ = "initiative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The modal's view id (or the command's trigger): one initiative per submission.
+    dedupe_key: str = Field(max_length=255, unique=True)
+    title: str = Field(max_length=255)
+    goal: str = ""
+    owner_id: str | None = Field(default=None, max_length=32, index=True)
+    stakeholders: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    vendors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    target_date: date | None = Field(default=None, sa_type=Date)
+    created_by: str = Field(max_length=32)
+    origin_channel_id: str | None = Field(default=None, max_length=32)
+    key: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    tracker: str = Field(default="local", max_length=16)
+    filing_state: str = Field(default=FILING, max_length=16)
+    filing_error: str | None = Field(default=None, max_length=500)
+    url: str | None = Field(default=None, max_length=500)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    status: str = Field(default="To Do", max_length=64)
+    status_category: str = Field(default="new", max_length=16)
+    status_at_ms: int = 0
+    children_total: int = 0
+    children_done: int = 0
+    # Last progress note or tracker activity: "days since update" counts from here.
+    last_update_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    @property
+    def label(self) -> str:
+        """Return the correlation label its epic carries."""
+        return f"opsbot-init-{self.id}"
+
+    @property
+    def display_key(self) -> str:
+        """Return the epic key, or a placeholder while filing."""
+        return self.key or f"#{self.id} (filing)"
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the initiative is still being worked on."""
+        return self.status_category != "done"
+
+
+class InitiativeChild(SQLModel, table=True):
+    """A story under an initiative's epic, as last seen in the tracker."""
+
+    __tablename__ = "initiative_child"
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    key: str = Field(max_length=64, unique=True)
+    summary: str = Field(default="", max_length=500)
+    status: str = Field(default="To Do", max_length=64)
+    status_category: str = Field(default="new", max_length=16)
+
+
+class InitiativeNote(SQLModel, table=True):
+    """A dated progress note or status change."""
+
+    __tablename__ = "initiative_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    kind: str = Field(default="update", max_length=16)  # update | status | link | child | jira
+    text: str = ""
+    author: str | None = Field(default=None, max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InitiativeLink(SQLModel, table=True):
+    """An escalation (or other issue) kept as evidence for an initiative."""
+
+    __tablename__ = "initiative_link"
+    __table_args__ = (UniqueConstraint("initiative_id", "issue_key", name="uq_initiative_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    initiative_id: int = Field(foreign_key="initiative.id", index=True)
+    issue_key: str = Field(max_length=64)
+    added_by: str = Field(max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def initiative_by_id(session: Session, initiative_id: int) -> Initiative | None:
+    """Return one initiative by id."""
+    return session.get(Initiative, initiative_id)
+
+
+def initiative_by_key(session: Session, key: str) -> Initiative | None:
+    """Return the initiative whose epic key is `key` (case-insensitive)."""
+    statement = select(Initiative).where(func.upper(col(Initiative.key)) == key.upper())
+    return session.exec(statement).first()
+
+
+def initiative_by_dedupe_key(session: Session, dedupe_key: str) -> Initiative | None:
+    """Return the initiative created under this domain key."""
+    statement = select(Initiative).where(col(Initiative.dedupe_key) == dedupe_key)
+    return session.exec(statement).first()
+
+
+def list_initiatives(
+    session: Session, *, open_only: bool = True, owner_id: str | None = None
+) -> list[Initiative]:
+    """Return initiatives by target date (undated last), then id."""
+    statement = select(Initiative)
+    if open_only:
+        statement = statement.where(col(Initiative.status_category) != "done")
+    if owner_id is not None:
+        statement = statement.where(col(Initiative.owner_id) == owner_id)
+    rows = list(session.exec(statement.order_by(col(Initiative.id))))
+    return sorted(rows, key=lambda i: (i.target_date is None, i.target_date or date.max, i.id))
+
+
+def child_by_key(session: Session, key: str) -> InitiativeChild | None:
+    """Return the child story with this key."""
+    statement = select(InitiativeChild).where(func.upper(col(InitiativeChild.key)) == key.upper())
+    return session.exec(statement).first()
+
+
+def children_of(session: Session, initiative_id: int) -> list[InitiativeChild]:
+    """Return an initiative's known children by key."""
+    statement = (
+        select(InitiativeChild)
+        .where(col(InitiativeChild.initiative_id) == initiative_id)
+        .order_by(col(InitiativeChild.id))
+    )
+    return list(session.exec(statement))
+
+
+def upsert_child(
+    session: Session,
+    initiative: Initiative,
+    *,
+    key: str,
+    summary: str,
+    status: str,
+    status_category: str,
+) -> InitiativeChild:
+    """Record a child's latest state (in the caller's transaction)."""
+    child = child_by_key(session, key) or InitiativeChild(
+        initiative_id=initiative.id or 0, key=key.upper()
+    )
+    child.initiative_id = initiative.id or 0
+    child.summary, child.status, child.status_category = summary[:500], status, status_category
+    session.add(child)
+    session.flush()
+    return child
+
+
+def recount_children(session: Session, initiative: Initiative) -> None:
+    """Set done/total from the stored children."""
+    children = children_of(session, initiative.id or 0)
+    initiative.children_total = len(children)
+    initiative.children_done = sum(1 for c in children if c.status_category == "done")
+    initiative.updated_at = utcnow()
+    session.add(initiative)
+
+
+def add_note(
+    session: Session,
+    initiative: Initiative,
+    *,
+    text: str,
+    kind: str = "update",
+    author: str | None = None,
+    at: datetime | None = None,
+) -> InitiativeNote:
+    """Add a note; progress notes and tracker activity count as an update."""
+    note = InitiativeNote(
+        initiative_id=initiative.id or 0,
+        kind=kind,
+        text=text,
+        author=author[:200] if author else None,
+        at=at or utcnow(),
+    )
+    session.add(note)
+    initiative.last_update_at = max(initiative.last_update_at, note.at)
+    session.add(initiative)
+    return note
+
+
+def notes_for(session: Session, initiative_id: int, *, limit: int = 20) -> list[InitiativeNote]:
+    """Return an initiative's newest notes first."""
+    statement = (
+        select(InitiativeNote)
+        .where(col(InitiativeNote.initiative_id) == initiative_id)
+        .order_by(col(InitiativeNote.at).desc(), col(InitiativeNote.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement))
+
+
+def add_link(
+    session: Session, initiative: Initiative, *, issue_key: str, added_by: str
+) -> InitiativeLink:
+    """Link an issue as evidence; linking the same issue twice keeps one row."""
+    statement = select(InitiativeLink).where(
+        col(InitiativeLink.initiative_id) == initiative.id,
+        col(InitiativeLink.issue_key) == issue_key.upper(),
+    )
+    existing = session.exec(statement).first()
+    if existing is not None:
+        return existing
+    link = InitiativeLink(
+        initiative_id=initiative.id or 0, issue_key=issue_key.upper(), added_by=added_by
+    )
+    session.add(link)
+    session.flush()
+    return link
+
+
+def links_for(session: Session, initiative_id: int) -> list[InitiativeLink]:
+    """Return the issues linked to an initiative, oldest first."""
+    statement = (
+        select(InitiativeLink)
+        .where(col(InitiativeLink.initiative_id) == initiative_id)
+        .order_by(col(InitiativeLink.id))
+    )
+    return list(session.exec(statement))
