@@ -12,6 +12,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.errors import handle_error
+from bot.logging_setup import request_id_var
 from bot.request_info import RequestInfo, describe
 from bot.runtime import Runtime
 from commands import register_all
@@ -50,6 +51,7 @@ class OpsbotApp(AsyncApp):
         session = self.runtime.sessions()
         req.context["db"] = session
         req.context["request_id"] = uuid.uuid4().hex[:16]
+        request_id_var.set(req.context["request_id"])
         req.context["catalog"] = self.catalog
         req.context["runtime"] = self.runtime
         for name, value in self.runtime.context_items().items():

@@ -5,6 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
+
+# The id of the Slack request being handled, so every log line of one request can be found.
+request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 # Slack tokens, bearer/basic credentials and our own secret values never reach a log line.
 _TOKEN_PATTERNS = (
@@ -33,6 +37,7 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message (and traceback text) without secrets."""
+        record.request_id = request_id_var.get()
         message = record.getMessage()
         record.msg = self.redact(message)
         record.args = None
@@ -47,7 +52,9 @@ def configure_logging(*, level: str = "INFO", secrets: Iterable[str] = ()) -> Re
     """Send logs to stderr through the redacting filter; return the filter."""
     redactor = RedactSecrets(secrets)
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
+    )
     handler.addFilter(redactor)
     root = logging.getLogger()
     for existing in list(root.handlers):

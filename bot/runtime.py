@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.background import BackgroundTasks
+from bot.housekeeping import install_housekeeping
 from bot.settings import Settings
 from commands.authz import AdminPolicy
 from commands.digest import DigestSource
@@ -89,4 +90,5 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources
+    install_housekeeping(runtime)
     return runtime

@@ -145,3 +145,20 @@ async def test_admin_policy_reads_user_group(
     with pytest.raises(NotAllowed, match="Only opsbot admins"):
         await policy.require_admin("U0RANDOM", action="add a check-in")
     assert local_slack.calls_to("usergroups.users.list")
+
+
+async def test_housekeeping_purges_only_expired_request_keys(app: OpsbotApp) -> None:
+    from datetime import timedelta
+
+    from bot.housekeeping import KEEP_REQUEST_KEYS, purge_once
+    from storage.types import utcnow
+
+    with app.runtime.sessions() as session:
+        session.add(
+            RequestKey(key="cmd:old", seen_at=utcnow() - KEEP_REQUEST_KEYS - timedelta(hours=1))
+        )
+        session.add(RequestKey(key="cmd:new", seen_at=utcnow()))
+        session.commit()
+    assert purge_once(app.runtime) == 1
+    with app.runtime.sessions() as session:
+        assert [k.key for k in session.exec(select(RequestKey))] == ["cmd:new"]
