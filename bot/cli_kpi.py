@@ -1,0 +1,103 @@
+"""`opsbot kpi import FILE…`: validate every file, then replace their rows in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from commands.kpi.alerts import announce_spikes
+from commands.kpi.importing import find_spikes, write_batches
+from commands.kpi.registry import KpiRegistry, MetricsFileError, load_registry
+from commands.kpi.setup import spike_params
+from integrations.kpi_sources.csv_reader import read_kpi_csv
+from integrations.kpi_sources.records import KpiBatch, KpiInputError
+from storage.engine import make_engine, session_factory, unit_of_work
+
+kpi_app = typer.Typer(help="KPI data.", no_args_is_help=True)
+LARGE_FILE_BYTES = 2_000_000
+
+
+def register_cli(app: typer.Typer) -> None:
+    """Attach `opsbot kpi …` to the main CLI."""
+    app.add_typer(kpi_app, name="kpi")
+
+
+def _read(path: Path, timezone: str, console: Console) -> KpiBatch:
+    size = path.stat().st_size if path.exists() else 0
+    if size < LARGE_FILE_BYTES:
+        return read_kpi_csv(path, timezone=timezone)
+    with path.open("rb") as handle:
+        lines = sum(1 for _ in handle)
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"reading {path.name}", total=lines)
+        return read_kpi_csv(
+            path, timezone=timezone, progress=lambda line: progress.update(task, completed=line)
+        )
+
+
+@kpi_app.command("import")
+def import_files(
+    files: Annotated[list[Path], typer.Argument(help="KPI CSV files (date or hour rows).")],
+) -> None:
+    """Import KPI CSV files idempotently; a bad file changes nothing (exit 2)."""
+    from bot.cli import fail, load_settings, migrate
+
+    settings = load_settings("cli")
+    try:
+        registry = load_registry(settings.opsbot_metrics_file)
+    except MetricsFileError as exc:
+        raise fail(str(exc)) from None
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    try:
+        batches = [_read(path, settings.opsbot_timezone, console) for path in files]
+    except KpiInputError as exc:
+        raise fail(str(exc)) from None
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        sessions = session_factory(engine)
+        with unit_of_work(sessions) as session:
+            summary = write_batches(session=session, batches=batches)
+            new = find_spikes(session=session, registry=registry, params=spike_params(settings))
+        posted = _announce(settings, registry, sessions)
+    finally:
+        engine.dispose()
+    elapsed = time.perf_counter() - started
+    typer.echo(
+        f"imported {summary.rows:,} rows, {summary.periods:,} periods, "
+        f"{summary.slices:,} slices from {len(files)} file(s) in {elapsed:.1f} s; "
+        f"{len(new)} new spike(s), {posted} posted"
+    )
+
+
+def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:
+    channel = getattr(settings, "opsbot_alerts_channel", None)
+    token = getattr(settings, "slack_bot_token", None)
+    if not channel or token is None:
+        return 0
+    from integrations.slack_api import make_slack_client
+
+    async def run() -> int:
+        client = make_slack_client(
+            token=token.get_secret_value(),
+            base_url=settings.slack_api_url,  # type: ignore[attr-defined]
+            metrics=None,
+        )
+
+        async def post(to: str, text: str) -> None:
+            await client.chat_postMessage(channel=to, text=text)
+
+        with unit_of_work(sessions) as session:  # type: ignore[arg-type]
+            return await announce_spikes(
+                session=session, registry=registry, channel=channel, post=post
+            )
+
+    return asyncio.run(run())

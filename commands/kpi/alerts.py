@@ -1,0 +1,50 @@
+"""Post newly found spikes to the alerts channel, each once (the spike's stored key)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from sqlmodel import Session
+
+from commands.kpi.registry import KpiRegistry
+from commands.mrkdwn import escape
+from storage.kpi import KpiSpike
+from storage.kpi_spikes import mark_alerted, unalerted_spikes
+
+Post = Callable[[str, str], Awaitable[None]]
+STALE_DAYS = 7
+
+
+def spike_text(registry: KpiRegistry, spike: KpiSpike) -> str:
+    """Render one spike as an alert line."""
+    kpi = registry.get(spike.kpi)
+    label = kpi.label if kpi else spike.kpi
+    where = " × ".join(p.replace("=", ":") for p in spike.slice_key.split("|") if p) or "whole team"
+    icon = ":rotating_light:" if spike.kind == "spike" else ":chart_with_upwards_trend:"
+    return (
+        f"{icon} *{escape(label)}* {spike.kind} — {escape(where)} on {spike.day:%a %d %b}: "
+        f"{escape(spike.explanation)}"
+    )
+
+
+async def announce_spikes(
+    *, session: Session, registry: KpiRegistry, channel: str | None, post: Post
+) -> int:
+    """Post each not-yet-announced recent spike once; return how many were posted."""
+    if not channel:
+        return 0
+    pending = unalerted_spikes(session)
+    if not pending:
+        return 0
+    newest = max(s.day for s in pending)
+    posted = 0
+    for spike in pending:
+        # A first import of a year of history should not flood the channel with old news.
+        if spike.day >= newest - timedelta(days=STALE_DAYS - 1):
+            await post(channel, spike_text(registry, spike))
+            posted += 1
+        mark_alerted(session, spike)
+        # Committed one by one so a failure halfway never re-posts what already went out.
+        session.commit()
+    return posted

@@ -1,0 +1,219 @@
+"""The `/kpi` text grammar: periods, `dim:value` filters, `vs`, `chart`, `why`. Pure.
+
+/kpi [why [KPI]] [PERIOD] [dim:value[,value…] …] [vs PERIOD] [chart]
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal
+
+from commands.mrkdwn import clip, escape
+from commands.slash_text import parse_text
+from integrations.errors import UsageError
+from storage.kpi import DIMENSIONS
+
+USAGE = "\n".join(
+    (
+        "/kpi [PERIOD] [dim:value,… …] [vs PERIOD] [chart]",
+        "/kpi why [KPI] [PERIOD] [dim:value …]",
+        "/kpi help",
+        "PERIOD: today | yesterday | week (7 full days to yesterday, the default) | last-week",
+        "        | month (this month to date) | last-month | 28d | 2026-11-03",
+        "        | 2026-11-01..2026-11-14 | w45 (ISO week of this year)",
+        "dim:    queue | vendor | country | language | channel   e.g. vendor:acme,globex",
+    )
+)
+MAX_DAYS = 366
+Action = Literal["snapshot", "why", "help"]
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NDAYS = re.compile(r"^(\d{1,3})d$")
+_WEEK = re.compile(r"^w(\d{1,2})$")
+_WORDS = ("today", "yesterday", "week", "last-week", "month", "last-month", "chart", "vs", "help")
+
+
+@dataclass(frozen=True)
+class Period:
+    """An inclusive range of calendar days in OPSBOT_TIMEZONE, with how the user named it."""
+
+    start: date
+    end: date
+    label: str
+
+    @property
+    def days(self) -> int:
+        """Return the number of days covered."""
+        return (self.end - self.start).days + 1
+
+    def preceding(self) -> Period:
+        """Return the period of equal length just before this one."""
+        end = self.start - timedelta(days=1)
+        start = end - timedelta(days=self.days - 1)
+        return Period(start, end, "previous period")
+
+    def span(self) -> str:
+        """Return the explicit form, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`."""
+        if self.start == self.end:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class KpiRequest:
+    """What the user asked for, with periods resolved against today."""
+
+    action: Action
+    period: Period
+    compare: Period
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    chart: bool = False
+    kpi: str | None = None
+
+    def canonical(self) -> str:
+        """Return text that parses back to this request on any later day (button values)."""
+        parts = [self.period.span(), "vs", self.compare.span()]
+        parts += [f"{k}:{','.join(v)}" for k, v in self.filters.items()]
+        return " ".join(parts)
+
+
+def parse_kpi_text(text: str, *, today: date, kpi_keys: tuple[str, ...] = ()) -> KpiRequest:
+    """Parse `/kpi` text; raise UsageError saying exactly what was not understood."""
+    parsed = parse_text(text)
+    words = list(parsed.words)
+    action: Action = "snapshot"
+    kpi: str | None = None
+    if words and words[0].lower() in ("help", "why"):
+        action = "help" if words.pop(0).lower() == "help" else "why"
+        if action == "help":
+            return KpiRequest("help", _week(today), _week(today).preceding())
+        if words and _kpi_key(words[0], kpi_keys):
+            kpi = _kpi_key(words.pop(0), kpi_keys)
+    problems: list[str] = []
+    period: Period | None = None
+    compare: Period | None = None
+    chart = False
+    index = 0
+    while index < len(words):
+        word = words[index].lower()
+        index += 1
+        if word == "chart":
+            chart = True
+        elif word == "vs":
+            if index >= len(words):
+                raise UsageError("`vs` needs a period after it, e.g. `vs last-week`.", usage=USAGE)
+            compare = _period(words[index], today)
+            index += 1
+            if compare is None:
+                problems.append(_unknown_word(words[index - 1], kpi_keys))
+        elif (found := _period(word, today)) is not None:
+            if period is not None:
+                raise UsageError("Give one period (and optionally `vs PERIOD`).", usage=USAGE)
+            period = found
+        else:
+            problems.append(_unknown_word(words[index - 1], kpi_keys))
+    filters: dict[str, tuple[str, ...]] = {}
+    for key, raw in parsed.options.items():
+        if key not in DIMENSIONS:
+            problems.append(_unknown_key(key))
+            continue
+        values = tuple(dict.fromkeys(v.strip() for v in raw.split(",") if v.strip()))
+        if not values:
+            problems.append(f"`{key}:` has no value")
+            continue
+        filters[key] = values
+    if problems:
+        raise UsageError("I did not understand: " + "; ".join(problems) + ".", usage=USAGE)
+    period = period or _week(today)
+    compare = compare or period.preceding()
+    return KpiRequest(action, period, compare, filters, chart, kpi)
+
+
+def _kpi_key(word: str, kpi_keys: tuple[str, ...]) -> str | None:
+    wanted = word.lower().replace("-", "_")
+    return wanted if wanted in kpi_keys else None
+
+
+def _unknown_word(word: str, kpi_keys: tuple[str, ...]) -> str:
+    shown = f"`{clip(escape(word), 40)}`"
+    close = difflib.get_close_matches(word.lower(), [*_WORDS, *kpi_keys], n=1, cutoff=0.6)
+    return f"{shown} (did you mean `{close[0]}`?)" if close else shown
+
+
+def _unknown_key(key: str) -> str:
+    shown = f"`{clip(escape(key), 40)}:`"
+    close = difflib.get_close_matches(key, DIMENSIONS, n=1, cutoff=0.6)
+    return f"{shown} (did you mean `{close[0]}:`?)" if close else f"{shown} (not a dimension)"
+
+
+def _week(today: date) -> Period:
+    return Period(today - timedelta(days=7), today - timedelta(days=1), "last 7 days")
+
+
+def _period(word: str, today: date) -> Period | None:
+    """Resolve one period token, or None when the word is not a period at all."""
+    word = word.lower()
+    yesterday = today - timedelta(days=1)
+    if word == "today":
+        return Period(today, today, "today")
+    if word == "yesterday":
+        return Period(yesterday, yesterday, "yesterday")
+    if word == "week":
+        return _week(today)
+    if word == "last-week":
+        monday = today - timedelta(days=today.weekday() + 7)
+        return Period(monday, monday + timedelta(days=6), "last week")
+    if word == "month":
+        return Period(today.replace(day=1), today, "this month")
+    if word == "last-month":
+        end = today.replace(day=1) - timedelta(days=1)
+        return Period(end.replace(day=1), end, "last month")
+    if match := _NDAYS.match(word):
+        days = int(match[1])
+        if not 1 <= days <= MAX_DAYS:
+            raise UsageError(f"`{word}`: between 1d and {MAX_DAYS}d, please.", usage=USAGE)
+        return Period(today - timedelta(days=days), yesterday, f"last {days} days")
+    if match := _WEEK.match(word):
+        return _iso_week(int(match[1]), today)
+    if _DAY.match(word):
+        day = _date(word)
+        return _checked(Period(day, day, day.isoformat()), today)
+    if match := _RANGE.match(word):
+        start, end = _date(match[1]), _date(match[2])
+        return _checked(Period(start, end, f"{start.isoformat()} to {end.isoformat()}"), today)
+    return None
+
+
+def _iso_week(number: int, today: date) -> Period:
+    try:
+        monday = date.fromisocalendar(today.isocalendar().year, number, 1)
+    except ValueError:
+        raise UsageError(f"`w{number}` is not a week of this year.", usage=USAGE) from None
+    if monday > today:
+        raise UsageError(f"Week {number} has not started yet (today is {today}).", usage=USAGE)
+    return Period(monday, min(monday + timedelta(days=6), today), f"week {number}")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"`{escape(text)}` is not a date (YYYY-MM-DD).", usage=USAGE) from None
+
+
+def _checked(period: Period, today: date) -> Period:
+    if period.start > period.end:
+        raise UsageError(
+            f"{period.span()} is an empty range: it ends before it starts.", usage=USAGE
+        )
+    if period.end > today:
+        raise UsageError(f"{period.span()} is in the future (today is {today}).", usage=USAGE)
+    if period.days > MAX_DAYS:
+        raise UsageError(
+            f"{period.span()} covers {period.days} days; at most a year ({MAX_DAYS}) please.",
+            usage=USAGE,
+        )
+    return period

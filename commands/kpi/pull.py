@@ -1,0 +1,101 @@
+"""Scheduled pull of KPI rows from the HTTP source; import, detect, announce.
+
+A plain asyncio loop started with the runtime. When the shared APScheduler lands, `pull_once`
+is the job to register there (interval OPSBOT_KPI_PULL_MINUTES) and this loop goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from commands.kpi.alerts import announce_spikes
+from commands.kpi.importing import ImportSummary, find_spikes, write_batches
+from commands.kpi.registry import KpiRegistry
+from commands.kpi.setup import spike_params
+from integrations.kpi_sources.http_pull import (
+    KpiInputError,
+    KpiSourceError,
+    fetch_rows,
+    make_source_client,
+    validate_rows,
+)
+from storage.engine import unit_of_work
+
+log = logging.getLogger(__name__)
+
+
+async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = None) -> ImportSummary:
+    """Fetch every row, validate all, replace them in one transaction, announce new spikes."""
+    settings = runtime.settings
+    token = settings.opsbot_kpi_source_token
+    url = settings.opsbot_kpi_source_url
+    async with make_source_client(
+        token.get_secret_value() if token else None, transport=transport
+    ) as client:
+        rows = await fetch_rows(client, url)
+    batch = validate_rows(rows, source=url.split("?")[0], timezone=settings.opsbot_timezone)
+    with unit_of_work(runtime.sessions) as session:
+        summary = write_batches(session=session, batches=[batch])
+        summary.new_spikes = find_spikes(
+            session=session, registry=registry, params=spike_params(settings)
+        )
+
+    async def post(channel: str, text: str) -> None:
+        await runtime.slack.chat_postMessage(channel=channel, text=text)
+
+    with unit_of_work(runtime.sessions) as session:
+        await announce_spikes(
+            session=session,
+            registry=registry,
+            channel=settings.opsbot_alerts_channel,
+            post=post,
+        )
+    return summary
+
+
+class PullLoop:
+    """Run `pull_once` every OPSBOT_KPI_PULL_MINUTES; failures are logged and counted."""
+
+    def __init__(self, runtime: Any, registry: KpiRegistry, *, transport: Any = None) -> None:
+        self.runtime = runtime
+        self.registry = registry
+        self.transport = transport
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> bool:
+        """Pull once; return whether it succeeded (the outcome is counted either way)."""
+        jobs = self.runtime.metrics.jobs
+        try:
+            summary = await pull_once(self.runtime, self.registry, transport=self.transport)
+        except (KpiSourceError, KpiInputError) as exc:
+            log.warning("KPI pull failed: %s", exc)
+            jobs.labels("kpi_pull", "refused").inc()
+            return False
+        except Exception:
+            log.exception("KPI pull failed")
+            jobs.labels("kpi_pull", "error").inc()
+            return False
+        log.info("KPI pull imported %d rows", summary.rows)
+        jobs.labels("kpi_pull", "ok").inc()
+        return True
+
+    async def _loop(self) -> None:
+        interval = self.runtime.settings.opsbot_kpi_pull_minutes * 60
+        while True:
+            await self.run_once()
+            await asyncio.sleep(interval)
+
+    async def start(self) -> None:
+        """Start pulling in the background."""
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="kpi_pull")
+
+    async def stop(self) -> None:
+        """Stop pulling."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None

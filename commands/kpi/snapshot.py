@@ -1,0 +1,167 @@
+"""KPI snapshots and break-downs: sums for a period and its comparison, per KPI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session
+
+from commands.kpi.filters import Filters, slice_key
+from commands.kpi.grammar import KpiRequest, Period
+from commands.kpi.registry import KpiDefinition, KpiRegistry
+from storage.kpi import DIMENSIONS, MEASURES
+from storage.kpi_queries import Measures, data_through, grouped_sums, stored_granularity
+from storage.kpi_spikes import spikes_between
+
+SumsByName = dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class KpiLine:
+    """One KPI in a snapshot: value, comparison, daily series and any spike found."""
+
+    kpi: KpiDefinition
+    value: float | None
+    previous: float | None
+    series: tuple[float | None, ...]
+    spike: str | None  # the detector's one-line explanation
+
+    @property
+    def relative_change(self) -> float | None:
+        """Return (value − previous) / previous, or None when not comparable."""
+        if self.value is None or not self.previous:
+            return None
+        return (self.value - self.previous) / abs(self.previous)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a /kpi answer shows; no Slack in here."""
+
+    request: KpiRequest
+    filters: Filters
+    lines: tuple[KpiLine, ...]
+    data_through: date | None
+
+    def most_changed(self) -> KpiLine | None:
+        """Return the KPI that moved most, relatively (what "Why?" explains)."""
+        moved = [line for line in self.lines if line.relative_change is not None]
+        return max(moved, key=lambda line: abs(line.relative_change or 0.0), default=None)
+
+
+def add_sums(rows: Sequence[Measures]) -> SumsByName:
+    """Add measure tuples; a measure absent everywhere stays None."""
+    totals: SumsByName = dict.fromkeys(MEASURES)
+    for row in rows:
+        for name, value in zip(MEASURES, row, strict=True):
+            if value is not None:
+                totals[name] = (totals[name] or 0.0) + value
+    return totals
+
+
+def daily_sums(
+    session: Session, *, granularity: str, period: Period, filters: Filters
+) -> dict[date, Measures]:
+    """Return Σ measures per day of `period`."""
+    rows = grouped_sums(
+        session,
+        granularity=granularity,
+        start=period.start,
+        end=period.end,
+        filters=filters,
+        by=("day",),
+    )
+    return {key[0]: measures for key, measures in rows}
+
+
+def build_snapshot(
+    *, session: Session, request: KpiRequest, filters: Filters, registry: KpiRegistry
+) -> Snapshot:
+    """Compute every KPI for the period and its comparison, with sparklines and spikes."""
+    granularity = stored_granularity(session) or "day"
+    current = daily_sums(session, granularity=granularity, period=request.period, filters=filters)
+    previous = daily_sums(session, granularity=granularity, period=request.compare, filters=filters)
+    now_sums, then_sums = add_sums(list(current.values())), add_sums(list(previous.values()))
+    days = [request.period.start + timedelta(days=i) for i in range(request.period.days)]
+    spikes = _spike_notes(session, request.period, filters)
+    lines = []
+    for kpi in registry.kpis:
+        series = tuple(
+            kpi.value(dict(zip(MEASURES, current[d], strict=True))) if d in current else None
+            for d in days
+        )
+        lines.append(
+            KpiLine(
+                kpi=kpi,
+                value=kpi.value(now_sums),
+                previous=kpi.value(then_sums),
+                series=series,
+                spike=spikes.get(kpi.key),
+            )
+        )
+    return Snapshot(
+        request=request,
+        filters=filters,
+        lines=tuple(lines),
+        data_through=data_through(session, granularity),
+    )
+
+
+def _spike_notes(session: Session, period: Period, filters: Filters) -> dict[str, str]:
+    key = slice_key(filters)
+    if key is None:
+        return {}
+    notes: dict[str, str] = {}
+    for spike in spikes_between(session, start=period.start, end=period.end, slice_keys=[key]):
+        # Later days win: the freshest explanation is the one worth reading.
+        notes[spike.kpi] = f"{spike.day:%a %d %b}: {spike.explanation}"
+    return notes
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One value of the broken-down dimension with its KPI values now and before."""
+
+    value: str
+    current: SumsByName
+    previous: SumsByName
+
+
+def build_breakdown(
+    *, session: Session, request: KpiRequest, filters: Filters, dimension: str
+) -> list[BreakdownRow]:
+    """Return the period's sums per value of `dimension`, largest incoming first."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    granularity = stored_granularity(session) or "day"
+    grouped: dict[str, list[Measures]] = {}
+    for which, period in ((0, request.period), (1, request.compare)):
+        for key, measures in grouped_sums(
+            session,
+            granularity=granularity,
+            start=period.start,
+            end=period.end,
+            filters=filters,
+            by=(dimension,),
+        ):
+            pair = grouped.setdefault(str(key[0]), [(), ()])
+            pair[which] = measures
+    rows = [
+        BreakdownRow(value or "(not given)", _as_sums(pair[0]), _as_sums(pair[1]))
+        for value, pair in grouped.items()
+    ]
+    rows.sort(key=lambda r: (-(r.current.get("incoming") or 0.0), r.value))
+    return rows
+
+
+def _as_sums(measures: Measures) -> SumsByName:
+    if not measures:
+        return dict.fromkeys(MEASURES)
+    return dict(zip(MEASURES, measures, strict=True))
+
+
+def kpi_values(registry: KpiRegistry, sums: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Return each registered KPI's value for one set of sums."""
+    return {kpi.key: kpi.value(sums) for kpi in registry.kpis}

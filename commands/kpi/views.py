@@ -1,0 +1,166 @@
+"""Block Kit for /kpi answers: snapshot, break-down table, help. Builders only, no queries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from commands.kpi.filters import describe_filters
+from commands.kpi.formatting import format_change, format_value, sparkline
+from commands.kpi.grammar import USAGE, KpiRequest, Period
+from commands.kpi.registry import KpiRegistry
+from commands.kpi.snapshot import BreakdownRow, KpiLine, Snapshot
+from commands.mrkdwn import clip, escape
+from storage.kpi import DIMENSIONS
+
+SECTION_LIMIT = 3000
+BREAKDOWN_ACTION_PREFIX = "kpi_breakdown_"
+WHY_ACTION = "kpi_why"
+_TABLE_ROWS = 15
+
+
+def period_text(period: Period) -> str:
+    """Render a period as its name and explicit dates."""
+    if period.label in (period.span(), f"{period.start} to {period.end}"):
+        return period.span().replace("..", " – ")
+    return f"{period.label} ({period.span().replace('..', ' – ')})"
+
+
+def _arrow(line: KpiLine) -> str:
+    change = line.relative_change
+    if change is None or abs(change) < 0.005:
+        return "→"
+    return "▲" if change > 0 else "▼"
+
+
+def _kpi_text(line: KpiLine) -> str:
+    kpi = line.kpi
+    text = f"*{escape(kpi.label)}*  {format_value(kpi, line.value)}"
+    if line.value is not None:
+        text += f"  {_arrow(line)} {format_change(kpi, line.value, line.previous)}"
+        if kpi.target is not None:
+            text += f"  · target {format_value(kpi, kpi.target_value())}"
+    if line.spike:
+        text += f"\n:rotating_light: *spike* — {escape(line.spike)}"
+    spark = sparkline(line.series)
+    if spark.strip():
+        text += f"\n`{spark}`"
+    return clip(text, SECTION_LIMIT)
+
+
+def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    """Build the in-channel answer: one section per KPI, context, break-down and Why?."""
+    request = snapshot.request
+    through = (
+        f"data through {snapshot.data_through.isoformat()}" if snapshot.data_through else "no data"
+    )
+    context = (
+        f"{describe_filters(snapshot.filters)} · vs {period_text(request.compare)} · {through}"
+    )
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": clip(f"KPIs — {period_text(request.period)}", 150),
+            },
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(context, 2900)}]},
+    ]
+    for line in snapshot.lines[:40]:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _kpi_text(line)}})
+    filtered = KpiRequest(
+        "snapshot", request.period, request.compare, dict(snapshot.filters), False, None
+    )
+    canonical = filtered.canonical()
+    buttons = [
+        {
+            "type": "button",
+            "action_id": f"{BREAKDOWN_ACTION_PREFIX}{dim}",
+            "text": {"type": "plain_text", "text": f"By {dim}"},
+            "value": clip(canonical, 2000),
+        }
+        for dim in DIMENSIONS
+    ]
+    moved = snapshot.most_changed()
+    if moved is not None:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": WHY_ACTION,
+                "text": {"type": "plain_text", "text": "Why?"},
+                "style": "primary",
+                "value": clip(json.dumps({"kpi": moved.kpi.key, "q": canonical}), 2000),
+            }
+        )
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Break down by…"}]})
+    blocks.append({"type": "actions", "block_id": "kpi_actions", "elements": buttons})
+    summary = "; ".join(
+        f"{line.kpi.label} {format_value(line.kpi, line.value)}" for line in snapshot.lines
+    )
+    return {"response_type": "in_channel", "text": clip(summary, 3000), "blocks": blocks[:50]}
+
+
+def render_breakdown(
+    rows: list[BreakdownRow], *, dimension: str, request: KpiRequest, registry: KpiRegistry
+) -> dict[str, Any]:
+    """Build a ranked table of the period's KPIs per value of `dimension`."""
+    shown = [
+        k for k in ("incoming", "manual_solved", "aht", "aas", "automation") if registry.get(k)
+    ]
+    kpis = [registry.get(k) for k in shown]
+    header = f"{dimension:<18}" + "".join(f"{k.label[:14]:>16}" for k in kpis if k)
+    lines = [header]
+    for row in rows[:_TABLE_ROWS]:
+        cells = []
+        for kpi in kpis:
+            assert kpi is not None
+            value = kpi.value(row.current)
+            previous = kpi.value(row.previous)
+            cell = format_value(kpi, value)
+            if value is not None and previous:
+                change = (value - previous) / abs(previous) * 100
+                cell += f" {'+' if change >= 0 else '−'}{abs(change):.0f}%"
+            cells.append(f"{cell:>16}")
+        lines.append(f"{clip(row.value, 17):<18}" + "".join(cells))
+    more = len(rows) - _TABLE_ROWS
+    table = "```\n" + "\n".join(lines) + "\n```"
+    title = f"*By {dimension}* — {period_text(request.period)}, {describe_filters(request.filters)}"
+    title += f" (change vs {period_text(request.compare)})"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(title, 2900)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(escape(table), 2990)}},
+    ]
+    if more > 0:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"and {more} more"}]}
+        )
+    if not rows:
+        blocks = [
+            *blocks[:1],
+            {"type": "section", "text": {"type": "mrkdwn", "text": "No data for this period."}},
+        ]
+    return {
+        "response_type": "in_channel",
+        "replace_original": False,
+        "text": f"KPIs by {dimension}",
+        "blocks": blocks,
+    }
+
+
+def render_help(registry: KpiRegistry) -> dict[str, Any]:
+    """Build the ephemeral `/kpi help`: grammar and every KPI's definition."""
+    definitions = []
+    for kpi in registry.kpis:
+        formula = " + ".join(f"Σ {m}" for m in kpi.numerator)
+        if kpi.denominator:
+            formula = f"({formula}) / ({' + '.join(f'Σ {m}' for m in kpi.denominator)})"
+        if kpi.one_minus:
+            formula = f"1 − {formula}"
+        definitions.append(f"• `{kpi.key}` *{escape(kpi.label)}* = {formula}")
+    text = "```\n" + USAGE + "\n```\n" + "\n".join(definitions)
+    return {
+        "response_type": "ephemeral",
+        "text": "How to use /kpi",
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, 2990)}}],
+    }

@@ -1,0 +1,83 @@
+"""KPI facts: one row per period and slice, seven additive measures, replaced on re-import.
+
+A slice is the five dimension values; an empty string means "not given", so the composite
+primary key doubles as the replace key on every backend. A NULL measure is absent data,
+never zero. ``day`` is the calendar day the row counts towards (the date itself for daily
+rows; the hour's date in OPSBOT_TIMEZONE at import for hourly rows), so every query reads
+one indexed date column.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Date, Float, Index, String
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime, utcnow
+
+DIMENSIONS: tuple[str, ...] = ("queue", "vendor", "country", "language", "channel")
+MEASURES: tuple[str, ...] = (
+    "incoming",
+    "manual_incoming",
+    "solved",
+    "manual_solved",
+    "handle_seconds",
+    "handled",
+    "solve_age_seconds",
+)
+GRANULARITIES: tuple[str, ...] = ("day", "hour")
+
+
+class KpiFact(SQLModel, table=True):
+    """Base measures of one period (day or hour) for one slice."""
+
+    __tablename__ = "kpi_fact"
+    __table_args__ = (
+        Index("ix_kpi_fact_day", "granularity", "day"),
+        Index("ix_kpi_fact_vendor_day", "vendor", "granularity", "day"),
+        Index("ix_kpi_fact_queue_day", "queue", "granularity", "day"),
+    )
+
+    granularity: str = Field(sa_column=Column(String(4), primary_key=True))
+    period_start: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    queue: str = Field(default="", sa_column=Column(String(64), primary_key=True))
+    vendor: str = Field(default="", sa_column=Column(String(64), primary_key=True))
+    country: str = Field(default="", sa_column=Column(String(64), primary_key=True))
+    language: str = Field(default="", sa_column=Column(String(64), primary_key=True))
+    channel: str = Field(default="", sa_column=Column(String(64), primary_key=True))
+    day: date = Field(sa_column=Column(Date, nullable=False))
+    incoming: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+    manual_incoming: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+    solved: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+    manual_solved: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+    handle_seconds: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+    handled: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+    solve_age_seconds: float | None = Field(default=None, sa_column=Column(Float(precision=53)))
+
+
+class KpiDimensionValue(SQLModel, table=True):
+    """Every value seen per dimension, so filters are checked without scanning the facts."""
+
+    __tablename__ = "kpi_dimension_value"
+
+    dimension: str = Field(sa_column=Column(String(16), primary_key=True))
+    value: str = Field(sa_column=Column(String(64), primary_key=True))
+
+
+class KpiSpike(SQLModel, table=True):
+    """A spike or drift found on one KPI, slice and day; the key makes alerts post once."""
+
+    __tablename__ = "kpi_spike"
+    __table_args__ = (Index("ix_kpi_spike_day", "day"),)
+
+    kpi: str = Field(sa_column=Column(String(64), primary_key=True))
+    slice_key: str = Field(sa_column=Column(String(200), primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    kind: str = Field(sa_column=Column(String(8), primary_key=True))  # "spike" | "drift"
+    expected: float
+    actual: float
+    z: float
+    explanation: str = Field(max_length=400)
+    found_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

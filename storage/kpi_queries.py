@@ -1,0 +1,92 @@
+"""Read side of the KPI store: sums of base measures over days and filters, grouped."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import Session
+
+from storage.kpi import DIMENSIONS, MEASURES, KpiDimensionValue, KpiFact
+
+Measures = tuple[float | None, ...]
+Filters = Mapping[str, Sequence[str]]
+_T = KpiFact.__table__.c  # type: ignore[attr-defined]
+
+
+def _where(granularity: str, start: date, end: date, filters: Filters) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = [
+        _T.granularity == granularity,
+        _T.day >= start,
+        _T.day <= end,
+    ]
+    for name, values in filters.items():
+        if name not in DIMENSIONS:
+            raise ValueError(f"unknown dimension {name!r}")
+        if values:
+            clauses.append(_T[name].in_(list(values)))
+    return clauses
+
+
+def grouped_sums(
+    session: Session,
+    *,
+    granularity: str,
+    start: date,
+    end: date,
+    filters: Filters,
+    by: Sequence[str],
+) -> list[tuple[tuple[Any, ...], Measures]]:
+    """Return (group key, Σ of each measure) per group; `by` names dimensions or "day".
+
+    SUM over only-NULL values is NULL, so a measure nobody reported stays absent.
+    """
+    for name in by:
+        if name != "day" and name not in DIMENSIONS:
+            raise ValueError(f"cannot group by {name!r}")
+    keys = [_T[name] for name in by]
+    sums = [func.sum(_T[m]) for m in MEASURES]
+    statement = select(*keys, *sums).where(*_where(granularity, start, end, filters))
+    if keys:
+        statement = statement.group_by(*keys)
+    result: list[tuple[tuple[Any, ...], Measures]] = []
+    width = len(keys)
+    for row in session.connection().execute(statement):
+        values = tuple(row)
+        key = tuple(_as_date(v) if by[i] == "day" else v for i, v in enumerate(values[:width]))
+        measures = tuple(None if v is None else float(v) for v in values[width:])
+        result.append((key, measures))
+    return result
+
+
+def _as_date(value: Any) -> Any:
+    # SQLite hands Date back as text when the column is read through a raw aggregate.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def data_through(session: Session, granularity: str) -> date | None:
+    """Return the last day holding any fact of `granularity`."""
+    statement = select(func.max(_T.day)).where(_T.granularity == granularity)
+    return _as_date(session.connection().execute(statement).scalar())  # type: ignore[no-any-return]
+
+
+def stored_granularity(session: Session) -> str | None:
+    """Return "day" when daily facts exist, else "hour" when hourly ones do, else None."""
+    for granularity in ("day", "hour"):
+        if data_through(session, granularity) is not None:
+            return granularity
+    return None
+
+
+def known_values(session: Session) -> dict[str, list[str]]:
+    """Return every stored value of each dimension, sorted."""
+    values: dict[str, list[str]] = {name: [] for name in DIMENSIONS}
+    rows = session.connection().execute(
+        select(KpiDimensionValue.dimension, KpiDimensionValue.value)  # type: ignore[call-overload]
+    )
+    for dimension, value in rows:
+        values.setdefault(str(dimension), []).append(str(value))
+    return {k: sorted(v) for k, v in values.items()}

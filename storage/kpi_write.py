@@ -1,0 +1,100 @@
+"""Bulk writes of KPI facts: replace by (period, slice) key in batches, one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.engine import Connection
+
+from storage.kpi import DIMENSIONS, MEASURES
+
+BATCH_ROWS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class FactRow:
+    """One validated fact: period, the day it counts towards, slice and measures."""
+
+    granularity: str
+    period_start: datetime  # aware UTC
+    day: date
+    dims: tuple[str, str, str, str, str]  # in DIMENSIONS order, "" = not given
+    measures: tuple[float | None, ...]  # in MEASURES order, None = absent
+
+
+_KEY = ("granularity", "period_start", *DIMENSIONS)
+_COLUMNS = (*_KEY, "day", *MEASURES)
+
+
+def _upsert_sql(placeholder: str) -> str:
+    values = ", ".join([placeholder] * len(_COLUMNS))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in ("day", *MEASURES))
+    # Only our own constant column names are interpolated; values travel as parameters.
+    return (
+        f"INSERT INTO kpi_fact ({', '.join(_COLUMNS)}) VALUES ({values}) "  # noqa: S608
+        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}"
+    )
+
+
+def _sqlite_params(row: FactRow) -> tuple[object, ...]:
+    # Same text formats SQLAlchemy's SQLite DateTime/Date use, so ORM reads agree.
+    start = row.period_start.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (row.granularity, start, *row.dims, row.day.isoformat(), *row.measures)
+
+
+def _native_params(row: FactRow) -> tuple[object, ...]:
+    return (row.granularity, row.period_start, *row.dims, row.day, *row.measures)
+
+
+def replace_facts(
+    connection: Connection,
+    rows: Sequence[FactRow],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert `rows`, replacing any stored row with the same period and slice.
+
+    Replace-by-key is an upsert that sets every measure (absent ones to NULL), which is
+    exactly "delete the keys present, then insert". The caller owns the transaction, so a
+    failure leaves nothing behind.
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    sql = _upsert_sql("?" if sqlite else "%s")
+    to_params = _sqlite_params if sqlite else _native_params
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        for offset in range(0, len(rows), BATCH_ROWS):
+            chunk = rows[offset : offset + BATCH_ROWS]
+            cursor.executemany(sql, [to_params(r) for r in chunk])
+            if progress is not None:
+                progress(len(chunk))
+    finally:
+        cursor.close()
+    _remember_values(connection, rows)
+    return len(rows)
+
+
+def _remember_values(connection: Connection, rows: Iterable[FactRow]) -> None:
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        for name, value in zip(DIMENSIONS, row.dims, strict=True):
+            if value:
+                seen.add((name, value))
+    if not seen:
+        return
+    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
+    sql = (
+        f"INSERT INTO kpi_dimension_value (dimension, value) VALUES ({placeholder}, "  # noqa: S608
+        f"{placeholder}) ON CONFLICT (dimension, value) DO NOTHING"
+    )
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(sql, sorted(seen))
+    finally:
+        cursor.close()
