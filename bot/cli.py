@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from bot.cli_rca import rca
 from bot.logging_setup import configure_logging
 from bot.settings import ConfigurationError, Mode, Settings
 from storage.engine import make_engine
@@ -124,9 +125,12 @@ def shell(
 
 
 # Feature CLIs live beside their owners; each module exposes register_cli(app).
-FEATURE_CLI_MODULES: tuple[str, ...] = ()
+FEATURE_CLI_MODULES: tuple[str, ...] = ("bot.cli_kpi", "bot.cli_demo")
 for _module in FEATURE_CLI_MODULES:
     importlib.import_module(_module).register_cli(app)
+
+
+app.command("rca")(rca)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from bot.housekeeping import install_housekeeping
 from bot.settings import Settings
 from commands.authz import AdminPolicy
 from commands.digest import DigestSource
+from commands.kpi.setup import install as install_kpi
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
@@ -90,5 +91,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources
+    install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop
     install_housekeeping(runtime)
     return runtime

@@ -50,7 +50,30 @@ class Settings(BaseSettings):
     opsbot_timezone: str = "UTC"
     opsbot_metrics_file: str | None = None
 
+    # KPI: scheduled HTTP pull, spike detection and where new spikes are announced.
+    opsbot_kpi_source_url: str | None = None
+    opsbot_kpi_source_token: SecretStr | None = None
+    opsbot_kpi_pull_minutes: int = Field(default=60, ge=1)
+    opsbot_alerts_channel: str | None = None
+    opsbot_spike_z: float = Field(default=3.5, gt=0)
+    opsbot_spike_min_change: float = Field(default=0.2, ge=0)
+    opsbot_spike_min_volume: float = Field(default=50.0, ge=0)
+    opsbot_spike_weeks: int = Field(default=6, ge=2, le=26)
+    opsbot_drift_k: float = Field(default=0.5, ge=0)
+    opsbot_drift_h: float = Field(default=8.0, gt=0)
+
     port: int = Field(default=3000, ge=1, le=65535)
+
+    @field_validator("opsbot_metrics_file")
+    @classmethod
+    def _usable_metrics_file(cls, value: str | None) -> str | None:
+        from commands.kpi.registry import MetricsFileError, load_registry
+
+        try:
+            load_registry(value)
+        except MetricsFileError as exc:
+            raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("opsbot_timezone")
     @classmethod

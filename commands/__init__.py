@@ -6,10 +6,11 @@ from types import ModuleType
 from typing import Any
 
 from commands import help as help_family
+from commands import kpi as kpi_family
 from commands.catalog import CommandCatalog
 
 # Each family module exposes FAMILIES (its CommandFamily entries) and register(app).
-FAMILY_MODULES: tuple[ModuleType, ...] = (help_family,)
+FAMILY_MODULES: tuple[ModuleType, ...] = (help_family, kpi_family)
 
 
 def register_all(app: Any) -> CommandCatalog:

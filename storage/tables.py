@@ -2,7 +2,7 @@
 
 from sqlmodel import SQLModel
 
-from storage import audit, initiatives, request_keys, rules, suggestions, summary, vendors
+from storage import audit, initiatives, kpi, request_keys, rules, suggestions, summary, vendors
 
-TABLE_MODULES = (audit, request_keys, vendors, initiatives, suggestions, rules, summary)
+TABLE_MODULES = (audit, request_keys, vendors, kpi, initiatives, suggestions, rules, summary)
 metadata = SQLModel.metadata

@@ -1,0 +1,261 @@
+"""The check-in scheduler: APScheduler 3 (asyncio) with a SQLAlchemy job store.
+
+`checkin_schedule` is the source of truth; APScheduler holds one job per schedule
+(`checkin:<id>`) so digests fire on the second, and a sweep job every 30 s re-syncs the
+jobs, catches up missed fire times, resumes retries and sends action reminders. Whatever
+fires, the claim table decides who posts, so several scheduler processes may share one
+database. Jobs reach the runner through our own executor: the job store keeps only the
+schedule id, never a reference to live objects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import sys
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.executors.base import BaseExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from slack_sdk.errors import SlackApiError
+
+from commands.actions.reminders import send_action_reminders
+from commands.actions.source import ActionsSource
+from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
+from commands.checkins.recurrence import recurrence_from_spec
+from commands.checkins.runner import CheckinRunner
+from commands.checkins.topics import TopicsSource
+from integrations.errors import SlackUnavailable
+from integrations.slack_api import make_slack_client
+from storage.checkins import list_schedules
+from storage.engine import unit_of_work
+from storage.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("opsbot.scheduler")
+
+JOB_PREFIX = "checkin:"
+SWEEP_JOB = "sweep"
+SWEEP_SECONDS = 30
+JOBSTORE_TABLE = "scheduler_job"
+
+
+class CheckinTrigger(BaseTrigger):  # type: ignore[misc]
+    """Fire times of one schedule, from our recurrence (pickled as spec and zone only)."""
+
+    def __init__(self, spec: str, timezone: str) -> None:
+        self.spec = spec
+        self.timezone = timezone
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """Return the next fire time after the previous one (or from now)."""
+        recurrence = recurrence_from_spec(self.spec, self.timezone)
+        start = previous_fire_time or now - timedelta(microseconds=1)
+        return recurrence.next_after(start)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"version": 1, "spec": self.spec, "timezone": self.timezone}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.spec = state["spec"]
+        self.timezone = state["timezone"]
+
+    def __str__(self) -> str:
+        return f"checkin[{self.spec} {self.timezone}]"
+
+
+def checkin_job(schedule_id: int) -> None:
+    """Stand-in callable stored with each job; CheckinExecutor runs the real work."""
+    raise RuntimeError("check-in jobs run through CheckinExecutor")
+
+
+class CheckinExecutor(BaseExecutor):  # type: ignore[misc]
+    """Run check-in and sweep jobs as tasks on the scheduler's loop, via the service."""
+
+    def __init__(self, service: CheckinScheduler) -> None:
+        super().__init__()
+        self._service = service
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, scheduler: Any, alias: str) -> None:
+        super().start(scheduler, alias)
+        self._loop = scheduler._eventloop
+
+    def shutdown(self, wait: bool = True) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        async def run() -> None:
+            try:
+                await self._service.run_job(job.id, run_times)
+            except Exception:
+                self._run_job_error(job.id, *sys.exc_info()[1:])
+                return
+            events = [
+                JobExecutionEvent(EVENT_JOB_EXECUTED, job.id, job._jobstore_alias, t)
+                for t in run_times
+            ]
+            self._run_job_success(job.id, events)
+
+        task = self._loop.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+class CheckinScheduler:
+    """Owns the APScheduler instance and keeps its jobs in step with the schedule table."""
+
+    def __init__(self, runtime: Runtime, runner: CheckinRunner) -> None:
+        self.runtime = runtime
+        self.runner = runner
+        self.scheduler: AsyncIOScheduler | None = None
+        self._resync_pending = False
+
+    async def start(self) -> None:
+        """Start APScheduler, sync jobs, and catch up on what was missed while down."""
+        grace = int(self.runner.grace.total_seconds()) or 1
+        scheduler = AsyncIOScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename=JOBSTORE_TABLE)
+            },
+            executors={"default": CheckinExecutor(self)},
+            job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
+            timezone="UTC",
+        )
+        self.scheduler = scheduler
+        scheduler.start()
+        self.resync()
+        scheduler.add_job(
+            checkin_job,
+            "interval",
+            args=[0],
+            id=SWEEP_JOB,
+            seconds=SWEEP_SECONDS,
+            replace_existing=True,
+            next_run_time=utcnow(),  # the start-up catch-up
+        )
+        self.runner.change_listeners.append(self.request_resync)
+
+    async def stop(self) -> None:
+        """Stop firing; jobs stay in the store for the next start."""
+        if self.runner.change_listeners.count(self.request_resync):
+            self.runner.change_listeners.remove(self.request_resync)
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        self.scheduler = None
+
+    def request_resync(self) -> None:
+        """Re-read the schedule table soon (called after a /checkin change)."""
+        if self.scheduler is None or self._resync_pending:
+            return
+        self._resync_pending = True
+        asyncio.get_running_loop().call_soon(self.resync)
+
+    def resync(self) -> None:
+        """Make the job store hold exactly one job per active schedule, with its trigger."""
+        self._resync_pending = False
+        scheduler = self.scheduler
+        if scheduler is None:
+            return
+        with unit_of_work(self.runtime.sessions) as session:
+            schedules = list_schedules(session, active_only=True)
+        wanted = {f"{JOB_PREFIX}{s.id}": s for s in schedules}
+        for job in scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                scheduler.remove_job(job.id)
+        for job_id, schedule in wanted.items():
+            existing = scheduler.get_job(job_id)
+            trigger = existing.trigger if existing is not None else None
+            if isinstance(trigger, CheckinTrigger) and (trigger.spec, trigger.timezone) == (
+                schedule.spec,
+                schedule.timezone,
+            ):
+                continue
+            scheduler.add_job(
+                checkin_job,
+                CheckinTrigger(schedule.spec, schedule.timezone),
+                args=[schedule.id],
+                id=job_id,
+                replace_existing=True,
+            )
+
+    async def run_job(self, job_id: str, run_times: list[datetime]) -> None:
+        """Do what a job stands for: one schedule's due runs, or the sweep."""
+        now = self.runner.clock()
+        if job_id == SWEEP_JOB:
+            await self.sweep(now=now)
+            return
+        schedule_id = int(job_id.removeprefix(JOB_PREFIX))
+        run_ids = self.runner.reconcile(now=now, schedule_ids=[schedule_id])
+        await self.runner.deliver_many(run_ids, now=now)
+
+    async def sweep(self, *, now: datetime) -> None:
+        """Re-sync jobs, catch up and retry digests, send due action reminders."""
+        self.resync()
+        await self.runner.tick(now=now)
+        await send_action_reminders(
+            sessions=self.runtime.sessions,
+            now=now,
+            team_timezone=self.runtime.settings.opsbot_timezone,
+            user_zone=self._user_zone,
+            send_dm=self._send_dm,
+        )
+
+    async def _user_zone(self, user_id: str) -> str | None:
+        try:
+            zone = (await self.runtime.directory.user(user_id)).get("tz")
+        except SlackApiError:
+            return None
+        return str(zone) if zone else None
+
+    async def _send_dm(self, user_id: str, text: str) -> None:
+        try:
+            await self.runtime.slack.chat_postMessage(channel=user_id, text=text)
+        except SlackApiError as exc:
+            raise SlackUnavailable(f"could not DM {user_id}: {exc.response.get('error')}") from exc
+
+
+def build_checkin_runner(runtime: Runtime) -> CheckinRunner:
+    """Build the runner with its own non-retrying Slack client and channel dispatcher."""
+    settings = runtime.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    # No automatic retries: a 5xx after the message was stored must not post it twice.
+    client = make_slack_client(
+        token=token, base_url=settings.slack_api_url, metrics=runtime.metrics, max_retries=0
+    )
+    poster = SlackDigestPoster(client, ChannelDispatcher(per_second=1.0))
+    return CheckinRunner(
+        sessions=runtime.sessions,
+        sources=runtime.services["digest_sources"],
+        poster=poster,
+        grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
+        # Read per call, so tests (and the shell) can put a controllable clock in services.
+        clock=lambda: runtime.services["clock"](),
+        instance=f"{socket.gethostname()}:{os.getpid()}"[:64],
+    )
+
+
+def install_checkins(runtime: Runtime, *, scheduler: bool | None = None) -> CheckinRunner:
+    """Register the runner as a service and, unless turned off, the in-process scheduler."""
+    runtime.services.setdefault("clock", utcnow)
+    runtime.services["digest_sources"].extend([ActionsSource(), TopicsSource()])
+    runner = build_checkin_runner(runtime)
+    runtime.services["checkin_runner"] = runner
+    enabled = runtime.settings.opsbot_scheduler == "on" if scheduler is None else scheduler
+    if enabled:
+        service = CheckinScheduler(runtime, runner)
+        runtime.services["checkin_scheduler"] = service
+        runtime.on_startup.append(service.start)
+        runtime.on_shutdown.append(service.stop)
+    return runner

@@ -1,0 +1,100 @@
+"""`/action` handlers: parse, call the service, answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from commands.actions.service import (
+    ACTION_USAGE,
+    add_action_item,
+    complete_action_item,
+    list_action_items,
+)
+from commands.actions.views import render_action_list, render_added, render_done
+from commands.errors import UsageError
+from commands.mrkdwn import clip, escape
+from commands.scope import scope_for_channel
+from commands.slash_text import parse_mention, parse_text
+from integrations.slack_directory import SlackDirectory
+
+Clock = Callable[[], datetime]
+
+
+def team_today(clock: Clock, timezone: str) -> date:
+    """Return today's date in the team's time zone."""
+    return clock().astimezone(ZoneInfo(timezone)).date()
+
+
+async def handle_action(
+    ack: Any,
+    command: dict[str, Any],
+    db: Session,
+    settings: Any,
+    directory: SlackDirectory,
+    clock: Clock,
+) -> None:
+    """Answer `/action add|list|done`."""
+    parsed = parse_text(command.get("text", ""))
+    verb = parsed.words[0].lower() if parsed.words else "list"
+    rest = parsed.words[1:]
+    scope = scope_for_channel(db, command.get("channel_id"))
+    user_id = str(command["user_id"])
+    today = team_today(clock, settings.opsbot_timezone)
+    if verb == "add":
+        if not rest:
+            raise UsageError("Name the owner, e.g. `@maria`.", usage=ACTION_USAGE)
+        owner_id = await _owner(rest[0], directory)
+        if "due" not in parsed.options:
+            raise UsageError("Give a due day with `due:`.", usage=ACTION_USAGE)
+        item = add_action_item(
+            session=db,
+            scope=scope,
+            owner_id=owner_id,
+            text=" ".join(rest[1:]),
+            due_text=parsed.options["due"],
+            today=today,
+            created_by=user_id,
+            channel_id=command.get("channel_id"),
+            vendor_text=parsed.options.get("vendor"),
+            escalation_key=parsed.options.get("esc"),
+            initiative_key=parsed.options.get("init"),
+        )
+        await ack(**render_added(item))
+    elif verb == "list":
+        title, items = list_action_items(
+            session=db,
+            scope=scope,
+            user_id=user_id,
+            today=today,
+            mode=rest[0].lower() if rest else None,
+            vendor_text=parsed.options.get("vendor"),
+        )
+        await ack(**render_action_list(items, today=today, title=title))
+    elif verb == "done":
+        if not rest:
+            raise UsageError("Give the item's number.", usage=ACTION_USAGE)
+        item = complete_action_item(
+            session=db, scope=scope, action_id_text=rest[0], user_id=user_id, now=clock()
+        )
+        await ack(**render_done(item))
+    else:
+        raise UsageError(
+            f"`/action {clip(escape(verb), 40)}` is not a command I know.", usage=ACTION_USAGE
+        )
+
+
+async def _owner(token: str, directory: SlackDirectory) -> str:
+    mention = parse_mention(token)
+    if mention is None or mention.kind != "user":
+        raise UsageError(
+            f"`{clip(escape(token), 40)}` is not a person; mention them like @maria.",
+            usage=ACTION_USAGE,
+        )
+    if mention.id:
+        return mention.id
+    return await directory.find_user(mention.name or "")

@@ -1,0 +1,91 @@
+"""Block Kit for `/checkin` answers: the schedule list and confirmations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from commands.checkins.service import ScheduleSummary
+from commands.mrkdwn import clip, escape
+from storage.checkins import CheckinSchedule
+from storage.vendors import Vendor
+
+MAX_TEXT = 3000
+
+
+def _when(instant: datetime, zone: str) -> str:
+    local = instant.astimezone(ZoneInfo(zone))
+    return f"{local:%a %d %b %H:%M} {local.tzname()}"
+
+
+def schedule_line(summary: ScheduleSummary, *, viewer_zone: str) -> str:
+    """Return one list line: id, vendor, channel, schedule, next run in both zones, health."""
+    s = summary.schedule
+    parts = [
+        f"`#{s.id}` *{escape(summary.vendor.name)}* in <#{s.channel_id}>",
+        escape(summary.recurrence.describe()),
+    ]
+    if s.paused:
+        parts.append(":double_vertical_bar: paused")
+    elif summary.next_fire is not None:
+        vendor_time = _when(summary.next_fire, s.timezone)
+        viewer_time = _when(summary.next_fire, viewer_zone)
+        same = vendor_time == viewer_time or viewer_zone == s.timezone
+        parts.append(f"next {viewer_time}" + ("" if same else f" (vendor time {vendor_time})"))
+    if summary.last_run is not None:
+        run = summary.last_run
+        parts.append(f"last {run.status} ({_when(run.fire_time, viewer_zone)})")
+    if summary.missed:
+        parts.append(f":warning: {summary.missed} missed")
+    if summary.failed:
+        parts.append(f":x: {summary.failed} failed")
+    return " · ".join(parts)
+
+
+def render_schedule_list(summaries: list[ScheduleSummary], *, viewer_zone: str) -> dict[str, Any]:
+    """Return the ephemeral `/checkin list` answer."""
+    if not summaries:
+        return {
+            "response_type": "ephemeral",
+            "text": "No check-ins scheduled here. Add one with `/checkin add`.",
+        }
+    lines: list[str] = []
+    used = 0
+    for summary in summaries:
+        line = schedule_line(summary, viewer_zone=viewer_zone)
+        if used + len(line) > MAX_TEXT - 60:
+            lines.append(f"_and {len(summaries) - len(lines)} more_")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    text = "\n".join(lines)
+    header = f"*Vendor check-ins* (times in your zone, {escape(viewer_zone)})"
+    return {
+        "response_type": "ephemeral",
+        "text": clip(f"{header}\n{text}", MAX_TEXT),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": header}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}},
+        ],
+    }
+
+
+def render_saved(
+    schedule: CheckinSchedule, vendor: Vendor, *, verb: str, next_fire: datetime | None
+) -> dict[str, Any]:
+    """Confirm an added or edited schedule."""
+    when = f" Next run {_when(next_fire, schedule.timezone)}." if next_fire else ""
+    return {
+        "response_type": "ephemeral",
+        "text": (
+            f"Check-in `#{schedule.id}` for *{escape(vendor.name)}* {verb}: posts in "
+            f"<#{schedule.channel_id}> {escape(schedule.spec.partition(':')[2])} "
+            f"({escape(schedule.timezone)}).{when}"
+        ),
+    }
+
+
+def render_note(text: str) -> dict[str, Any]:
+    """Return a short ephemeral answer (text already escaped)."""
+    return {"response_type": "ephemeral", "text": clip(text, MAX_TEXT)}
