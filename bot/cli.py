@@ -125,7 +125,11 @@ def shell(
 
 
 # Feature CLIs live beside their owners; each module exposes register_cli(app).
-FEATURE_CLI_MODULES: tuple[str, ...] = ("bot.cli_kpi", "bot.cli_demo")
+FEATURE_CLI_MODULES: tuple[str, ...] = (
+    "bot.cli_kpi",
+    "bot.cli_demo",
+    "bot.cli_scheduler",
+)
 for _module in FEATURE_CLI_MODULES:
     importlib.import_module(_module).register_cli(app)
 

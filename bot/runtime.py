@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from bot.background import BackgroundTasks
 from bot.housekeeping import install_housekeeping
+from bot.scheduler import install_checkins
 from bot.settings import Settings
 from commands.authz import AdminPolicy
 from commands.digest import DigestSource
@@ -92,5 +93,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources
     install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop
+    install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, scheduler
     install_housekeeping(runtime)
     return runtime

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     opsbot_drift_k: float = Field(default=0.5, ge=0)
     opsbot_drift_h: float = Field(default=8.0, gt=0)
 
+    # Check-ins: the in-process scheduler ("off" when `opsbot scheduler` runs apart) and how
+    # late a run missed while down may still be posted.
+    opsbot_scheduler: Literal["on", "off"] = "on"
+    opsbot_catchup_grace_hours: float = Field(default=6.0, ge=0)
+
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("opsbot_metrics_file")

@@ -5,12 +5,19 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
+from commands import actions as actions_family
+from commands import checkins as checkins_family
 from commands import help as help_family
 from commands import kpi as kpi_family
 from commands.catalog import CommandCatalog
 
 # Each family module exposes FAMILIES (its CommandFamily entries) and register(app).
-FAMILY_MODULES: tuple[ModuleType, ...] = (help_family, kpi_family)
+FAMILY_MODULES: tuple[ModuleType, ...] = (
+    help_family,
+    kpi_family,
+    checkins_family,
+    actions_family,
+)
 
 
 def register_all(app: Any) -> CommandCatalog:

@@ -2,7 +2,29 @@
 
 from sqlmodel import SQLModel
 
-from storage import audit, initiatives, kpi, request_keys, rules, suggestions, summary, vendors
+from storage import (
+    actions,
+    audit,
+    checkins,
+    initiatives,
+    kpi,
+    request_keys,
+    rules,
+    suggestions,
+    summary,
+    vendors,
+)
 
-TABLE_MODULES = (audit, request_keys, vendors, kpi, initiatives, suggestions, rules, summary)
+TABLE_MODULES = (
+    audit,
+    request_keys,
+    vendors,
+    kpi,
+    initiatives,
+    suggestions,
+    rules,
+    summary,
+    checkins,
+    actions,
+)
 metadata = SQLModel.metadata
