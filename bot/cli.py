@@ -128,6 +128,7 @@ def shell(
 FEATURE_CLI_MODULES: tuple[str, ...] = (
     "bot.cli_kpi",
     "bot.cli_demo",
+    "bot.cli_outbox",
     "bot.cli_scheduler",
 )
 for _module in FEATURE_CLI_MODULES:

@@ -14,6 +14,8 @@ from bot.scheduler import install_checkins
 from bot.settings import Settings
 from commands.authz import AdminPolicy
 from commands.digest import DigestSource
+from commands.escalations.digest import EscalationDigestSource
+from commands.escalations.wiring import install_escalations
 from commands.kpi.setup import install as install_kpi
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
@@ -92,6 +94,8 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources
+    install_escalations(runtime)  # outbox service, tracker, escalation jobs, Jira webhook sink
+    digest_sources.append(EscalationDigestSource(areas=runtime.services["escalations"].areas))
     install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop
     install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, scheduler
     install_housekeeping(runtime)

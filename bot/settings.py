@@ -67,6 +67,22 @@ class Settings(BaseSettings):
     opsbot_scheduler: Literal["on", "off"] = "on"
     opsbot_catchup_grace_hours: float = Field(default=6.0, ge=0)
 
+    # Escalations: policy areas (slug=Label, comma-separated), Jira field mapping, outbox tuning.
+    opsbot_policy_areas: str = (
+        "account-integrity=Account integrity,impersonation=Impersonation,"
+        "account-security=Account security,copyright=Copyright,trademark=Trademark,"
+        "compliance=Compliance,tos-appeals=ToS appeals,other=Other"
+    )
+    jira_escalation_issue_type: str = "Task"
+    jira_root_cause_field: str | None = None
+    jira_components_by_area: dict[str, list[str]] = Field(default_factory=dict)
+    jira_custom_fields: dict[str, str] = Field(default_factory=dict)
+    jira_timeout_seconds: float = Field(default=30.0, gt=0)
+    opsbot_outbox_max_attempts: int = Field(default=8, ge=1)
+    opsbot_outbox_base_delay: float = Field(default=2.0, ge=0)
+    opsbot_outbox_max_delay: float = Field(default=600.0, gt=0)
+    opsbot_outbox_poll_seconds: float = Field(default=5.0, gt=0)
+
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("opsbot_metrics_file")

@@ -7,6 +7,7 @@ from typing import Any
 
 from commands import actions as actions_family
 from commands import checkins as checkins_family
+from commands import escalations as escalations_family
 from commands import help as help_family
 from commands import kpi as kpi_family
 from commands.catalog import CommandCatalog
@@ -17,6 +18,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     kpi_family,
     checkins_family,
     actions_family,
+    escalations_family,
 )
 
 

@@ -188,8 +188,8 @@ class OutboxWorker:
         self._running.discard(task)
         self.wake()
 
-    async def drain(self, *, within: float = 30.0) -> None:
-        """Run until no job is due or running (tests, the CLI's replay); jobs not yet due wait."""
+    async def drain(self, *, within: float = 30.0, horizon: float = 0.0) -> None:
+        """Run jobs until none is due within `horizon` seconds or running (tests, the CLI)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while loop.time() < deadline:
@@ -197,8 +197,14 @@ class OutboxWorker:
             if self._running:
                 await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
                 continue
-            if not started:
+            if started:
+                continue
+            with unit_of_work(self.sessions) as session:
+                due = next_due_at(session)
+            wait = (due - utcnow()).total_seconds() if due is not None else None
+            if wait is None or wait > horizon:
                 return
+            await asyncio.sleep(max(0.0, min(wait, deadline - loop.time())))
 
     async def _run(self, context: JobContext) -> None:
         registration = self._handlers[context.kind]

@@ -72,6 +72,10 @@ class JiraTracker:
                 timeout=cfg.timeout,
                 **auth,
             )
+            if not cfg.pat:
+                # Skipping the serverInfo call keeps a down Jira from failing construction;
+                # basic auth with an API token means Cloud (and its /search/jql API).
+                client.deploymentType = "Cloud"
             self._local.client = client
         return client
 
@@ -134,7 +138,7 @@ class JiraTracker:
         """Return the issue carrying `label`, if any."""
         jql = f"labels = {jql_quote(label)} ORDER BY created ASC"
         found = await self._call(
-            "search", lambda j: list(j.enhanced_search_issues(jql, maxResults=1, fields=_FIELDS))
+            "search", lambda j: _search(j, jql, 1)
         )
         return self._issue(found[0].raw) if found else None
 
@@ -196,7 +200,7 @@ class JiraTracker:
         jql = build_jql(flt)
         found = await self._call(
             "search",
-            lambda j: list(j.enhanced_search_issues(jql, maxResults=limit, fields=_FIELDS)),
+            lambda j: _search(j, jql, limit),
         )
         return [self._issue(i.raw) for i in found]
 
@@ -230,6 +234,12 @@ class JiraTracker:
             parent_key=parent.get("key") if parent else None,
             updated=_parse_time(updated) if updated else None,
         )
+
+
+def _search(client: JIRA, jql: str, limit: int) -> list[Any]:
+    if client._is_cloud:
+        return list(client.enhanced_search_issues(jql, maxResults=limit, fields=_FIELDS))
+    return list(client.search_issues(jql, maxResults=limit, fields=_FIELDS))
 
 
 def user_from_raw(raw: dict[str, Any] | None) -> TrackerUser | None:

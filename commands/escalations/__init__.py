@@ -1,0 +1,47 @@
+"""Escalations: `/escalate`, `/escalation`, their modals and buttons, kept in step with Jira."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.catalog import CommandFamily
+from commands.escalations import handlers, interactions
+from commands.escalations.parsing import ESCALATE_USAGE, ESCALATION_USAGE
+
+FAMILIES = (
+    CommandFamily(
+        command="/escalate",
+        summary="File an escalation (opens a form, or one line) and open its Jira issue.",
+        usage=tuple(ESCALATE_USAGE.splitlines()),
+    ),
+    CommandFamily(
+        command="/escalation",
+        summary="Show, update, assign, resolve or list escalations.",
+        usage=tuple(ESCALATION_USAGE.splitlines()),
+    ),
+)
+
+
+def register(app: Any) -> None:
+    """Attach the escalation commands, views, buttons, shortcuts and events."""
+    app.command("/escalate")(handlers.handle_escalate)
+    app.command("/escalation")(handlers.handle_escalation)
+    app.view("escalation_file")(interactions.submit_filing)
+    for callback_id in ("escalation_update", "escalation_status", "escalation_resolve"):
+        app.view(callback_id)(interactions.submit_small_modal)
+    app.shortcut("escalate_message")(interactions.escalate_message)
+    app.shortcut("escalation_comment_message")(interactions.comment_from_message)
+    app.action("escalation_from_finding")(interactions.escalation_from_finding)
+    app.action("escalation_ack")(interactions.acknowledge)
+    for action_id in (
+        "escalation_update_open",
+        "escalation_status_open",
+        "escalation_resolve_open",
+    ):
+        app.action(action_id)(interactions.open_small_modal)
+    app.event("reaction_added", matchers=[interactions.is_memo_reaction])(
+        interactions.memo_reaction
+    )
+    app.event("message", matchers=[interactions.in_escalation_thread])(
+        interactions.keep_thread_reply
+    )

@@ -1,0 +1,177 @@
+"""Reading `/escalate` and `/escalation` text and the filing modal's values."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from commands.escalations.model import EscalationInput, PolicyAreas
+from commands.slash_text import parse_mention, tokenize
+from integrations.errors import UsageError
+
+ESCALATE_USAGE = (
+    "/escalate                      (opens the form)\n"
+    '/escalate SEV AREA "TITLE" [vendor:SLUG]\n'
+    '  e.g. /escalate sev2 impersonation "Brand account cloned by ~40 accounts" vendor:acme'
+)
+ESCALATION_USAGE = (
+    "/escalation KEY\n"
+    "/escalation KEY comment TEXT\n"
+    '/escalation KEY status "In Progress"\n'
+    "/escalation KEY assign @user\n"
+    "/escalation KEY resolve ROOT CAUSE\n"
+    "/escalation list [open|all|mine|sev1..sev4|area:AREA|vendor:SLUG]"
+)
+KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
+_SEV = re.compile(r"^sev([1-4])$", re.IGNORECASE)
+_URL = re.compile(r"^https?://\S+$")
+TITLE_MAX = 255
+
+
+def parse_severity(text: str) -> int | None:
+    """Return 1-4 for `sev1`…`sev4` (any case), else None."""
+    match = _SEV.match(text.strip())
+    return int(match[1]) if match else None
+
+
+def parse_escalate_line(text: str, areas: PolicyAreas) -> EscalationInput:
+    """Read `SEV AREA TITLE… [vendor:SLUG]`; anything else is a UsageError with the usage."""
+    try:
+        tokens = tokenize(text)
+    except UsageError as exc:
+        raise UsageError(exc.user_message, usage=ESCALATE_USAGE) from None
+    vendor: str | None = None
+    words: list[str] = []
+    for token in tokens:
+        key, sep, value = token.partition(":")
+        if sep and key.lower() == "vendor" and value.strip():
+            if vendor is not None:
+                raise UsageError("`vendor:` is given twice.", usage=ESCALATE_USAGE)
+            vendor = value.strip()
+        else:
+            words.append(token)
+    if len(words) < 3:
+        raise UsageError("I need a severity, an area and a title.", usage=ESCALATE_USAGE)
+    severity = parse_severity(words[0])
+    if severity is None:
+        raise UsageError("The severity must be sev1, sev2, sev3 or sev4.", usage=ESCALATE_USAGE)
+    area = areas.find(words[1])
+    if area is None:
+        known = ", ".join(areas.labels)
+        raise UsageError(f"The area must be one of: {known}.", usage=ESCALATE_USAGE)
+    title = " ".join(words[2:]).strip()
+    check_title(title)
+    return EscalationInput(title=title, area=area, severity=severity, vendor=vendor)
+
+
+def check_title(title: str) -> None:
+    """Refuse an empty or over-long title."""
+    if not title:
+        raise UsageError("The title is empty.", usage=ESCALATE_USAGE)
+    if len(title) > TITLE_MAX:
+        raise UsageError(f"The title is longer than {TITLE_MAX} characters.", usage=ESCALATE_USAGE)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What `/escalation list` was asked for."""
+
+    open_only: bool = True
+    mine: bool = False
+    severity: int | None = None
+    area: str | None = None
+    vendor: str | None = None
+
+
+def parse_list_filter(words: list[str], areas: PolicyAreas) -> ListFilter:
+    """Read the words after `/escalation list`."""
+    open_only, mine, severity, area, vendor = True, False, None, None, None
+    for word in words:
+        low = word.lower()
+        key, sep, value = word.partition(":")
+        if low == "open":
+            open_only = True
+        elif low == "all":
+            open_only = False
+        elif low == "mine":
+            mine = True
+        elif (sev := parse_severity(word)) is not None:
+            severity = sev
+        elif sep and key.lower() == "area":
+            area = areas.find(value)
+            if area is None:
+                raise UsageError(
+                    f"The area must be one of: {', '.join(areas.labels)}.", usage=ESCALATION_USAGE
+                )
+        elif sep and key.lower() == "vendor" and value:
+            vendor = value
+        else:
+            raise UsageError("I did not understand that list filter.", usage=ESCALATION_USAGE)
+    return ListFilter(open_only, mine, severity, area, vendor)
+
+
+def parse_user_ref(text: str) -> tuple[str | None, str | None]:
+    """Return (user id, name) from `<@U…|name>` or `@name`; UsageError otherwise."""
+    mention = parse_mention(text.strip())
+    if mention is None or mention.kind != "user":
+        raise UsageError("Name the assignee as @user.", usage=ESCALATION_USAGE)
+    return mention.id, mention.name
+
+
+def modal_value(values: dict[str, Any], block: str) -> Any:
+    """Return the one action's value in `block` of a view state, whatever its element type."""
+    actions = values.get(block) or {}
+    for action in actions.values():
+        kind = action.get("type")
+        if kind in ("static_select", "external_select"):
+            option = action.get("selected_option")
+            return option.get("value") if option else None
+        return action.get("value")
+    return None
+
+
+def parse_modal(
+    values: dict[str, Any], areas: PolicyAreas, known_vendors: set[str]
+) -> tuple[EscalationInput | None, dict[str, str]]:
+    """Validate the filing modal; return the input, or the errors by block id."""
+    errors: dict[str, str] = {}
+    title = str(modal_value(values, "title") or "").strip()
+    if not title:
+        errors["title"] = "Give the escalation a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    area = areas.find(str(modal_value(values, "area") or ""))
+    if area is None:
+        errors["area"] = "Choose a policy area."
+    severity = parse_severity(str(modal_value(values, "severity") or ""))
+    if severity is None:
+        errors["severity"] = "Choose a severity."
+    vendor = modal_value(values, "vendor") or None
+    if vendor is not None and str(vendor).lower() not in known_vendors:
+        errors["vendor"] = "Choose a known vendor, or leave it empty."
+    affected: int | None = None
+    raw_affected = str(modal_value(values, "affected") or "").strip().replace(",", "")
+    if raw_affected:
+        if not raw_affected.isdigit():
+            errors["affected"] = "Enter a whole number of accounts (e.g. 40)."
+        else:
+            affected = int(raw_affected)
+    links = str(modal_value(values, "links") or "").split()
+    bad = [link for link in links if not _URL.match(link)]
+    if bad:
+        errors["links"] = "Links must be http(s) URLs separated by spaces or new lines."
+    if errors or area is None or severity is None:
+        return None, errors
+    return (
+        EscalationInput(
+            title=title,
+            area=area,
+            severity=severity,
+            vendor=str(vendor) if vendor else None,
+            affected_accounts=affected,
+            description=str(modal_value(values, "description") or "").strip(),
+            links=links,
+        ),
+        {},
+    )

@@ -1,0 +1,159 @@
+"""Jira webhook sink: status, assignee and comments made in Jira reach the Slack thread."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from commands.escalations.jobs import EscalationJobs
+from commands.mrkdwn import clip, escape
+from integrations.tracker.base import BOT_COMMENT_MARK
+from integrations.tracker.jira_tracker import user_from_raw
+from storage.engine import unit_of_work
+from storage.escalations import Escalation, escalation_by_id, escalation_by_key, record_event
+from storage.types import utcnow
+
+log = logging.getLogger("opsbot.escalations.webhook")
+_CATEGORY_BY_NAME = {
+    "to do": "new",
+    "open": "new",
+    "backlog": "new",
+    "in progress": "indeterminate",
+    "done": "done",
+    "resolved": "done",
+    "closed": "done",
+}
+
+
+@dataclass
+class JiraWebhookSink:
+    """Apply one verified Jira webhook body to the escalation it concerns."""
+
+    jobs: EscalationJobs
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        """Mirror the change; older deliveries never overwrite newer state."""
+        issue = payload.get("issue") or {}
+        stamp = int(payload.get("timestamp") or 0)
+        actor = str((payload.get("user") or {}).get("displayName") or "someone")
+        notes: list[tuple[str, str | None]] = []
+        with unit_of_work(self.jobs.sessions) as session:
+            escalation = _find(session, issue)
+            if escalation is None:
+                return
+            for item in (payload.get("changelog") or {}).get("items") or []:
+                field = str(item.get("field") or item.get("fieldId") or "").lower()
+                if field == "status":
+                    note = _apply_status(session, escalation, issue, item, stamp, actor)
+                elif field == "assignee":
+                    note = _apply_assignee(session, escalation, issue, stamp, actor)
+                else:
+                    note = None
+                if note:
+                    notes.append((note, None))
+            comment = payload.get("comment")
+            if isinstance(comment, dict) and "comment" in str(
+                payload.get("webhookEvent", "")
+            ) + str(payload.get("issue_event_type_name", "")):
+                body = str(comment.get("body") or "")
+                if BOT_COMMENT_MARK not in body:  # our own comments come back: skip them
+                    author = str((comment.get("author") or {}).get("displayName") or actor)
+                    record_event(
+                        session,
+                        escalation,
+                        kind="comment",
+                        to_value=body,
+                        actor=author,
+                        source="jira",
+                    )
+                    text = f"💬 {escape(author)} in {escalation.key}: {escape(clip(body, 2500))}"
+                    notes.append((text, f"esc:{escalation.id}:jira-comment:{comment.get('id')}"))
+            escalation_id = escalation.id or 0
+            changed = any(key is None for _, key in notes)
+        for text, key in notes:
+            self.jobs.queue_thread(escalation_id, text, key=key)
+        if changed:
+            self.jobs.queue_refresh(escalation_id)
+
+
+def _find(session: Session, issue: dict[str, Any]) -> Escalation | None:
+    key = issue.get("key")
+    escalation = escalation_by_key(session, str(key)) if key else None
+    if escalation is not None:
+        return escalation
+    # A webhook can beat the filing job's answer (or follow a lost one): use the label.
+    for label in (issue.get("fields") or {}).get("labels") or []:
+        if str(label).startswith("opsbot-") and str(label)[7:].isdigit():
+            found = escalation_by_id(session, int(str(label)[7:]))
+            if found is not None and key and not found.key:
+                found.key = str(key)
+            return found
+    return None
+
+
+def _apply_status(
+    session: Session,
+    escalation: Escalation,
+    issue: dict[str, Any],
+    item: dict[str, Any],
+    stamp: int,
+    actor: str,
+) -> str | None:
+    if stamp and stamp < escalation.status_at_ms:
+        log.info("ignoring an older status for %s", escalation.key)
+        return None
+    status = str(item.get("toString") or "")
+    if not status or status == escalation.status:
+        escalation.status_at_ms = max(escalation.status_at_ms, stamp)
+        return None
+    snapshot = (issue.get("fields") or {}).get("status") or {}
+    category = (
+        str((snapshot.get("statusCategory") or {}).get("key"))
+        if snapshot.get("name") == status and snapshot.get("statusCategory")
+        else _CATEGORY_BY_NAME.get(status.lower(), "indeterminate")
+    )
+    before = escalation.status
+    escalation.status, escalation.status_category = status, category
+    escalation.status_at_ms, escalation.updated_at = stamp, utcnow()
+    escalation.resolved_at = (escalation.resolved_at or utcnow()) if category == "done" else None
+    session.add(escalation)
+    record_event(
+        session,
+        escalation,
+        kind="status",
+        from_value=before,
+        to_value=status,
+        actor=actor,
+        source="jira",
+    )
+    moved = f"from {escape(before)} to *{escape(status)}*"
+    return f"🔄 {escape(actor)} moved {escalation.key} {moved} in Jira."
+
+
+def _apply_assignee(
+    session: Session, escalation: Escalation, issue: dict[str, Any], stamp: int, actor: str
+) -> str | None:
+    if stamp and stamp < escalation.assignee_at_ms:
+        return None
+    user = user_from_raw((issue.get("fields") or {}).get("assignee"))
+    before, before_account = escalation.assignee_name, escalation.assignee_account_id
+    escalation.assignee_account_id = user.account_id if user else None
+    escalation.assignee_name = user.display_name if user else None
+    if escalation.assignee_account_id != before_account:
+        escalation.assignee_slack_id = None  # the Slack match was for the previous assignee
+    escalation.assignee_at_ms = stamp
+    session.add(escalation)
+    record_event(
+        session,
+        escalation,
+        kind="assignee",
+        from_value=before,
+        to_value=user.display_name if user else None,
+        actor=actor,
+        source="jira",
+    )
+    who = escape(user.display_name) if user else "nobody"
+    return f"👤 {escape(actor)} assigned {escalation.key} to {who} in Jira."
