@@ -115,7 +115,8 @@ class SlackDigestPoster:
                 )
             except SlackApiError as exc:
                 status = exc.response.status_code
-                error = str(exc.response.get("error") or status)
+                data = exc.response.data  # a 5xx body may be text, not JSON
+                error = str((data.get("error") if isinstance(data, dict) else None) or status)
                 if status == 429:
                     retry_after = _retry_after(exc)
                     self.dispatcher.back_off(channel, retry_after)
