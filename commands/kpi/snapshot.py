@@ -116,7 +116,7 @@ def _spike_notes(session: Session, period: Period, filters: Filters) -> dict[str
     notes: dict[str, str] = {}
     for spike in spikes_between(session, start=period.start, end=period.end, slice_keys=[key]):
         # Later days win: the freshest explanation is the one worth reading.
-        notes[spike.kpi] = f"{spike.day:%a %d %b}: {spike.explanation}"
+        notes[spike.kpi] = f"{spike.kind} {spike.day:%a %d %b}: {spike.explanation}"
     return notes
 
 

@@ -41,7 +41,8 @@ def _kpi_text(line: KpiLine) -> str:
         if kpi.target is not None:
             text += f"  · target {format_value(kpi, kpi.target_value())}"
     if line.spike:
-        text += f"\n:rotating_light: *spike* — {escape(line.spike)}"
+        kind, _, note = line.spike.partition(" ")
+        text += f"\n:rotating_light: *{kind}* — {escape(note)}"
     spark = sparkline(line.series)
     if spark.strip():
         text += f"\n`{spark}`"
