@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.catalog import CommandFamily
-from commands.escalations import handlers, interactions
+from commands.escalations import handlers, interactions, thread_actions
 from commands.escalations.parsing import ESCALATE_USAGE, ESCALATION_USAGE
 
 FAMILIES = (
@@ -28,20 +28,20 @@ def register(app: Any) -> None:
     app.command("/escalation")(handlers.handle_escalation)
     app.view("escalation_file")(interactions.submit_filing)
     for callback_id in ("escalation_update", "escalation_status", "escalation_resolve"):
-        app.view(callback_id)(interactions.submit_small_modal)
+        app.view(callback_id)(thread_actions.submit_small_modal)
     app.shortcut("escalate_message")(interactions.escalate_message)
-    app.shortcut("escalation_comment_message")(interactions.comment_from_message)
+    app.shortcut("escalation_comment_message")(thread_actions.comment_from_message)
     app.action("escalation_from_finding")(interactions.escalation_from_finding)
-    app.action("escalation_ack")(interactions.acknowledge)
+    app.action("escalation_ack")(thread_actions.acknowledge)
     for action_id in (
         "escalation_update_open",
         "escalation_status_open",
         "escalation_resolve_open",
     ):
-        app.action(action_id)(interactions.open_small_modal)
-    app.event("reaction_added", matchers=[interactions.is_memo_reaction])(
-        interactions.memo_reaction
+        app.action(action_id)(thread_actions.open_small_modal)
+    app.event("reaction_added", matchers=[thread_actions.is_memo_reaction])(
+        thread_actions.memo_reaction
     )
-    app.event("message", matchers=[interactions.in_escalation_thread])(
-        interactions.keep_thread_reply
+    app.event("message", matchers=[thread_actions.in_escalation_thread])(
+        thread_actions.keep_thread_reply
     )

@@ -137,9 +137,7 @@ class JiraTracker:
     async def find_by_label(self, label: str) -> TrackerIssue | None:
         """Return the issue carrying `label`, if any."""
         jql = f"labels = {jql_quote(label)} ORDER BY created ASC"
-        found = await self._call(
-            "search", lambda j: _search(j, jql, 1)
-        )
+        found = await self._call("search", lambda j: _search(j, jql, 1))
         return self._issue(found[0].raw) if found else None
 
     async def get_issue(self, key: str) -> TrackerIssue:
@@ -192,7 +190,9 @@ class JiraTracker:
         for user in users:
             raw = user.raw
             if str(raw.get("emailAddress") or "").lower() == email.lower():
-                return TrackerUser(str(raw["accountId"]), str(raw["displayName"]), email)
+                return TrackerUser(
+                    str(raw["accountId"]), str(raw["displayName"]), raw.get("emailAddress")
+                )
         return None
 
     async def search(self, flt: IssueFilter, *, limit: int = 50) -> list[TrackerIssue]:

@@ -60,9 +60,7 @@ def body_json(response: Any) -> dict[str, Any]:
 def modal_values(**overrides: Any) -> dict[str, Any]:
     values = {
         "title": {"value": {"type": "plain_text_input", "value": "Verified brand cloned"}},
-        "area": {
-            "value": {"type": "static_select", "selected_option": {"value": "impersonation"}}
-        },
+        "area": {"value": {"type": "static_select", "selected_option": {"value": "impersonation"}}},
         "severity": {"value": {"type": "static_select", "selected_option": {"value": "sev2"}}},
         "vendor": {"value": {"type": "static_select", "selected_option": None}},
         "affected": {"value": {"type": "plain_text_input", "value": "40"}},
@@ -103,9 +101,7 @@ async def test_modal_opens_validates_inline_and_files(
     assert set(answer["errors"]) == {"title", "affected", "links"}
     assert escalations(runtime) == []
 
-    good = modal_values(
-        vendor={"type": "static_select", "selected_option": {"value": "acme"}}
-    )
+    good = modal_values(vendor={"type": "static_select", "selected_option": {"value": "acme"}})
     response = await dispatch(
         sr.view_submission(
             "escalation_file",
@@ -239,7 +235,9 @@ async def test_comment_status_assign_resolve_and_list(
 ) -> None:
     key = await _filed(dispatch, runtime)
     await dispatch(
-        sr.slash_command("/escalation", f"{key} comment Vendor <!channel> confirmed", user_id="U0LEAD")
+        sr.slash_command(
+            "/escalation", f"{key} comment Vendor <!channel> confirmed", user_id="U0LEAD"
+        )
     )
     await settle(runtime)
     comments = fake_jira.issues[key]["fields"]["comment"]["comments"]
@@ -270,10 +268,14 @@ async def test_comment_status_assign_resolve_and_list(
         sr.slash_command("/escalation", f"{key} resolve Botnet", user_id="U0OTHER")
     )
     assert "Only the reporter" in body_json(response)["text"]
-    listing = body_json(await dispatch(sr.slash_command("/escalation", "list mine", user_id="U0DANA")))
+    listing = body_json(
+        await dispatch(sr.slash_command("/escalation", "list mine", user_id="U0DANA"))
+    )
     assert key in listing["text"]
     await dispatch(
-        sr.slash_command("/escalation", f"{key} resolve Botnet reused one template", user_id="U0DANA")
+        sr.slash_command(
+            "/escalation", f"{key} resolve Botnet reused one template", user_id="U0DANA"
+        )
     )
     await settle(runtime)
     assert fake_jira.issues[key]["fields"]["status"]["name"] == "Resolved"
@@ -285,5 +287,7 @@ async def test_comment_status_assign_resolve_and_list(
     assert kinds.count("status") == 2
     listing = body_json(await dispatch(sr.slash_command("/escalation", "list", user_id="U0LEAD")))
     assert key not in listing["text"]
-    detail = body_json(await dispatch(sr.slash_command("/escalation", key.lower(), user_id="U0LEAD")))
+    detail = body_json(
+        await dispatch(sr.slash_command("/escalation", key.lower(), user_id="U0LEAD"))
+    )
     assert "Botnet" in json.dumps(detail)

@@ -1,0 +1,122 @@
+"""Outbox handlers for changes made from Slack: comment, status, assign, resolve."""
+
+from __future__ import annotations
+
+from commands.escalations.jobs_base import JobsBase
+from commands.mrkdwn import clip, escape
+from integrations.errors import OpsbotError
+from integrations.outbox import GiveUp, JobContext
+from integrations.tracker.base import resolving_transition
+from storage.engine import unit_of_work
+from storage.escalations import Escalation, escalation_by_id, record_event
+from storage.types import utcnow
+
+
+class ChangeJobs(JobsBase):
+    """Apply Slack-side changes to the tracker issue, then mirror them locally."""
+
+    async def comment(self, job: JobContext) -> None:
+        """Add a Slack update to the issue as a (marked) comment."""
+        escalation, key = await self._key(job)
+        author = str(job.payload.get("author") or "someone")
+        text = str(job.payload["text"])
+        await self._tracker_call(
+            job, self.desk.tracker.add_comment(key, f"{author} (Slack): {text}")
+        )
+        with unit_of_work(self.sessions) as session:
+            stored = escalation_by_id(session, escalation.id or 0)
+            if stored is not None:
+                record_event(session, stored, kind="comment", to_value=text, actor=author)
+        self.queue_thread(
+            escalation.id or 0, f"📝 {escape(author)} added to {key}: {escape(clip(text, 2000))}"
+        )
+
+    async def transition(self, job: JobContext) -> None:
+        """Move the issue to the named status and mirror it locally."""
+        escalation, key = await self._key(job)
+        chosen = await self._tracker_call(
+            job, self.desk.tracker.transition(key, str(job.payload["status"]))
+        )
+        actor = str(job.payload.get("author") or "someone")
+        self._set_status(escalation, chosen.to_status, chosen.to_category, actor)
+
+    def _set_status(
+        self,
+        escalation: Escalation,
+        status: str,
+        category: str,
+        actor: str,
+        root_cause: str | None = None,
+    ) -> None:
+        with unit_of_work(self.sessions) as session:
+            stored = escalation_by_id(session, escalation.id or 0)
+            if stored is None:
+                return
+            before = stored.status
+            stored.status, stored.status_category = status, category
+            stored.status_at_ms = max(stored.status_at_ms, int(utcnow().timestamp() * 1000))
+            stored.updated_at = utcnow()
+            if category == "done":
+                stored.resolved_at = stored.resolved_at or utcnow()
+            if root_cause:
+                stored.root_cause = root_cause
+            session.add(stored)
+            record_event(
+                session, stored, kind="status", from_value=before, to_value=status, actor=actor
+            )
+        self.queue_refresh(escalation.id or 0)
+        self.queue_thread(
+            escalation.id or 0, f"🔄 {escape(actor)} moved {escalation.key} to *{escape(status)}*."
+        )
+
+    async def assign(self, job: JobContext) -> None:
+        """Assign the issue to the Slack user's tracker account (matched by e-mail)."""
+        escalation, key = await self._key(job)
+        slack_user = str(job.payload["assignee"])
+        name = await self.directory.display_name(slack_user)
+        account: str | None = slack_user
+        if self.desk.jira:
+            email = await self.directory.user_email(slack_user)
+            found = (
+                await self._tracker_call(job, self.desk.tracker.find_user_by_email(email))
+                if email
+                else None
+            )
+            if found is None:
+                raise GiveUp(f"{name} has no Jira account I can match by e-mail.")
+            account, name = found.account_id, found.display_name
+        await self._tracker_call(job, self.desk.tracker.assign(key, account))
+        with unit_of_work(self.sessions) as session:
+            stored = escalation_by_id(session, escalation.id or 0)
+            if stored is None:
+                return
+            before = stored.assignee_name
+            stored.assignee_account_id, stored.assignee_name = account, name
+            stored.assignee_slack_id = slack_user
+            stored.assignee_at_ms = max(stored.assignee_at_ms, int(utcnow().timestamp() * 1000))
+            session.add(stored)
+            record_event(session, stored, kind="assignee", from_value=before, to_value=name)
+        self.queue_refresh(escalation.id or 0)
+        self.queue_thread(escalation.id or 0, f"👤 {key} is assigned to {escape(name)}.")
+
+    async def resolve(self, job: JobContext) -> None:
+        """Resolve the issue with its root cause (field when configured, else a comment)."""
+        escalation, key = await self._key(job)
+        root_cause = str(job.payload["root_cause"])
+        tracker = self.desk.tracker
+        field = self.desk.root_cause_field
+        issue = await self._tracker_call(job, tracker.get_issue(key))
+        status, category = issue.status, issue.status_category
+        if category != "done":  # a retry after a half-done attempt skips the transition
+            available = await self._tracker_call(job, tracker.transitions(key))
+            try:
+                chosen = resolving_transition(available)
+            except OpsbotError as exc:
+                raise GiveUp(exc.user_message) from exc
+            fields = {field: root_cause} if field else None
+            await self._tracker_call(job, tracker.transition(key, chosen.id, fields=fields))
+            status, category = chosen.to_status, chosen.to_category
+        if not field:
+            await self._tracker_call(job, tracker.add_comment(key, f"Root cause: {root_cause}"))
+        actor = str(job.payload.get("author") or "someone")
+        self._set_status(escalation, status, category, actor, root_cause)

@@ -1,0 +1,77 @@
+"""Without JIRA_URL escalations use the local tracker: same commands, and every answer says so."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.local_slack import LocalSlack
+from bot.runtime import Runtime
+from commands.digest import DigestWindow
+from commands.escalations.digest import EscalationDigestSource
+from storage.engine import unit_of_work
+from storage.escalations import list_escalations
+from storage.local_tracker import local_issue
+from storage.types import utcnow
+from tests.integration.test_escalations import settle
+from tests.support import slack_requests as sr
+
+
+def answer(response: Any) -> str:
+    return str(json.loads(response.body)["text"])
+
+
+async def test_local_tracker_files_and_changes_without_jira(
+    dispatch: Any, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    text = answer(await dispatch(sr.slash_command("/escalate", "sev1 other Outage of the queue")))
+    assert "Jira is not configured" in text
+    await settle(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        (escalation,) = list_escalations(session)
+    assert escalation.key == "ESC-1"
+    assert escalation.channel_id == "C0OPS"  # no escalation channel: posted in place
+    message = local_slack.messages("C0OPS")[0]
+    assert "Jira is not configured" in json.dumps(message["blocks"])
+
+    await dispatch(sr.slash_command("/escalation", "ESC-1 comment looking"))
+    await dispatch(sr.slash_command("/escalation", 'ESC-1 status "in progress"'))
+    await dispatch(sr.slash_command("/escalation", "ESC-1 assign <@U0ADMIN|admin>"))
+    await settle(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        issue = local_issue(session, "ESC-1")
+        assert issue is not None
+        assert (issue.status, issue.assignee_account_id) == ("In Progress", "U0ADMIN")
+    listing = answer(await dispatch(sr.slash_command("/escalation", "list sev1")))
+    assert "ESC-1" in listing
+    assert "Jira is not configured" in listing
+
+    source = EscalationDigestSource(areas=runtime.services["escalations"].areas)
+    now = utcnow()
+    window = DigestWindow(
+        vendor_slug=None, start=now.date(), end=now.date(), now=now, timezone="UTC"
+    )
+    with unit_of_work(runtime.sessions) as session:
+        section = source.section(session=session, window=window)
+    assert section is not None
+    assert section.total_items == 1
+    assert "ESC-1" in section.lines[0]
+
+    await dispatch(sr.slash_command("/escalation", "ESC-1 resolve fixed the queue"))
+    await settle(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        issue = local_issue(session, "ESC-1")
+        assert issue is not None
+        assert issue.status == "Resolved"
+        assert list_escalations(session) == []
+
+
+async def test_usage_and_unknown_keys(dispatch: Any) -> None:
+    assert "/escalation KEY" in answer(await dispatch(sr.slash_command("/escalation", "")))
+    assert "/escalation KEY" in answer(
+        await dispatch(sr.slash_command("/escalation", "frobnicate"))
+    )
+    assert "no escalation" in answer(await dispatch(sr.slash_command("/escalation", "ESC-99")))
+    assert "/escalation KEY" in answer(
+        await dispatch(sr.slash_command("/escalation", "list area:moon"))
+    )
