@@ -1,0 +1,176 @@
+"""/kpi through signed requests: numbers, chart upload, break-down, why, bad input, scope."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.local_slack import LocalSlack
+from storage.vendors import upsert_vendor
+from tests.conftest import Dispatch
+from tests.integration.test_kpi_import import SMALL, run_import
+from tests.support.slack_requests import block_action, slash_command
+
+PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
+
+
+def _answer(response: Any) -> dict[str, Any]:
+    assert response.status == 200
+    return json.loads(response.body)  # type: ignore[no-any-return]
+
+
+def _text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, ensure_ascii=False)
+
+
+async def test_kpi_answers_with_hand_computed_numbers_and_uploads_a_chart(
+    database_url: str, engine: Engine, dispatch: Dispatch, local_slack: LocalSlack
+) -> None:
+    assert run_import(database_url, SMALL)[0] == 0
+    response = await dispatch(
+        slash_command(
+            "/kpi",
+            f"{PERIOD} chart",
+            response_url=local_slack.response_url(channel="C0OPS"),
+        )
+    )
+    answer = _answer(response)
+    assert answer["response_type"] == "in_channel"
+    blocks = answer["blocks"]
+    assert len(blocks) <= 50
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert len(sections) == 7
+    assert sections[0].startswith("*Total incoming*  260  ▲ +160 (+160%)")
+    assert sections[1].startswith("*Manual incoming*  110  ▲ +65 (+144%)")
+    assert sections[4].startswith("*AHT*  4:49  ▲ +1:18 (+37%)")  # 26000/90 vs 9500/45
+    assert sections[5].startswith("*AAS*  1.0 h")
+    assert sections[6].startswith("*Automation rate*  60.9%  ▲ +5.9 pp")
+    assert all(len(s) <= 3000 for s in sections)
+    context = _text(blocks[1])
+    assert "data through 2026-11-17" in context and "whole team" in context
+    actions = [b for b in blocks if b["type"] == "actions"][0]["elements"]
+    assert [a["action_id"] for a in actions][:5] == [
+        "kpi_breakdown_queue",
+        "kpi_breakdown_vendor",
+        "kpi_breakdown_country",
+        "kpi_breakdown_language",
+        "kpi_breakdown_channel",
+    ]
+    (upload,) = local_slack.calls_to("files.upload")
+    assert upload.args["content"].startswith(b"\x89PNG")
+    assert upload.args["channel"] == "C0OPS"
+
+
+async def test_breakdown_button_ranks_vendors(
+    database_url: str, engine: Engine, dispatch: Dispatch, local_slack: LocalSlack
+) -> None:
+    assert run_import(database_url, SMALL)[0] == 0
+    answer = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    button = next(
+        e
+        for b in answer["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "kpi_breakdown_vendor"
+    )
+    url = local_slack.response_url(channel="C0OPS")
+    response = await dispatch(
+        block_action("kpi_breakdown_vendor", button["value"], response_url=url)
+    )
+    assert response.status == 200
+    (message,) = [m for m in local_slack.messages("C0OPS") if "By vendor" in _text(m)]
+    table = message["blocks"][1]["text"]["text"]
+    rows = [line for line in table.splitlines() if line.startswith(("acme", "globex"))]
+    assert [r.split()[0] for r in rows] == ["acme", "globex"]  # ranked by incoming
+    assert "220 +175%" in rows[0] and "40 +100%" in rows[1]
+
+
+def _planted_cube(path: Path) -> None:
+    rng = np.random.default_rng(5)
+    lines = ["date,vendor,queue,country,incoming,manual_incoming"]
+    start = date(2026, 11, 2)
+    for offset in range(14):
+        day = start + timedelta(days=offset)
+        for vendor in ("acme", "globex", "initech", "umbrella"):
+            for queue in ("impersonation", "copyright", "trademark"):
+                for country in ("US", "DE", "JP"):
+                    incoming = int(rng.normal(200, 6))
+                    manual = int(incoming * 0.5)
+                    if offset >= 7 and (vendor, queue) == ("acme", "impersonation"):
+                        manual = int(manual * 1.9)
+                        incoming += manual - int(incoming * 0.5)
+                    lines.append(f"{day},{vendor},{queue},{country},{incoming},{manual}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+async def test_why_finds_the_planted_cause(
+    database_url: str, engine: Engine, dispatch: Dispatch, local_slack: LocalSlack, tmp_path: Path
+) -> None:
+    cube = tmp_path / "cube.csv"
+    _planted_cube(cube)
+    assert run_import(database_url, cube)[0] == 0
+    url = local_slack.response_url(channel="C0OPS")
+    response = await dispatch(
+        slash_command("/kpi", "why manual_incoming 2026-11-09..2026-11-15", response_url=url)
+    )
+    assert "Looking into what moved Manual incoming" in _answer(response)["text"]
+    (message,) = [m for m in local_slack.messages("C0OPS") if "Manual incoming" in _text(m)]
+    sentence = message["blocks"][0]["text"]["text"]
+    assert sentence.startswith("Manual incoming +")
+    assert "week over week" in sentence
+    assert "of the change comes from queue:impersonation × vendor:acme" in sentence
+    escalate = message["blocks"][-1]["elements"][0]
+    assert escalate["action_id"] == "escalation_from_finding"
+    finding = json.loads(escalate["value"])
+    assert finding["vendor"] == "acme" and "impersonation" in finding["title"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("lastweek vendr:acme", "`lastweek` (did you mean `last-week`?); `vendr:`"),
+        ("2099-01-01", "is in the future"),
+        ("2026-11-10..2026-11-01", "empty range"),
+        ("2024-01-01..2026-11-01", "at most a year"),
+        ("week vendor:acmee", "`vendor:acmee` is not in the data (closest: `vendor:acme`)"),
+    ],
+)
+async def test_bad_input_gets_an_ephemeral_usage_message(
+    database_url: str, engine: Engine, dispatch: Dispatch, text: str, expected: str
+) -> None:
+    assert run_import(database_url, SMALL)[0] == 0
+    answer = _answer(await dispatch(slash_command("/kpi", text)))
+    assert answer["response_type"] == "ephemeral"
+    assert expected in answer["text"]
+
+
+async def test_help_lists_grammar_and_definitions(engine: Engine, dispatch: Dispatch) -> None:
+    answer = _answer(await dispatch(slash_command("/kpi", "help")))
+    text = _text(answer)
+    assert answer["response_type"] == "ephemeral"
+    assert "/kpi [PERIOD]" in text and "Σ handle_seconds" in text
+
+
+async def test_vendor_channel_sees_its_vendor_only(
+    database_url: str, engine: Engine, dispatch: Dispatch
+) -> None:
+    assert run_import(database_url, SMALL)[0] == 0
+    with Session(engine) as session:
+        upsert_vendor(session, slug="acme", name="Acme", channel_id="C0ACME")
+        session.commit()
+    answer = _answer(await dispatch(slash_command("/kpi", PERIOD, channel_id="C0ACME")))
+    first = answer["blocks"][2]["text"]["text"]
+    assert first.startswith("*Total incoming*  220")  # acme only: 100 + 120
+    assert "vendor:acme" in _text(answer["blocks"][1])
+    refused = _answer(
+        await dispatch(slash_command("/kpi", f"{PERIOD} vendor:globex", channel_id="C0ACME"))
+    )
+    assert refused["response_type"] == "ephemeral"
+    assert "bound to vendor Acme" in refused["text"]
