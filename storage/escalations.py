@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import UniqueConstraint, func
+from sqlalchemy import BigInteger, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime, utcnow
@@ -47,11 +47,11 @@ class Escalation(EscalationBase, table=True):
     status: str = Field(default="To Do", max_length=64)
     status_category: str = Field(default="new", max_length=16, index=True)
     # Tracker time (ms) of the status we hold: an older webhook never overwrites it.
-    status_at_ms: int = 0
+    status_at_ms: int = Field(default=0, sa_type=BigInteger)
     assignee_account_id: str | None = Field(default=None, max_length=128)
     assignee_name: str | None = Field(default=None, max_length=200)
     assignee_slack_id: str | None = Field(default=None, max_length=32)
-    assignee_at_ms: int = 0
+    assignee_at_ms: int = Field(default=0, sa_type=BigInteger)
     root_cause: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
