@@ -46,6 +46,7 @@ JOB_PREFIX = "checkin:"
 SWEEP_JOB = "sweep"
 SWEEP_SECONDS = 30
 JOBSTORE_TABLE = "scheduler_job"
+STOP_TIMEOUT = 20.0  # seconds a stopping process gives in-flight digests to finish
 
 
 class CheckinTrigger(BaseTrigger):  # type: ignore[misc]
@@ -92,7 +93,14 @@ class CheckinExecutor(BaseExecutor):  # type: ignore[misc]
         self._loop = scheduler._eventloop
 
     def shutdown(self, wait: bool = True) -> None:
-        for task in self._tasks:
+        """Let running jobs finish (see `drain`): a cancelled post would leave its run unsure."""
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Wait up to `grace_seconds` for running jobs, then cancel what is left."""
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace_seconds)
+        for task in pending:
             task.cancel()
 
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
@@ -120,16 +128,18 @@ class CheckinScheduler:
         self.runtime = runtime
         self.runner = runner
         self.scheduler: AsyncIOScheduler | None = None
+        self.executor: CheckinExecutor | None = None
         self._resync_pending = False
 
     async def start(self) -> None:
         """Start APScheduler, sync jobs, and catch up on what was missed while down."""
         grace = int(self.runner.grace.total_seconds()) or 1
+        self.executor = CheckinExecutor(self)
         scheduler = AsyncIOScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename=JOBSTORE_TABLE)
             },
-            executors={"default": CheckinExecutor(self)},
+            executors={"default": self.executor},
             job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
             timezone="UTC",
         )
@@ -153,6 +163,8 @@ class CheckinScheduler:
             self.runner.change_listeners.remove(self.request_resync)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.executor is not None:
+            await self.executor.drain(grace_seconds=STOP_TIMEOUT)
         self.scheduler = None
 
     def request_resync(self) -> None:

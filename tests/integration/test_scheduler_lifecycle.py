@@ -1,0 +1,127 @@
+"""The scheduler for real: APScheduler jobs in the database, catch-up at start, processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from bot.local_slack import LocalSlack
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import JOB_PREFIX, CheckinScheduler
+from bot.settings import Settings
+from commands.checkins.recurrence import recurrence_from_spec
+from storage.engine import make_engine, session_factory
+from storage.types import utcnow
+from tests.conftest import BOT_TOKEN
+from tests.integration.test_checkin_runs import digests, make_checkin, runs
+
+
+def hourly_spec_due_an_hour_ago() -> str:
+    """Return a weekly cron whose last fire time was about an hour ago (UTC)."""
+    last = utcnow() - timedelta(hours=1)
+    days = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+    return f"{last.minute} {last.hour} * * {days[(last.weekday() + 1) % 7]}"
+
+
+async def test_start_catches_up_and_keeps_jobs_across_restarts(
+    runtime: Runtime, settings: Settings, local_slack: LocalSlack
+) -> None:
+    local_slack.add_channel("C0ACME", "acme-idops")
+    spec = hourly_spec_due_an_hour_ago()
+    schedule_id = make_checkin(
+        runtime, cron=spec, every=None, tz="UTC", since=utcnow() - timedelta(days=1)
+    )
+    await runtime.start()
+    await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=20)
+    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    assert service.scheduler is not None
+    job = service.scheduler.get_job(f"{JOB_PREFIX}{schedule_id}")
+    expected = recurrence_from_spec(f"cron:{spec}", "UTC").next_after(utcnow())
+    assert job is not None and job.next_run_time == expected
+    await service.stop()
+    # A second process start: the job is still stored, the run is not posted again.
+    second = build_runtime(settings, engine=make_engine(settings.database_url))
+    try:
+        await second.start()
+        again: CheckinScheduler = second.services["checkin_scheduler"]
+        await again.sweep(now=utcnow())
+    finally:
+        await second.aclose()
+    with runtime.engine.connect() as connection:
+        stored = connection.execute(text("SELECT id FROM scheduler_job")).scalars().all()
+    assert f"{JOB_PREFIX}{schedule_id}" in stored
+    assert len(digests(local_slack, "C0ACME")) == 1
+    assert [r.status for r in runs(runtime, schedule_id)] == ["posted"]
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {}
+
+
+async def test_scheduler_off_setting_starts_nothing(settings: Settings) -> None:
+    off = build_runtime(settings.model_copy(update={"opsbot_scheduler": "off"}))
+    try:
+        assert "checkin_scheduler" not in off.services
+        assert "checkin_runner" in off.services  # /checkin run still posts
+    finally:
+        await off.aclose()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.slow
+def test_two_scheduler_processes_post_each_digest_once(
+    engine: Engine, database_url: str, local_slack: LocalSlack
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the multi-process test needs PostgreSQL (TEST_DATABASE_URL)")
+    runtime: Any = SimpleNamespace(sessions=session_factory(engine))
+    channels = [f"C0PROC{i}" for i in range(6)]
+    spec = hourly_spec_due_an_hour_ago()
+    for index, channel in enumerate(channels):
+        local_slack.add_channel(channel, channel.lower())
+        make_checkin(
+            runtime,
+            vendor=f"Vendor{index}",
+            channel=channel,
+            cron=spec,
+            every=None,
+            tz="UTC",
+            since=utcnow() - timedelta(days=1),
+        )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_URL": local_slack.api_url,
+    }
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "scheduler"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    try:
+        local_slack.wait_for("chat.postMessage", len(channels), timeout=60)
+        time.sleep(2)  # room for a wrongful second post to show up
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            _, errors = process.communicate(timeout=20)
+            assert process.returncode == 0, errors.decode()[-2000:]
+    for channel in channels:
+        assert len(digests(local_slack, channel)) == 1
