@@ -11,6 +11,7 @@ import typer
 from sqlmodel import Session
 
 from bot.settings import Settings
+from commands.escalations.demo import load_escalation_demo
 from commands.kpi.demo_data import load_kpi_demo
 from commands.kpi.registry import MetricsFileError, load_registry
 from commands.kpi.setup import spike_params
@@ -40,7 +41,7 @@ def kpi_demo_loader(session: Session, settings: Settings) -> str:
 
 
 # Loaders run in order, in one transaction; each returns one line for the summary.
-DEMO_LOADERS: tuple[DemoLoader, ...] = (kpi_demo_loader,)
+DEMO_LOADERS: tuple[DemoLoader, ...] = (kpi_demo_loader, load_escalation_demo)
 
 
 def register_cli(app: typer.Typer) -> None:

@@ -26,7 +26,7 @@ from storage.escalations import (
 from storage.types import utcnow
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
-NOT_CONFIGURED = "_Jira is not configured: this escalation lives in opsbot's local tracker._"
+NOT_CONFIGURED = "_Jira is not configured: escalations live in opsbot's local tracker._"
 
 
 @dataclass

@@ -128,11 +128,7 @@ def escalation_line(
     escalation: Escalation, areas: PolicyAreas, *, now: datetime | None = None
 ) -> str:
     """Return one mrkdwn line: key (linked), severity, area, vendor, status, age, title."""
-    key = (
-        f"<{escalation.url}|{escalation.key}>"
-        if escalation.url and escalation.key
-        else escalation.display_key
-    )
+    key = linked_key(escalation)
     vendor = f" · {escape(escalation.vendor)}" if escalation.vendor else ""
     age = age_text(escalation.created_at, now or utcnow())
     return (
@@ -140,6 +136,13 @@ def escalation_line(
         f"{escape(areas.label(escalation.area))}{vendor} · {escape(escalation.status)} · {age} — "
         f"{escape(clip(escalation.title, 120))}"
     )
+
+
+def linked_key(escalation: Escalation) -> str:
+    """Return the key, linked when the tracker has a web page for it."""
+    if escalation.key and escalation.url and escalation.url.startswith(("https://", "http://")):
+        return f"<{escalation.url}|{escalation.key}>"
+    return escalation.key or f"#{escalation.id} (filing)"
 
 
 def age_text(since: datetime, now: datetime) -> str:
@@ -157,7 +160,7 @@ def escalation_message(
 ) -> dict[str, Any]:
     """Return the channel message (text + blocks) with its action buttons."""
     key = escalation.key or f"#{escalation.id}"
-    linked = f"<{escalation.url}|{key}>" if escalation.url and escalation.key else key
+    linked = linked_key(escalation)
     header = (
         f"{SEV_ICON[escalation.severity]} *{linked}* · SEV{escalation.severity} · "
         f"{escape(areas.label(escalation.area))}\n*{escape(escalation.title)}*"
