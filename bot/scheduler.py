@@ -209,7 +209,9 @@ class CheckinScheduler:
             await self.sweep(now=now)
             return
         schedule_id = int(job_id.removeprefix(JOB_PREFIX))
-        run_ids = self.runner.reconcile(now=now, schedule_ids=[schedule_id])
+        run_ids = await asyncio.to_thread(
+            self.runner.reconcile, now=now, schedule_ids=[schedule_id]
+        )
         await self.runner.deliver_many(run_ids, now=now)
 
     async def sweep(self, *, now: datetime) -> None:

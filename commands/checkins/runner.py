@@ -134,8 +134,10 @@ class CheckinRunner:
     async def tick(self, *, now: datetime | None = None) -> list[str]:
         """Claim what is due, resume what is pending, deliver it all; return the outcomes."""
         moment = now or self.clock()
-        run_ids = self.reconcile(now=moment)
-        run_ids += [r for r in self.resumable(now=moment) if r not in run_ids]
+        # The claims are many small blocking transactions: keep them off the event loop.
+        run_ids = await asyncio.to_thread(self.reconcile, now=moment)
+        resumable = await asyncio.to_thread(self.resumable, now=moment)
+        run_ids += [r for r in resumable if r not in run_ids]
         return await self.deliver_many(run_ids, now=moment)
 
     async def deliver_many(self, run_ids: Sequence[int], *, now: datetime) -> list[str]:
@@ -181,6 +183,25 @@ class CheckinRunner:
             return await self._deliver_in_slot(run_id, now=now or self.clock())
 
     async def _deliver_in_slot(self, run_id: int, *, now: datetime) -> str:
+        # Database work runs in a worker thread so command handling on the loop never waits.
+        prepared = await asyncio.to_thread(self._prepare, run_id, now)
+        if isinstance(prepared, str):
+            return prepared
+        taken, message, vendor_id, look_first = prepared
+        if look_first:
+            found = await self.poster.find_posted(
+                channel=taken.channel_id, run_id=run_id, since=taken.created_at
+            )
+            if found is not None:
+                outcome = PostOutcome("posted", ts=found)
+                return await asyncio.to_thread(self._finish, taken, outcome, now, vendor_id)
+        outcome = await self.poster.post(channel=taken.channel_id, message=message, run_id=run_id)
+        return await asyncio.to_thread(self._finish, taken, outcome, now, vendor_id)
+
+    def _prepare(
+        self, run_id: int, now: datetime
+    ) -> str | tuple[store.DigestRun, dict[str, Any], int, bool]:
+        """Take the run (compare-and-set to posting) and build its digest; or say why not."""
         with unit_of_work(self.sessions) as session:
             run = session.get(store.DigestRun, run_id)
             if run is None or not _takeable(run, now):
@@ -214,16 +235,7 @@ class CheckinRunner:
                 # the scheduler logs the traceback.
                 self._finish(taken, PostOutcome("retry", error=f"digest: {exc!r}"), now, 0)
                 raise
-        if look_first:
-            found = await self.poster.find_posted(
-                channel=taken.channel_id, run_id=run_id, since=taken.created_at
-            )
-            if found is not None:
-                return self._finish(taken, PostOutcome("posted", ts=found), now, vendor_id)
-        outcome = await self.poster.post(
-            channel=taken.channel_id, message=content.message, run_id=run_id
-        )
-        return self._finish(taken, outcome, now, vendor_id)
+        return taken, content.message, vendor_id, look_first
 
     def _finish(
         self, run: store.DigestRun, outcome: PostOutcome, now: datetime, vendor_id: int
