@@ -83,6 +83,16 @@ class Settings(BaseSettings):
     opsbot_outbox_max_delay: float = Field(default=600.0, gt=0)
     opsbot_outbox_poll_seconds: float = Field(default=5.0, gt=0)
 
+    # Initiatives, suggestions, KPI rules and the weekly team summary.
+    jira_epic_issue_type: str = "Epic"
+    jira_story_issue_type: str = "Story"
+    opsbot_team_channel: str | None = None
+    opsbot_initiative_channel: str | None = None
+    opsbot_initiative_near_days: int = Field(default=14, ge=0)
+    opsbot_initiative_stale_days: int = Field(default=14, ge=1)
+    opsbot_summary_schedule: str = "every:mon 09:00"
+    opsbot_rule_dedupe_days: int = Field(default=7, ge=1)
+
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("opsbot_metrics_file")

@@ -9,7 +9,9 @@ from commands import actions as actions_family
 from commands import checkins as checkins_family
 from commands import escalations as escalations_family
 from commands import help as help_family
+from commands import initiatives as initiatives_family
 from commands import kpi as kpi_family
+from commands import suggestions as suggestions_family
 from commands.catalog import CommandCatalog
 
 # Each family module exposes FAMILIES (its CommandFamily entries) and register(app).
@@ -19,6 +21,8 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     checkins_family,
     actions_family,
     escalations_family,
+    initiatives_family,
+    suggestions_family,
 )
 
 

@@ -65,9 +65,7 @@ class SuggestionVote(SQLModel, table=True):
     """One person's upvote; the unique pair makes a double click count once."""
 
     __tablename__ = "suggestion_vote"
-    __table_args__ = (
-        UniqueConstraint("suggestion_id", "user_id", name="uq_suggestion_vote_user"),
-    )
+    __table_args__ = (UniqueConstraint("suggestion_id", "user_id", name="uq_suggestion_vote_user"),)
 
     id: int | None = Field(default=None, primary_key=True)
     suggestion_id: int = Field(foreign_key="suggestion.id", index=True)

@@ -1,0 +1,142 @@
+"""Jira webhook sink: epics and their stories keep initiatives and their threads in step."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session
+
+from commands.initiatives.desk import PlanningDesk
+from commands.initiatives.service import queue_reply
+from commands.initiatives.views import progress_text
+from commands.mrkdwn import clip, escape
+from integrations.tracker.base import BOT_COMMENT_MARK
+from storage.engine import unit_of_work
+from storage.initiatives import (
+    Initiative,
+    add_note,
+    child_by_key,
+    initiative_by_key,
+    recount_children,
+    upsert_child,
+)
+
+_CATEGORY_BY_NAME = {"to do": "new", "open": "new", "in progress": "indeterminate"}
+
+
+def _status(issue: dict[str, Any]) -> tuple[str, str] | None:
+    status = (issue.get("fields") or {}).get("status") or {}
+    name = status.get("name")
+    if not name:
+        return None
+    category = (status.get("statusCategory") or {}).get("key")
+    return str(name), str(category or _CATEGORY_BY_NAME.get(str(name).lower(), "done"))
+
+
+@dataclass
+class InitiativeWebhookSink:
+    """Apply one verified Jira webhook body to the initiative (or story) it concerns."""
+
+    desk: PlanningDesk
+
+    async def __call__(self, payload: dict[str, Any]) -> None:
+        """Mirror status, progress and comments; ignore issues that are not ours."""
+        issue = payload.get("issue") or {}
+        key = str(issue.get("key") or "")
+        if not key:
+            return
+        with unit_of_work(self.desk.sessions) as session:
+            initiative = initiative_by_key(session, key)
+            if initiative is not None:
+                changed = self._apply_epic(session, initiative, issue, payload)
+            else:
+                initiative = self._apply_child(session, issue, payload)
+                changed = initiative is not None
+            if changed and initiative is not None:
+                self.desk.outbox.enqueue(
+                    session,
+                    kind="initiative.refresh",
+                    payload={"initiative_id": initiative.id},
+                    key=f"init:{initiative.id}:refresh:{uuid.uuid4().hex}",
+                )
+        self.desk.outbox.wake()
+
+    def _apply_epic(
+        self,
+        session: Session,
+        initiative: Initiative,
+        issue: dict[str, Any],
+        payload: dict[str, Any],
+    ) -> bool:
+        stamp = int(payload.get("timestamp") or 0)
+        actor = str((payload.get("user") or {}).get("displayName") or "someone")
+        changed = False
+        items = (payload.get("changelog") or {}).get("items") or []
+        moved = any(str(i.get("field") or "").lower() == "status" for i in items)
+        status = _status(issue)
+        if moved and status is not None and stamp >= initiative.status_at_ms:
+            old = initiative.status
+            initiative.status, initiative.status_category = status
+            initiative.status_at_ms = stamp
+            if old != initiative.status:
+                add_note(
+                    session, initiative, kind="status", text=f"{old} → {status[0]}", author=actor
+                )
+                queue_reply(
+                    session,
+                    self.desk,
+                    initiative,
+                    f"Status in Jira: {escape(old)} → *{escape(status[0])}* (by {escape(actor)})",
+                )
+                changed = True
+        comment = payload.get("comment")
+        event = str(payload.get("webhookEvent", "")) + str(payload.get("issue_event_type_name", ""))
+        if isinstance(comment, dict) and "comment" in event:
+            body = str(comment.get("body") or "")
+            if BOT_COMMENT_MARK not in body:
+                author = str((comment.get("author") or {}).get("displayName") or actor)
+                add_note(session, initiative, kind="jira", text=body[:2000], author=author)
+                queue_reply(
+                    session,
+                    self.desk,
+                    initiative,
+                    f"💬 {escape(author)} in Jira:\n{escape(clip(body, 2500))}",
+                )
+        session.add(initiative)
+        return changed
+
+    def _apply_child(
+        self, session: Session, issue: dict[str, Any], payload: dict[str, Any]
+    ) -> Initiative | None:
+        fields = issue.get("fields") or {}
+        parent_key = str((fields.get("parent") or {}).get("key") or "")
+        initiative = initiative_by_key(session, parent_key) if parent_key else None
+        if initiative is None:
+            return None
+        status = _status(issue)
+        if status is None:
+            return None
+        key = str(issue["key"])
+        before = child_by_key(session, key)
+        old = before.status if before is not None else None
+        upsert_child(
+            session,
+            initiative,
+            key=key,
+            summary=str(fields.get("summary") or ""),
+            status=status[0],
+            status_category=status[1],
+        )
+        recount_children(session, initiative)
+        if old == status[0]:
+            return None
+        add_note(session, initiative, kind="child", text=f"{key} → {status[0]}")
+        queue_reply(
+            session,
+            self.desk,
+            initiative,
+            f"{escape(key)} → *{escape(status[0])}*. Progress: {progress_text(initiative)}",
+        )
+        return initiative

@@ -1,0 +1,41 @@
+"""Wire initiatives, suggestions, KPI rules and the team summary into a runtime."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.initiatives.desk import PlanningDesk
+from commands.initiatives.digest import InitiativeDigestSource
+from commands.initiatives.jobs import build_jobs
+from commands.initiatives.webhook import InitiativeWebhookSink
+
+
+def install_planning(runtime: Any) -> PlanningDesk:
+    """Build the planning desk on the escalations' tracker and outbox; register jobs and sinks."""
+    from commands.escalations.wiring import outbox_for, tracker_for
+    from commands.suggestions.jobs import build_suggestion_jobs
+    from commands.summary.loop import install_summary
+
+    settings = runtime.settings
+    tracker = runtime.services.get("tracker") or tracker_for(runtime)
+    runtime.services.setdefault("tracker", tracker)
+    desk = PlanningDesk(
+        tracker=tracker,
+        outbox=outbox_for(runtime),
+        sessions=runtime.sessions,
+        slack=runtime.slack,
+        project=settings.jira_initiative_project,
+        epic_type=settings.jira_epic_issue_type,
+        story_type=settings.jira_story_issue_type,
+        channel_id=settings.opsbot_initiative_channel or settings.opsbot_team_channel,
+        near_days=settings.opsbot_initiative_near_days,
+        stale_days=settings.opsbot_initiative_stale_days,
+        timezone=settings.opsbot_timezone,
+    )
+    for kind, job in {**build_jobs(desk), **build_suggestion_jobs(desk)}.items():
+        desk.outbox.register(kind, job)
+    runtime.services["planning_desk"] = desk
+    runtime.services["digest_sources"].append(InitiativeDigestSource(desk))
+    runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))
+    install_summary(runtime, desk)
+    return desk

@@ -1,0 +1,32 @@
+"""`/suggest`: process-improvement suggestions, their user stories, scores and proposals."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from commands.catalog import CommandFamily
+from commands.suggestions.handlers import (
+    USAGE,
+    handle_edit_button,
+    handle_edit_submission,
+    handle_score_menu,
+    handle_suggest,
+    handle_upvote,
+)
+
+FAMILY = CommandFamily(
+    command="/suggest",
+    summary="Suggest a process improvement; vote, score and promote it to Jira.",
+    usage=USAGE,
+)
+FAMILIES = (FAMILY,)
+
+
+def register(app: Any) -> None:
+    """Attach `/suggest`, the card's buttons and the edit modal."""
+    app.command(FAMILY.command)(handle_suggest)
+    app.action("suggest_upvote")(handle_upvote)
+    app.action("suggest_edit")(handle_edit_button)
+    app.action(re.compile(r"^suggest_(impact|confidence)$"))(handle_score_menu)
+    app.view("suggest_edit")(handle_edit_submission)

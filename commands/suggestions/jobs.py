@@ -1,0 +1,87 @@
+"""Outbox job for suggestions: file the promoted story, under its initiative when given."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from commands.initiatives.desk import PlanningDesk, tracker_call
+from commands.initiatives.service import queue_reply
+from commands.initiatives.views import progress_text
+from commands.suggestions.story import story_sentence
+from integrations.outbox import GiveUp, JobContext
+from integrations.tracker.base import IssueDraft, TrackerIssue
+from storage.engine import unit_of_work
+from storage.initiatives import initiative_by_key, recount_children, upsert_child
+from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
+from storage.types import utcnow
+
+Job = Callable[[JobContext], Awaitable[None]]
+
+
+def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
+    """Return the story to file for a promoted suggestion."""
+    criteria = "\n".join(f"* {c}" for c in s.criteria)
+    rice = "unscored" if s.rice is None else f"{s.rice:.1f}"
+    description = (
+        f"{story_sentence(s.role, s.capability, s.benefit)}\n\n"
+        f"h3. Acceptance criteria\n{criteria}\n\n"
+        f"Suggested in Slack by {s.author_id} (opsbot suggestion #{s.id}): {s.text}\n"
+        f"RICE {rice}; votes {s.votes}."
+    )
+    summary = s.capability[:1].upper() + s.capability[1:]
+    return IssueDraft(
+        project=desk.project,
+        summary=summary.removeprefix("To ").strip()[:255] or f"Suggestion {s.id}",
+        description=description,
+        correlation_label=s.label,
+        issue_type=desk.story_type,
+        labels=("opsbot-suggestion",),
+        parent_key=s.initiative_key,
+    )
+
+
+def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
+    """Return the suggestion job handlers by outbox kind."""
+
+    async def promote(context: JobContext) -> None:
+        with unit_of_work(desk.sessions) as session:
+            suggestion = suggestion_by_id(session, int(context.payload["suggestion_id"]))
+        if suggestion is None:
+            raise GiveUp("suggestion no longer exists")
+        if suggestion.state == PROMOTED:
+            return
+        issue: TrackerIssue = await tracker_call(
+            desk.tracker.create_issue(story_draft(desk, suggestion))
+        )
+        with unit_of_work(desk.sessions) as session:
+            row = suggestion_by_id(session, suggestion.id or 0)
+            assert row is not None
+            row.state, row.issue_key, row.issue_url = PROMOTED, issue.key, issue.url
+            row.updated_at = utcnow()
+            session.add(row)
+            initiative = initiative_by_key(session, row.initiative_key or "")
+            if initiative is not None:
+                upsert_child(
+                    session,
+                    initiative,
+                    key=issue.key,
+                    summary=issue.summary,
+                    status=issue.status,
+                    status_category=issue.status_category,
+                )
+                recount_children(session, initiative)
+                queue_reply(
+                    session,
+                    desk,
+                    initiative,
+                    f"💡 Suggestion #{row.id} promoted to <{issue.url}|{issue.key}>. "
+                    f"Progress: {progress_text(initiative)}",
+                )
+        desk.outbox.wake()
+        if suggestion.channel_id:
+            await desk.slack.chat_postMessage(
+                channel=suggestion.channel_id,
+                text=f"💡 Suggestion #{suggestion.id} is now <{issue.url}|{issue.key}>.",
+            )
+
+    return {"suggestion.promote": promote}

@@ -1,0 +1,192 @@
+"""Suggestion services: record, edit, score, vote, rank, promote; no Slack in here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from commands.initiatives.desk import PlanningDesk
+from commands.initiatives.service import require_filed, require_initiative
+from commands.suggestions.story import derive_story
+from integrations.errors import NotFound, UsageError
+from storage.initiatives import links_for
+from storage.suggestions import (
+    NEW,
+    PROMOTED,
+    PROMOTING,
+    Suggestion,
+    add_suggestion,
+    cast_vote,
+    list_suggestions,
+    suggestion_by_id,
+)
+from storage.types import utcnow
+
+IMPACTS = (0.25, 0.5, 1.0, 2.0, 3.0)  # minimal, low, medium, high, massive
+CONFIDENCES = (0.5, 0.8, 1.0)
+ISSUE_KEY = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b")
+
+
+@dataclass
+class StoryEdit:
+    """What the "Edit story" modal submits."""
+
+    role: str
+    capability: str
+    benefit: str
+    criteria: list[str]
+    reach: float | None = None
+    impact: float | None = None
+    confidence: float | None = None
+    effort: float | None = None
+
+
+def record_suggestion(
+    *, session: Session, text: str, author_id: str, channel_id: str | None, dedupe_key: str
+) -> Suggestion:
+    """Store a suggestion with its derived draft story."""
+    cleaned = " ".join(text.split())
+    if len(cleaned) < 5:
+        raise UsageError("Say what should improve.", usage="/suggest TEXT")
+    story = derive_story(cleaned)
+    return add_suggestion(
+        session,
+        Suggestion(
+            dedupe_key=dedupe_key,
+            text=cleaned[:3000],
+            author_id=author_id,
+            channel_id=channel_id,
+            role=story.role[:200],
+            capability=story.capability[:1000],
+            benefit=story.benefit[:1000],
+            criteria=list(story.criteria),
+        ),
+    )
+
+
+def require_suggestion(session: Session, ident: str) -> Suggestion:
+    """Return the suggestion `#12` or `12`, or raise NotFound."""
+    digits = ident.lstrip("#")
+    suggestion = suggestion_by_id(session, int(digits)) if digits.isdigit() else None
+    if suggestion is None:
+        raise NotFound(f"I know no suggestion {ident[:20]}. Try `/suggest list`.")
+    return suggestion
+
+
+def check_score(
+    *,
+    reach: float | None,
+    impact: float | None,
+    confidence: float | None,
+    effort: float | None,
+) -> dict[str, str]:
+    """Return per-field problems with a RICE score (empty when it is fine)."""
+    errors: dict[str, str] = {}
+    if reach is not None and reach < 0:
+        errors["reach"] = "Reach is a count of people or cases; 0 or more."
+    if impact is not None and impact not in IMPACTS:
+        errors["impact"] = "Impact is one of 0.25, 0.5, 1, 2, 3."
+    if confidence is not None and not 0 < confidence <= 1:
+        errors["confidence"] = "Confidence is a fraction: 0.5, 0.8 or 1."
+    if effort is not None and effort <= 0:
+        errors["effort"] = "Effort is person-weeks, more than 0."
+    return errors
+
+
+def apply_edit(*, session: Session, suggestion: Suggestion, edit: StoryEdit) -> None:
+    """Save the edited story and score."""
+    errors = check_score(
+        reach=edit.reach, impact=edit.impact, confidence=edit.confidence, effort=edit.effort
+    )
+    if errors:
+        raise UsageError(" ".join(errors.values()))
+    suggestion.role = edit.role.strip()[:200] or suggestion.role
+    suggestion.capability = edit.capability.strip()[:1000] or suggestion.capability
+    suggestion.benefit = edit.benefit.strip()[:1000] or suggestion.benefit
+    suggestion.criteria = [c.strip() for c in edit.criteria if c.strip()][:20]
+    suggestion.reach, suggestion.impact = edit.reach, edit.impact
+    suggestion.confidence, suggestion.effort = edit.confidence, edit.effort
+    suggestion.updated_at = utcnow()
+    session.add(suggestion)
+
+
+def set_score(*, session: Session, suggestion: Suggestion, field: str, value: float) -> None:
+    """Set one RICE factor (from a button or menu on the card)."""
+    if field not in ("reach", "impact", "confidence", "effort"):
+        raise UsageError(f"{field} is not part of a RICE score.")
+    errors = check_score(
+        **{"reach": None, "impact": None, "confidence": None, "effort": None, field: value}
+    )
+    if errors:
+        raise UsageError(" ".join(errors.values()))
+    setattr(suggestion, field, value)
+    suggestion.updated_at = utcnow()
+    session.add(suggestion)
+
+
+def upvote(*, session: Session, suggestion: Suggestion, user_id: str) -> bool:
+    """Count `user_id`'s vote once; False when they had voted already."""
+    return cast_vote(session, suggestion=suggestion, user_id=user_id)
+
+
+def rank_key(suggestion: Suggestion) -> tuple[float, int, float]:
+    """Sort key for "top": RICE first (unscored last), votes as the tie-breaker, then newest."""
+    rice = suggestion.rice
+    return (
+        -(rice if rice is not None else -1.0),
+        -suggestion.votes,
+        -suggestion.created_at.timestamp(),
+    )
+
+
+def ranked(*, session: Session, mode: str, user_id: str) -> list[Suggestion]:
+    """Return suggestions for `/suggest list [top|new|mine]`."""
+    if mode == "new":
+        return list_suggestions(session, open_only=True)
+    if mode == "mine":
+        return sorted(list_suggestions(session, author_id=user_id), key=rank_key)
+    return sorted(list_suggestions(session, open_only=True), key=rank_key)
+
+
+def promote(
+    *,
+    session: Session,
+    desk: PlanningDesk,
+    suggestion: Suggestion,
+    initiative_key: str | None,
+) -> None:
+    """Queue filing the story in the tracker, under an initiative's epic when given."""
+    if suggestion.state == PROMOTED:
+        raise UsageError(f"Suggestion #{suggestion.id} is already {suggestion.issue_key}.")
+    parent: str | None = None
+    if initiative_key:
+        parent = require_filed(require_initiative(session, initiative_key))
+    suggestion.state, suggestion.initiative_key = PROMOTING, parent
+    session.add(suggestion)
+    desk.outbox.enqueue(
+        session,
+        kind="suggestion.promote",
+        payload={"suggestion_id": suggestion.id},
+        key=f"sugg:{suggestion.id}:promote",
+    )
+    session.commit()
+    desk.outbox.wake()
+
+
+def evidence_for(session: Session, suggestion: Suggestion) -> list[str]:
+    """Return issue keys that back the suggestion: named in it, or linked to its initiative."""
+    keys = list(dict.fromkeys(ISSUE_KEY.findall(suggestion.text)))
+    if suggestion.initiative_key:
+        from storage.initiatives import initiative_by_key
+
+        initiative = initiative_by_key(session, suggestion.initiative_key)
+        if initiative is not None:
+            keys += [link.issue_key for link in links_for(session, initiative.id or 0)]
+    return list(dict.fromkeys(keys))
+
+
+def is_open(suggestion: Suggestion) -> bool:
+    """Tell whether the suggestion still waits for a decision."""
+    return suggestion.state == NEW
