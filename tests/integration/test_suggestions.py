@@ -73,7 +73,7 @@ async def test_suggest_answers_with_a_story_card_and_escapes(
     text = json.dumps(answer["blocks"])
     assert "As a queue agent, I want to add a macro for impersonation tickets" in text
     assert "<!channel>" not in text and "&lt;!channel&gt;" in text
-    actions = [b for b in answer["blocks"] if b["type"] == "actions"][0]["elements"]
+    actions = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"]
     assert {e["action_id"] for e in actions} >= {"suggest_upvote", "suggest_edit"}
     row = stored(runtime, 1)
     assert row.author_id == "U0ADMIN" and row.channel_id == "C0OPS" and len(row.criteria) == 3
