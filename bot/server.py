@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import OpsbotApp
 from bot.jira_webhook import receive_jira_webhook
@@ -39,7 +39,7 @@ class BodyLimit:
             return
         seen = 0
 
-        async def limited_receive() -> dict[str, object]:
+        async def limited_receive() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
@@ -48,7 +48,7 @@ class BodyLimit:
             return message
 
         try:
-            await self.app(scope, limited_receive, send)  # type: ignore[arg-type]
+            await self.app(scope, limited_receive, send)
         except _TooLarge:
             await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
 
