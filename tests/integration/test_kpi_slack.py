@@ -55,7 +55,7 @@ async def test_kpi_answers_with_hand_computed_numbers_and_uploads_a_chart(
     assert all(len(s) <= 3000 for s in sections)
     context = _text(blocks[1])
     assert "data through 2026-11-17" in context and "whole team" in context
-    actions = [b for b in blocks if b["type"] == "actions"][0]["elements"]
+    actions = next(b for b in blocks if b["type"] == "actions")["elements"]
     assert [a["action_id"] for a in actions][:5] == [
         "kpi_breakdown_queue",
         "kpi_breakdown_vendor",
