@@ -103,11 +103,16 @@ class OutboxWorker:
         """Return the registered job kinds."""
         return sorted(self._handlers)
 
-    def enqueue(self, session: Any, *, kind: str, payload: dict[str, Any], key: str) -> OutboxJob:
-        """Store a job in the caller's transaction; call `wake()` after committing."""
+    def enqueue(
+        self, session: Any, *, kind: str, payload: dict[str, Any], key: str, fresh: bool = False
+    ) -> OutboxJob:
+        """Store a job in the caller's transaction; call `wake()` after committing.
+
+        `fresh`: the key names something created in this transaction, so it cannot exist yet.
+        """
         if kind not in self._handlers:
             raise ValueError(f"no outbox handler for {kind}")
-        return enqueue_job(session, kind=kind, payload=payload, idempotency_key=key)
+        return enqueue_job(session, kind=kind, payload=payload, idempotency_key=key, fresh=fresh)
 
     def wake(self) -> None:
         """Tell the worker new work is due (safe to call from the event loop at any time)."""

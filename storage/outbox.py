@@ -41,11 +41,17 @@ def enqueue_job(
     payload: dict[str, Any],
     idempotency_key: str,
     run_at: datetime | None = None,
+    fresh: bool = False,
 ) -> OutboxJob:
-    """Add a job in the caller's transaction (flushed); an existing key returns that job."""
-    existing = job_by_key(session, idempotency_key)
-    if existing is not None:
-        return existing
+    """Add a job in the caller's transaction (flushed); an existing key returns that job.
+
+    `fresh` says the key cannot exist yet (it names a row created in this transaction):
+    no look-up, and the insert waits for the caller's commit.
+    """
+    if not fresh:
+        existing = job_by_key(session, idempotency_key)
+        if existing is not None:
+            return existing
     json.dumps(payload)  # refuse what the column could not store, before the flush
     job = OutboxJob(
         kind=kind,
@@ -56,7 +62,8 @@ def enqueue_job(
     # A concurrent enqueue of the same key fails the caller's flush (unique key): the
     # caller's whole unit of work rolls back and the winner's job stands for both.
     session.add(job)
-    session.flush()
+    if not fresh:
+        session.flush()
     return job
 
 
@@ -98,26 +105,33 @@ def claim_jobs(
             claimed.append(job)
         session.commit()
         return claimed
-    candidates = [job.id for job in session.exec(statement).all()]
-    for job_id in candidates:
-        # The WHERE repeats the claim condition, so only one of two racing workers wins.
-        result = session.execute(
-            update(OutboxJob)
-            .where(col(OutboxJob.id) == job_id)
-            .where(_claimable(now))
-            .values(
-                status=RUNNING,
-                attempts=col(OutboxJob.attempts) + 1,
-                next_attempt_at=now + lease,
-                updated_at=now,
-            )
-        )
+    candidates = list(session.scalars(statement.with_only_columns(col(OutboxJob.id))).all())
+    if not candidates:
         session.commit()
-        if getattr(result, "rowcount", 0) == 1:
-            won = session.get(OutboxJob, job_id, populate_existing=True)
-            if won is not None:
-                claimed.append(won)
-    return claimed
+        return []
+    lease_until = now + lease
+    # One conditional UPDATE: its WHERE repeats the claim condition, so of two racing
+    # workers only one moves each row; the exact lease stamp tells this claimer's rows apart.
+    session.execute(
+        update(OutboxJob)
+        .where(col(OutboxJob.id).in_(candidates))
+        .where(_claimable(now))
+        .values(
+            status=RUNNING,
+            attempts=col(OutboxJob.attempts) + 1,
+            next_attempt_at=lease_until,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    won = select(OutboxJob).where(
+        col(OutboxJob.id).in_(candidates),
+        col(OutboxJob.status) == RUNNING,
+        col(OutboxJob.next_attempt_at) == lease_until,
+    )
+    claimed = list(session.exec(won.execution_options(populate_existing=True)).all())
+    return sorted(claimed, key=lambda job: (job.next_attempt_at, job.id or 0))
 
 
 def complete_job(session: Session, job_id: int) -> None:

@@ -103,10 +103,18 @@ def file_escalation(
         record_event(session, escalation, kind="created", to_value=data.title, actor=reporter_name)
         ident = {"escalation_id": escalation.id}
         desk.outbox.enqueue(
-            session, kind="escalation.post", payload=ident, key=f"esc:{escalation.id}:post"
+            session,
+            kind="escalation.post",
+            payload=ident,
+            key=f"esc:{escalation.id}:post",
+            fresh=True,
         )
         desk.outbox.enqueue(
-            session, kind="escalation.file", payload=ident, key=f"esc:{escalation.id}:file"
+            session,
+            kind="escalation.file",
+            payload=ident,
+            key=f"esc:{escalation.id}:file",
+            fresh=True,
         )
         # Commit now, before any await: the work is durable before the lead is told.
         session.commit()
