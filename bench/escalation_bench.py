@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             url = f"{base}/slack/events"
             print(f"opsbot serve on {base}; Jira answers every call {args.jira_delay:.1f} s late")
             print(
-                f"{'conc':>5} {'n':>6} {'errors':>6} {'rps':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+                f"{'conc':>5} {'n':>6} {'errors':>6} {'rps':>8} "
+                f"{'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
             )
             worst = 0.0
             total = 0
