@@ -8,6 +8,7 @@ from commands.catalog import CommandCatalog, CommandFamily
 from commands.errors import UsageError
 from commands.help.views import render_help
 from commands.mrkdwn import clip, escape
+from commands.rules import handle_rule_command
 from commands.slash_text import tokenize
 
 FAMILY = CommandFamily(
@@ -23,9 +24,13 @@ def register(app: Any) -> None:
     app.command(FAMILY.command)(handle_opsbot)
 
 
-async def handle_opsbot(ack: Any, command: dict[str, Any], catalog: CommandCatalog) -> None:
+async def handle_opsbot(
+    ack: Any, command: dict[str, Any], catalog: CommandCatalog, context: Any
+) -> None:
     """Answer `/opsbot [help [COMMAND]]` ephemerally."""
     words = tokenize(command.get("text", ""))
+    if words and words[0].lower() == "rule":  # KPI rules live in commands/rules/
+        return await handle_rule_command(ack, command, context)
     if not words or words[0].lower() == "help":
         topic = words[1] if len(words) > 1 else None
         await ack(**render_help(catalog, topic=topic))

@@ -1,0 +1,116 @@
+"""Read a KPI rule: `AHT vendor:acme > 9m for 2 days` plus a severity `sev3`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from commands.kpi.registry import KpiRegistry
+from integrations.errors import UsageError
+from storage.kpi import DIMENSIONS
+
+RULE_USAGE = '/opsbot rule add "AHT vendor:acme > 9m for 2 days" sev3'
+_THRESHOLD = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>s|m|h|%)?$", re.IGNORECASE)
+_SEV = re.compile(r"^sev([1-4])$", re.IGNORECASE)
+_OPS = (">=", "<=", ">", "<")
+_UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A parsed rule, the threshold in the KPI's stored unit."""
+
+    text: str
+    kpi: str
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    op: str = ">"
+    threshold: float = 0.0
+    days: int = 1
+    severity: int = 3
+
+
+def _bad(why: str) -> UsageError:
+    return UsageError(why, usage=RULE_USAGE)
+
+
+def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> RuleSpec:
+    """Parse the quoted condition and the severity; every mistake names itself."""
+    words = text.replace(">=", " >= ").replace("<=", " <= ").split()
+    words = [w for part in words for w in _split_op(part)]
+    op_at = next((i for i, w in enumerate(words) if w in _OPS), None)
+    if op_at is None or op_at == 0:
+        raise _bad("A rule needs a KPI, a comparison (> >= < <=) and a threshold.")
+    head, tail = words[:op_at], words[op_at + 1 :]
+    kpi_words = [w for w in head if ":" not in w]
+    if len(kpi_words) != 1 or registry.get(kpi_words[0]) is None:
+        known = ", ".join(registry.keys)
+        raise _bad(f"Name one KPI before the comparison. KPIs: {known}.")
+    filters: dict[str, list[str]] = {}
+    for word in head:
+        if ":" in word:
+            name, _, value = word.partition(":")
+            if name.lower() not in DIMENSIONS or not value:
+                raise _bad(f"`{name}:` is not a dimension; use {', '.join(DIMENSIONS)}.")
+            filters.setdefault(name.lower(), []).append(value)
+    if not tail:
+        raise _bad("Give a threshold after the comparison, e.g. `9m`, `85%`, `120`.")
+    match = _THRESHOLD.match(tail[0])
+    if match is None:
+        raise _bad(f"`{tail[0][:20]}` is not a threshold; try `9m`, `90s`, `85%`, `120`.")
+    value, unit = float(match["n"]), (match["unit"] or "").lower()
+    threshold = value * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS else value
+    if unit == "%":
+        threshold = value / 100.0
+    days = 1
+    rest = [w.lower() for w in tail[1:]]
+    if rest:
+        if (
+            len(rest) != 3
+            or rest[0] != "for"
+            or not rest[1].isdigit()
+            or rest[2]
+            not in (
+                "day",
+                "days",
+            )
+        ):
+            raise _bad("After the threshold only `for N days` may follow.")
+        days = int(rest[1])
+        if not 1 <= days <= 31:
+            raise _bad("`for N days` takes 1 to 31 days.")
+    severity = 3
+    if severity_word is not None:
+        sev = _SEV.match(severity_word)
+        if sev is None:
+            raise _bad("Severity is sev1, sev2, sev3 or sev4.")
+        severity = int(sev[1])
+    kpi = registry.get(kpi_words[0])
+    assert kpi is not None
+    op = words[op_at]
+    return RuleSpec(
+        text=text.strip()[:500],
+        kpi=kpi.key,
+        filters=filters,
+        op=op,
+        threshold=threshold,
+        days=days,
+        severity=severity,
+    )
+
+
+def _split_op(word: str) -> list[str]:
+    for op in (">", "<"):
+        if op in word and word not in _OPS:
+            left, _, right = word.partition(op)
+            return [w for w in (left, op, right) if w]
+    return [word]
+
+
+def breaches(value: float, op: str, threshold: float) -> bool:
+    """Tell whether `value op threshold` holds."""
+    return {
+        ">": value > threshold,
+        ">=": value >= threshold,
+        "<": value < threshold,
+        "<=": value <= threshold,
+    }[op]

@@ -1,0 +1,168 @@
+"""KPI rules: add, list, retire, and evaluate after an import (one escalation per streak)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from commands.escalations.model import EscalationInput
+from commands.escalations.service import EscalationDesk, file_escalation
+from commands.kpi.registry import KpiRegistry
+from commands.rules.parsing import RuleSpec, breaches
+from integrations.errors import NotFound
+from storage.kpi import MEASURES
+from storage.kpi_queries import data_through, grouped_sums
+from storage.kpi_spikes import spikes_between
+from storage.rules import (
+    KpiRule,
+    active_rules,
+    add_rule,
+    claim_firing,
+    deactivate_rule,
+    get_rule,
+    recent_firing,
+)
+
+RULE_REPORTER = "opsbot"
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule that held for its number of days, up to the latest day with data."""
+
+    rule: KpiRule
+    start: date
+    end: date
+    observed: float
+
+
+def create_rule(*, session: Session, spec: RuleSpec, user_id: str) -> KpiRule:
+    """Store a parsed rule."""
+    return add_rule(
+        session,
+        KpiRule(
+            text=spec.text,
+            kpi=spec.kpi,
+            filters=spec.filters,
+            op=spec.op,
+            threshold=spec.threshold,
+            days=spec.days,
+            severity=spec.severity,
+            created_by=user_id,
+        ),
+    )
+
+
+def remove_rule(*, session: Session, ident: str) -> KpiRule:
+    """Retire the rule `ident` (digits, optionally with #)."""
+    digits = ident.lstrip("#")
+    rule = get_rule(session, int(digits)) if digits.isdigit() else None
+    if rule is None or not rule.active:
+        raise NotFound(f"There is no active rule {ident[:20]}. See `/opsbot rule list`.")
+    deactivate_rule(session, rule)
+    return rule
+
+
+def find_breach(*, session: Session, rule: KpiRule, registry: KpiRegistry) -> Breach | None:
+    """Return the rule's breach streak ending on the latest data day, when long enough."""
+    kpi = registry.get(rule.kpi)
+    last = data_through(session, "day")
+    if kpi is None or last is None:
+        return None
+    start = last - timedelta(days=rule.days + 30)
+    rows = grouped_sums(
+        session, granularity="day", start=start, end=last, filters=rule.filters, by=["day"]
+    )
+    values: dict[date, float] = {}
+    for key, measures in rows:
+        value = kpi.value(dict(zip(MEASURES, measures, strict=True)))
+        if value is not None:
+            values[key[0]] = value
+    streak: list[tuple[date, float]] = []
+    day = last
+    while day in values and breaches(values[day], rule.op, rule.threshold):
+        streak.append((day, values[day]))
+        day -= timedelta(days=1)
+    if len(streak) < rule.days:
+        return None
+    return Breach(rule=rule, start=streak[-1][0], end=last, observed=streak[0][1])
+
+
+def evaluate_rules(
+    *,
+    session: Session,
+    desk: EscalationDesk,
+    registry: KpiRegistry,
+    dedupe_days: int,
+) -> list[str]:
+    """Open one escalation per breaching rule and streak; return the escalations' keys."""
+    opened: list[str] = []
+    for rule in active_rules(session):
+        breach = find_breach(session=session, rule=rule, registry=registry)
+        if breach is None:
+            continue
+        since = breach.end - timedelta(days=dedupe_days)
+        if recent_firing(session, rule_id=rule.id or 0, since=since) is not None:
+            continue
+        firing = claim_firing(
+            session,
+            rule_id=rule.id or 0,
+            streak_start=breach.start,
+            streak_end=breach.end,
+            observed=breach.observed,
+        )
+        if firing is None:
+            continue
+        escalation, _ = file_escalation(
+            session=session,
+            desk=desk,
+            data=_escalation_input(session, desk, breach),
+            reporter_id=RULE_REPORTER,
+            reporter_name="opsbot KPI rule",
+            origin_channel_id=None,
+            dedupe_key=f"rule:{rule.id}:{breach.start.isoformat()}",
+        )
+        firing.escalation_ref = f"escalation:{escalation.id}"
+        session.add(firing)
+        session.commit()
+        opened.append(escalation.display_key)
+    return opened
+
+
+def _escalation_input(session: Session, desk: EscalationDesk, breach: Breach) -> EscalationInput:
+    rule = breach.rule
+    vendors = rule.filters.get("vendor") or []
+    area = desk.areas.find("other") or next(iter(desk.areas.labels))
+    spikes = spikes_between(session, start=breach.start, end=breach.end)
+    findings = [
+        f"- {s.day.isoformat()} {s.kpi}: {s.explanation}" for s in spikes if s.kpi == rule.kpi
+    ]
+    description = (
+        f"KPI rule #{rule.id} breached: {rule.text}\n"
+        f"Held from {breach.start.isoformat()} to {breach.end.isoformat()}; "
+        f"latest value {breach.observed:.4g}.\n"
+        "See the KPI digest for the week"
+        + (":\nRoot-cause findings:\n" + "\n".join(findings[:10]) if findings else ".")
+    )
+    return EscalationInput(
+        title=f"KPI rule breached: {rule.text}"[:255],
+        area=area,
+        severity=rule.severity,
+        vendor=vendors[0] if len(vendors) == 1 else None,
+        description=description,
+    )
+
+
+def describe_rules(session: Session) -> list[KpiRule]:
+    """Return the active rules, oldest first."""
+    return active_rules(session)
+
+
+def rule_runtime_parts(runtime: Any) -> tuple[EscalationDesk, KpiRegistry] | None:
+    """Return the escalation desk and KPI registry when both features are installed."""
+    desk = runtime.services.get("escalations")
+    registry = runtime.services.get("kpi_registry")
+    return (desk, registry) if desk is not None and registry is not None else None

@@ -1,0 +1,121 @@
+"""KPI rules: admin-only configuration, and a breach opening exactly one escalation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.runtime import Runtime
+from commands.kpi.importing import write_batches
+from commands.rules.service import evaluate_rules
+from integrations.kpi_sources.csv_reader import read_kpi_csv
+from storage.engine import unit_of_work
+from storage.escalations import list_escalations
+from storage.rules import active_rules
+from tests.support import slack_requests as sr
+
+HEADER = "date,vendor,queue,incoming,solved,manual_solved,handle_seconds,handled\n"
+
+
+def body(response: Any) -> dict[str, Any]:
+    return json.loads(response.body) if response.body else {}
+
+
+def write_csv(path: Path, rows: list[tuple[str, str, int]]) -> Path:
+    """Write rows of (day, vendor, AHT seconds) with 100 handled each."""
+    lines = [f"{d},{v},imp,100,100,10,{aht * 100},100\n" for d, v, aht in rows]
+    path.write_text(HEADER + "".join(lines))
+    return path
+
+
+async def import_and_evaluate(runtime: Runtime, path: Path) -> list[str]:
+    batch = read_kpi_csv(path, timezone="UTC")
+    with unit_of_work(runtime.sessions) as session:
+        write_batches(session=session, batches=[batch])
+    with unit_of_work(runtime.sessions) as session:
+        return evaluate_rules(
+            session=session,
+            desk=runtime.services["escalations"],
+            registry=runtime.services["kpi_registry"],
+            dedupe_days=7,
+        )
+
+
+async def test_rules_are_admin_only_and_validated(dispatch: Any, runtime: Runtime) -> None:
+    denied = body(
+        await dispatch(
+            sr.slash_command(
+                "/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3', user_id="U0BOB"
+            )
+        )
+    )
+    assert "admins" in denied["text"]
+    bad = body(await dispatch(sr.slash_command("/opsbot", 'rule add "FOO > 9m" sev3')))
+    assert "KPI" in bad["text"] and "rule add" in bad["text"]
+    bad = body(await dispatch(sr.slash_command("/opsbot", 'rule add "AHT > 9m" sev9')))
+    assert "sev1" in bad["text"]
+    ok = body(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3')
+        )
+    )
+    assert "Rule #1 added" in ok["text"]
+    with unit_of_work(runtime.sessions) as session:
+        (rule,) = active_rules(session)
+    assert (rule.kpi, rule.op, rule.threshold, rule.days, rule.severity) == ("aht", ">", 540, 2, 3)
+    assert rule.filters == {"vendor": ["acme"]}
+    listing = body(await dispatch(sr.slash_command("/opsbot", "rule list")))
+    assert "#1" in listing["text"]
+    assert "removed" in body(await dispatch(sr.slash_command("/opsbot", "rule remove 1")))["text"]
+    assert "No KPI rules" in body(await dispatch(sr.slash_command("/opsbot", "rule list")))["text"]
+    helped = body(await dispatch(sr.slash_command("/opsbot", "help")))
+    assert "/opsbot help" in helped["text"]
+
+
+async def test_breach_opens_one_escalation_across_two_imports(
+    dispatch: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    await dispatch(sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3'))
+    first = write_csv(
+        tmp_path / "a.csv",
+        [
+            ("2026-11-10", "acme", 500),
+            ("2026-11-11", "acme", 600),
+            ("2026-11-12", "acme", 620),
+            ("2026-11-12", "globex", 900),
+        ],
+    )
+    opened = await import_and_evaluate(runtime, first)
+    assert len(opened) == 1
+    # The next import extends the same streak (and re-imports a day): no second escalation.
+    second = write_csv(
+        tmp_path / "b.csv",
+        [
+            ("2026-11-12", "acme", 630),
+            ("2026-11-13", "acme", 700),
+        ],
+    )
+    assert await import_and_evaluate(runtime, second) == []
+    with unit_of_work(runtime.sessions) as session:
+        escalations = list_escalations(session, open_only=False)
+    assert len(escalations) == 1
+    escalation = escalations[0]
+    assert escalation.severity == 3 and escalation.vendor == "acme"
+    assert "AHT vendor:acme > 9m for 2 days" in escalation.title
+    assert "2026-11-11" in escalation.description
+
+
+async def test_no_breach_when_the_streak_is_too_short(
+    dispatch: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    await dispatch(sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 3 days" sev2'))
+    path = write_csv(
+        tmp_path / "a.csv",
+        [
+            ("2026-11-10", "acme", 500),
+            ("2026-11-11", "acme", 600),
+            ("2026-11-12", "acme", 620),
+        ],
+    )
+    assert await import_and_evaluate(runtime, path) == []
