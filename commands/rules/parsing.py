@@ -57,10 +57,11 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
     match = _THRESHOLD.match(tail[0])
     if match is None:
         raise _bad(f"`{tail[0][:20]}` is not a threshold; try `9m`, `90s`, `85%`, `120`.")
-    value, unit = float(match["n"]), (match["unit"] or "").lower()
-    threshold = value * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS else value
+    number: float = float(match["n"])
+    unit = str(match["unit"] or "").lower()
+    threshold = number * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS else number
     if unit == "%":
-        threshold = value / 100.0
+        threshold = number / 100.0
     days = 1
     rest = [w.lower() for w in tail[1:]]
     if rest:
