@@ -100,8 +100,10 @@ class EscalationJobs(ChangeJobs):
     async def file(self, job: JobContext) -> None:
         """Create the issue (once: the tracker looks the correlation label up first)."""
         escalation = self._load(job)
-        if escalation.key:
+        if escalation.filing_state == FILED:
             return
+        # A key already learnt from a webhook still goes through create_issue: it finds the
+        # issue by its label and finishes the filing without creating another.
         try:
             reporter_account = await self._reporter_account(escalation)
             issue = await self.desk.tracker.create_issue(

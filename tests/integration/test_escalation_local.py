@@ -13,6 +13,7 @@ from storage.engine import unit_of_work
 from storage.escalations import list_escalations
 from storage.local_tracker import local_issue
 from storage.types import utcnow
+from storage.vendors import upsert_vendor
 from tests.integration.test_escalations import settle
 from tests.support import slack_requests as sr
 
@@ -75,3 +76,26 @@ async def test_usage_and_unknown_keys(dispatch: Any) -> None:
     assert "/escalation KEY" in answer(
         await dispatch(sr.slash_command("/escalation", "list area:moon"))
     )
+
+
+async def test_vendor_bound_channel_files_and_lists_its_vendor_only(
+    dispatch: Any, runtime: Runtime
+) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        upsert_vendor(session, slug="acme", name="Acme", channel_id="C0ACME")
+        upsert_vendor(session, slug="globex", name="Globex")
+    other = await dispatch(
+        sr.slash_command("/escalate", "sev2 other Elsewhere vendor:globex", channel_id="C0ACME")
+    )
+    assert "bound to vendor Acme" in answer(other)
+    await dispatch(sr.slash_command("/escalate", "sev2 other Queue stuck", channel_id="C0ACME"))
+    await dispatch(sr.slash_command("/escalate", "sev3 other Globex thing vendor:globex"))
+    await settle(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        vendors = sorted(str(e.vendor) for e in list_escalations(session))
+    assert vendors == ["acme", "globex"]
+    listing = answer(await dispatch(sr.slash_command("/escalation", "list", channel_id="C0ACME")))
+    assert "Queue stuck" in listing
+    assert "Globex thing" not in listing
+    refused = await dispatch(sr.slash_command("/escalation", "ESC-2", channel_id="C0ACME"))
+    assert "another vendor" in answer(refused)

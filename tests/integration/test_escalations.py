@@ -12,6 +12,7 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, escalation_by_key, events_for, list_escalations
+from storage.outbox import list_jobs
 from storage.vendors import upsert_vendor
 from tests.fakes.jira_server import FakeJira
 from tests.support import slack_requests as sr
@@ -35,6 +36,8 @@ def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str
         "opsbot_escalation_channel": CHANNEL,
         "opsbot_outbox_base_delay": 0.01,
         "opsbot_outbox_max_delay": 0.05,
+        "jira_components_by_area": {"impersonation": ["Trust & Safety"]},
+        "jira_root_cause_field": "customfield_10011",
     }
 
 
@@ -125,6 +128,7 @@ async def test_modal_opens_validates_inline_and_files(
     assert {"area-impersonation", "vendor-acme"} <= set(fields["labels"])
     assert "[~accountid:acc-lead]" in fields["description"]
     assert "Affected accounts:* 40" in fields["description"]
+    assert [c["name"] for c in fields["components"]] == ["Trust & Safety"]
     assert (stored.key, stored.filing_state, stored.vendor) == (issue["key"], "filed", "acme")
 
     posted = [c for c in local_slack.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL]
@@ -205,6 +209,10 @@ async def test_jira_down_then_up_files_once_and_tells_the_lead(
         await outbox.drain(within=5.0, horizon=0.0)
         await asyncio.sleep(0.06)
     assert esc_issues(fake_jira) == []
+    with unit_of_work(runtime.sessions) as session:
+        (filing,) = [j for j in list_jobs(session) if j.kind == "escalation.file"]
+    assert filing.attempts >= 3
+    assert filing.status == "pending"
     notes = [c.args["text"] for c in local_slack.calls_to("chat.postEphemeral")]
     assert any("Jira is unavailable; this escalation is saved" in n for n in notes)
     assert sum("Jira is unavailable" in n for n in notes) == 1
@@ -279,6 +287,7 @@ async def test_comment_status_assign_resolve_and_list(
     )
     await settle(runtime)
     assert fake_jira.issues[key]["fields"]["status"]["name"] == "Resolved"
+    assert fake_jira.issues[key]["fields"]["customfield_10011"] == "Botnet reused one template"
     with unit_of_work(runtime.sessions) as session:
         stored = escalation_by_key(session, key)
         assert stored is not None
