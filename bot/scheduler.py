@@ -11,6 +11,7 @@ schedule id, never a reference to live objects.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -25,6 +26,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from commands.actions.reminders import send_action_reminders
 from commands.actions.source import ActionsSource
@@ -35,6 +37,7 @@ from commands.checkins.topics import TopicsSource
 from integrations.errors import SlackUnavailable
 from storage.checkins import list_schedules
 from storage.engine import unit_of_work
+from storage.migrate import pending_heads
 from storage.types import utcnow
 
 if TYPE_CHECKING:
@@ -46,6 +49,7 @@ JOB_PREFIX = "checkin:"
 SWEEP_JOB = "sweep"
 SWEEP_SECONDS = 30
 JOBSTORE_TABLE = "scheduler_job"
+START_RETRY_SECONDS = 15.0
 STOP_TIMEOUT = 20.0  # seconds a stopping process gives in-flight digests to finish
 
 
@@ -129,9 +133,31 @@ class CheckinScheduler:
         self.runner = runner
         self.scheduler: AsyncIOScheduler | None = None
         self.executor: CheckinExecutor | None = None
+        self._starter: asyncio.Task[None] | None = None
         self._resync_pending = False
 
     async def start(self) -> None:
+        """Start in the background once the database is reachable and migrated."""
+        self._starter = asyncio.get_running_loop().create_task(
+            self._start_when_ready(), name="checkin-scheduler-start"
+        )
+
+    async def _start_when_ready(self) -> None:
+        # The HTTP server must come up (and /readyz say why) even when the database is down
+        # or migrations are pending; the scheduler follows as soon as it can run.
+        while True:
+            try:
+                pending = await asyncio.to_thread(pending_heads, self.runtime.engine)
+            except SQLAlchemyError as exc:
+                log.warning("check-in scheduler waiting for the database: %s", type(exc).__name__)
+            else:
+                if not pending:
+                    self._start_now()
+                    return
+                log.warning("check-in scheduler waiting for migrations: %s", sorted(pending))
+            await asyncio.sleep(START_RETRY_SECONDS)
+
+    def _start_now(self) -> None:
         """Start APScheduler, sync jobs, and catch up on what was missed while down."""
         grace = int(self.runner.grace.total_seconds()) or 1
         self.executor = CheckinExecutor(self)
@@ -159,6 +185,10 @@ class CheckinScheduler:
 
     async def stop(self) -> None:
         """Stop firing; jobs stay in the store for the next start."""
+        if self._starter is not None and not self._starter.done():
+            self._starter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starter
         if self.runner.change_listeners.count(self.request_resync):
             self.runner.change_listeners.remove(self.request_resync)
         if self.scheduler is not None and self.scheduler.running:
