@@ -265,3 +265,60 @@ async def test_bad_input_answers_usage(dispatch: Any) -> None:
     assert "INIT-99" in json.loads(response.body)["text"]
     response = await dispatch(sr.slash_command("/initiative", "list sideways"))
     assert "/initiative list" in json.loads(response.body)["text"]
+
+
+async def test_webhooks_over_http_reach_the_thread(
+    http_server: str, runtime: Runtime, local_slack: LocalSlack, fake_jira: FakeJira
+) -> None:
+    import asyncio
+
+    import httpx
+
+    from tests.fakes.jira_webhooks import sign_jira_webhook
+
+    async def eventually(check: Any) -> None:
+        for _ in range(200):
+            if check():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("condition not reached in time")
+
+    def only() -> Initiative:
+        with unit_of_work(runtime.sessions) as session:
+            return list_initiatives(session, open_only=False)[0]
+
+    async with httpx.AsyncClient(timeout=10) as client:
+        body, headers = sr.view_submission("initiative_new", modal_values(), view_id="VHTTP")
+        answer = await client.post(f"{http_server}/slack/events", content=body, headers=headers)
+        assert answer.status_code == 200
+        await eventually(lambda: only().key is not None and only().message_ts is not None)
+        key = str(only().key)
+        payload = jira_webhook_payload(
+            "jira:issue_updated",
+            {
+                **fake_jira.issues[key],
+                "fields": {
+                    **fake_jira.issues[key]["fields"],
+                    "status": fake_jira.state.status("Done"),
+                },
+            },
+            changelog=status_change("To Do", "Done"),
+        )
+        raw = json.dumps(payload).encode()
+        for _ in range(2):  # Jira re-delivers: the identifier makes it count once
+            answer = await client.post(
+                f"{http_server}/jira/webhook",
+                content=raw,
+                headers={
+                    "X-Hub-Signature": sign_jira_webhook(raw, SECRET),
+                    "X-Atlassian-Webhook-Identifier": "wh-http-1",
+                    "Content-Type": "application/json",
+                },
+            )
+            assert answer.status_code == 200
+    await eventually(lambda: only().status == "Done")
+    await eventually(
+        lambda: any("Status in Jira" in m["text"] for m in local_slack.messages(CHANNEL))
+    )
+    replies = [m for m in local_slack.messages(CHANNEL) if "Status in Jira" in m["text"]]
+    assert len(replies) == 1 and only().status_category == "done"
