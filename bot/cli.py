@@ -45,19 +45,7 @@ def load_settings(mode: Mode, **overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise fail(f"{name}: {first['msg']}") from None
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.slack_bot_token,
-            settings.slack_signing_secret,
-            settings.slack_app_token,
-            settings.jira_api_token,
-            settings.jira_pat,
-            settings.jira_webhook_secret,
-        )
-        if s is not None
-    ]
-    configure_logging(secrets=secrets)
+    configure_logging(secrets=settings.secret_values())
     return settings
 
 

@@ -128,6 +128,11 @@ class Settings(BaseSettings):
         groups = [p for p in _admin_parts(self.opsbot_admins) if p.startswith("S")]
         return groups[0] if groups else None
 
+    def secret_values(self) -> list[str]:
+        """Return every secret setting's value, so logging can redact all of them."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
     @property
     def jira_configured(self) -> bool:
         """Tell whether Jira is configured; without it the local tracker is used."""

@@ -103,3 +103,14 @@ def test_jira_pat_replaces_email_and_token() -> None:
 def test_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValidationError, match="unknown time zone"):
         make(opsbot_timezone="Mars/Olympus")
+
+
+def test_every_secret_setting_is_listed_for_redaction() -> None:
+    settings = make(
+        slack_bot_token="xoxb-aaaaaaaa",
+        slack_signing_secret="signing-bbbbbbbb",
+        jira_api_token="jira-cccccccc",
+        opsbot_kpi_source_token="pull-dddddddd",
+    )
+    secrets = set(settings.secret_values())
+    assert {"xoxb-aaaaaaaa", "signing-bbbbbbbb", "jira-cccccccc", "pull-dddddddd"} <= secrets
