@@ -20,6 +20,7 @@ HELPERS = {"__init__.py", "run_all.py", "bare_bolt.py", "targets.py", "load.py"}
 BENCHES: list[tuple[str, list[str]]] = [
     ("slash_load.py", ["-n", "300", "-c", "1,10", "--warmup", "20", "--baseline"]),
     ("rca_bench.py", ["--quick"]),
+    ("escalation_bench.py", ["-n", "50", "-c", "1,10", "--jira-delay", "0.5"]),
     ("digest_bench.py", ["--digests", "40", "--channels", "20"]),
     ("kpi_bench.py", ["--days", "60", "--slices", "200", "--repeats", "10", "--csv-rows", "20000"]),
 ]
