@@ -134,6 +134,7 @@ class CheckinScheduler:
         self.scheduler: AsyncIOScheduler | None = None
         self.executor: CheckinExecutor | None = None
         self._starter: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self._resync_pending = False
 
     async def start(self) -> None:
@@ -145,17 +146,20 @@ class CheckinScheduler:
     async def _start_when_ready(self) -> None:
         # The HTTP server must come up (and /readyz say why) even when the database is down
         # or migrations are pending; the scheduler follows as soon as it can run.
-        while True:
+        while not self._stopping.is_set():
             try:
                 pending = await asyncio.to_thread(pending_heads, self.runtime.engine)
             except SQLAlchemyError as exc:
                 log.warning("check-in scheduler waiting for the database: %s", type(exc).__name__)
             else:
+                if self._stopping.is_set():
+                    return
                 if not pending:
                     self._start_now()
                     return
                 log.warning("check-in scheduler waiting for migrations: %s", sorted(pending))
-            await asyncio.sleep(START_RETRY_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=START_RETRY_SECONDS)
 
     def _start_now(self) -> None:
         """Start APScheduler, sync jobs, and catch up on what was missed while down."""
@@ -185,10 +189,11 @@ class CheckinScheduler:
 
     async def stop(self) -> None:
         """Stop firing; jobs stay in the store for the next start."""
-        if self._starter is not None and not self._starter.done():
-            self._starter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._starter
+        self._stopping.set()
+        if self._starter is not None:
+            # Not cancelled: a database check in its worker thread must finish before the
+            # engine is disposed.
+            await self._starter
         if self.runner.change_listeners.count(self.request_resync):
             self.runner.change_listeners.remove(self.request_resync)
         if self.scheduler is not None and self.scheduler.running:
