@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -18,9 +19,8 @@ from bot.runtime import Runtime
 from commands import register_all
 from commands.catalog import CommandCatalog
 from integrations.slack_api import make_slack_client
-from storage.audit import AuditEvent, record_event
-from storage.engine import unit_of_work
 from storage.request_keys import claim_request_key, release_request_key
+from storage.types import utcnow
 
 log = logging.getLogger("opsbot.app")
 
@@ -69,33 +69,31 @@ class OpsbotApp(AsyncApp):
             session.close()
         info: RequestInfo | None = req.context.get("request_info")
         if info is not None:
-            self._finish(req, info, response, time.perf_counter() - started)
+            await self._finish(req, info, response, time.perf_counter() - started)
         return response
 
-    def _finish(
+    async def _finish(
         self, req: AsyncBoltRequest, info: RequestInfo, response: BoltResponse, elapsed: float
     ) -> None:
         outcome = str(req.context.get("outcome") or ("ok" if response.status < 500 else "error"))
         if outcome == "error" and info.dedupe_key and not req.context.get("duplicate"):
             # A failed request may be retried by Slack; let the retry run.
-            with unit_of_work(self.runtime.sessions) as session:
-                release_request_key(session, info.dedupe_key)
+            await asyncio.to_thread(release_request_key, self.runtime.engine, info.dedupe_key)
         self.runtime.metrics.requests.labels(info.name, outcome).inc()
         self.runtime.metrics.ack_latency.observe(elapsed)
-        with unit_of_work(self.runtime.sessions) as session:
-            record_event(
-                session,
-                AuditEvent(
-                    request_id=str(req.context["request_id"]),
-                    user_id=info.user_id,
-                    channel_id=info.channel_id,
-                    kind=info.kind,
-                    name=info.name[:255],
-                    detail=info.detail,
-                    outcome=outcome,
-                    latency_ms=round(elapsed * 1000, 2),
-                ),
-            )
+        self.runtime.audit.add(
+            {
+                "request_id": str(req.context["request_id"]),
+                "at": utcnow(),
+                "user_id": info.user_id,
+                "channel_id": info.channel_id,
+                "kind": info.kind,
+                "name": info.name[:255],
+                "detail": info.detail,
+                "outcome": outcome,
+                "latency_ms": round(elapsed * 1000, 2),
+            }
+        )
 
 
 async def _verified_request_scope(
@@ -106,8 +104,7 @@ async def _verified_request_scope(
     context["request_info"] = info
     if info.dedupe_key is not None:
         runtime: Runtime = context["runtime"]
-        with unit_of_work(runtime.sessions) as session:
-            first = claim_request_key(session, info.dedupe_key)
+        first = await asyncio.to_thread(claim_request_key, runtime.engine, info.dedupe_key)
         if not first:
             context["duplicate"] = True
             context["outcome"] = "duplicate"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -12,7 +13,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot.runtime import Runtime
-from storage.engine import unit_of_work
 from storage.request_keys import claim_request_key, release_request_key
 
 log = logging.getLogger("opsbot.jira_webhook")
@@ -42,18 +42,15 @@ async def receive_jira_webhook(request: Request, runtime: Runtime) -> Response:
         return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
     delivery = request.headers.get("x-atlassian-webhook-identifier")
     key = f"jira:{delivery}" if delivery else None
-    if key is not None:
-        with unit_of_work(runtime.sessions) as session:
-            if not claim_request_key(session, key):
-                return JSONResponse({"status": "duplicate"}, status_code=200)
+    if key is not None and not await asyncio.to_thread(claim_request_key, runtime.engine, key):
+        return JSONResponse({"status": "duplicate"}, status_code=200)
     try:
         for sink in runtime.jira_webhook_sinks:
             await sink(payload)
     except Exception:
         log.exception("jira webhook %s failed", delivery)
         if key is not None:
-            with unit_of_work(runtime.sessions) as session:
-                release_request_key(session, key)
+            await asyncio.to_thread(release_request_key, runtime.engine, key)
         # 500 makes Jira deliver again; the key was released so the retry runs.
         return JSONResponse({"error": "processing failed"}, status_code=500)
     return JSONResponse({"status": "ok"}, status_code=200)

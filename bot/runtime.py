@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.audit_writer import AuditWriter
 from bot.background import BackgroundTasks
 from bot.housekeeping import install_housekeeping
 from bot.scheduler import install_checkins
@@ -23,6 +25,8 @@ from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, make_engine, session_factory
 
+log = logging.getLogger("opsbot.runtime")
+
 
 @dataclass
 class Runtime:
@@ -36,6 +40,7 @@ class Runtime:
     directory: SlackDirectory
     admins: AdminPolicy
     background: BackgroundTasks
+    audit: AuditWriter
     # Feature services reach handlers through Bolt's context under these names.
     services: dict[str, Any] = field(default_factory=dict)
     # Long-running parts (outbox worker, scheduler) started and stopped with the server.
@@ -66,7 +71,12 @@ class Runtime:
     async def aclose(self) -> None:
         """Stop the long-running parts, finish background work, release connections."""
         for hook in reversed(self.on_shutdown):
-            await hook()
+            try:
+                await hook()
+            except Exception:
+                # One part failing to stop (say, the database is gone) must not keep the
+                # others running or the connections open.
+                log.exception("shutdown step %s failed", getattr(hook, "__qualname__", hook))
         await self.background.drain()
         self.engine.dispose()
 
@@ -91,7 +101,10 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         directory=directory,
         admins=admins,
         background=BackgroundTasks(sessions, metrics),
+        audit=AuditWriter(engine, metrics),
     )
+    runtime.on_startup.append(runtime.audit.start)
+    runtime.on_shutdown.insert(0, runtime.audit.stop)
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources

@@ -83,7 +83,7 @@ class ShellSession:
         await self.app.runtime.background.drain()
         self._show_ack(response)
         self._flush()
-        outcome = self._last_outcome()
+        outcome = await self._last_outcome()
         while self._views:
             outcome = await self._fill_modal(self._views.pop(0))
         return outcome
@@ -140,7 +140,7 @@ class ShellSession:
             if reply.get("response_action") in ("update", "push") and reply.get("view"):
                 self._views.insert(0, reply["view"])
             self._flush()
-            return self._last_outcome()
+            return await self._last_outcome()
 
     async def _ask(self, field: ModalField) -> str | None:
         hint = ""
@@ -225,7 +225,8 @@ class ShellSession:
         for line in lines:
             self.console.print(f"  {line}")
 
-    def _last_outcome(self) -> str:
+    async def _last_outcome(self) -> str:
+        await self.app.runtime.audit.flush()
         with self.app.runtime.sessions() as session:
             events = recent_events(session, limit=1)
         return events[0].outcome if events else "ok"

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime, utcnow
@@ -26,9 +30,12 @@ class AuditEvent(SQLModel, table=True):
     latency_ms: float = 0.0
 
 
-def record_event(session: Session, event: AuditEvent) -> None:
-    """Store one audit event in the caller's transaction."""
-    session.add(event)
+def insert_events(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
+    """Write a batch of audit rows in one statement (columns as in AuditEvent)."""
+    if not rows:
+        return
+    with engine.begin() as connection:
+        connection.execute(insert(AuditEvent.__table__), list(rows))  # type: ignore[attr-defined]
 
 
 def recent_events(session: Session, *, limit: int = 50) -> list[AuditEvent]:

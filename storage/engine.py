@@ -27,7 +27,9 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
     return create_engine(
         url,
         echo=echo,
-        pool_pre_ping=True,
+        # No pre-ping: it cost a round trip per checkout on every request. A connection
+        # broken by a restart fails one statement, which invalidates the whole pool.
+        pool_recycle=1800,
         pool_size=10,
         max_overflow=20,
         pool_timeout=5,

@@ -137,6 +137,7 @@ def dispatch(app: OpsbotApp) -> Dispatch:
         body, headers = request
         response = await app.async_dispatch(to_bolt_request(body, headers))
         await app.runtime.background.drain()
+        await app.runtime.audit.flush()
         return response
 
     return run

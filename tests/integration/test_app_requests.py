@@ -16,7 +16,8 @@ from tests.conftest import Dispatch
 from tests.support.slack_requests import slash_command, to_bolt_request
 
 
-def audit_rows(app: OpsbotApp) -> list[AuditEvent]:
+async def audit_rows(app: OpsbotApp) -> list[AuditEvent]:
+    await app.runtime.audit.flush()
     with app.runtime.sessions() as session:
         return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))  # type: ignore[arg-type]
 
@@ -45,7 +46,7 @@ async def test_unknown_subcommand_answers_usage_ephemerally(
     assert response.status == 200
     assert body["response_type"] == "ephemeral"
     assert "frobnicate" in body["text"] and "/opsbot help" in body["text"]
-    assert audit_rows(app)[-1].outcome == "usage"
+    assert (await audit_rows(app))[-1].outcome == "usage"
 
 
 async def test_mention_in_unknown_word_is_escaped(dispatch: Dispatch) -> None:
@@ -60,7 +61,7 @@ async def test_bad_signature_is_refused_and_nothing_written(app: OpsbotApp) -> N
     headers["X-Slack-Signature"] = "v0=" + "0" * 64
     response = await app.async_dispatch(to_bolt_request(body, headers))
     assert response.status == 401
-    assert audit_rows(app) == []
+    assert (await audit_rows(app)) == []
     with app.runtime.sessions() as session:
         assert list(session.exec(select(RequestKey))) == []
 
@@ -82,7 +83,7 @@ async def test_slack_retry_runs_the_handler_once(dispatch: Dispatch, app: Opsbot
     second = await dispatch((retried_body, retried_headers))
     assert "opsbot commands" in first.body
     assert second.status == 200 and second.body == ""
-    outcomes = [row.outcome for row in audit_rows(app)]
+    outcomes = [row.outcome for row in (await audit_rows(app))]
     assert outcomes == ["ok", "duplicate"]
 
 
@@ -98,7 +99,7 @@ async def test_unexpected_error_apologises_and_is_logged(
     assert body["response_type"] == "ephemeral"
     assert "Sorry" in body["text"] and "disk on fire" not in body["text"]
     assert any("disk on fire" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
-    assert audit_rows(app)[-1].outcome == "error"
+    assert (await audit_rows(app))[-1].outcome == "error"
     # A failed request releases its dedupe key so Slack's retry may run it again.
     with app.runtime.sessions() as session:
         assert session.get(RequestKey, "cmd:boom.1") is None
@@ -106,7 +107,7 @@ async def test_unexpected_error_apologises_and_is_logged(
 
 async def test_audit_records_who_where_and_latency(dispatch: Dispatch, app: OpsbotApp) -> None:
     await dispatch(slash_command("/opsbot", "help", user_id="U0ALICE", channel_id="C0OPS"))
-    row = audit_rows(app)[-1]
+    row = (await audit_rows(app))[-1]
     assert (row.user_id, row.channel_id, row.kind, row.name) == (
         "U0ALICE",
         "C0OPS",
