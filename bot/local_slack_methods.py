@@ -256,6 +256,22 @@ def files_complete_upload(ws: Workspace, args: dict[str, Any], base: str) -> dic
     return {"files": copy.deepcopy(done)}
 
 
+@method("conversations.history")
+def conversations_history(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
+    """conversations.history as Slack answers it (newest first, metadata when asked)."""
+    channel = ws.channel_id(args.get("channel"))
+    oldest = float(args.get("oldest") or 0)
+    messages = [m for m in ws.history.get(channel, []) if float(m["ts"]) > oldest]
+    keep_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
+    answer = []
+    for message in reversed(messages):
+        copied = copy.deepcopy(message)
+        if not keep_metadata:
+            copied.pop("metadata", None)
+        answer.append(copied)
+    return {"messages": answer, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+
 def _meta(cursor: str) -> dict[str, str]:
     return {"next_cursor": cursor}
 

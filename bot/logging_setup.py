@@ -65,4 +65,5 @@ def configure_logging(*, level: str = "INFO", secrets: Iterable[str] = ()) -> Re
     root.setLevel(level)
     # Migration chatter on every start says nothing an operator acts on.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     return redactor

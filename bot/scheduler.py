@@ -25,7 +25,6 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from commands.actions.reminders import send_action_reminders
@@ -35,6 +34,7 @@ from commands.checkins.recurrence import recurrence_from_spec
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.topics import TopicsSource
 from integrations.errors import SlackUnavailable
+from integrations.slack_api import make_slack_client
 from storage.checkins import list_schedules
 from storage.engine import unit_of_work
 from storage.migrate import pending_heads
@@ -279,10 +279,10 @@ def build_checkin_runner(runtime: Runtime) -> CheckinRunner:
     """Build the runner with its own non-retrying Slack client and channel dispatcher."""
     settings = runtime.settings
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    # No automatic retries: a 5xx after the message was stored must not post it twice. A
-    # plain client: InstrumentedWebClient fails on non-JSON error bodies (see the report).
-    client = AsyncWebClient(
-        token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
+    # No automatic retries: a 5xx after the message was stored must not post it twice; the
+    # runner checks the channel history before a retry instead.
+    client = make_slack_client(
+        token=token, base_url=settings.slack_api_url, metrics=runtime.metrics, max_retries=0
     )
     poster = SlackDigestPoster(client, ChannelDispatcher(per_second=1.0))
     return CheckinRunner(

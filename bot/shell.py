@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 from rich.console import Console
+from rich.markup import escape as escape_markup
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -80,13 +81,22 @@ class ShellSession:
     async def _dispatch(self, body: str) -> str:
         request = AsyncBoltRequest(body=body, headers=sign(body, LOCAL_SECRET))
         response = await self.app.async_dispatch(request)
-        await self.app.runtime.background.drain()
+        await self._settle()
         self._show_ack(response)
         self._flush()
         outcome = await self._last_outcome()
         while self._views:
             outcome = await self._fill_modal(self._views.pop(0))
         return outcome
+
+    async def _settle(self) -> None:
+        """Let the work a command started finish, so its messages show before the prompt."""
+        await self.app.runtime.background.drain()
+        outbox = self.app.runtime.services.get("outbox")
+        if outbox is not None:
+            # Jobs due now (filing, posting) run here; retries scheduled later do not block.
+            await outbox.drain(within=15.0)
+        await self.app.runtime.background.drain()
 
     async def _click(self, number: str) -> str:
         button = self.renderer.buttons.get(int(number)) if number.isdigit() else None
@@ -107,11 +117,15 @@ class ShellSession:
         return await self._dispatch(interaction_body(payload))
 
     async def _fill_modal(self, view: dict[str, Any]) -> str:
-        title = (view.get("title") or {}).get("text", "Modal")
+        title = escape_markup(str((view.get("title") or {}).get("text", "Modal")))
+        fields = modal_fields(view)
+        if not fields:
+            # A view with nothing to fill (a confirmation) is shown, not submitted.
+            self._print_message(f"┌ {title}", view, None)
+            return await self._last_outcome()
         self.console.print(f"[bold]┌ {title}[/bold]  (empty answer keeps the default)")
         answers: dict[str, str] = {}
         errors: dict[str, str] = {}
-        fields = modal_fields(view)
         while True:
             for field in fields:
                 if errors and field.block_id not in errors:
@@ -131,7 +145,7 @@ class ShellSession:
             request_body = interaction_body(payload)
             request = AsyncBoltRequest(body=request_body, headers=sign(request_body, LOCAL_SECRET))
             response = await self.app.async_dispatch(request)
-            await self.app.runtime.background.drain()
+            await self._settle()
             reply = _json_body(response)
             if reply.get("response_action") == "errors":
                 errors = dict(reply.get("errors") or {})
@@ -149,7 +163,8 @@ class ShellSession:
         optional = " (optional)" if field.optional else ""
         prompt = f"│ {field.label}{optional}{hint}"
         if field.initial:
-            prompt += f" \\[{field.initial}]"
+            prompt += f" (default: {field.initial})"
+        prompt = escape_markup(prompt)
         self.console.print(prompt + ": ", end="")
         line = await asyncio.to_thread(sys.stdin.readline)
         if line == "":

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])")
-_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_LINK = re.compile(r"<([a-z][a-z0-9+.-]*://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([A-Z0-9^a-z]+)(?:\|([^>]+))?>")
 
 

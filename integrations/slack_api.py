@@ -26,7 +26,7 @@ class InstrumentedWebClient(AsyncWebClient):
         try:
             response = await super().api_call(api_method, *args, **kwargs)
         except SlackApiError as exc:
-            self._count(api_method, str(exc.response.get("error", exc.response.status_code)))
+            self._count(api_method, _error_code(exc))
             raise
         except Exception:
             self._count(api_method, "exception")
@@ -39,19 +39,29 @@ class InstrumentedWebClient(AsyncWebClient):
             self.metrics.outbound.labels("slack", method, status).inc()
 
 
+def _error_code(exc: SlackApiError) -> str:
+    # A 5xx from a proxy or Slack's edge may carry HTML or nothing, not a JSON body.
+    data = getattr(exc.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return str(getattr(exc.response, "status_code", "error"))
+
+
 def make_slack_client(
     *, token: str | None, base_url: str, metrics: OpsMetrics | None, max_retries: int = 3
 ) -> InstrumentedWebClient:
     """Build the Web API client with slack_sdk's own retry handlers."""
-    client = InstrumentedWebClient(
-        token=token,
-        base_url=base_url,
-        timeout=10,
-        retry_handlers=[
+    handlers = (
+        [
             AsyncRateLimitErrorRetryHandler(max_retry_count=max_retries),
             AsyncServerErrorRetryHandler(max_retry_count=max_retries),
             AsyncConnectionErrorRetryHandler(max_retry_count=max_retries),
-        ],
+        ]
+        if max_retries > 0
+        else []
+    )
+    client = InstrumentedWebClient(
+        token=token, base_url=base_url, timeout=10, retry_handlers=handlers
     )
     client.metrics = metrics
     return client

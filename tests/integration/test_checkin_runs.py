@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
 from bot.local_slack import LocalSlack
-from bot.local_slack_methods import METHODS, method
-from bot.local_slack_workspace import Workspace
 from bot.runtime import Runtime, build_runtime
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.service import add_checkin
@@ -19,26 +16,6 @@ from storage import checkins as store
 from storage.engine import make_engine, unit_of_work
 
 MANILA_MONDAY_9 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Mon 09:00 Asia/Manila
-
-
-def _history(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
-    """conversations.history as Slack answers it (newest first, metadata when asked)."""
-    channel = ws.channel_id(args.get("channel"))
-    oldest = float(args.get("oldest") or 0)
-    messages = [m for m in ws.history.get(channel, []) if float(m["ts"]) > oldest]
-    keep_metadata = str(args.get("include_all_metadata")).lower() in ("true", "1")
-    answer = []
-    for message in reversed(messages):
-        copied = copy.deepcopy(message)
-        if not keep_metadata:
-            copied.pop("metadata", None)
-        answer.append(copied)
-    return {"messages": answer, "has_more": False, "response_metadata": {"next_cursor": ""}}
-
-
-# The local Slack has no conversations.history yet; this adds it in Slack's shape.
-if "conversations.history" not in METHODS:
-    method("conversations.history")(_history)
 
 
 class Clock:
