@@ -15,9 +15,7 @@ TEAM_ID = "T0LOCAL"
 APP_ID = "A0LOCAL"
 
 
-def sign(
-    body: str, secret: str, *, timestamp: int | None = None
-) -> dict[str, str | Sequence[str]]:
+def sign(body: str, secret: str, *, timestamp: int | None = None) -> dict[str, str | Sequence[str]]:
     """Return the headers Slack sends with `body`: v0 signature and timestamp."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or ""

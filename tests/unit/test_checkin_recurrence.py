@@ -12,7 +12,7 @@ from integrations.errors import UsageError
 
 
 def at(zone: str, *args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(zone))  # type: ignore[misc]
+    return datetime(*args, tzinfo=ZoneInfo(zone))  # type: ignore[misc,arg-type]
 
 
 @pytest.mark.parametrize(
