@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import text
@@ -19,6 +23,47 @@ from bot.jira_webhook import receive_jira_webhook
 from storage.migrate import pending_heads
 
 MAX_BODY_BYTES = 1_000_000
+log = logging.getLogger("opsbot.server")
+
+
+def refuse_malformed(headers: Mapping[str, str], body: bytes) -> Response | None:
+    """Answer requests Bolt would choke on before verifying them: 401 or 400, else None."""
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    if not timestamp.isdigit() or not headers.get("x-slack-signature"):
+        return JSONResponse({"error": "invalid request"}, status_code=401)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return JSONResponse({"error": "body is not UTF-8"}, status_code=400)
+    if headers.get("content-type", "").startswith("application/json"):
+        document: Any = _json_or_none(text)
+    elif text.startswith("payload="):
+        document = _json_or_none(parse_qs(text).get("payload", [""])[0])
+    else:
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("type"), str):
+        return JSONResponse({"error": "malformed payload"}, status_code=400)
+    if text.startswith("payload=") and not _interactive_shape_ok(document):
+        return JSONResponse({"error": "malformed payload"}, status_code=400)
+    return None
+
+
+def _interactive_shape_ok(payload: dict[str, Any]) -> bool:
+    # Slack always says who acted, and which view a view payload is about.
+    user = payload.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str):
+        return False
+    if payload["type"] in ("view_submission", "view_closed"):
+        view = payload.get("view")
+        return isinstance(view, dict) and isinstance(view.get("id"), str)
+    return True
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 class BodyLimit:
@@ -37,24 +82,34 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > self.limit:
             await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
             return
+        # Read the body up to the limit before the app starts answering: a chunked body that
+        # turns out too large must still get a 413, not a half-sent 500.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        more = True
+        while more:
             message = await receive()
-            seen += len(message.get("body", b""))
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            seen += len(chunk)
             if seen > self.limit:
-                raise _TooLarge
-            return message
+                await PlainTextResponse("request body too large", status_code=413)(
+                    scope, receive, send
+                )
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body", False))
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await PlainTextResponse("request body too large", status_code=413)(scope, receive, send)
+        async def buffered_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, buffered_receive, send)
 
 
 def create_http_app(bolt: OpsbotApp) -> ASGIApp:
@@ -63,7 +118,15 @@ def create_http_app(bolt: OpsbotApp) -> ASGIApp:
     handler = AsyncSlackRequestHandler(bolt)
 
     async def slack_events(request: Request) -> Response:
-        return await handler.handle(request)
+        if (refusal := refuse_malformed(request.headers, await request.body())) is not None:
+            return refusal
+        try:
+            return await handler.handle(request)
+        except Exception:
+            # Handler errors never reach here (the one error handler renders them); what does
+            # is Bolt failing to make sense of a signed but malformed body: the sender's fault.
+            log.warning("malformed Slack request refused", exc_info=True)
+            return JSONResponse({"error": "malformed request"}, status_code=400)
 
     async def jira_webhook(request: Request) -> Response:
         return await receive_jira_webhook(request, runtime)
