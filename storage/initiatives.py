@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Date, UniqueConstraint, func
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime, utcnow
@@ -37,7 +37,8 @@ class Initiative(SQLModel, table=True):
     message_ts: str | None = Field(default=None, max_length=32)
     status: str = Field(default="To Do", max_length=64)
     status_category: str = Field(default="new", max_length=16)
-    status_at_ms: int = 0
+    # Tracker time (ms) of the status we hold: an older webhook never overwrites it.
+    status_at_ms: int = Field(default=0, sa_type=BigInteger)
     children_total: int = 0
     children_done: int = 0
     # Last progress note or tracker activity: "days since update" counts from here.
