@@ -25,6 +25,33 @@ from storage.types import utcnow
 log = logging.getLogger("opsbot.app")
 
 
+class ResponseUrlFailed(Exception):
+    """Slack refused a response_url post (expired, used up, or down)."""
+
+
+class CheckedRespond:
+    """Bolt's respond(), raising when Slack refuses the post instead of returning a 404.
+
+    slack_sdk's webhook client returns expired or used-up response_urls as a plain 404
+    response, so an answer sent after the ack would vanish without a trace. Raising sends
+    the failure down the one error path: logged, and the user told by DM.
+    """
+
+    def __init__(self, respond: Any) -> None:
+        self._respond = respond
+        self.response_url = getattr(respond, "response_url", None)
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Post through the response_url; raise ResponseUrlFailed on a 4xx/5xx answer."""
+        answer = await self._respond(*args, **kwargs)
+        status = getattr(answer, "status_code", 200)
+        if status >= 400:
+            raise ResponseUrlFailed(
+                f"response_url answered {status}: {getattr(answer, 'body', '')}"
+            )
+        return answer
+
+
 class OpsbotApp(AsyncApp):
     """AsyncApp whose every dispatch runs inside one request scope.
 
@@ -44,6 +71,8 @@ class OpsbotApp(AsyncApp):
         req.context["client"] = make_slack_client(
             token=plain.token, base_url=plain.base_url, metrics=self.runtime.metrics
         )
+        if req.context.response_url:  # Bolt builds respond() lazily; build ours now
+            req.context["respond"] = CheckedRespond(req.context.respond)
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         """Dispatch `req` with a database session, audit record and metrics around it."""
