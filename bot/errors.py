@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 
 from commands.mrkdwn import escape
 from integrations.errors import NotAllowed, OpsbotError, UsageError
@@ -15,6 +16,9 @@ from integrations.errors import NotAllowed, OpsbotError, UsageError
 log = logging.getLogger("opsbot.errors")
 
 APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
+# Slack gives 3 s to open a modal from a trigger; a slow answer must not end in silence.
+STALE_TRIGGERS = ("expired_trigger_id", "invalid_trigger_id")
+STALE_TRIGGER_MESSAGE = "Slack took too long to open the form. Please run the command again."
 
 
 def user_message(error: Exception) -> tuple[str, str]:
@@ -28,6 +32,8 @@ def user_message(error: Exception) -> tuple[str, str]:
         return "denied", error.user_message
     if isinstance(error, OpsbotError):
         return "refused", error.user_message
+    if isinstance(error, SlackApiError) and error.response.get("error") in STALE_TRIGGERS:
+        return "refused", STALE_TRIGGER_MESSAGE
     return "error", APOLOGY
 
 
@@ -49,14 +55,16 @@ async def handle_error(
         return BoltResponse(
             status=200, body=json.dumps(payload), headers={"content-type": ["application/json"]}
         )
+    # The ack already answered Slack; None here would turn that answer into a 500.
+    answered = context.ack.response if context.get("ack") else None
     if respond is not None and body.get("response_url"):
         try:
             await respond(text=text, response_type="ephemeral", replace_original=False)
-            return None
+            return answered
         except Exception:
             log.exception("could not send an error message through response_url")
     await _tell_user_directly(client, body, text)
-    return None
+    return answered
 
 
 async def _tell_user_directly(client: Any, body: dict[str, Any], text: str) -> None:
