@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -24,6 +26,7 @@ from storage.migrate import pending_heads
 
 MAX_BODY_BYTES = 1_000_000
 log = logging.getLogger("opsbot.server")
+DATABASE_DOWN = "opsbot cannot reach its database right now. Please try again in a minute."
 
 
 def refuse_malformed(headers: Mapping[str, str], body: bytes) -> Response | None:
@@ -122,6 +125,10 @@ def create_http_app(bolt: OpsbotApp) -> ASGIApp:
             return refusal
         try:
             return await handler.handle(request)
+        except (DBAPIError, SQLAlchemyTimeoutError):
+            # The request scope (dedupe claim, session) needs the database before any handler.
+            log.warning("database unavailable; Slack request answered with an apology")
+            return JSONResponse({"response_type": "ephemeral", "text": DATABASE_DOWN})
         except Exception:
             # Handler errors never reach here (the one error handler renders them); what does
             # is Bolt failing to make sense of a signed but malformed body: the sender's fault.
