@@ -16,6 +16,7 @@ from commands.initiatives.service import (
     add_child,
     assess_now,
     change_status,
+    clean_text,
     create_initiative,
     link_escalation,
     local_today,
@@ -59,7 +60,7 @@ async def handle_initiative(
     context: Any,
 ) -> None:
     """Dispatch `/initiative …` to its subcommand."""
-    text = command.get("text", "").strip()
+    text = clean_text(command.get("text", "")).strip()
     words = tokenize(text)
     usage = "\n".join(USAGE)
     if not words or words[0].lower() == "help":

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.risk import Risk, assess
+from commands.mrkdwn import escape
 from integrations.errors import NotFound, UsageError
 from integrations.tracker.base import IssueFilter
 from storage.escalations import escalation_by_key
@@ -31,6 +32,12 @@ from storage.initiatives import (
 from storage.types import utcnow
 
 ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(text: str) -> str:
+    """Drop control characters (PostgreSQL refuses NUL; none of them means anything here)."""
+    return _CONTROL.sub("", text)
 
 
 @dataclass
@@ -99,6 +106,11 @@ def create_initiative(
 
 def require_initiative(session: Session, key: str) -> Initiative:
     """Return the initiative with this epic key, or raise NotFound."""
+    if not ISSUE_KEY.match(key):
+        raise UsageError(
+            f"`{escape(clean_text(key)[:40])}` is not an initiative key like INIT-12.",
+            usage="/initiative KEY",
+        )
     initiative = initiative_by_key(session, key)
     if initiative is None:
         raise NotFound(f"I know no initiative {key.upper()[:40]}. Try `/initiative list`.")

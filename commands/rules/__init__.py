@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.initiatives.service import clean_text
 from commands.mrkdwn import escape
 from commands.rules.parsing import RULE_USAGE, parse_rule
 from commands.rules.service import create_rule, describe_rules, remove_rule
@@ -15,7 +16,7 @@ USAGE = (RULE_USAGE, "/opsbot rule list", "/opsbot rule remove ID")
 
 async def handle_rule_command(ack: Any, command: dict[str, Any], context: Any) -> None:
     """Answer `/opsbot rule add|list|remove` (admins only), forwarded by the help family."""
-    words = tokenize(command.get("text", ""))[1:]
+    words = tokenize(clean_text(command.get("text", "")))[1:]
     user_id = command["user_id"]
     await context["admins"].require_admin(user_id, action="manage KPI rules")
     session = context["db"]

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from commands.checkins.digest_build import digest_window
 from commands.digest import DigestSource
 from commands.initiatives.desk import PlanningDesk
+from commands.initiatives.service import clean_text
 from commands.mrkdwn import clip, escape
 from commands.slash_text import parse_text
 from commands.suggestions.service import (
@@ -60,7 +61,7 @@ async def handle_suggest(
     respond: AsyncRespond,
 ) -> None:
     """Dispatch `/suggest …`: record, list, promote or propose."""
-    text = command.get("text", "").strip()
+    text = clean_text(command.get("text", "")).strip()
     parsed = parse_text(text)
     usage = "\n".join(USAGE)
     head = parsed.words[0].lower() if parsed.words else ""
