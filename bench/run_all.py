@@ -22,6 +22,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("rca_bench.py", ["--quick"]),
     ("escalation_bench.py", ["-n", "50", "-c", "1,10", "--jira-delay", "0.5"]),
     ("digest_bench.py", ["--digests", "40", "--channels", "20"]),
+    ("load_table.py", ["-n", "200", "-c", "1,10", "--warmup", "10"]),
     ("kpi_bench.py", ["--days", "60", "--slices", "200", "--repeats", "10", "--csv-rows", "20000"]),
 ]
 
