@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -68,6 +68,7 @@ def import_files(
             summary = write_batches(session=session, batches=batches)
             new = find_spikes(session=session, registry=registry, params=spike_params(settings))
         posted = _announce(settings, registry, sessions)
+        opened = _run_import_hooks(settings, engine)
     finally:
         engine.dispose()
     elapsed = time.perf_counter() - started
@@ -75,7 +76,21 @@ def import_files(
         f"imported {summary.rows:,} rows, {summary.periods:,} periods, "
         f"{summary.slices:,} slices from {len(files)} file(s) in {elapsed:.1f} s; "
         f"{len(new)} new spike(s), {posted} posted"
+        + (f"; KPI rules opened {', '.join(opened)}" if opened else "")
     )
+
+
+def _run_import_hooks(settings: Any, engine: Any) -> list[str]:
+    # The escalation a rule opens goes through the outbox; the server's worker files it.
+    from bot.runtime import build_runtime
+    from commands.kpi.pull import run_import_hooks
+
+    runtime = build_runtime(settings, engine=engine)
+    opened: list[str] = []
+    for result in run_import_hooks(runtime):
+        if isinstance(result, list):
+            opened.extend(str(item) for item in result)
+    return opened
 
 
 def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.audit_writer import AuditWriter
 from bot.background import BackgroundTasks
@@ -108,6 +109,9 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources
+    # Called with a session right after every KPI import (CLI or pull), e.g. KPI rules.
+    kpi_import_hooks: list[Callable[[Session], object]] = []
+    runtime.services["kpi_import_hooks"] = kpi_import_hooks
     install_escalations(runtime)  # outbox service, tracker, escalation jobs, Jira webhook sink
     digest_sources.append(EscalationDigestSource(areas=runtime.services["escalations"].areas))
     install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop

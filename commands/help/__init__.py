@@ -14,7 +14,14 @@ from commands.slash_text import tokenize
 FAMILY = CommandFamily(
     command="/opsbot",
     summary="What this bot can do.",
-    usage=("/opsbot help", "/opsbot help COMMAND"),
+    usage=(
+        "/opsbot help",
+        "/opsbot help COMMAND",
+        '/opsbot rule add "KPI [dim:value …] > THRESHOLD for N days" SEV   (admins)',
+        "/opsbot rule list",
+        "/opsbot rule remove ID   (admins)",
+    ),
+    admin_only=("rule add", "rule remove"),
 )
 FAMILIES = (FAMILY,)
 

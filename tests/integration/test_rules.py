@@ -119,3 +119,30 @@ async def test_no_breach_when_the_streak_is_too_short(
         ],
     )
     assert await import_and_evaluate(runtime, path) == []
+
+
+async def test_cli_import_checks_rules_and_opens_one_escalation(
+    dispatch: Any, runtime: Runtime, tmp_path: Path, database_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli
+
+    await dispatch(sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3'))
+    first = write_csv(
+        tmp_path / "a.csv",
+        [("2026-11-10", "acme", 500), ("2026-11-11", "acme", 600), ("2026-11-12", "acme", 620)],
+    )
+    second = write_csv(tmp_path / "b.csv", [("2026-11-13", "acme", 700)])
+    outputs = []
+    for path in (first, second):
+        result = CliRunner().invoke(
+            cli, ["kpi", "import", str(path)], env={"DATABASE_URL": database_url}
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    assert "KPI rules opened" in outputs[0]
+    assert "KPI rules opened" not in outputs[1]
+    with unit_of_work(runtime.sessions) as session:
+        escalations = list_escalations(session, open_only=False)
+    assert [e.vendor for e in escalations] == ["acme"]
