@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
+
+# PostgreSQL refuses NUL in text, and control characters help no one reading the audit trail.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _printable(value: object, limit: int = 500) -> str:
+    return _CONTROL.sub("", str(value))[:limit]
 
 
 @dataclass(frozen=True)
@@ -25,10 +33,10 @@ def describe(body: dict[str, Any]) -> RequestInfo:
     if "command" in body:
         return RequestInfo(
             kind="command",
-            name=str(body["command"]),
+            name=_printable(body["command"], 255),
             user_id=body.get("user_id"),
             channel_id=body.get("channel_id"),
-            detail=str(body.get("text", ""))[:500],
+            detail=_printable(body.get("text", "")),
             dedupe_key=_key("cmd", body.get("trigger_id")),
         )
     kind = str(body.get("type", "unknown"))
@@ -43,7 +51,7 @@ def describe(body: dict[str, Any]) -> RequestInfo:
             name=str(action.get("action_id", "?")),
             user_id=user.get("id"),
             channel_id=channel,
-            detail=str(action.get("value", ""))[:500],
+            detail=_printable(action.get("value", "")),
             dedupe_key=_key("act", body.get("trigger_id")),
         )
     if kind in ("view_submission", "view_closed"):

@@ -129,8 +129,8 @@ def _search(st: JiraState, m: re.Match[str], q: JSON, b: JSON) -> tuple[int, Any
     )
     limit = int(args.get("maxResults") or 50)
     page = found[start : start + limit]
-    wanted = args.get("fields") or []
-    wanted = wanted.split(",") if isinstance(wanted, str) else wanted
+    raw = args.get("fields") or []
+    wanted = [f for part in ([raw] if isinstance(raw, str) else raw) for f in part.split(",")]
     if not {"*all", "*navigable"} & set(wanted):  # Cloud returns only ids unless asked
         page = [
             {**i, "fields": {k: v for k, v in i["fields"].items() if k in wanted}} for i in page

@@ -137,7 +137,7 @@ class FakeJira:
                 JiraRequest(
                     request.method,
                     request.path,
-                    dict(request.query),
+                    _query(request),
                     body,
                     _safe_headers(request),
                     time.time(),
@@ -163,7 +163,7 @@ class FakeJira:
             if method == request.method and (m := re.fullmatch(pattern, tail)):
                 with self._lock:
                     try:
-                        status, answer = handler(self.state, m, dict(request.query), body or {})
+                        status, answer = handler(self.state, m, _query(request), body or {})
                     except JiraHttpError as exc:
                         status, answer = exc.status, exc.body
                     lost = (
@@ -196,4 +196,12 @@ class FakeJira:
 def _safe_headers(request: web.Request) -> dict[str, str]:
     return {
         k: ("(redacted)" if k.lower() == "authorization" else v) for k, v in request.headers.items()
+    }
+
+
+def _query(request: web.Request) -> dict[str, Any]:
+    """Read the query string; a repeated parameter (`fields=a&fields=b`) keeps every value."""
+    return {
+        key: values if len(values := request.query.getall(key)) > 1 else values[0]
+        for key in request.query
     }

@@ -163,3 +163,10 @@ async def test_housekeeping_purges_only_expired_request_keys(app: OpsbotApp) -> 
     assert purge_once(app.runtime) == 1
     with app.runtime.sessions() as session:
         assert [k.key for k in session.exec(select(RequestKey))] == ["cmd:new"]
+
+
+async def test_control_characters_in_command_text_are_audited_without_them(
+    dispatch: Dispatch, app: OpsbotApp
+) -> None:
+    await dispatch(slash_command("/opsbot", "help\x00\x07 me"))
+    assert (await audit_rows(app))[-1].detail == "help me"
