@@ -13,9 +13,11 @@ import csv
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 from sqlmodel import Session
@@ -27,6 +29,8 @@ from integrations.kpi_sources.csv_reader import read_kpi_csv
 from storage.engine import make_engine
 from storage.kpi_write import FactRow, replace_facts
 from storage.migrate import upgrade_database
+
+Slice = tuple[str, str, str, str, str]
 
 VENDORS = ("acme", "globex", "initech", "umbrella")
 QUEUES = (
@@ -58,7 +62,7 @@ def slices(count: int, rng: np.random.Generator) -> list[tuple[str, str, str, st
     return [cube[i] for i in sorted(picked)]
 
 
-def day_rows(day: date, cube: list[tuple[str, ...]], rng: np.random.Generator) -> list[FactRow]:
+def day_rows(day: date, cube: Sequence[tuple[str, ...]], rng: np.random.Generator) -> list[FactRow]:
     """Return one day's rows for every slice."""
     n = len(cube)
     incoming = rng.poisson(40, n).astype(float)
@@ -72,14 +76,14 @@ def day_rows(day: date, cube: list[tuple[str, ...]], rng: np.random.Generator) -
             "day",
             start,
             day,
-            cube[i],
+            cast(Slice, cube[i]),
             (incoming[i], manual[i], solved[i], manual[i], handle[i], manual[i], age[i]),
-        )  # type: ignore[arg-type]
+        )
         for i in range(n)
     ]
 
 
-def import_all(url: str, days: int, cube: list[tuple[str, ...]], end: date) -> float:
+def import_all(url: str, days: int, cube: Sequence[tuple[str, ...]], end: date) -> float:
     """Import every day's rows in one transaction; return seconds taken (generation excluded)."""
     engine = make_engine(url)
     upgrade_database(engine)
@@ -105,7 +109,7 @@ def import_all(url: str, days: int, cube: list[tuple[str, ...]], end: date) -> f
     return spent
 
 
-def csv_rate(cube: list[tuple[str, ...]], end: date, rows_wanted: int) -> float:
+def csv_rate(cube: Sequence[tuple[str, ...]], end: date, rows_wanted: int) -> float:
     """Return CSV parse + validate rows/s on a generated file."""
     rng = np.random.default_rng(2)
     with tempfile.TemporaryDirectory() as tmp:
