@@ -113,7 +113,7 @@ def require_initiative(session: Session, key: str) -> Initiative:
         )
     initiative = initiative_by_key(session, key)
     if initiative is None:
-        raise NotFound(f"I know no initiative {key.upper()[:40]}. Try `/initiative list`.")
+        raise NotFound(f"I know no initiative {escape(key.upper()[:40])}. Try `/initiative list`.")
     return initiative
 
 

@@ -91,7 +91,7 @@ def suggestion_card(s: Suggestion) -> dict[str, Any]:
             ],
         },
     ]
-    text = f"Suggestion #{s.id}: {clip(s.text, 200)}"
+    text = f"Suggestion #{s.id}: {escape(clip(s.text, 200))}"
     return {"text": text, "blocks": blocks}
 
 
