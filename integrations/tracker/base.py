@@ -111,8 +111,12 @@ class Tracker(Protocol):
         """Set fields on the issue."""
         ...
 
-    async def add_comment(self, key: str, body: str) -> str:
-        """Add a comment (marked as the bot's) and return its id."""
+    async def add_comment(self, key: str, body: str, *, ref: str | None = None) -> str:
+        """Add a comment (marked as the bot's) and return its id.
+
+        `ref` names this comment for good (an outbox job): a comment already carrying it is
+        returned instead of adding another, so a re-try after a lost answer adds nothing.
+        """
         ...
 
     async def transitions(self, key: str) -> list[Transition]:

@@ -149,9 +149,17 @@ class JiraTracker:
         """Set fields on the issue."""
         await self._call("update", lambda j: self._put(j, f"issue/{key}", {"fields": fields}))
 
-    async def add_comment(self, key: str, body: str) -> str:
-        """Add a marked comment and return its id."""
-        text = f"{body}\n\n{BOT_COMMENT_MARK}"
+    async def add_comment(self, key: str, body: str, *, ref: str | None = None) -> str:
+        """Add a marked comment and return its id; one carrying `ref` already is reused."""
+        mark = f"{BOT_COMMENT_MARK} ref:{ref}" if ref else BOT_COMMENT_MARK
+        if ref:
+            # Jira has no idempotency key for comments: an attempt whose answer was lost
+            # may have added it, so look for the ref before adding it again.
+            existing = await self._call("comments", lambda j: list(j.comments(key)))
+            for found in existing:
+                if str(getattr(found, "body", "")).endswith(mark):
+                    return str(found.id)
+        text = f"{body}\n\n{mark}"
         comment = await self._call("add_comment", lambda j: j.add_comment(key, text))
         return str(comment.id)
 

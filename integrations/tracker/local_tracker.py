@@ -92,8 +92,8 @@ class LocalTracker:
             issue.fields, issue.updated_at = extra, utcnow()
             session.add(issue)
 
-    async def add_comment(self, key: str, body: str) -> str:
-        """Add a comment and return its id."""
+    async def add_comment(self, key: str, body: str, *, ref: str | None = None) -> str:
+        """Add a comment and return its id (a local write never loses its answer: no `ref`)."""
         with unit_of_work(self._sessions) as session:
             issue = self._require(session, key)
             comment = LocalComment(issue_id=issue.id or 0, body=body)
