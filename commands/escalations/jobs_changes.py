@@ -21,7 +21,8 @@ class ChangeJobs(JobsBase):
         author = str(job.payload.get("author") or "someone")
         text = str(job.payload["text"])
         await self._tracker_call(
-            job, self.desk.tracker.add_comment(key, f"{author} (Slack): {text}")
+            job,
+            self.desk.tracker.add_comment(key, f"{author} (Slack): {text}", ref=f"job-{job.id}"),
         )
         with unit_of_work(self.sessions) as session:
             stored = escalation_by_id(session, escalation.id or 0)
@@ -117,6 +118,8 @@ class ChangeJobs(JobsBase):
             await self._tracker_call(job, tracker.transition(key, chosen.id, fields=fields))
             status, category = chosen.to_status, chosen.to_category
         if not field:
-            await self._tracker_call(job, tracker.add_comment(key, f"Root cause: {root_cause}"))
+            await self._tracker_call(
+                job, tracker.add_comment(key, f"Root cause: {root_cause}", ref=f"job-{job.id}")
+            )
         actor = str(job.payload.get("author") or "someone")
         self._set_status(escalation, status, category, actor, root_cause)
