@@ -35,10 +35,16 @@ class ChangeJobs(JobsBase):
     async def transition(self, job: JobContext) -> None:
         """Move the issue to the named status and mirror it locally."""
         escalation, key = await self._key(job)
-        chosen = await self._tracker_call(
-            job, self.desk.tracker.transition(key, str(job.payload["status"]))
-        )
+        wanted = str(job.payload["status"])
         actor = str(job.payload.get("author") or "someone")
+        if job.attempt > 1:
+            # An earlier attempt may have moved the issue and lost the answer; moving it
+            # again would be refused (no transition to where it already is).
+            issue = await self._tracker_call(job, self.desk.tracker.get_issue(key))
+            if issue.status.casefold() == wanted.strip().casefold():
+                self._set_status(escalation, issue.status, issue.status_category, actor)
+                return
+        chosen = await self._tracker_call(job, self.desk.tracker.transition(key, wanted))
         self._set_status(escalation, chosen.to_status, chosen.to_category, actor)
 
     def _set_status(
