@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,7 +15,7 @@ from sqlmodel import Session
 from commands.kpi.chart import render_trend_png
 from commands.kpi.filters import Filters, resolve_filters
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
-from commands.kpi.registry import KpiDefinition, KpiRegistry
+from commands.kpi.registry import KpiRegistry
 from commands.kpi.snapshot import Snapshot, build_breakdown, build_snapshot
 from commands.kpi.views import (
     BREAKDOWN_ACTION_PREFIX,
@@ -22,7 +23,8 @@ from commands.kpi.views import (
     render_help,
     render_snapshot,
 )
-from commands.kpi.why import explain_change
+from commands.kpi.why import WhyFinding
+from commands.kpi.why_runner import BUSY_MESSAGE, WhyRunner, explain_in
 from commands.kpi.why_views import render_finding
 from commands.scope import scope_for_channel
 from integrations.errors import UsageError
@@ -60,6 +62,7 @@ async def handle_kpi(
     background: Any,
     respond: Any,
     runtime: Any,
+    kpi_why: WhyRunner,
 ) -> None:
     """Answer `/kpi …` with a snapshot; `why` and `chart` continue in the background."""
     text = command.get("text", "")
@@ -78,8 +81,11 @@ async def handle_kpi(
             )
             moved = snapshot.most_changed()
             kpi = moved.kpi if moved else kpi_registry.kpis[0]
+        if not kpi_why.reserve():
+            await ack(response_type="ephemeral", text=BUSY_MESSAGE)
+            return
         await ack(response_type="ephemeral", text=f"Looking into what moved {kpi.label}…")
-        _spawn_why(background, respond, request, filters, kpi)
+        _spawn_why(background, respond, kpi_why, explain_in(request, filters, kpi))
         return
     snapshot = build_snapshot(session=db, request=request, filters=filters, registry=kpi_registry)
     await ack(**render_snapshot(snapshot))
@@ -104,12 +110,12 @@ def _spawn_chart(
 
 
 def _spawn_why(
-    background: Any, respond: Any, request: KpiRequest, filters: Filters, kpi: KpiDefinition
+    background: Any, respond: Any, runner: WhyRunner, work: Callable[[Session], WhyFinding]
 ) -> None:
-    async def explain(session: Session) -> None:
-        finding = await asyncio.to_thread(
-            explain_change, session=session, request=request, filters=filters, kpi=kpi
-        )
+    # The job's own session stays unused: the runner's thread opens and closes one, so no
+    # connection is held while respond() waits on the event loop.
+    async def explain(_: Session) -> None:
+        finding = await runner.run(work)
         await respond(**render_finding(finding))
 
     background.spawn("kpi_why", explain, report=_reporter(respond))
@@ -162,6 +168,7 @@ async def handle_why_button(
     kpi_registry: KpiRegistry,
     background: Any,
     respond: Any,
+    kpi_why: WhyRunner,
 ) -> None:
     """Answer the "Why?" button: localise the most-changed KPI of the snapshot."""
     await ack()
@@ -174,14 +181,13 @@ async def handle_why_button(
         raise UsageError("That button is out of date; run /kpi again.", usage=USAGE) from None
     if kpi is None:
         raise UsageError("That KPI is no longer defined; run /kpi again.")
+    if not kpi_why.reserve():
+        raise UsageError(BUSY_MESSAGE)
 
-    async def explain(session: Session) -> None:
+    def work(session: Session) -> WhyFinding:
         request, filters = _request_and_filters(
             session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
         )
-        finding = await asyncio.to_thread(
-            explain_change, session=session, request=request, filters=filters, kpi=kpi
-        )
-        await respond(**render_finding(finding))
+        return explain_in(request, filters, kpi)(session)
 
-    background.spawn("kpi_why", explain, report=_reporter(respond))
+    _spawn_why(background, respond, kpi_why, work)
