@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Float, Index, String
+from sqlalchemy import BigInteger, Column, Date, Float, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -81,3 +81,16 @@ class KpiSpike(SQLModel, table=True):
     explanation: str = Field(max_length=400)
     found_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     alerted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class KpiDataVersion(SQLModel, table=True):
+    """A counter bumped in the same transaction as every KPI fact or spike write.
+
+    Readers key caches on it, so an import by any process (CLI, pull, another replica)
+    invalidates them at its commit.
+    """
+
+    __tablename__ = "kpi_data_version"
+
+    id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from storage.kpi import KpiSpike
+from storage.kpi_version import bump_kpi_version
 from storage.types import utcnow
 
 
@@ -21,6 +22,8 @@ def record_spikes(session: Session, spikes: Sequence[KpiSpike]) -> list[KpiSpike
             session.add(spike)
             new.append(spike)
     session.flush()
+    if new:
+        bump_kpi_version(session.connection())
     return new
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from storage.kpi import DIMENSIONS, MEASURES
+from storage.kpi_version import bump_kpi_version
 
 BATCH_ROWS = 5000
 _SQLITE_CACHE_KIB = 262_144
@@ -73,6 +74,7 @@ def replace_facts(
     finally:
         cursor.close()
     _remember_values(connection, rows)
+    bump_kpi_version(connection)
     return len(rows)
 
 

@@ -24,7 +24,8 @@ def resolve_filters(
         restricted = scope.restrict(list(wanted.get("vendor", ())))
         if restricted:
             wanted["vendor"] = tuple(restricted)
-    known = known_values(session)
+    # No filter (the common `/kpi week`) needs no look-up of the stored values.
+    known = known_values(session) if wanted else {}
     resolved: Filters = {}
     problems: list[str] = []
     for dim, values in wanted.items():

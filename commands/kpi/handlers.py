@@ -16,7 +16,8 @@ from commands.kpi.chart import render_trend_png
 from commands.kpi.filters import Filters, resolve_filters
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
 from commands.kpi.registry import KpiRegistry
-from commands.kpi.snapshot import Snapshot, build_breakdown, build_snapshot
+from commands.kpi.snapshot import Snapshot, build_breakdown
+from commands.kpi.snapshot_cache import SnapshotCache
 from commands.kpi.views import (
     BREAKDOWN_ACTION_PREFIX,
     render_breakdown,
@@ -63,6 +64,7 @@ async def handle_kpi(
     respond: Any,
     runtime: Any,
     kpi_why: WhyRunner,
+    kpi_snapshots: SnapshotCache,
 ) -> None:
     """Answer `/kpi …` with a snapshot; `why` and `chart` continue in the background."""
     text = command.get("text", "")
@@ -76,9 +78,7 @@ async def handle_kpi(
     if request.action == "why":
         kpi = kpi_registry.get(request.kpi) if request.kpi else None
         if kpi is None:
-            snapshot = build_snapshot(
-                session=db, request=request, filters=filters, registry=kpi_registry
-            )
+            snapshot = kpi_snapshots.snapshot(session=db, request=request, filters=filters)
             moved = snapshot.most_changed()
             kpi = moved.kpi if moved else kpi_registry.kpis[0]
         if not kpi_why.reserve():
@@ -87,7 +87,7 @@ async def handle_kpi(
         await ack(response_type="ephemeral", text=f"Looking into what moved {kpi.label}…")
         _spawn_why(background, respond, kpi_why, explain_in(request, filters, kpi))
         return
-    snapshot = build_snapshot(session=db, request=request, filters=filters, registry=kpi_registry)
+    snapshot = kpi_snapshots.snapshot(session=db, request=request, filters=filters)
     await ack(**render_snapshot(snapshot))
     if request.chart and channel_id:
         _spawn_chart(background, respond, runtime.slack, snapshot, channel_id)

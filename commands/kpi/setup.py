@@ -24,11 +24,13 @@ def install(runtime: Any) -> None:
     """Add the KPI registry, the digest source and (when configured) the HTTP pull loop."""
     from commands.kpi.digest import KpiDigestSource
     from commands.kpi.pull import PullLoop
+    from commands.kpi.snapshot_cache import SnapshotCache
     from commands.kpi.why_runner import WhyRunner
 
     registry = load_registry(runtime.settings.opsbot_metrics_file)
     runtime.services["kpi_registry"] = registry
     runtime.services["kpi_why"] = WhyRunner(runtime.sessions)
+    runtime.services["kpi_snapshots"] = SnapshotCache(registry)
     runtime.services["digest_sources"].append(KpiDigestSource(registry))
     if runtime.settings.opsbot_kpi_source_url:
         loop = PullLoop(runtime, registry)

@@ -174,3 +174,23 @@ async def test_vendor_channel_sees_its_vendor_only(
     )
     assert refused["response_type"] == "ephemeral"
     assert "bound to vendor Acme" in refused["text"]
+
+
+async def test_kpi_answer_follows_a_reimport_made_by_another_process(
+    database_url: str, engine: Engine, dispatch: Dispatch, tmp_path: Path
+) -> None:
+    assert run_import(database_url, SMALL)[0] == 0
+    first = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    assert _text(first["blocks"]).count("*Total incoming*  260") == 1
+    again = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    assert again["blocks"] == first["blocks"]
+    # The CLI import runs apart from the server's runtime: the answer must still change.
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        "date,vendor,queue,incoming,manual_incoming,solved,manual_solved,"
+        "handle_seconds,handled,solve_age_seconds\n"
+        "2026-11-16,acme,impersonation,1100,40,90,30,6000,30,324000\n"
+    )
+    assert run_import(database_url, changed)[0] == 0
+    after = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    assert "*Total incoming*  1,260" in _text(after["blocks"])
