@@ -139,10 +139,13 @@ async def test_edit_modal_scores_and_list_ranks_by_rice_then_votes(
         three = suggestion_by_id(session, 3)
         assert three is not None
         three.reach, three.effort = 100, 2
-    await dispatch(sr.block_action("suggest_impact", "3:1"))
-    await dispatch(sr.block_action("suggest_confidence", "3:0.5"))
+    card = local_slack.response_url(channel="C0OPS")
+    await dispatch(sr.block_action("suggest_impact", "3:1", response_url=card))
+    await dispatch(sr.block_action("suggest_confidence", "3:0.5", response_url=card))
     assert stored(runtime, 3).rice == pytest.approx(25.0)
-    await dispatch(sr.block_action("suggest_upvote", "1", user_id="U0BOB"))
+    # The card was re-rendered in place through its response_url, not lost.
+    assert len([c for c in local_slack.calls_to("response_url") if c.args["url"] == card]) == 2
+    await dispatch(sr.block_action("suggest_upvote", "1", user_id="U0BOB", response_url=card))
     listing = body(await dispatch(sr.slash_command("/suggest", "list top")))
     text = json.dumps(listing["blocks"])
     assert text.index("#2") < text.index("#3") < text.index("#1")

@@ -20,6 +20,9 @@ from slack_sdk.signature import SignatureVerifier
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+# Tests never reach the internet: a test that wants respond() posts passes
+# `local_slack.response_url(...)`; this default refuses connections at once.
+NO_RESPONSE_URL = "http://127.0.0.1:9/response-url-not-given"
 TEAM_ID = "T0LOCAL"
 _triggers = itertools.count(1)
 
@@ -65,7 +68,7 @@ def slash_command(
     user_id: str = "U0ADMIN",
     channel_id: str = "C0OPS",
     team_id: str = TEAM_ID,
-    response_url: str = "https://hooks.slack.com/commands/T0LOCAL/1/abc",
+    response_url: str = NO_RESPONSE_URL,
     trigger_id: str | None = None,
     signing_secret: str = SIGNING_SECRET,
     **signing: Any,
@@ -99,7 +102,7 @@ def block_action(
     user_id: str = "U0ADMIN",
     channel_id: str = "C0OPS",
     message_ts: str = "1700000000.000100",
-    response_url: str = "https://hooks.slack.com/actions/T0LOCAL/1/abc",
+    response_url: str = NO_RESPONSE_URL,
     trigger_id: str | None = None,
     block_id: str = "actions",
     view: dict[str, Any] | None = None,
@@ -156,7 +159,7 @@ def message_shortcut(
     *,
     user_id: str = "U0ADMIN",
     channel_id: str = "C0OPS",
-    response_url: str = "https://hooks.slack.com/app/T0LOCAL/1/ghi",
+    response_url: str = NO_RESPONSE_URL,
     trigger_id: str | None = None,
     signing_secret: str = SIGNING_SECRET,
     **signing: Any,
