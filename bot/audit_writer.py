@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from commands.periodic import PeriodicTask
 from integrations.metrics import OpsMetrics
 from storage.audit import insert_events
 
@@ -25,10 +25,9 @@ class AuditWriter:
     def __init__(self, engine: Engine, metrics: OpsMetrics, *, interval: float = 0.5) -> None:
         self._engine = engine
         self._metrics = metrics
-        self._interval = interval
         self._pending: list[dict[str, Any]] = []
-        self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        self._periodic = PeriodicTask("audit-writer", self.flush, interval=interval)
 
     def add(self, row: dict[str, Any]) -> None:
         """Queue one audit row."""
@@ -48,20 +47,11 @@ class AuditWriter:
                 self._metrics.jobs.labels("audit_flush", "error").inc()
                 log.exception("writing %d audit rows failed; will retry", len(rows))
 
-    async def _loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.flush()
-
     async def start(self) -> None:
         """Start the periodic flush."""
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="audit-writer")
+        await self._periodic.start()
 
     async def stop(self) -> None:
         """Stop the periodic flush and write what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()
         await self.flush()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from commands.periodic import PeriodicTask
 from storage.engine import unit_of_work
 from storage.request_keys import purge_request_keys
 
@@ -29,29 +29,17 @@ def purge_once(runtime: Runtime) -> int:
 
 def install_housekeeping(runtime: Runtime, *, interval: float = INTERVAL_SECONDS) -> None:
     """Run `purge_once` every `interval` seconds while the runtime is started."""
-    task: asyncio.Task[None] | None = None
 
-    async def loop() -> None:
-        while True:
-            try:
-                removed = await asyncio.to_thread(purge_once, runtime)
-                runtime.metrics.jobs.labels("purge_request_keys", "ok").inc()
-                if removed:
-                    log.info("purged %d expired request keys", removed)
-            except Exception:
-                runtime.metrics.jobs.labels("purge_request_keys", "error").inc()
-                log.exception("purging request keys failed; will try again")
-            await asyncio.sleep(interval)
+    async def purge() -> None:
+        try:
+            removed = await asyncio.to_thread(purge_once, runtime)
+        except Exception:
+            runtime.metrics.jobs.labels("purge_request_keys", "error").inc()
+            raise
+        runtime.metrics.jobs.labels("purge_request_keys", "ok").inc()
+        if removed:
+            log.info("purged %d expired request keys", removed)
 
-    async def start() -> None:
-        nonlocal task
-        task = asyncio.get_running_loop().create_task(loop(), name="housekeeping")
-
-    async def stop() -> None:
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    runtime.on_startup.append(start)
-    runtime.on_shutdown.append(stop)
+    task = PeriodicTask("purge-request-keys", purge, interval=interval)
+    runtime.on_startup.append(task.start)
+    runtime.on_shutdown.append(task.stop)

@@ -6,8 +6,6 @@ is the job to register there (interval OPSBOT_KPI_PULL_MINUTES) and this loop go
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -15,6 +13,7 @@ from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import ImportSummary, find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import spike_params
+from commands.periodic import PeriodicTask
 from integrations.kpi_sources.http_pull import (
     KpiInputError,
     KpiSourceError,
@@ -73,7 +72,9 @@ class PullLoop:
         self.runtime = runtime
         self.registry = registry
         self.transport = transport
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = PeriodicTask(
+            "kpi_pull", self.run_once, interval=runtime.settings.opsbot_kpi_pull_minutes * 60
+        )
 
     async def run_once(self) -> bool:
         """Pull once; return whether it succeeded (the outcome is counted either way)."""
@@ -92,20 +93,10 @@ class PullLoop:
         jobs.labels("kpi_pull", "ok").inc()
         return True
 
-    async def _loop(self) -> None:
-        interval = self.runtime.settings.opsbot_kpi_pull_minutes * 60
-        while True:
-            await self.run_once()
-            await asyncio.sleep(interval)
-
     async def start(self) -> None:
         """Start pulling in the background."""
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="kpi_pull")
+        await self._periodic.start()
 
     async def stop(self) -> None:
         """Stop pulling."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._periodic.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
+from commands.periodic import PeriodicTask
 from commands.rules.service import evaluate_rules, rule_runtime_parts
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
@@ -31,7 +30,7 @@ class SummaryRunner:
     channel_id: str | None
     grace: timedelta
     clock: Callable[[], datetime] = utcnow
-    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+    _periodic: PeriodicTask | None = field(default=None, repr=False)
 
     def due_fire(self, now: datetime) -> datetime | None:
         """Return the newest fire time not older than the grace period, if any."""
@@ -92,23 +91,13 @@ class SummaryRunner:
 
     async def start(self) -> None:
         """Start ticking in the background."""
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name="team-summary")
+        self._periodic = PeriodicTask("team-summary", self.tick, interval=TICK_SECONDS)
+        await self._periodic.start()
 
     async def stop(self) -> None:
         """Stop ticking."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("team summary tick failed")
-            await asyncio.sleep(TICK_SECONDS)
+        if self._periodic is not None:
+            await self._periodic.stop()
 
 
 def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
