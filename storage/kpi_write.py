@@ -41,10 +41,21 @@ def _upsert_sql(placeholder: str) -> str:
     )
 
 
-def _sqlite_params(row: FactRow) -> tuple[object, ...]:
-    # Same text formats SQLAlchemy's SQLite DateTime/Date use, so ORM reads agree.
-    start = row.period_start.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return (row.granularity, start, *row.dims, row.day.isoformat(), *row.measures)
+def _sqlite_params(rows: Sequence[FactRow]) -> list[tuple[object, ...]]:
+    # Same text formats SQLAlchemy's SQLite DateTime/Date use, so ORM reads agree. Rows
+    # share few periods: format each once (strftime per row was a third of the write).
+    stamps: dict[datetime, str] = {}
+    days: dict[date, str] = {}
+    params: list[tuple[object, ...]] = []
+    for row in rows:
+        start = stamps.get(row.period_start)
+        if start is None:
+            start = stamps[row.period_start] = row.period_start.strftime("%Y-%m-%d %H:%M:%S.%f")
+        day = days.get(row.day)
+        if day is None:
+            day = days[row.day] = row.day.isoformat()
+        params.append((row.granularity, start, *row.dims, day, *row.measures))
+    return params
 
 
 def _native_params(row: FactRow) -> tuple[object, ...]:
@@ -88,7 +99,7 @@ def _sqlite_upsert(
     try:
         for offset in range(0, len(rows), BATCH_ROWS):
             chunk = rows[offset : offset + BATCH_ROWS]
-            cursor.executemany(sql, [_sqlite_params(r) for r in chunk])
+            cursor.executemany(sql, _sqlite_params(chunk))
             if progress is not None:
                 progress(len(chunk))
     finally:
@@ -121,8 +132,9 @@ def _copy_then_upsert(
 
 def _remember_values(connection: Connection, rows: Iterable[FactRow]) -> None:
     seen: set[tuple[str, str]] = set()
-    for row in rows:
-        for name, value in zip(DIMENSIONS, row.dims, strict=True):
+    # Few distinct slices among many rows: expand each slice once.
+    for dims in {row.dims for row in rows}:
+        for name, value in zip(DIMENSIONS, dims, strict=True):
             if value:
                 seen.add((name, value))
     if not seen:

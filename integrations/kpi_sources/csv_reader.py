@@ -40,7 +40,7 @@ def read_kpi_csv(
                         min(len(cells), width) + 1,
                         f"{len(cells)} cells, the header has {width}",
                     )
-                records.add(dict(zip(records.columns, cells, strict=True)), line)
+                records.add_cells(cells, line)
                 if progress is not None and line % 10_000 == 0:
                     progress(line)
         except (csv.Error, UnicodeDecodeError) as exc:

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from storage.kpi import DIMENSIONS, MEASURES
@@ -62,6 +63,87 @@ class RecordReader:
             raise KpiInputError(source, 1, 1, "exactly one of the columns date or hour is needed")
         self.time_column = times[0]
         self.measures = [m for m in MEASURES if m in self._position]
+        # For add_cells: where each part sits in a CSV line, and periods already parsed.
+        self._time_cell = self._position[self.time_column] - 1
+        self._dim_cells = [self._position.get(d, 0) - 1 for d in DIMENSIONS]
+        self._measure_cells = [self._position.get(m, 0) - 1 for m in MEASURES]
+        self._part_slots = [
+            (MEASURES.index(part), MEASURES.index(whole))
+            for part, whole in _PARTS
+            if part in self._position and whole in self._position
+        ]
+        self._periods: dict[str, tuple[str, datetime, date]] = {}
+        # The usual file has every dimension and measure: fetch them in one C call each.
+        full = min(self._dim_cells) >= 0 and min(self._measure_cells) >= 0
+        self._all_dims = itemgetter(*self._dim_cells) if full else None
+        self._all_measures = itemgetter(*self._measure_cells) if full else None
+
+    def add_cells(self, cells: Sequence[str], line: int) -> None:
+        """Validate one CSV line (cells in header order) exactly as `add` would, faster.
+
+        Well-formed lines are checked here without building a record; any line that
+        looks wrong goes through `add`, so errors and their wording stay the same.
+        """
+        period = self._periods.get(cells[self._time_cell])
+        if period is None:
+            period = self._period({self.time_column: cells[self._time_cell]}, line)
+            self._periods[cells[self._time_cell]] = period
+        if self._all_dims is not None and self._all_measures is not None:
+            dims = tuple(map(str.strip, self._all_dims(cells)))
+            try:
+                floats = tuple(map(float, self._all_measures(cells)))
+            except ValueError:  # an empty cell (absent measure) or not a number
+                measures = self._fast_measures(cells)
+            else:
+                # sum() is NaN or inf when any value is; min() catches negatives.
+                clean = min(floats) >= 0.0 and math.isfinite(sum(floats))
+                measures = floats if clean and self._parts_fit(floats) else None
+        else:
+            dims = tuple(cells[i].strip() if i >= 0 else "" for i in self._dim_cells)
+            measures = self._fast_measures(cells)
+        if measures is None or any(len(d) > _MAX_VALUE_LENGTH for d in dims):
+            self.add(dict(zip(self.columns, cells, strict=True)), line)
+            return
+        granularity, start, day = period
+        key = (granularity, start, *dims)
+        if key in self._seen:
+            raise KpiInputError(
+                self.source,
+                line,
+                self._position[self.time_column],
+                f"duplicate row: same period and slice as line {self._seen[key]}",
+            )
+        self._seen[key] = line
+        self.batch.rows.append(FactRow(granularity, start, day, dims, measures))  # type: ignore[arg-type]
+        self.batch.periods.add((granularity, start))
+        self.batch.slices.add(dims)
+
+    def _fast_measures(self, cells: Sequence[str]) -> tuple[float | None, ...] | None:
+        """Return the measures of a clean line, or None when `add` must judge it."""
+        values: list[float | None] = []
+        for i in self._measure_cells:
+            if i < 0:
+                values.append(None)
+                continue
+            cell = cells[i]
+            if not cell or cell.isspace():
+                values.append(None)
+                continue
+            try:
+                value = float(cell)
+            except ValueError:
+                return None
+            if not 0.0 <= value < math.inf:  # also false for NaN
+                return None
+            values.append(value)
+        return tuple(values) if self._parts_fit(values) else None
+
+    def _parts_fit(self, values: Sequence[float | None]) -> bool:
+        for part, whole in self._part_slots:
+            p, w = values[part], values[whole]
+            if p is not None and w is not None and p > w:
+                return False
+        return True
 
     def add(self, record: Mapping[str, object], line: int) -> None:
         """Validate one record and append it to the batch."""
