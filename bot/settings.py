@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Mode = Literal["serve", "socket", "shell", "cli"]
@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     opsbot_outbox_base_delay: float = Field(default=2.0, ge=0)
     opsbot_outbox_max_delay: float = Field(default=600.0, gt=0)
     opsbot_outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    # How long a running job is a worker's own; after it, a crashed worker's job runs again.
+    # Longer than the slowest call (JIRA_TIMEOUT_SECONDS) so a live worker is never overtaken.
+    opsbot_outbox_lease_seconds: float = Field(default=120.0, gt=0)
 
     # Initiatives, suggestions, KPI rules and the weekly team summary.
     jira_epic_issue_type: str = "Epic"
@@ -127,6 +130,15 @@ class Settings(BaseSettings):
         """Return the user-group id (S…) named in OPSBOT_ADMINS, if any."""
         groups = [p for p in _admin_parts(self.opsbot_admins) if p.startswith("S")]
         return groups[0] if groups else None
+
+    @model_validator(mode="after")
+    def _lease_outlives_a_jira_call(self) -> Settings:
+        if self.opsbot_outbox_lease_seconds <= self.jira_timeout_seconds:
+            raise ValueError(
+                "OPSBOT_OUTBOX_LEASE_SECONDS must be longer than JIRA_TIMEOUT_SECONDS, or a "
+                "slow job would run twice"
+            )
+        return self
 
     def secret_values(self) -> list[str]:
         """Return every secret setting's value, so logging can redact all of them."""

@@ -28,6 +28,7 @@ def outbox_for(runtime: Any) -> OutboxWorker:
             base_delay=settings.opsbot_outbox_base_delay,
             max_delay=settings.opsbot_outbox_max_delay,
             poll_interval=settings.opsbot_outbox_poll_seconds,
+            lease_seconds=settings.opsbot_outbox_lease_seconds,
         ),
     )
     runtime.services["outbox"] = worker

@@ -114,3 +114,8 @@ def test_every_secret_setting_is_listed_for_redaction() -> None:
     )
     secrets = set(settings.secret_values())
     assert {"xoxb-aaaaaaaa", "signing-bbbbbbbb", "jira-cccccccc", "pull-dddddddd"} <= secrets
+
+
+def test_outbox_lease_must_outlive_a_jira_call() -> None:
+    with pytest.raises(ValidationError, match="OPSBOT_OUTBOX_LEASE_SECONDS"):
+        make(jira_timeout_seconds=60, opsbot_outbox_lease_seconds=30)
