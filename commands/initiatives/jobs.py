@@ -123,7 +123,12 @@ def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
 
     async def comment(context: JobContext) -> None:
         initiative = _load(desk, context)
-        await tracker_call(desk.tracker.add_comment(initiative.key or "", context.payload["text"]))
+        # The job id marks the comment, so a retry after a lost answer does not add it twice.
+        await tracker_call(
+            desk.tracker.add_comment(
+                initiative.key or "", context.payload["text"], ref=f"job-{context.id}"
+            )
+        )
 
     async def transition(context: JobContext) -> None:
         initiative = _load(desk, context)
