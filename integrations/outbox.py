@@ -132,9 +132,14 @@ class OutboxWorker:
         self._stopping = True
         if self._task is not None:
             self.wake()
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            # The poll in progress finishes (its database work must not outlive the engine);
+            # a poll stuck past the grace period is cancelled.
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), 30.0)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         if self._running:
             await asyncio.wait(set(self._running))
