@@ -6,14 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
@@ -21,7 +19,7 @@ from sqlmodel import col
 from storage.checkins import RUN_CLAIMED, RUN_POSTING, DigestRun
 from storage.outbox import RUNNING, OutboxJob
 from storage.types import utcnow
-from tests.support.servers import free_port
+from tests.support.servers import free_port, wait_healthy
 
 
 @dataclass
@@ -56,18 +54,7 @@ def serve(env: dict[str, str], log: Path) -> Iterator[Served]:
         )
     served = Served(process, f"http://127.0.0.1:{port}", log)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"opsbot exited with {process.returncode}:\n{served.output()}")
-            try:
-                if httpx.get(f"{served.url}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"opsbot serve did not become healthy:\n{served.output()}")
-            time.sleep(0.1)
+        wait_healthy(process, served.url, served.output)
         yield served
     finally:
         served.kill()

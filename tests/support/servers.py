@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
@@ -43,6 +43,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_healthy(
+    process: subprocess.Popen[bytes], base: str, output: Callable[[], str], *, within: float = 30
+) -> None:
+    """Wait until `base`/healthz answers 200; fail with the process output if it dies first."""
+    deadline = time.monotonic() + within
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"opsbot exited with {process.returncode}:\n{output()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"opsbot serve did not become healthy:\n{output()}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def opsbot_process(args: list[str], env: dict[str, str], *, port: int) -> Iterator[str]:
     """Start `opsbot <args>` as a subprocess, wait for /healthz, yield its base URL."""
@@ -54,20 +72,12 @@ def opsbot_process(args: list[str], env: dict[str, str], *, port: int) -> Iterat
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"opsbot exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("opsbot serve did not become healthy")
-            time.sleep(0.1)
+        wait_healthy(
+            process,
+            base,
+            lambda: process.stdout.read().decode() if process.stdout else "",
+        )
         yield base
     finally:
         process.terminate()
