@@ -107,7 +107,7 @@ class OpsbotApp(AsyncApp):
         outcome = str(req.context.get("outcome") or ("ok" if response.status < 500 else "error"))
         if outcome == "error" and info.dedupe_key and not req.context.get("duplicate"):
             # A failed request may be retried by Slack; let the retry run.
-            await asyncio.to_thread(release_request_key, self.runtime.engine, info.dedupe_key)
+            await _off_loop_unless_sqlite(self.runtime, release_request_key, info.dedupe_key)
         self.runtime.metrics.requests.labels(info.name, outcome).inc()
         self.runtime.metrics.ack_latency.observe(elapsed)
         self.runtime.audit.add(
@@ -125,6 +125,14 @@ class OpsbotApp(AsyncApp):
         )
 
 
+async def _off_loop_unless_sqlite(runtime: Runtime, call: Any, key: str) -> Any:
+    # A network database call would stall the event loop; SQLite's local insert is cheaper
+    # inline than the hop to a worker thread.
+    if runtime.engine.dialect.name == "sqlite":
+        return call(runtime.engine, key)
+    return await asyncio.to_thread(call, runtime.engine, key)
+
+
 async def _verified_request_scope(
     body: dict[str, Any], context: Any, next: Any
 ) -> BoltResponse | None:
@@ -133,7 +141,7 @@ async def _verified_request_scope(
     context["request_info"] = info
     if info.dedupe_key is not None:
         runtime: Runtime = context["runtime"]
-        first = await asyncio.to_thread(claim_request_key, runtime.engine, info.dedupe_key)
+        first = await _off_loop_unless_sqlite(runtime, claim_request_key, info.dedupe_key)
         if not first:
             context["duplicate"] = True
             context["outcome"] = "duplicate"
