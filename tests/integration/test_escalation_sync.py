@@ -18,29 +18,13 @@ from storage.engine import unit_of_work
 from storage.escalations import Escalation, list_escalations
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, sign_jira_webhook, status_change
-from tests.integration.test_escalations import settle
+from tests.integration.test_escalations import CHANNEL, SECRET, jira_workspace, settle
 from tests.support import slack_requests as sr
-
-CHANNEL = "C0ESC"
-SECRET = "jira-webhook-secret-0123456789"
 
 
 @pytest.fixture
 def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str, Any]:
-    local_slack.add_channel(CHANNEL, "escalations")
-    local_slack.add_user("U0LEAD", "lead", email="lead@example.com")
-    local_slack.add_user("U0DANA", "dana", email="dana@example.com")
-    fake_jira.state.add_user("acc-dana", "Dana Scully", "dana@example.com")
-    return {
-        "jira_url": fake_jira.url,
-        "jira_email": "bot@example.com",
-        "jira_api_token": "api-token-0123456789",
-        "jira_webhook_secret": SECRET,
-        "opsbot_escalation_channel": CHANNEL,
-        "opsbot_outbox_base_delay": 0.01,
-        "opsbot_outbox_max_delay": 0.05,
-        "opsbot_outbox_poll_seconds": 0.05,
-    }
+    return {**jira_workspace(fake_jira, local_slack), "opsbot_outbox_poll_seconds": 0.05}
 
 
 def only(runtime: Runtime) -> Escalation:

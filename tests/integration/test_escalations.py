@@ -21,12 +21,11 @@ CHANNEL = "C0ESC"
 SECRET = "jira-webhook-secret-0123456789"
 
 
-@pytest.fixture
-def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str, Any]:
+def jira_workspace(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str, Any]:
+    """Set up the escalation channel, a lead and Dana, and return settings for FakeJira."""
     local_slack.add_channel(CHANNEL, "escalations")
     local_slack.add_user("U0LEAD", "lead", email="lead@example.com")
     local_slack.add_user("U0DANA", "dana", email="dana@example.com")
-    fake_jira.state.add_user("acc-lead", "Lee Lead", "lead@example.com")
     fake_jira.state.add_user("acc-dana", "Dana Scully", "dana@example.com")
     return {
         "jira_url": fake_jira.url,
@@ -36,6 +35,14 @@ def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str
         "opsbot_escalation_channel": CHANNEL,
         "opsbot_outbox_base_delay": 0.01,
         "opsbot_outbox_max_delay": 0.05,
+    }
+
+
+@pytest.fixture
+def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str, Any]:
+    fake_jira.state.add_user("acc-lead", "Lee Lead", "lead@example.com")
+    return {
+        **jira_workspace(fake_jira, local_slack),
         "jira_components_by_area": {"impersonation": ["Trust & Safety"]},
         "jira_root_cause_field": "customfield_10011",
     }
