@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from types import SimpleNamespace
@@ -24,6 +23,7 @@ from storage.engine import make_engine, session_factory
 from storage.types import utcnow
 from tests.conftest import BOT_TOKEN
 from tests.integration.test_checkin_runs import digests, make_checkin, runs
+from tests.support.moved_clock import opsbot_command
 
 
 def hourly_spec_due_an_hour_ago() -> str:
@@ -107,7 +107,7 @@ def test_two_scheduler_processes_post_each_digest_once(
     }
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot", "scheduler"],
+            opsbot_command("scheduler"),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
