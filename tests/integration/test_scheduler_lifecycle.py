@@ -42,7 +42,7 @@ async def test_start_catches_up_and_keeps_jobs_across_restarts(
         runtime, cron=spec, every=None, tz="UTC", since=utcnow() - timedelta(days=1)
     )
     await runtime.start()
-    await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=20)
+    await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=60)
     service: CheckinScheduler = runtime.services["checkin_scheduler"]
     assert service.scheduler is not None
     job = service.scheduler.get_job(f"{JOB_PREFIX}{schedule_id}")
@@ -121,7 +121,7 @@ def test_two_scheduler_processes_post_each_digest_once(
         for process in processes:
             process.terminate()
         for process in processes:
-            _, errors = process.communicate(timeout=20)
+            _, errors = process.communicate(timeout=60)
             assert process.returncode == 0, errors.decode()[-2000:]
     for channel in channels:
         assert len(digests(local_slack, channel)) == 1

@@ -45,7 +45,7 @@ def free_port() -> int:
 
 
 def wait_healthy(
-    process: subprocess.Popen[bytes], base: str, output: Callable[[], str], *, within: float = 30
+    process: subprocess.Popen[bytes], base: str, output: Callable[[], str], *, within: float = 120
 ) -> None:
     """Wait until `base`/healthz answers 200; fail with the process output if it dies first."""
     deadline = time.monotonic() + within
