@@ -110,6 +110,16 @@ def initiative_message(initiative: Initiative, *, footer: str | None = None) -> 
     return {"text": text, "blocks": blocks}
 
 
+def progress_note(*, day: str, author_id: str, text: str) -> str:
+    """Return the thread reply for a progress update, the user's text escaped."""
+    return f"📝 *Progress {day}* by <@{author_id}>\n{escape_clip(text, 3000)}"
+
+
+def status_note(old: str, new: str) -> str:
+    """Return the thread reply for a status change (tracker statuses are imported text)."""
+    return f"Status: {escape_clip(old, 100)} → *{escape_clip(new, 100)}*"
+
+
 def risk_text(risk: Risk) -> str:
     """Return the at-risk flag and its reasons, or on-track."""
     if not risk.at_risk:
