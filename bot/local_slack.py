@@ -20,6 +20,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from bot.block_limits import message_answer, view_answer
 from bot.local_http import BackgroundServer, FaultPlan, RateLimiter, read_args
 from bot.local_slack_methods import METHODS
 from bot.local_slack_workspace import BOT_USER_ID, SlackApiError, Workspace
@@ -27,17 +28,24 @@ from bot.local_socket_mode import SocketModeHub, connections_open_url
 
 JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
 RESPONSE_URL_MAX_USES = 5  # Slack lets a response_url be used five times
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
 
 
 @dataclass(frozen=True)
 class SlackCall:
-    """One request the server received; `faulted` marks answers forced by fault injection."""
+    """One request the server received.
+
+    `faulted` marks answers forced by fault injection; `refused` holds the error answer given
+    to an invalid Block Kit payload (``invalid_blocks`` and the like), None when it was valid.
+    """
 
     method: str
     args: dict[str, Any]
     headers: dict[str, str]
     at: float
     faulted: bool = False
+    refused: dict[str, Any] | None = None
 
 
 @dataclass
@@ -153,6 +161,11 @@ class LocalSlack:
             self._response_urls[url.rstrip("/").rsplit("/", 1)[-1]].expired = True
 
     # recording
+    def refused_calls(self) -> list[SlackCall]:
+        """Return the calls refused as invalid Block Kit (every test expects none)."""
+        with self._lock:
+            return [c for c in self.calls if c.refused is not None]
+
     def calls_to(self, method: str) -> list[SlackCall]:
         """Return the recorded calls of one method."""
         with self._lock:
@@ -222,8 +235,11 @@ class LocalSlack:
             return refused
         await self._slow(method)
         auth_error = self._auth_error(request, args)
+        invalid = None if auth_error else payload_answer(method, args)
         with self._lock:
-            self._record(SlackCall(method, _redact(args), headers, time.time()))
+            self._record(SlackCall(method, _redact(args), headers, time.time(), refused=invalid))
+            if invalid is not None:
+                return web.json_response(invalid)
             try:
                 if auth_error:
                     raise SlackApiError(auth_error)
@@ -249,11 +265,16 @@ class LocalSlack:
         if (refused := self._fault("response_url", args, headers)) is not None:
             return refused
         await self._slow("response_url")
+        invalid = message_answer(args)
         with self._lock:
-            self._record(SlackCall("response_url", args, headers, time.time()))
+            self._record(SlackCall("response_url", args, headers, time.time(), refused=invalid))
             slot = self._response_urls.get(request.match_info["rid"])
             if slot is None or slot.expired or slot.uses >= RESPONSE_URL_MAX_USES:
                 return web.Response(status=404, text="expired_url", content_type="text/plain")
+            if invalid is not None:
+                # Like incoming webhooks, a response_url answers an invalid payload with a 400
+                # and the bare error code as text.
+                return web.Response(status=400, text=invalid["error"], content_type="text/plain")
             slot.uses += 1
             slot.posts.append(args)
             self._apply_response(slot, args)
@@ -357,6 +378,18 @@ class LocalSlack:
         self._changed.notify_all()
         for callback in list(self._subscribers):
             callback(call)
+
+
+def payload_answer(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    """Return Slack's error answer when a method's blocks, attachments or view are invalid."""
+    if method in MESSAGE_METHODS:
+        return message_answer(args)
+    if method in VIEW_METHODS:
+        view = args.get("view")
+        if method == "views.publish" and isinstance(view, dict):
+            view = {"type": "home", **view}
+        return view_answer(view)
+    return None
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.app import OpsbotApp, create_app
+from bot.block_limits import message_answer, view_answer
 from bot.local_requests import (
     block_action_payload,
     interaction_body,
@@ -152,6 +153,9 @@ class ShellSession:
                 continue
             self.console.print("[bold]└ submitted[/bold]")
             if reply.get("response_action") in ("update", "push") and reply.get("view"):
+                if (refused := view_answer(reply["view"])) is not None:
+                    self._print_refusal("view_submission answer", refused)
+                    return "error"
                 self._views.insert(0, reply["view"])
             self._flush()
             return await self._last_outcome()
@@ -176,8 +180,20 @@ class ShellSession:
         reply = _json_body(response)
         if not reply or "response_action" in reply:
             return
+        if (refused := message_answer(reply)) is not None:
+            self._print_refusal("the command's answer", refused)
+            return
         scope = "in channel" if reply.get("response_type") == "in_channel" else "only you"
         self._print_message(f"opsbot ({scope})", reply, None)
+
+    def _print_refusal(self, what: str, answer: dict[str, Any]) -> None:
+        """Show what Slack would refuse, so a person trying the bot sees it was not shown."""
+        self.console.print(
+            f"[bold red]Slack refused {escape_markup(what)}: {escape_markup(answer['error'])}"
+            "[/bold red]"
+        )
+        for line in (answer.get("response_metadata") or {}).get("messages") or []:
+            self.console.print(f"[red]  {escape_markup(str(line))}[/red]")
 
     def _flush(self) -> None:
         while True:
@@ -191,6 +207,9 @@ class ShellSession:
         args = call.args
         method = call.method
         if call.faulted:
+            return
+        if call.refused is not None:
+            self._print_refusal(call.method, call.refused)
             return
         if method == "chat.postMessage":
             where = f"#{args.get('channel')}" + (" (thread)" if args.get("thread_ts") else "")

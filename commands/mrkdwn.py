@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# An entity cut in half (`&am`) would show as text, or swallow what follows it.
+_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
+ELLIPSIS = "…"
 
 
 def escape(text: str) -> str:
@@ -14,5 +17,33 @@ def escape(text: str) -> str:
 
 
 def clip(text: str, limit: int) -> str:
-    """Shorten `text` to at most `limit` characters, marking the cut."""
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+    """Shorten `text` to at most `limit` characters, marking the cut.
+
+    For user text shown as mrkdwn use `escape_clip`: clipping before escaping lets the
+    escaped text grow past the limit (each `&` becomes five characters).
+    """
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + ELLIPSIS
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Shorten mrkdwn that is already escaped to at most `limit` characters.
+
+    The cut never splits an entity such as `&amp;`, nor leaves a mention or link the bot
+    wrote (`<@U…>`, `<url|label>`) open: a partial one is dropped whole.
+    """
+    if len(text) <= limit:
+        return text
+    kept = _PARTIAL_ENTITY.sub("", text[: max(0, limit - 1)])
+    opened = kept.rfind("<")
+    if opened > kept.rfind(">"):
+        kept = kept[:opened]
+    return kept + ELLIPSIS
+
+
+def escape_clip(text: str, limit: int) -> str:
+    """Escape `text`, then shorten the result to at most `limit` characters.
+
+    Clip after escaping, never before: each `&`, `<` or `>` grows by three or four
+    characters, so text clipped first can still break Slack's limits once escaped.
+    """
+    return clip_mrkdwn(escape(text), limit)

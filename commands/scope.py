@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from commands.mrkdwn import escape_clip
 from integrations.errors import NotAllowed
 from storage.vendors import Vendor, vendor_for_channel
 
@@ -24,7 +25,7 @@ class ChannelScope:
         others = [v for v in requested if v.lower() != slug.lower()]
         if others:
             raise NotAllowed(
-                f"This channel is bound to vendor {self.vendor.name}; "
+                f"This channel is bound to vendor {escape_clip(self.vendor.name, 80)}; "
                 "it shows that vendor's data only."
             )
         return [slug]

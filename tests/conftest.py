@@ -23,6 +23,7 @@ from storage.migrate import upgrade_database
 from tests.fakes.jira_server import FakeJira
 from tests.support import moved_clock
 from tests.support.databases import BACKENDS, fresh_database, migrated_template
+from tests.support.payload_scan import assert_sound_answer, assert_sound_calls
 from tests.support.servers import uvicorn_in_thread
 from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
 
@@ -112,9 +113,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def local_slack() -> Iterator[LocalSlack]:
-    """Yield a running local Slack Web API that records every call."""
+    """Yield a running local Slack Web API that records every call.
+
+    At the end every payload it received must have been valid Block Kit, with no ping from
+    user text: every test proves that of whatever it made the bot send.
+    """
     with LocalSlack(token=BOT_TOKEN) as slack:
         yield slack
+        assert_sound_calls(slack)
 
 
 @pytest.fixture
@@ -165,13 +171,17 @@ Dispatch = Callable[[tuple[str, dict[str, str]]], Awaitable[BoltResponse]]
 
 @pytest.fixture
 def dispatch(app: OpsbotApp) -> Dispatch:
-    """Return `await dispatch((body, headers))`: the front door, then background work drained."""
+    """Return `await dispatch((body, headers))`: the front door, then background work drained.
+
+    The ack body is checked like a payload sent to Slack: valid Block Kit, no unescaped ping.
+    """
 
     async def run(request: tuple[str, dict[str, str]]) -> BoltResponse:
         body, headers = request
         response = await app.async_dispatch(to_bolt_request(body, headers))
         await app.runtime.background.drain()
         await app.runtime.audit.flush()
+        assert_sound_answer(response)
         return response
 
     return run

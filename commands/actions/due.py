@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from commands.mrkdwn import escape_clip
 from integrations.errors import UsageError
 
 DUE_USAGE = "due: takes today, tomorrow, a weekday (mon…sun), YYYY-MM-DD, +3d or +2w"
@@ -29,7 +30,8 @@ def parse_due(text: str, *, today: date) -> date:
     try:
         due = date.fromisoformat(word)
     except ValueError:
-        raise UsageError(f"`{text}` is not a due date I understand.", usage=DUE_USAGE) from None
+        shown = escape_clip(text, 40)
+        raise UsageError(f"`{shown}` is not a due date I understand.", usage=DUE_USAGE) from None
     if due < today:
         raise UsageError(f"{due:%Y-%m-%d} is in the past.", usage=DUE_USAGE)
     return due

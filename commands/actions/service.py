@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from commands.actions.due import parse_due
 from commands.errors import NotAllowed, NotFound, UsageError
+from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from storage.actions import ActionItem, add_action, get_action, open_actions
 from storage.vendors import vendor_by_slug_or_name
@@ -45,7 +46,7 @@ def add_action_item(
     if vendor_text:
         vendor = vendor_by_slug_or_name(session, vendor_text)
         if vendor is None:
-            raise NotFound(f"No vendor called {vendor_text}.")
+            raise NotFound(f"No vendor called {escape_clip(vendor_text, 40)}.")
         vendor_slug = scope.restrict([vendor.slug])[0]
     elif scope.vendor is not None:
         vendor_slug = scope.vendor.slug
@@ -82,12 +83,12 @@ def list_action_items(
     if vendor_text:
         vendor = vendor_by_slug_or_name(session, vendor_text)
         if vendor is None:
-            raise NotFound(f"No vendor called {vendor_text}.")
+            raise NotFound(f"No vendor called {escape_clip(vendor_text, 40)}.")
         vendors = scope.restrict([vendor.slug])
     elif scope.vendor is not None:
         vendors = [scope.vendor.slug]
     if mode not in (None, "mine", "overdue", "all"):
-        raise UsageError(f"`{mode}` is not a list I know.", usage=ACTION_USAGE)
+        raise UsageError(f"`{escape_clip(mode, 40)}` is not a list I know.", usage=ACTION_USAGE)
     owner = user_id if mode == "mine" else None
     due_before = today if mode == "overdue" else None
     items = open_actions(session, owner_id=owner, vendor_slugs=vendors, due_before=due_before)

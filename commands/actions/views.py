@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip_mrkdwn, escape, escape_clip
 from storage.actions import ActionItem
 
 MAX_TEXT = 3000
@@ -23,13 +23,13 @@ def action_line(item: ActionItem, *, today: date) -> str:
         due = "due *today*"
     else:
         due = f"due {item.due:%a %d %b}"
-    return f"• `#{item.id}` <@{item.owner_id}> {clip(escape(item.text), 300)} — {due}{ref_text}"
+    return f"• `#{item.id}` <@{item.owner_id}> {escape_clip(item.text, 300)} — {due}{ref_text}"
 
 
 def render_action_list(items: list[ActionItem], *, today: date, title: str) -> dict[str, Any]:
     """Return an ephemeral list of items (or a friendly empty answer)."""
     if not items:
-        return {"response_type": "ephemeral", "text": f"{title}: nothing open."}
+        return {"response_type": "ephemeral", "text": f"{escape(title)}: nothing open."}
     lines: list[str] = []
     used = len(title) + 10
     for item in items:
@@ -42,15 +42,17 @@ def render_action_list(items: list[ActionItem], *, today: date, title: str) -> d
     text = f"*{escape(title)}*\n" + "\n".join(lines)
     return {
         "response_type": "ephemeral",
-        "text": clip(text, MAX_TEXT),
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}}],
+        "text": clip_mrkdwn(text, MAX_TEXT),
+        "blocks": [
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_TEXT)}}
+        ],
     }
 
 
 def render_added(item: ActionItem) -> dict[str, Any]:
     """Confirm a new item in the channel, so the owner sees it."""
     text = (
-        f"Action `#{item.id}` for <@{item.owner_id}>: {clip(escape(item.text), 500)} "
+        f"Action `#{item.id}` for <@{item.owner_id}>: {escape_clip(item.text, 500)} "
         f"(due {item.due:%a %d %b %Y})"
     )
     return {"response_type": "in_channel", "text": text}
@@ -60,7 +62,7 @@ def render_done(item: ActionItem) -> dict[str, Any]:
     """Confirm an item is done."""
     return {
         "response_type": "ephemeral",
-        "text": f"Done: `#{item.id}` {clip(escape(item.text), 500)}",
+        "text": f"Done: `#{item.id}` {escape_clip(item.text, 500)}",
     }
 
 

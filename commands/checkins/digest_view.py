@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from commands.digest import DigestSection, DigestWindow
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
@@ -44,7 +44,9 @@ def render_digest(
         blocks.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": clip(f"Not shown: {hidden}", MAX_TEXT)}],
+                "elements": [
+                    {"type": "mrkdwn", "text": clip_mrkdwn(f"Not shown: {hidden}", MAX_TEXT)}
+                ],
             }
         )
     if not visible:
@@ -52,14 +54,14 @@ def render_digest(
             {"type": "section", "text": {"type": "mrkdwn", "text": "_Nothing to report._"}}
         )
     summary = ", ".join(s.title for s in visible) or "nothing to report"
-    return {"text": clip(f"{title} ({period}): {summary}", MAX_TEXT), "blocks": blocks}
+    return {"text": escape_clip(f"{title} ({period}): {summary}", MAX_TEXT), "blocks": blocks}
 
 
 def section_text(section: DigestSection) -> str:
     """Return a section's mrkdwn: bold title, lines, and "and N more" when truncated."""
     head = f"*{escape(section.title)}*"
     if not section.lines:
-        return clip(f"{head}\n{section.empty_text or ''}", MAX_TEXT)
+        return clip_mrkdwn(f"{head}\n{section.empty_text or ''}", MAX_TEXT)
     total = max(section.total_items, len(section.lines))
     shown: list[str] = []
     used = len(head)
@@ -70,7 +72,7 @@ def section_text(section: DigestSection) -> str:
         shown.append(line)
         used += len(line) + 1
     if not shown:
-        shown = [clip(section.lines[0], MAX_TEXT - reserve - len(head))]
+        shown = [clip_mrkdwn(section.lines[0], MAX_TEXT - reserve - len(head))]
     text = "\n".join([head, *shown])
     more = total - len(shown)
     if more > 0:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commands.mrkdwn import escape_clip
 from integrations.errors import UsageError
 
 SCHEDULE_EXAMPLES = (
@@ -126,14 +127,16 @@ def _check_zone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(
-            f"`{name}` is not a time zone I know; use an IANA name such as Asia/Manila.",
+            f"`{escape_clip(name, 40)}` is not a time zone I know; "
+            "use an IANA name such as Asia/Manila.",
             usage=SCHEDULE_USAGE,
         ) from None
     return name
 
 
 def _bad(text: str, why: str) -> UsageError:
-    return UsageError(f"I can't read the schedule `{text}`: {why}.", usage=SCHEDULE_USAGE)
+    shown = escape_clip(text, 60)
+    return UsageError(f"I can't read the schedule `{shown}`: {why}.", usage=SCHEDULE_USAGE)
 
 
 def _parse_time(text: str, whole: str) -> time:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from commands.checkins.recurrence import Recurrence, parse_schedule, recurrence_from_spec
 from commands.errors import NotAllowed, NotFound, UsageError
+from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from storage import checkins as store
 from storage.vendors import Vendor, upsert_vendor, vendor_by_slug_or_name, vendor_for_channel
@@ -84,12 +85,14 @@ def _new_vendor(session: Session, *, name: str, slug: str | None, timezone: str)
     wanted = slug.lower() if slug else re.sub(r"[^a-z0-9_-]", "", wanted)
     if not _SLUG.match(wanted):
         raise UsageError(
-            f"`{wanted}` can't be a vendor slug; give one with `slug:` (letters, digits, -).",
+            f"`{escape_clip(wanted, 40)}` can't be a vendor slug; "
+            "give one with `slug:` (letters, digits, -).",
             usage=CHECKIN_USAGE,
         )
     if vendor_by_slug_or_name(session, wanted) is not None:
         raise UsageError(
-            f"The slug `{wanted}` belongs to another vendor; give a different `slug:`.",
+            f"The slug `{escape_clip(wanted, 40)}` belongs to another vendor; "
+            "give a different `slug:`.",
             usage=CHECKIN_USAGE,
         )
     return upsert_vendor(session, slug=wanted, name=name.strip()[:200], timezone=timezone)
@@ -99,7 +102,8 @@ def _bind(session: Session, vendor: Vendor, channel_id: str) -> None:
     holder = vendor_for_channel(session, channel_id)
     if holder is not None and holder.id != vendor.id:
         raise NotAllowed(
-            f"That channel is bound to vendor {holder.name}; use another channel or `bind:no`."
+            f"That channel is bound to vendor {escape_clip(holder.name, 80)}; "
+            "use another channel or `bind:no`."
         )
     vendor.channel_id = channel_id
     session.add(vendor)
@@ -180,7 +184,7 @@ def scoped_vendor(session: Session, scope: ChannelScope, vendor_text: str | None
         raise UsageError("Name the vendor.", usage=CHECKIN_USAGE)
     vendor = vendor_by_slug_or_name(session, vendor_text)
     if vendor is None:
-        raise NotFound(f"No vendor called {vendor_text}.")
+        raise NotFound(f"No vendor called {escape_clip(vendor_text, 40)}.")
     scope.restrict([vendor.slug])
     return vendor
 
@@ -190,7 +194,9 @@ def vendor_schedule(session: Session, vendor: Vendor) -> store.CheckinSchedule:
     schedules = store.list_schedules(session, vendor_id=vendor.id)
     active = [s for s in schedules if not s.paused] or schedules
     if not active:
-        raise NotFound(f"{vendor.name} has no check-in yet; add one with `/checkin add`.")
+        raise NotFound(
+            f"{escape_clip(vendor.name, 80)} has no check-in yet; add one with `/checkin add`."
+        )
     return active[0]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from commands.checkins.service import ScheduleSummary
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip_mrkdwn, escape
 from storage.checkins import CheckinSchedule
 from storage.vendors import Vendor
 
@@ -63,10 +63,10 @@ def render_schedule_list(summaries: list[ScheduleSummary], *, viewer_zone: str) 
     header = f"*Vendor check-ins* (times in your zone, {escape(viewer_zone)})"
     return {
         "response_type": "ephemeral",
-        "text": clip(f"{header}\n{text}", MAX_TEXT),
+        "text": clip_mrkdwn(f"{header}\n{text}", MAX_TEXT),
         "blocks": [
             {"type": "section", "text": {"type": "mrkdwn", "text": header}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_TEXT)}},
         ],
     }
 
@@ -88,4 +88,4 @@ def render_saved(
 
 def render_note(text: str) -> dict[str, Any]:
     """Return a short ephemeral answer (text already escaped)."""
-    return {"response_type": "ephemeral", "text": clip(text, MAX_TEXT)}
+    return {"response_type": "ephemeral", "text": clip_mrkdwn(text, MAX_TEXT)}

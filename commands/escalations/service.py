@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commands.escalations.model import EscalationInput, PolicyAreas
+from commands.mrkdwn import escape_clip
 from integrations.errors import NotAllowed, NotFound, UsageError
 from integrations.outbox import OutboxWorker
 from integrations.tracker.base import Tracker
@@ -132,7 +133,7 @@ def require_escalation(session: Session, key: str) -> Escalation:
     """Return the escalation with this issue key or raise NotFound."""
     escalation = escalation_by_key(session, key)
     if escalation is None:
-        raise NotFound(f"I know no escalation {key.upper()[:40]}.")
+        raise NotFound(f"I know no escalation {escape_clip(key.upper(), 40)}.")
     return escalation
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from commands.escalations.model import SEVERITIES, PolicyAreas
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, escape, escape_clip
 from storage.escalations import FILING, FILING_FAILED, Escalation
 from storage.types import utcnow
 
@@ -106,8 +106,8 @@ def filed_modal(escalation: Escalation, *, footer: str | None) -> dict[str, Any]
     """Return the modal shown right after a submission: saved, being filed."""
     where = f"<#{escalation.channel_id}>" if escalation.channel_id else "this channel"
     text = (
-        f"✅ Escalation *{escape(escalation.title)}* is saved (#{escalation.id}) and is being "
-        f"filed. It will appear in {where} with its issue key."
+        f"✅ Escalation *{escape_clip(escalation.title, 600)}* is saved (#{escalation.id}) "
+        f"and is being filed. It will appear in {where} with its issue key."
     )
     blocks: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
     if footer:
@@ -117,7 +117,7 @@ def filed_modal(escalation: Escalation, *, footer: str | None) -> dict[str, Any]
 
 def confirmation_text(escalation: Escalation, *, created: bool) -> str:
     """Return the lead's immediate confirmation of a one-line filing."""
-    title = escape(escalation.title)
+    title = escape_clip(escalation.title, 600)
     if not created:
         return f"This escalation already exists: *{escalation.display_key}* — {title}."
     where = f" in <#{escalation.channel_id}>" if escalation.channel_id else ""
@@ -129,12 +129,13 @@ def escalation_line(
 ) -> str:
     """Return one mrkdwn line: key (linked), severity, area, vendor, status, age, title."""
     key = linked_key(escalation)
-    vendor = f" · {escape(escalation.vendor)}" if escalation.vendor else ""
+    vendor = f" · {escape_clip(escalation.vendor, 100)}" if escalation.vendor else ""
     age = age_text(escalation.created_at, now or utcnow())
     return (
         f"{SEV_ICON[escalation.severity]} *{key}* SEV{escalation.severity} · "
-        f"{escape(areas.label(escalation.area))}{vendor} · {escape(escalation.status)} · {age} — "
-        f"{escape(clip(escalation.title, 120))}"
+        f"{escape(areas.label(escalation.area))}{vendor} · {escape_clip(escalation.status, 60)} · "
+        f"{age} — "
+        f"{escape_clip(escalation.title, 120)}"
     )
 
 
@@ -163,13 +164,13 @@ def escalation_message(
     linked = linked_key(escalation)
     header = (
         f"{SEV_ICON[escalation.severity]} *{linked}* · SEV{escalation.severity} · "
-        f"{escape(areas.label(escalation.area))}\n*{escape(escalation.title)}*"
+        f"{escape(areas.label(escalation.area))}\n*{escape_clip(escalation.title, 1500)}*"
     )
-    assignee = escape(escalation.assignee_name) if escalation.assignee_name else "_unassigned_"
+    assignee = escape_clip(escalation.assignee_name or "", 200) or "_unassigned_"
     fields = [
-        f"*Status*\n{escape(escalation.status)}",
+        f"*Status*\n{escape_clip(escalation.status, 200)}",
         f"*Assignee*\n{assignee}",
-        f"*Vendor*\n{escape(escalation.vendor) if escalation.vendor else '—'}",
+        f"*Vendor*\n{escape_clip(escalation.vendor or '', 200) or '—'}",
         f"*Reporter*\n<@{escalation.reporter_id}>",
     ]
     if escalation.affected_accounts is not None:
@@ -186,7 +187,8 @@ def escalation_message(
             else "⏳ Filing…"
         )
     elif escalation.filing_state == FILING_FAILED:
-        notes.append(f"⚠️ Filing failed: {escape(escalation.filing_error or 'unknown error')}")
+        error = escalation.filing_error or "unknown error"
+        notes.append(f"⚠️ Filing failed: {escape_clip(error, 500)}")
     if escalation.source_permalink:
         notes.append(f"<{escalation.source_permalink}|Original message>")
     if footer:
@@ -213,8 +215,8 @@ def escalation_message(
                 ],
             }
         )
-    title, status = escape(escalation.title), escape(escalation.status)
-    text = f"SEV{escalation.severity} escalation {key}: {title} ({status})"
+    title, status = escape_clip(escalation.title, 600), escape_clip(escalation.status, 200)
+    text = f"SEV{escalation.severity} escalation {escape(key)}: {title} ({status})"
     return {"text": text, "blocks": blocks}
 
 
@@ -228,7 +230,7 @@ def escalation_detail(
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": escape(clip(escalation.description, 2800))},
+                "text": {"type": "mrkdwn", "text": escape_clip(escalation.description, 2800)},
             }
         )
     if escalation.root_cause:
@@ -237,7 +239,7 @@ def escalation_detail(
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*Root cause*\n{escape(escalation.root_cause)}",
+                    "text": f"*Root cause*\n{escape_clip(escalation.root_cause, 2900)}",
                 },
             }
         )
@@ -294,7 +296,8 @@ def text_modal(
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*{escalation.display_key}* — {escape(escalation.title)}",
+                    "text": f"*{escape(escalation.display_key)}* — "
+                    f"{escape_clip(escalation.title, 600)}",
                 },
             },
             block,

@@ -6,7 +6,7 @@ from typing import Any
 
 from commands.catalog import CommandCatalog
 from commands.errors import UsageError
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, escape_clip
 
 
 def render_help(catalog: CommandCatalog, *, topic: str | None = None) -> dict[str, Any]:
@@ -16,7 +16,7 @@ def render_help(catalog: CommandCatalog, *, topic: str | None = None) -> dict[st
         found = catalog.find(topic)
         if found is None:
             known = ", ".join(f.command for f in catalog.families)
-            raise UsageError(f"There is no command `{escape(clip(topic, 40))}`. Commands: {known}")
+            raise UsageError(f"There is no command `{escape_clip(topic, 40)}`. Commands: {known}")
         families = [found]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "opsbot commands"}}

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from commands.initiatives.desk import PlanningDesk, tracker_call
 from commands.initiatives.service import queue_reply
-from commands.initiatives.views import initiative_message, progress_text
+from commands.initiatives.views import initiative_message, progress_text, status_note
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import IssueDraft, TrackerIssue
 from storage.engine import unit_of_work
@@ -141,7 +141,7 @@ def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
             old = row.status
             row.status, row.status_category = moved.to_status, moved.to_category
             add_note(session, row, kind="status", text=f"{old} → {moved.to_status}")
-            queue_reply(session, desk, row, f"Status: {old} → *{moved.to_status}*")
+            queue_reply(session, desk, row, status_note(old, moved.to_status))
         desk.outbox.wake()
         await refresh_message(desk, row)
 

@@ -14,7 +14,8 @@ from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.risk import Risk, assess
-from commands.mrkdwn import escape
+from commands.initiatives.views import progress_note
+from commands.mrkdwn import escape, escape_clip
 from integrations.errors import NotFound, UsageError
 from integrations.tracker.base import IssueFilter
 from storage.escalations import escalation_by_key
@@ -157,7 +158,8 @@ def post_update(
     day = local_today(desk, at).isoformat()
     body = {"initiative_id": initiative.id, "text": f"Progress {day} (by {author_id}): {text}"}
     _queue(session, desk, "initiative.comment", body, f"init:{key}:comment:{request_key}")
-    queue_reply(session, desk, initiative, f"📝 *Progress {day}* by <@{author_id}>\n{text}")
+    note = progress_note(day=day, author_id=author_id, text=text)
+    queue_reply(session, desk, initiative, note)
     session.commit()
     desk.outbox.wake()
 
@@ -189,7 +191,7 @@ def link_escalation(
         raise UsageError("Name an issue key.", usage="/initiative KEY link ESC-123")
     escalation = escalation_by_key(session, issue_key)
     if escalation is None:
-        raise NotFound(f"I know no escalation {issue_key.upper()[:40]}.")
+        raise NotFound(f"I know no escalation {escape_clip(issue_key.upper(), 40)}.")
     add_link(session, initiative, issue_key=issue_key, added_by=user_id)
     add_note(session, initiative, kind="link", text=issue_key.upper(), author=user_id)
     body = {"initiative_id": initiative.id, "issue_key": issue_key.upper()}

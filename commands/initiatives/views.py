@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from commands.initiatives.risk import Risk
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip_mrkdwn, escape, escape_clip
 from storage.initiatives import FILING, FILING_FAILED, Initiative, InitiativeLink, InitiativeNote
 
 Blocks = list[dict[str, Any]]
@@ -20,7 +20,7 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_TEXT)}}
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> Any:
@@ -78,11 +78,11 @@ def progress_text(initiative: Initiative) -> str:
 
 def headline(initiative: Initiative) -> str:
     """Return the key (linked when filed) and title, escaped."""
-    title = escape(clip(initiative.title, 200))
+    title = escape_clip(initiative.title, 200)
     if initiative.filing_state == FILING:
         return f"🛠️ *{title}* _(filing in the tracker…)_"
     if initiative.filing_state == FILING_FAILED:
-        return f"⚠️ *{title}* _(filing failed: {escape(initiative.filing_error or '?')})_"
+        return f"⚠️ *{title}* _(filing failed: {escape_clip(initiative.filing_error or '?', 300)})_"
     return f"🎯 *<{initiative.url}|{initiative.key}>* {title}"
 
 
@@ -97,17 +97,27 @@ def initiative_message(initiative: Initiative, *, footer: str | None = None) -> 
         f"*Progress:* {progress_text(initiative)}",
     ]
     if initiative.stakeholders:
-        facts.append("*Stakeholders:* " + escape(", ".join(initiative.stakeholders)))
+        facts.append("*Stakeholders:* " + escape_clip(", ".join(initiative.stakeholders), 500))
     if initiative.vendors:
-        facts.append("*Vendors/areas:* " + escape(", ".join(initiative.vendors)))
+        facts.append("*Vendors/areas:* " + escape_clip(", ".join(initiative.vendors), 1000))
     blocks: Blocks = [_section(headline(initiative))]
     if initiative.goal:
-        blocks.append(_section("*Goal:* " + escape(clip(initiative.goal, 2500))))
+        blocks.append(_section("*Goal:* " + escape_clip(initiative.goal, 2500)))
     blocks.append(_section("\n".join(facts)))
     if footer:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
-    text = f"Initiative {initiative.display_key}: {clip(initiative.title, 200)}"
+    text = f"Initiative {escape(initiative.display_key)}: {escape_clip(initiative.title, 200)}"
     return {"text": text, "blocks": blocks}
+
+
+def progress_note(*, day: str, author_id: str, text: str) -> str:
+    """Return the thread reply for a progress update, the user's text escaped."""
+    return f"📝 *Progress {day}* by <@{author_id}>\n{escape_clip(text, 3000)}"
+
+
+def status_note(old: str, new: str) -> str:
+    """Return the thread reply for a status change (tracker statuses are imported text)."""
+    return f"Status: {escape_clip(old, 100)} → *{escape_clip(new, 100)}*"
 
 
 def risk_text(risk: Risk) -> str:
@@ -138,7 +148,7 @@ def initiative_detail(
     if links:
         blocks.append(_section("*Evidence:* " + ", ".join(escape(k.issue_key) for k in links)))
     if notes:
-        shown = [f"• {n.at.date().isoformat()} — {escape(clip(n.text, 300))}" for n in notes[:10]]
+        shown = [f"• {n.at.date().isoformat()} — {escape_clip(n.text, 300)}" for n in notes[:10]]
         blocks.append(_section("*Recent notes*\n" + "\n".join(shown)))
     return {"response_type": "ephemeral", "text": message["text"], "blocks": blocks[:MAX_BLOCKS]}
 
@@ -146,13 +156,13 @@ def initiative_detail(
 def initiative_list(rows: list[tuple[Initiative, Risk]], *, title: str) -> dict[str, Any]:
     """Return a list of initiatives with progress, target and risk."""
     if not rows:
-        return {"response_type": "ephemeral", "text": f"{title}: none."}
+        return {"response_type": "ephemeral", "text": f"{escape(title)}: none."}
     lines = []
     for initiative, risk in rows:
         target = initiative.target_date.isoformat() if initiative.target_date else "no target"
         flag = " 🚩" if risk.at_risk else ""
         lines.append(
-            f"• *{escape(initiative.display_key)}* {escape(clip(initiative.title, 120))} — "
+            f"• *{escape(initiative.display_key)}* {escape_clip(initiative.title, 120)} — "
             f"{progress_text(initiative)}, {target}{flag}"
         )
     blocks: Blocks = [_section(f"*{escape(title)}*")]
@@ -166,6 +176,6 @@ def initiative_list(rows: list[tuple[Initiative, Risk]], *, title: str) -> dict[
         blocks.append(_section("\n".join(chunk)))
     return {
         "response_type": "ephemeral",
-        "text": f"{title}: {len(rows)}",
+        "text": f"{escape(title)}: {len(rows)}",
         "blocks": blocks[:MAX_BLOCKS],
     }

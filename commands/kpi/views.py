@@ -10,7 +10,7 @@ from commands.kpi.formatting import format_change, format_value, sparkline
 from commands.kpi.grammar import USAGE, KpiRequest, Period
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.snapshot import BreakdownRow, KpiLine, Snapshot
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 from storage.kpi import DIMENSIONS
 
 SECTION_LIMIT = 3000
@@ -46,7 +46,7 @@ def _kpi_text(line: KpiLine) -> str:
     spark = sparkline(line.series)
     if spark.strip():
         text += f"\n`{spark}`"
-    return clip(text, SECTION_LIMIT)
+    return clip_mrkdwn(text, SECTION_LIMIT)
 
 
 def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
@@ -66,7 +66,7 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
                 "text": clip(f"KPIs — {period_text(request.period)}", 150),
             },
         },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(context, 2900)}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(context, 2900)}]},
     ]
     for line in snapshot.lines[:40]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _kpi_text(line)}})
@@ -99,7 +99,8 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     summary = "; ".join(
         f"{line.kpi.label} {format_value(line.kpi, line.value)}" for line in snapshot.lines
     )
-    return {"response_type": "in_channel", "text": clip(summary, 3000), "blocks": blocks[:50]}
+    text = escape_clip(summary, 3000)
+    return {"response_type": "in_channel", "text": text, "blocks": blocks[:50]}
 
 
 def render_breakdown(
@@ -129,8 +130,8 @@ def render_breakdown(
     title = f"*By {dimension}* — {period_text(request.period)}, {describe_filters(request.filters)}"
     title += f" (change vs {period_text(request.compare)})"
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(title, 2900)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(escape(table), 2990)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(title, 2900)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape_clip(table, 2990)}},
     ]
     if more > 0:
         blocks.append(
@@ -144,7 +145,7 @@ def render_breakdown(
     return {
         "response_type": "in_channel",
         "replace_original": False,
-        "text": f"KPIs by {dimension}",
+        "text": f"KPIs by {escape(dimension)}",
         "blocks": blocks,
     }
 

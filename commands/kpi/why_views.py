@@ -10,9 +10,10 @@ from commands.kpi.formatting import format_percent, format_value
 from commands.kpi.rootcause import RootCause
 from commands.kpi.views import period_text
 from commands.kpi.why import WhyFinding
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, clip_mrkdwn, escape_clip
 
 ESCALATION_ACTION = "escalation_from_finding"
+BUTTON_VALUE = 2000
 
 
 def _comparison_phrase(days: int) -> str:
@@ -66,6 +67,20 @@ def finding_sentence(finding: WhyFinding) -> str:
     )
 
 
+def _finding_value(title: str, description: str, vendor: str | None) -> str:
+    """Return the button's JSON within Slack's 2,000 characters, shortening the description.
+
+    Clipping the JSON itself would leave the handler a broken document.
+    """
+    vendor = clip(vendor, 100) if vendor else None
+    description = clip(description, 1500)
+    while True:
+        value = json.dumps({"title": title, "description": description, "vendor": vendor})
+        if len(value) <= BUTTON_VALUE or not description:
+            return value
+        description = description[: len(description) // 2]
+
+
 def render_finding(finding: WhyFinding) -> dict[str, Any]:
     """Build the answer with a ranked table of causes and an "Open escalation" button."""
     sentence = finding_sentence(finding)
@@ -75,8 +90,8 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
         f"{describe_filters(finding.filters)}"
     )
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": clip(escape(sentence), 2990)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(context, 2900)}]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": escape_clip(sentence, 2990)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(context, 2900)}]},
     ]
     causes = finding.localisation.root_causes if finding.localisation else ()
     if causes:
@@ -88,16 +103,12 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
             )
         table = "```\n" + "\n".join(rows) + "\n```"
         blocks.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": clip(escape(table), 2990)}}
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape_clip(table, 2990)}}
         )
         vendor = next((c.elements.get("vendor") for c in causes if "vendor" in c.elements), None)
         if vendor is None and len(finding.filters.get("vendor", ())) == 1:
             vendor = finding.filters["vendor"][0]
-        value = {
-            "title": clip(f"{finding.kpi.label} change: {_elements(causes[0])}", 150),
-            "description": clip(sentence, 1500),
-            "vendor": vendor,
-        }
+        title = clip(f"{finding.kpi.label} change: {_elements(causes[0])}", 150)
         blocks.append(
             {
                 "type": "actions",
@@ -107,7 +118,7 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
                         "type": "button",
                         "action_id": ESCALATION_ACTION,
                         "text": {"type": "plain_text", "text": "Open escalation"},
-                        "value": clip(json.dumps(value), 2000),
+                        "value": _finding_value(title, sentence, vendor),
                     }
                 ],
             }
@@ -115,6 +126,6 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
     return {
         "response_type": "in_channel",
         "replace_original": False,
-        "text": clip(sentence, 3000),
+        "text": escape_clip(sentence, 3000),
         "blocks": blocks,
     }

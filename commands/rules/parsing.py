@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from commands.kpi.registry import KpiRegistry
+from commands.mrkdwn import escape_clip
 from integrations.errors import UsageError
 from storage.kpi import DIMENSIONS
 
@@ -50,13 +51,16 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
         if ":" in word:
             name, _, value = word.partition(":")
             if name.lower() not in DIMENSIONS or not value:
-                raise _bad(f"`{name}:` is not a dimension; use {', '.join(DIMENSIONS)}.")
+                raise _bad(
+                    f"`{escape_clip(name, 20)}:` is not a dimension; use {', '.join(DIMENSIONS)}."
+                )
             filters.setdefault(name.lower(), []).append(value)
     if not tail:
         raise _bad("Give a threshold after the comparison, e.g. `9m`, `85%`, `120`.")
     match = _THRESHOLD.match(tail[0])
     if match is None:
-        raise _bad(f"`{tail[0][:20]}` is not a threshold; try `9m`, `90s`, `85%`, `120`.")
+        shown = escape_clip(tail[0], 20)
+        raise _bad(f"`{shown}` is not a threshold; try `9m`, `90s`, `85%`, `120`.")
     number: float = float(match["n"])
     unit = str(match["unit"] or "").lower()
     threshold = number * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS else number

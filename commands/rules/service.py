@@ -11,6 +11,7 @@ from sqlmodel import Session
 from commands.escalations.model import EscalationInput
 from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
+from commands.mrkdwn import escape_clip
 from commands.rules.parsing import RuleSpec, breaches
 from integrations.errors import NotFound
 from storage.kpi import MEASURES
@@ -61,7 +62,8 @@ def remove_rule(*, session: Session, ident: str) -> KpiRule:
     digits = ident.lstrip("#")
     rule = get_rule(session, int(digits)) if digits.isdigit() else None
     if rule is None or not rule.active:
-        raise NotFound(f"There is no active rule {ident[:20]}. See `/opsbot rule list`.")
+        shown = escape_clip(ident, 20)
+        raise NotFound(f"There is no active rule {shown}. See `/opsbot rule list`.")
     deactivate_rule(session, rule)
     return rule
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import require_filed, require_initiative
+from commands.mrkdwn import escape_clip
 from commands.suggestions.story import derive_story
 from integrations.errors import NotFound, UsageError
 from storage.initiatives import links_for
@@ -71,7 +72,7 @@ def require_suggestion(session: Session, ident: str) -> Suggestion:
     digits = ident.lstrip("#")
     suggestion = suggestion_by_id(session, int(digits)) if digits.isdigit() else None
     if suggestion is None:
-        raise NotFound(f"I know no suggestion {ident[:20]}. Try `/suggest list`.")
+        raise NotFound(f"I know no suggestion {escape_clip(ident, 20)}. Try `/suggest list`.")
     return suggestion
 
 
@@ -115,7 +116,7 @@ def apply_edit(*, session: Session, suggestion: Suggestion, edit: StoryEdit) -> 
 def set_score(*, session: Session, suggestion: Suggestion, field: str, value: float) -> None:
     """Set one RICE factor (from a button or menu on the card)."""
     if field not in ("reach", "impact", "confidence", "effort"):
-        raise UsageError(f"{field} is not part of a RICE score.")
+        raise UsageError(f"{escape_clip(field, 20)} is not part of a RICE score.")
     errors = check_score(
         **{"reach": None, "impact": None, "confidence": None, "effort": None, field: value}
     )
@@ -159,7 +160,8 @@ def promote(
 ) -> None:
     """Queue filing the story in the tracker, under an initiative's epic when given."""
     if suggestion.state == PROMOTED:
-        raise UsageError(f"Suggestion #{suggestion.id} is already {suggestion.issue_key}.")
+        key = escape_clip(suggestion.issue_key or "", 40)
+        raise UsageError(f"Suggestion #{suggestion.id} is already {key}.")
     parent: str | None = None
     if initiative_key:
         parent = require_filed(require_initiative(session, initiative_key))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 from commands.suggestions.service import CONFIDENCES, IMPACTS
 from commands.suggestions.story import story_sentence
 from storage.suggestions import Suggestion
@@ -21,7 +21,7 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, MAX_TEXT)}}
 
 
 def _num(value: float | None) -> str:
@@ -45,10 +45,10 @@ def story_text(s: Suggestion) -> str:
 
 def suggestion_card(s: Suggestion) -> dict[str, Any]:
     """Return the in-channel card: story, criteria, score, and the buttons to act on it."""
-    criteria = "\n".join(f"• {escape(clip(c, 300))}" for c in s.criteria) or "_none yet_"
+    criteria = "\n".join(f"• {escape_clip(c, 300)}" for c in s.criteria) or "_none yet_"
     state = f" · promoted to *{escape(s.issue_key or '')}*" if s.issue_key else ""
     blocks: Blocks = [
-        _section(f"💡 *Suggestion #{s.id}* from <@{s.author_id}>\n>{escape(clip(s.text, 1500))}"),
+        _section(f"💡 *Suggestion #{s.id}* from <@{s.author_id}>\n>{escape_clip(s.text, 1500)}"),
         _section(f"*Draft story*\n{story_text(s)}\n*Acceptance criteria*\n{criteria}"),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": score_text(s) + state}]},
         {
@@ -91,7 +91,7 @@ def suggestion_card(s: Suggestion) -> dict[str, Any]:
             ],
         },
     ]
-    text = f"Suggestion #{s.id}: {escape(clip(s.text, 200))}"
+    text = f"Suggestion #{s.id}: {escape_clip(s.text, 200)}"
     return {"text": text, "blocks": blocks}
 
 
@@ -155,7 +155,7 @@ def suggestion_list(rows: list[Suggestion], *, title: str) -> dict[str, Any]:
             "text": f"{title}: none yet. `/suggest TEXT` adds one.",
         }
     lines = [
-        f"{n}. *#{s.id}* {escape(clip(s.text, 140))} — {score_text(s)}"
+        f"{n}. *#{s.id}* {escape_clip(s.text, 140)} — {score_text(s)}"
         for n, s in enumerate(rows[:40], start=1)
     ]
     blocks: Blocks = [_section(f"*{escape(title)}*")]
@@ -173,8 +173,8 @@ def proposal_entry(s: Suggestion, evidence: list[str]) -> tuple[str, str]:
     proof = ", ".join(evidence) or "none linked yet"
     criteria = "\n".join(f"- {c}" for c in s.criteria)
     slack = (
-        f"*#{s.id} {escape(clip(s.capability, 150))}*\n"
-        f"*Problem:* {escape(clip(s.text, 800))}\n"
+        f"*#{s.id} {escape_clip(s.capability, 150)}*\n"
+        f"*Problem:* {escape_clip(s.text, 800)}\n"
         f"*Story:* {story_text(s)}\n"
         f"*Expected impact:* {impact}, reach {_num(s.reach)}, confidence {_num(s.confidence)}\n"
         f"*Effort:* {effort} · {score_text(s)}\n"
@@ -188,7 +188,7 @@ def proposal_entry(s: Suggestion, evidence: list[str]) -> tuple[str, str]:
         f"**Expected impact:** {impact}; reach {_num(s.reach)}; confidence {_num(s.confidence)}\n\n"
         f"**Effort:** {effort}\n\n**Score:** {score_text(s)}\n\n**Evidence:** {proof}\n"
     )
-    return clip(slack, MAX_TEXT), markdown
+    return clip_mrkdwn(slack, MAX_TEXT), markdown
 
 
 def proposal(

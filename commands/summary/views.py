@@ -6,7 +6,7 @@ from typing import Any
 
 from commands.checkins.digest_view import section_text
 from commands.digest import DigestSection, DigestWindow
-from commands.mrkdwn import clip
+from commands.mrkdwn import escape, escape_clip
 
 MAX_BLOCKS = 50
 
@@ -16,7 +16,7 @@ def render_summary(*, window: DigestWindow, sections: list[DigestSection]) -> di
     period = f"{window.start:%a %d %b} – {window.end:%a %d %b %Y} ({window.timezone})"
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": "Weekly team summary"}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": period}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(period)}]},
     ]
     for section in sections[: (MAX_BLOCKS - 2) // 2]:
         blocks.append({"type": "divider"})
@@ -24,4 +24,5 @@ def render_summary(*, window: DigestWindow, sections: list[DigestSection]) -> di
             {"type": "section", "text": {"type": "mrkdwn", "text": section_text(section)}}
         )
     titles = ", ".join(s.title for s in sections) or "nothing to report"
-    return {"text": clip(f"Weekly team summary ({period}): {titles}", 3000), "blocks": blocks}
+    text = escape_clip(f"Weekly team summary ({period}): {titles}", 3000)
+    return {"text": text, "blocks": blocks}
