@@ -180,18 +180,23 @@ def require(
         raise NotFound(f"I know no {what or 'such item'} in this channel.")
     permission = PERMISSIONS[(family, verb)]
     if not actor.roles(subject) & permission.allowed:
-        raise NotAllowed(f"Only {_who(permission, family)} can {permission.doing}.")
+        raise NotAllowed(refusal(permission, from_vendor_channel=actor.scope.vendor is not None))
 
 
-def _who(permission: Permission, family: str) -> str:
+def refusal(permission: Permission, *, from_vendor_channel: bool = False) -> str:
+    """Return what a refused user is told: who may do it instead."""
     names = [
-        "an opsbot admin" if role is Role.ADMIN else f"the {role.value}"
-        for role in (_R, _S, _O, _A)
-        if role in permission.allowed and (role is _A or role in FAMILY_ROLES[family])
+        f"the {role.value}"
+        for role in (_R, _S, _O)
+        if role in permission.allowed and role in FAMILY_ROLES[permission.family]
     ]
+    if from_vendor_channel and Role.MEMBER in permission.allowed:
+        who = " or ".join([*names, "an opsbot admin"]) if names else "opsbot admins"
+        return f"From a vendor channel only {who} can {permission.doing}; ask in a team channel."
     if not names:
-        return "an opsbot admin"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        return f"Only opsbot admins can {permission.doing}. Ask one of them, or see /opsbot help."
+    names.append("an opsbot admin")
+    return f"Only {', '.join(names[:-1])} or {names[-1]} can {permission.doing}."
 
 
 def render_matrix() -> str:
