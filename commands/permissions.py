@@ -80,11 +80,11 @@ def _p(
 MATRIX: tuple[Permission, ...] = (
     _p("escalations", "file", (_A, _M, _V), "file escalations", "/escalate", on_item=False),
     _p("escalations", "view", EVERYONE, "see escalations", "/escalation KEY", "list"),
-    _p("escalations", "comment", EVERYONE, "comment", "comment", "Add update", "📝"),
-    _p("escalations", "acknowledge", EVERYONE, "acknowledge", "Acknowledge"),
+    _p("escalations", "comment", EVERYONE, "comment", "comment", "Add update", "📝 reply"),
+    _p("escalations", "acknowledge", EVERYONE, "acknowledge", "Acknowledge button"),
     _p("escalations", "assign", (_A, _R, _S), "assign this escalation", "assign"),
-    _p("escalations", "status", (_A, _R, _S), "change this escalation's status", "status"),
-    _p("escalations", "resolve", (_A, _R, _S), "resolve this", "resolve", "Resolve"),
+    _p("escalations", "status", (_A, _R, _S), "change this escalation's status", "status", "Change status"),
+    _p("escalations", "resolve", (_A, _R, _S), "resolve this", "resolve", "Resolve", "any done status"),
     _p("initiatives", "create", (_A, _M, _V), "create initiatives", "new", on_item=False),
     _p("initiatives", "view", EVERYONE, "see initiatives", "/initiative KEY", "list"),
     _p("initiatives", "update", EVERYONE, "add progress notes", "update"),
@@ -96,9 +96,9 @@ MATRIX: tuple[Permission, ...] = (
     _p("actions", "done", (_A, _O), "mark this action item done", "done"),
     _p("suggestions", "file", (_A, _M, _V), "suggest", "/suggest TEXT", on_item=False),
     _p("suggestions", "list", EVERYONE, "list suggestions", "list", "proposal", on_item=False),
-    _p("suggestions", "vote", EVERYONE, "vote", "Upvote"),
-    _p("suggestions", "score", (_A, _R, _M), "score suggestions", "impact", "confidence"),
-    _p("suggestions", "edit", (_A, _R), "rewrite this suggestion's story", "Edit story"),
+    _p("suggestions", "vote", EVERYONE, "vote", "Upvote button"),
+    _p("suggestions", "score", (_A, _R, _M), "score suggestions", "impact menu", "confidence menu"),
+    _p("suggestions", "edit", (_A, _R), "rewrite this suggestion's story", "Edit story button"),
     _p("suggestions", "promote", (_A, _R, _M), "promote suggestions", "promote"),
     _p("checkins", "view", EVERYONE, "see check-ins", "list", "preview", on_item=False),
     _p("checkins", "run", (_A, _M, _V), "post a digest now", "run", "topic", on_item=False),
@@ -201,8 +201,8 @@ def refusal(permission: Permission, *, from_vendor_channel: bool = False) -> str
 
 def render_matrix() -> str:
     """Return the permissions matrix as the Markdown table the README carries."""
-    header = "| family | verb | " + " | ".join(r.value for r in ALL_ROLES) + " |"
-    lines = [header, "|" + "---|" * (len(ALL_ROLES) + 2)]
+    header = "| family | verb | covers | " + " | ".join(r.value for r in ALL_ROLES) + " |"
+    lines = [header, "|" + "---|" * (len(ALL_ROLES) + 3)]
     for p in MATRIX:
         cells = []
         for role in ALL_ROLES:
@@ -211,7 +211,8 @@ def render_matrix() -> str:
                 cells.append("—")
             else:
                 cells.append("✓" if role in p.allowed else "✗")
-        lines.append(f"| {p.family} | {p.verb} | " + " | ".join(cells) + " |")
+        covers = ", ".join(f"`{form}`" for form in p.forms)
+        lines.append(f"| {p.family} | {p.verb} | {covers} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
