@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.wiring import install_escalations
 from commands.initiatives.wiring import install_planning
 from commands.kpi.setup import install as install_kpi
+from commands.permissions import Permissions
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
@@ -83,6 +85,16 @@ class Runtime:
         self.engine.dispose()
 
 
+def _seal_key(settings: Settings) -> bytes:
+    """Return the server secret modal contexts are sealed with (random for offline use)."""
+    candidates = (settings.slack_signing_secret, settings.slack_app_token, settings.slack_bot_token)
+    for secret in candidates:
+        if secret is not None and secret.get_secret_value():
+            return secret.get_secret_value().encode()
+    # `opsbot shell` runs without Slack secrets, in one process: a key of its own will do.
+    return os.urandom(32)
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url)
@@ -105,6 +117,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         background=BackgroundTasks(sessions, metrics),
         audit=AuditWriter(engine, metrics),
     )
+    runtime.services["permissions"] = Permissions(admins=admins, seal_key=_seal_key(settings))
     runtime.on_startup.append(runtime.audit.start)
     runtime.on_shutdown.insert(0, runtime.audit.stop)
     # The one reading of "now" that handlers and jobs share; tests and the shell replace it.

@@ -35,6 +35,10 @@ class ChannelScope:
         return self.vendor is None or (vendor_slug or "").lower() == self.vendor.slug.lower()
 
 
+# The team's own view (summaries, jobs): no vendor restriction.
+TEAM = ChannelScope(vendor=None)
+
+
 def scope_for_channel(session: Session, channel_id: str | None) -> ChannelScope:
     """Look up the channel's vendor binding."""
     if not channel_id:

@@ -157,9 +157,9 @@ def escalation_by_message(session: Session, channel_id: str, ts: str) -> Escalat
 
 
 def recent_duplicate(
-    session: Session, *, reporter_id: str, title: str, within: timedelta
+    session: Session, *, reporter_id: str, title: str, vendor: str | None, within: timedelta
 ) -> Escalation | None:
-    """Return an escalation with the same reporter and title filed within `within`."""
+    """Return an escalation with the same reporter, title and vendor filed within `within`."""
     statement = (
         select(Escalation)
         .where(col(Escalation.reporter_id) == reporter_id)
@@ -167,6 +167,10 @@ def recent_duplicate(
         .where(col(Escalation.created_at) >= utcnow() - within)
         .order_by(col(Escalation.id))
     )
+    if vendor is None:
+        statement = statement.where(col(Escalation.vendor).is_(None))
+    else:
+        statement = statement.where(func.lower(col(Escalation.vendor)) == vendor.lower())
     return session.exec(statement).first()
 
 

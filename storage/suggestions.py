@@ -91,12 +91,18 @@ def suggestion_by_id(session: Session, suggestion_id: int) -> Suggestion | None:
 
 
 def list_suggestions(
-    session: Session, *, author_id: str | None = None, open_only: bool = False
+    session: Session,
+    *,
+    author_id: str | None = None,
+    open_only: bool = False,
+    channel_id: str | None = None,
 ) -> list[Suggestion]:
-    """Return suggestions newest first."""
+    """Return suggestions newest first (only those filed in `channel_id`, when given)."""
     statement = select(Suggestion)
     if author_id is not None:
         statement = statement.where(col(Suggestion.author_id) == author_id)
+    if channel_id is not None:
+        statement = statement.where(col(Suggestion.channel_id) == channel_id)
     if open_only:
         statement = statement.where(col(Suggestion.state) != PROMOTED)
     statement = statement.order_by(col(Suggestion.created_at).desc(), col(Suggestion.id).desc())

@@ -15,10 +15,15 @@ from commands.actions.service import (
     complete_action_item,
     list_action_items,
 )
-from commands.actions.views import render_action_list, render_added, render_done
+from commands.actions.views import (
+    render_action_list,
+    render_added,
+    render_closed_for_owner,
+    render_done,
+)
 from commands.errors import UsageError
 from commands.mrkdwn import clip, escape
-from commands.scope import scope_for_channel
+from commands.permissions import Permissions, require
 from commands.slash_text import parse_mention, parse_text
 from integrations.slack_directory import SlackDirectory
 
@@ -37,15 +42,20 @@ async def handle_action(
     settings: Any,
     directory: SlackDirectory,
     clock: Clock,
+    client: Any,
+    background: Any,
+    permissions: Permissions,
 ) -> None:
     """Answer `/action add|list|done`."""
     parsed = parse_text(command.get("text", ""))
     verb = parsed.words[0].lower() if parsed.words else "list"
     rest = parsed.words[1:]
-    scope = scope_for_channel(db, command.get("channel_id"))
     user_id = str(command["user_id"])
+    actor = await permissions.actor(db, user_id=user_id, channel_id=command.get("channel_id"))
+    scope = actor.scope
     today = team_today(clock, settings.opsbot_timezone)
     if verb == "add":
+        require(actor, "actions", "add")
         if not rest:
             raise UsageError("Name the owner, e.g. `@maria`.", usage=ACTION_USAGE)
         owner_id = await _owner(rest[0], directory)
@@ -66,6 +76,7 @@ async def handle_action(
         )
         await ack(**render_added(item))
     elif verb == "list":
+        require(actor, "actions", "list")
         title, items = list_action_items(
             session=db,
             scope=scope,
@@ -78,10 +89,15 @@ async def handle_action(
     elif verb == "done":
         if not rest:
             raise UsageError("Give the item's number.", usage=ACTION_USAGE)
-        item = complete_action_item(
-            session=db, scope=scope, action_id_text=rest[0], user_id=user_id, now=clock()
-        )
+        item = complete_action_item(session=db, actor=actor, action_id_text=rest[0], now=clock())
         await ack(**render_done(item))
+        if item.owner_id != user_id:  # an admin closed someone else's item: tell its owner
+            notice = render_closed_for_owner(item, closed_by=user_id)
+
+            async def tell_owner(_session: Session) -> None:
+                await client.chat_postMessage(channel=item.owner_id, **notice)
+
+            background.spawn("action.done.notice", tell_owner)
     else:
         raise UsageError(
             f"`/action {clip(escape(verb), 40)}` is not a command I know.", usage=ACTION_USAGE

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from commands.actions.due import parse_due
-from commands.errors import NotAllowed, NotFound, UsageError
+from commands.errors import NotFound, UsageError
 from commands.mrkdwn import escape_clip
+from commands.permissions import Actor, Subject, require
 from commands.scope import ChannelScope
 from storage.actions import ActionItem, add_action, get_action, open_actions
 from storage.vendors import vendor_by_slug_or_name
@@ -100,18 +101,27 @@ def list_action_items(
     return title, items
 
 
+def action_subject(item: ActionItem) -> Subject:
+    """Return what the permissions policy needs of a stored action item."""
+    return Subject(
+        vendors=(item.vendor_slug,) if item.vendor_slug else (),
+        reporter=item.created_by,
+        owner=item.owner_id,
+    )
+
+
 def complete_action_item(
-    *, session: Session, scope: ChannelScope, action_id_text: str, user_id: str, now: datetime
+    *, session: Session, actor: Actor, action_id_text: str, now: datetime
 ) -> ActionItem:
-    """Close an open item; refused for another vendor's item in a vendor channel."""
+    """Close an open item: its owner or an admin, and only within the channel's scope."""
     digits = action_id_text.lstrip("#")
-    if not digits.isdigit():
+    if not digits.isdigit() or len(digits) > 9:
         raise UsageError("Give the item's number, e.g. `/action done 12`.", usage=ACTION_USAGE)
     item = get_action(session, int(digits))
-    if item is None or (not scope.allows(item.vendor_slug) and item.vendor_slug is not None):
+    if item is None:
         raise NotFound(f"No action item #{digits}.")
-    if scope.vendor is not None and item.vendor_slug is None:
-        raise NotAllowed("This channel is bound to a vendor; close team items elsewhere.")
+    require(actor, "actions", "done", action_subject(item), what=f"action item #{digits}")
+    user_id = actor.user_id
     if item.done_at is not None:
         raise UsageError(f"Action item #{digits} is already done.")
     item.done_at = now

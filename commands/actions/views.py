@@ -73,3 +73,12 @@ def reminder_text(item: ActionItem, *, kind: str, today: date) -> str:
     else:
         lead = f"Nudge: this action item was due {item.due:%a %d %b} and is still open"
     return f"{lead}:\n{action_line(item, today=today)}\nClose it with `/action done {item.id}`."
+
+
+def render_closed_for_owner(item: ActionItem, *, closed_by: str) -> dict[str, Any]:
+    """Tell an item's owner that someone else (an admin) marked it done."""
+    return {
+        "text": (
+            f"<@{closed_by}> marked your action `#{item.id}` done: {escape_clip(item.text, 500)}"
+        )
+    }

@@ -7,12 +7,13 @@ from typing import Any
 from commands.catalog import CommandFamily
 from commands.checkins.handlers import handle_checkin
 from commands.checkins.service import CHECKIN_USAGE
+from commands.permissions import PERMISSIONS
 
 FAMILY = CommandFamily(
     command="/checkin",
     summary="Vendor check-ins: a digest posted on schedule in the vendor's time zone.",
     usage=tuple(CHECKIN_USAGE.splitlines()),
-    admin_only=("add", "edit", "pause", "resume", "remove"),
+    admin_only=PERMISSIONS[("checkins", "manage")].forms,
 )
 FAMILIES = (FAMILY,)
 

@@ -9,7 +9,6 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from commands.authz import AdminPolicy
 from commands.checkins import service
 from commands.checkins.digest_build import build_digest
 from commands.checkins.recurrence import recurrence_from_spec
@@ -17,19 +16,18 @@ from commands.checkins.runner import CheckinRunner
 from commands.checkins.views import render_note, render_saved, render_schedule_list
 from commands.errors import NotFound, SlackUnavailable, UsageError
 from commands.mrkdwn import clip, escape
-from commands.scope import scope_for_channel
+from commands.permissions import PERMISSIONS, Permissions, require
 from commands.slash_text import ParsedText, parse_mention, parse_text
 from integrations.slack_directory import SlackDirectory
 from storage.checkins import RUN_POSTED, list_schedules
 from storage.vendors import Vendor
 
 Clock = Callable[[], datetime]
-_ADMIN_VERBS = {
-    "add": "add check-ins",
-    "edit": "edit check-ins",
-    "remove": "remove check-ins",
-    "pause": "pause check-ins",
-    "resume": "resume check-ins",
+# Each form's verb in the permissions matrix (commands/permissions.py).
+_MANAGE = frozenset(PERMISSIONS[("checkins", "manage")].forms)
+_POLICY_VERB = {
+    **{form: "manage" for form in _MANAGE},
+    **{form: "run" for form in PERMISSIONS[("checkins", "run")].forms},
 }
 
 
@@ -39,7 +37,7 @@ async def handle_checkin(
     db: Session,
     settings: Any,
     directory: SlackDirectory,
-    admins: AdminPolicy,
+    permissions: Permissions,
     background: Any,
     respond: Any,
     checkin_runner: CheckinRunner,
@@ -50,9 +48,9 @@ async def handle_checkin(
     verb = parsed.words[0].lower() if parsed.words else "list"
     user_id = str(command["user_id"])
     channel_id = str(command.get("channel_id") or "")
-    if verb in _ADMIN_VERBS:
-        await admins.require_admin(user_id, action=_ADMIN_VERBS[verb])
-    scope = scope_for_channel(db, channel_id)
+    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id or None)
+    require(actor, "checkins", _POLICY_VERB.get(verb, "view"))
+    scope = actor.scope
     now = clock()
     if verb == "add":
         answer = await _add(parsed, db, settings, directory, user_id, channel_id, now)
@@ -115,7 +113,7 @@ async def handle_checkin(
             f"`/checkin {clip(escape(verb), 40)}` is not a command I know.",
             usage=service.CHECKIN_USAGE,
         )
-    if verb in _ADMIN_VERBS:
+    if verb in _MANAGE:
         db.commit()  # before the scheduler re-reads the table
         checkin_runner.schedules_changed()
     await ack(**answer)

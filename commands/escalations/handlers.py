@@ -17,10 +17,11 @@ from commands.escalations.parsing import (
 )
 from commands.escalations.service import (
     EscalationDesk,
-    check_may_resolve,
     domain_key,
     file_escalation,
+    is_done_status,
     queue_change,
+    refuse_done_status,
     require_escalation,
 )
 from commands.escalations.views import (
@@ -30,9 +31,10 @@ from commands.escalations.views import (
     filing_modal,
 )
 from commands.mrkdwn import clip, escape
-from commands.scope import ChannelScope, scope_for_channel
+from commands.permissions import Permissions, require
+from commands.scope import ChannelScope
 from commands.slash_text import tokenize
-from integrations.errors import NotAllowed, UsageError
+from integrations.errors import UsageError
 from storage.escalations import Escalation, list_escalations
 from storage.vendors import list_vendors, vendor_by_slug_or_name
 
@@ -64,25 +66,32 @@ def with_footer(text: str, desk: EscalationDesk) -> str:
 
 
 async def handle_escalate(
-    ack: Any, command: dict[str, Any], client: Any, db: Session, escalations: EscalationDesk
+    ack: Any,
+    command: dict[str, Any],
+    client: Any,
+    db: Session,
+    escalations: EscalationDesk,
+    permissions: Permissions,
 ) -> None:
     """`/escalate`: the modal without text, or the one-line form."""
     text = str(command.get("text") or "").strip()
     channel_id = command.get("channel_id")
-    scope = scope_for_channel(db, channel_id)
+    user_id = str(command["user_id"])
+    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
+    require(actor, "escalations", "file")
+    scope = actor.scope
     if not text:
         await ack()
         view = filing_modal(
             areas=escalations.areas,
             vendors=vendor_choices(db, scope),
-            metadata={"channel": channel_id},
+            metadata=permissions.seal({"channel": channel_id}, user_id=user_id),
             prefill={"vendor": scope.vendor.slug} if scope.vendor else None,
         )
         await client.views_open(trigger_id=command["trigger_id"], view=view)
         return
     data = parse_escalate_line(text, escalations.areas)
     resolve_vendor(db, scope, data)
-    user_id = str(command["user_id"])
     escalation, created = file_escalation(
         session=db,
         desk=escalations,
@@ -99,30 +108,36 @@ async def handle_escalate(
 
 
 async def handle_escalation(
-    ack: Any, command: dict[str, Any], db: Session, escalations: EscalationDesk, admins: Any
+    ack: Any,
+    command: dict[str, Any],
+    db: Session,
+    escalations: EscalationDesk,
+    permissions: Permissions,
 ) -> None:
     """`/escalation KEY [comment|status|assign|resolve …]` and `/escalation list …`."""
     text = str(command.get("text") or "").strip()
     words = tokenize(text)
     user_id = str(command["user_id"])
-    scope = scope_for_channel(db, command.get("channel_id"))
+    actor = await permissions.actor(db, user_id=user_id, channel_id=command.get("channel_id"))
     if not words:
         raise UsageError("Which escalation?", usage=ESCALATION_USAGE)
     if words[0].lower() == "list":
-        await ack(**_list(db, escalations, scope, words[1:], user_id))
+        await ack(**_list(db, escalations, actor.scope, words[1:], user_id))
         return
     if not KEY.match(words[0]):
         raise UsageError("Start with an issue key (like ESC-12) or `list`.", usage=ESCALATION_USAGE)
-    escalation = require_escalation(db, words[0])
-    if not scope.allows(escalation.vendor):
-        raise NotAllowed("That escalation is about another vendor than this channel's.")
     if len(words) == 1:
+        escalation = require_escalation(db, actor=actor, verb="view", key=words[0])
         await ack(**escalation_detail(escalation, escalations.areas, footer=escalations.footer()))
         return
     match = _ACTION.match(text)
     if match is None:
+        require_escalation(db, actor=actor, verb="view", key=words[0])
         raise UsageError("I did not understand that.", usage=ESCALATION_USAGE)
     verb, rest = match["verb"].lower(), match["rest"].strip()
+    # A move to a done status is a resolve: the same people, and a root cause.
+    policy_verb = "resolve" if verb == "status" and _is_done(rest) else verb
+    escalation = require_escalation(db, actor=actor, verb=policy_verb, key=words[0])
     author = str(command.get("user_name") or user_id)
     base = {"author": author, "user": user_id, "channel": command.get("channel_id")}
     request_key = command.get("trigger_id")
@@ -134,6 +149,7 @@ async def handle_escalation(
         status = " ".join(tokenize(rest))
         if not status:
             raise UsageError("Which status?", usage=ESCALATION_USAGE)
+        refuse_done_status(status)
         payload, said = {**base, "status": status}, f"Moving to “{escape(status)}”:"
     elif verb == "assign":
         slack_id, _name = parse_user_ref(rest)
@@ -145,7 +161,6 @@ async def handle_escalation(
     else:
         if not rest:
             raise UsageError("Give the root cause.", usage=ESCALATION_USAGE)
-        await check_may_resolve(escalation=escalation, user_id=user_id, admins=admins)
         payload, said = {**base, "root_cause": rest}, "Resolving"
     kind = "transition" if verb == "status" else verb
     queue_change(
@@ -162,6 +177,10 @@ async def handle_escalation(
             f"{said} {escalation.display_key}; updates follow in its thread.", escalations
         ),
     )
+
+
+def _is_done(rest: str) -> bool:
+    return is_done_status(" ".join(tokenize(rest)))
 
 
 def _list(

@@ -17,15 +17,33 @@ from commands.escalations.service import (
 )
 from commands.escalations.views import filed_modal, filing_modal
 from commands.mrkdwn import clip
-from commands.scope import scope_for_channel
+from commands.permissions import Permissions, may
+
+EXPIRED = "This form has expired; open it again with /escalate."
 
 
 async def submit_filing(
-    ack: Any, body: dict[str, Any], view: dict[str, Any], db: Session, escalations: EscalationDesk
+    ack: Any,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Session,
+    escalations: EscalationDesk,
+    permissions: Permissions,
 ) -> None:
-    """File from the modal; invalid fields are shown under themselves, nothing is lost."""
-    meta = _metadata(view)
-    scope = scope_for_channel(db, meta.get("channel"))
+    """File from the modal; invalid fields are shown under themselves, nothing is lost.
+
+    The channel (and so the vendor scope) is the one sealed when the modal was opened.
+    """
+    user_id, user_name = _user(body)
+    meta = permissions.unseal(_metadata(view), user_id=user_id)
+    if meta is None:
+        await ack(response_action="errors", errors={"title": EXPIRED})
+        return
+    actor = await permissions.actor(db, user_id=user_id, channel_id=meta.get("channel"))
+    if not may(actor, "escalations", "file"):
+        await ack(response_action="errors", errors={"title": "You cannot file escalations."})
+        return
+    scope = actor.scope
     known = {slug for slug, _ in vendor_choices(db, scope)}
     data, errors = parse_modal(view["state"]["values"], escalations.areas, known)
     if data is None:
@@ -33,7 +51,6 @@ async def submit_filing(
         return
     if data.vendor is None and scope.vendor is not None:
         data.vendor = scope.vendor.slug
-    user_id, user_name = _user(body)
     escalation, _ = file_escalation(
         session=db,
         desk=escalations,
@@ -52,25 +69,32 @@ async def _open_prefilled(
     trigger_id: str,
     db: Session,
     desk: EscalationDesk,
+    permissions: Permissions,
     *,
+    user_id: str,
     channel_id: str | None,
     prefill: dict[str, Any],
     permalink: str | None = None,
 ) -> None:
-    scope = scope_for_channel(db, channel_id)
-    vendors = vendor_choices(db, scope)
+    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
+    vendors = vendor_choices(db, actor.scope)
     if prefill.get("vendor"):
         wanted = str(prefill["vendor"]).lower()
         prefill["vendor"] = next(
             (slug for slug, name in vendors if wanted in (slug.lower(), name.lower())), None
         )
-    metadata = {"channel": channel_id, "permalink": permalink}
+    metadata = permissions.seal({"channel": channel_id, "permalink": permalink}, user_id=user_id)
     view = filing_modal(areas=desk.areas, vendors=vendors, metadata=metadata, prefill=prefill)
     await client.views_open(trigger_id=trigger_id, view=view)
 
 
 async def escalate_message(
-    ack: Any, shortcut: dict[str, Any], client: Any, db: Session, escalations: EscalationDesk
+    ack: Any,
+    shortcut: dict[str, Any],
+    client: Any,
+    db: Session,
+    escalations: EscalationDesk,
+    permissions: Permissions,
 ) -> None:
     """Message shortcut "Escalate this message": the modal prefilled, linked back."""
     await ack()
@@ -85,6 +109,8 @@ async def escalate_message(
         shortcut["trigger_id"],
         db,
         escalations,
+        permissions,
+        user_id=_user(shortcut)[0],
         channel_id=channel_id,
         prefill=prefill,
         permalink=link.get("permalink"),
@@ -98,6 +124,7 @@ async def escalation_from_finding(
     client: Any,
     db: Session,
     escalations: EscalationDesk,
+    permissions: Permissions,
 ) -> None:
     """The KPI "escalate this finding" button: the modal prefilled from its JSON value."""
     await ack()
@@ -110,5 +137,12 @@ async def escalation_from_finding(
     prefill = {k: finding.get(k) for k in ("title", "description", "vendor") if finding.get(k)}
     channel_id = (body.get("channel") or {}).get("id")
     await _open_prefilled(
-        client, body["trigger_id"], db, escalations, channel_id=channel_id, prefill=prefill
+        client,
+        body["trigger_id"],
+        db,
+        escalations,
+        permissions,
+        user_id=_user(body)[0],
+        channel_id=channel_id,
+        prefill=prefill,
     )

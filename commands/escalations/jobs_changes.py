@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from commands.escalations.jobs_base import JobsBase
+from commands.escalations.service import RESOLVE_INSTEAD
 from commands.mrkdwn import clip, escape
 from integrations.errors import OpsbotError
 from integrations.outbox import GiveUp, JobContext
-from integrations.tracker.base import resolving_transition
+from integrations.tracker.base import TrackerRejected, pick_transition, resolving_transition
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, escalation_by_id, record_event
 from storage.types import utcnow
@@ -44,7 +45,17 @@ class ChangeJobs(JobsBase):
             if issue.status.casefold() == wanted.strip().casefold():
                 self._set_status(escalation, issue.status, issue.status_category, actor)
                 return
-        chosen = await self._tracker_call(job, self.desk.tracker.transition(key, wanted))
+        available = await self._tracker_call(job, self.desk.tracker.transitions(key))
+        try:
+            chosen = pick_transition(available, wanted)
+        except TrackerRejected as exc:
+            raise GiveUp(exc.user_message) from exc
+        if chosen.to_category == "done":
+            # Whatever the workflow calls it, a move to done is a resolve: the reporter,
+            # assignee or an admin, with a root cause (checked again here, where the
+            # tracker's own category is known).
+            raise GiveUp(RESOLVE_INSTEAD)
+        chosen = await self._tracker_call(job, self.desk.tracker.transition(key, chosen.id))
         self._set_status(escalation, chosen.to_status, chosen.to_category, actor)
 
     def _set_status(

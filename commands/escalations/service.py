@@ -13,13 +13,15 @@ from sqlmodel import Session
 
 from commands.escalations.model import EscalationInput, PolicyAreas
 from commands.mrkdwn import escape_clip
-from integrations.errors import NotAllowed, NotFound, UsageError
+from commands.permissions import Actor, Subject, may, require
+from integrations.errors import NotFound, UsageError
 from integrations.outbox import OutboxWorker
 from integrations.tracker.base import Tracker
 from storage.escalations import (
     FILED,
     Escalation,
     escalation_by_dedupe_key,
+    escalation_by_id,
     escalation_by_key,
     recent_duplicate,
     record_event,
@@ -27,6 +29,14 @@ from storage.escalations import (
 from storage.types import utcnow
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
+# Status names that are a resolve whatever the workflow says; the tracker's category is
+# checked again when the change is made (commands/escalations/jobs_changes.py).
+DONE_NAMES = frozenset({"done", "resolved", "resolve", "closed", "close", "fixed", "complete"})
+RESOLVE_INSTEAD = (
+    "Moving an escalation to a done status resolves it: use Resolve (or "
+    "`/escalation KEY resolve ROOT CAUSE`), which needs the root cause and is for the "
+    "reporter, the assignee or an opsbot admin."
+)
 NOT_CONFIGURED = "_Jira is not configured: escalations live in opsbot's local tracker._"
 
 
@@ -55,9 +65,11 @@ class EscalationDesk:
 
 
 def domain_key(*, reporter_id: str, data: EscalationInput) -> str:
-    """Return reporter+title+area+severity hashed, bucketed in the duplicate window."""
+    """Return reporter+title+area+severity+vendor hashed, bucketed in the duplicate window."""
     bucket = int(utcnow().timestamp() // DUPLICATE_WINDOW.total_seconds())
-    raw = f"{reporter_id}|{data.title.strip().lower()}|{data.area}|{data.severity}"
+    # The vendor is part of the key: the same title about two vendors is two escalations.
+    vendor = (data.vendor or "").lower()
+    raw = f"{reporter_id}|{data.title.strip().lower()}|{data.area}|{data.severity}|{vendor}"
     return f"fp:{hashlib.sha256(raw.encode()).hexdigest()[:32]}:{bucket}"
 
 
@@ -74,11 +86,16 @@ def file_escalation(
 ) -> tuple[Escalation, bool]:
     """Store the escalation and queue its Slack post and tracker filing; (escalation, new?).
 
-    The same dedupe key, or the same reporter and title within ten minutes, returns the
-    escalation already filed: one issue per escalation however often the request arrives.
+    The same dedupe key, or the same reporter, title and vendor within ten minutes, returns
+    the escalation already filed: one issue per escalation however often the request arrives.
+    A match about another vendor never counts (nor is it shown): scopes never meet here.
     """
     existing = escalation_by_dedupe_key(session, dedupe_key) or recent_duplicate(
-        session, reporter_id=reporter_id, title=data.title, within=DUPLICATE_WINDOW
+        session,
+        reporter_id=reporter_id,
+        title=data.title,
+        vendor=data.vendor,
+        within=DUPLICATE_WINDOW,
     )
     if existing is not None:
         return existing, False
@@ -129,12 +146,50 @@ def file_escalation(
     return escalation, True
 
 
-def require_escalation(session: Session, key: str) -> Escalation:
-    """Return the escalation with this issue key or raise NotFound."""
-    escalation = escalation_by_key(session, key)
+def escalation_subject(escalation: Escalation) -> Subject:
+    """Return what the permissions policy needs of a stored escalation."""
+    return Subject(
+        vendors=(escalation.vendor,) if escalation.vendor else (),
+        reporter=escalation.reporter_id,
+        assignee=escalation.assignee_slack_id,
+    )
+
+
+def require_escalation(
+    session: Session,
+    *,
+    actor: Actor,
+    verb: str,
+    key: str | None = None,
+    escalation_id: int | None = None,
+) -> Escalation:
+    """Load the escalation (by key or id) and check that `actor` may `verb` it from here.
+
+    Out of the channel's scope reads like no escalation at all: the title is never shown.
+    """
+    escalation = (
+        escalation_by_key(session, key)
+        if key is not None
+        else escalation_by_id(session, escalation_id)
+        if escalation_id is not None
+        else None
+    )
+    name = f"escalation {escape_clip(key.upper(), 40)}" if key else "such escalation"
     if escalation is None:
-        raise NotFound(f"I know no escalation {escape_clip(key.upper(), 40)}.")
+        raise NotFound(f"I know no {name}.")
+    require(actor, "escalations", verb, escalation_subject(escalation), what=name)
     return escalation
+
+
+def is_done_status(status: str) -> bool:
+    """Tell whether a status name plainly means done (the tracker's category decides later)."""
+    return status.strip().casefold() in DONE_NAMES
+
+
+def refuse_done_status(status: str) -> None:
+    """Refuse a status change to a done status: that is a resolve, with its root cause."""
+    if is_done_status(status):
+        raise UsageError(RESOLVE_INSTEAD)
 
 
 def queue_change(
@@ -156,13 +211,44 @@ def queue_change(
     desk.outbox.wake()
 
 
-async def check_may_resolve(*, escalation: Escalation, user_id: str, admins: Any) -> None:
-    """Allow the reporter, the assignee or an admin to resolve; refuse anyone else."""
-    if user_id in (escalation.reporter_id, escalation.assignee_slack_id):
-        return
-    if await admins.is_admin(user_id):
-        return
-    raise NotAllowed("Only the reporter, the assignee or an opsbot admin can resolve this.")
+def acknowledge_escalation(
+    *,
+    session: Session,
+    desk: EscalationDesk,
+    escalation: Escalation,
+    actor: Actor,
+    base: dict[str, Any],
+    request_key: str,
+) -> list[str]:
+    """Acknowledge once: a new escalation moves in progress; return what was queued.
+
+    Acknowledging never reassigns, and assigns the clicker only to an unassigned escalation
+    and only when they may assign: so it never hands anyone the right to resolve.
+    """
+    queued: list[str] = []
+    subject = escalation_subject(escalation)
+    if escalation.assignee_slack_id is None and may(actor, "escalations", "assign", subject):
+        payload = {**base, "assignee": actor.user_id}
+        queue_change(
+            session=session,
+            desk=desk,
+            escalation=escalation,
+            kind="assign",
+            payload=payload,
+            request_key=f"ack:{escalation.id}",
+        )
+        queued.append("assign")
+    if escalation.status_category == "new":
+        queue_change(
+            session=session,
+            desk=desk,
+            escalation=escalation,
+            kind="transition",
+            payload={**base, "status": "In Progress", "acknowledge": True},
+            request_key=f"ack:{escalation.id}",
+        )
+        queued.append("transition")
+    return queued
 
 
 def require_filed(escalation: Escalation) -> None:

@@ -9,11 +9,16 @@ from sqlmodel import Session
 from commands.escalations.payloads import acting_user as _user
 from commands.escalations.payloads import view_metadata as _metadata
 from commands.escalations.service import (
+    RESOLVE_INSTEAD,
     EscalationDesk,
-    check_may_resolve,
+    acknowledge_escalation,
+    escalation_subject,
+    is_done_status,
     queue_change,
+    require_escalation,
 )
 from commands.escalations.views import text_modal
+from commands.permissions import Actor, Permissions, may
 from integrations.errors import NotAllowed, NotFound, UsageError
 from storage.escalations import (
     Escalation,
@@ -24,44 +29,51 @@ from storage.escalations import (
 )
 
 NOT_A_THREAD = "That message is not in an escalation's thread."
+EXPIRED = "This form has expired; open it again from the escalation's message."
 
 
-def _from_button(db: Session, action: dict[str, Any]) -> Escalation:
+async def _clicked(
+    db: Session, body: dict[str, Any], action: dict[str, Any], permissions: Permissions, verb: str
+) -> tuple[Actor, Escalation]:
+    """Return who clicked, from where, and the stored escalation they may `verb`.
+
+    The button's value only says which escalation to load: scope and rights are checked
+    against the stored escalation and the channel Slack says the click came from.
+    """
+    user_id, _ = _user(body)
+    channel_id = (body.get("channel") or {}).get("id")
+    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
     value = str(action.get("value") or "")
-    escalation = escalation_by_id(db, int(value)) if value.isdigit() else None
-    if escalation is None:
+    if not value.isdigit():
         raise NotFound("That escalation no longer exists.")
-    return escalation
+    escalation = require_escalation(db, actor=actor, verb=verb, escalation_id=int(value))
+    return actor, escalation
 
 
 async def acknowledge(
-    ack: Any, body: dict[str, Any], action: dict[str, Any], db: Session, escalations: EscalationDesk
+    ack: Any,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    db: Session,
+    escalations: EscalationDesk,
+    permissions: Permissions,
 ) -> None:
-    """Acknowledge: assign to whoever clicked and move a new escalation in progress."""
+    """Acknowledge: move a new escalation in progress (once), see `service.acknowledge`."""
     await ack()
-    escalation = _from_button(db, action)
-    user_id, user_name = _user(body)
-    base = {"author": user_name, "user": user_id, "channel": (body.get("channel") or {}).get("id")}
-    trigger = body.get("trigger_id")
-    queue_change(
+    actor, escalation = await _clicked(db, body, action, permissions, "acknowledge")
+    _, user_name = _user(body)
+    base = {"author": user_name, "user": actor.user_id, "channel": actor.channel_id}
+    acknowledge_escalation(
         session=db,
         desk=escalations,
         escalation=escalation,
-        kind="assign",
-        payload={**base, "assignee": user_id},
-        request_key=f"ack:{trigger}",
+        actor=actor,
+        base=base,
+        request_key=str(body.get("trigger_id")),
     )
-    if escalation.status_category == "new":
-        queue_change(
-            session=db,
-            desk=escalations,
-            escalation=escalation,
-            kind="transition",
-            payload={**base, "status": "In Progress"},
-            request_key=f"ack:{trigger}",
-        )
 
 
+# action id -> (modal callback, title, label, multiline, hint, policy verb)
 _SMALL_MODALS = {
     "escalation_update_open": (
         "escalation_update",
@@ -69,16 +81,26 @@ _SMALL_MODALS = {
         "Update for the tracker",
         True,
         None,
+        "comment",
     ),
     "escalation_status_open": (
         "escalation_status",
         "Change status",
         "New status",
         False,
-        "e.g. In Progress, Done",
+        "e.g. In Progress (Done and other done statuses: use Resolve)",
+        "status",
     ),
-    "escalation_resolve_open": ("escalation_resolve", "Resolve", "Root cause", True, None),
+    "escalation_resolve_open": (
+        "escalation_resolve",
+        "Resolve",
+        "Root cause",
+        True,
+        None,
+        "resolve",
+    ),
 }
+_VERB_BY_CALLBACK = {spec[0]: spec[5] for spec in _SMALL_MODALS.values()}
 
 
 async def open_small_modal(
@@ -87,15 +109,15 @@ async def open_small_modal(
     action: dict[str, Any],
     client: Any,
     db: Session,
-    escalations: EscalationDesk,
-    admins: Any,
+    permissions: Permissions,
 ) -> None:
     """Open the Add update / Change status / Resolve modal for the clicked escalation."""
     await ack()
-    escalation = _from_button(db, action)
-    callback_id, title, label, multiline, hint = _SMALL_MODALS[action["action_id"]]
-    if callback_id == "escalation_resolve":
-        await check_may_resolve(escalation=escalation, user_id=_user(body)[0], admins=admins)
+    callback_id, title, label, multiline, hint, verb = _SMALL_MODALS[action["action_id"]]
+    actor, escalation = await _clicked(db, body, action, permissions, verb)
+    metadata = permissions.seal(
+        {"escalation_id": escalation.id, "channel": actor.channel_id}, user_id=actor.user_id
+    )
     view = text_modal(
         callback_id=callback_id,
         title=title,
@@ -103,6 +125,7 @@ async def open_small_modal(
         escalation=escalation,
         multiline=multiline,
         hint=hint,
+        metadata=metadata,
     )
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -113,33 +136,38 @@ async def submit_small_modal(
     view: dict[str, Any],
     db: Session,
     escalations: EscalationDesk,
-    admins: Any,
+    permissions: Permissions,
 ) -> None:
-    """Queue the update, status change or resolution typed into a small modal."""
-    meta = _metadata(view)
-    escalation = escalation_by_id(db, int(meta.get("escalation_id") or 0))
+    """Queue the update, status change or resolution typed into a small modal.
+
+    The modal's context is trusted only when this server sealed it for this user; the
+    escalation is reloaded and the channel's scope and the user's rights checked again.
+    """
+    user_id, user_name = _user(body)
+    context = permissions.unseal(_metadata(view), user_id=user_id)
     text = str(
         (view["state"]["values"].get("value") or {}).get("value", {}).get("value") or ""
     ).strip()
-    if escalation is None or not text:
-        await ack(
-            response_action="errors",
-            errors={
-                "value": "Type something first."
-                if escalation
-                else "That escalation no longer exists."
-            },
-        )
-        return
-    user_id, user_name = _user(body)
-    base = {"author": user_name, "user": user_id, "channel": escalation.channel_id}
     callback = view["callback_id"]
+    verb = _VERB_BY_CALLBACK.get(callback, "comment")
+    if callback == "escalation_status" and is_done_status(text):
+        verb = "resolve"  # a move to done is a resolve: the same rights, and a root cause
+    try:
+        if context is None or not str(context.get("escalation_id") or "").isdigit():
+            raise UsageError(EXPIRED)
+        actor = await permissions.actor(db, user_id=user_id, channel_id=context.get("channel"))
+        escalation = require_escalation(
+            db, actor=actor, verb=verb, escalation_id=int(context["escalation_id"])
+        )
+        if callback == "escalation_status" and is_done_status(text):
+            raise UsageError(RESOLVE_INSTEAD)
+        if not text:
+            raise UsageError("Type something first.")
+    except (NotAllowed, NotFound, UsageError) as exc:
+        await ack(response_action="errors", errors={"value": exc.user_message})
+        return
+    base = {"author": user_name, "user": user_id, "channel": escalation.channel_id}
     if callback == "escalation_resolve":
-        try:
-            await check_may_resolve(escalation=escalation, user_id=user_id, admins=admins)
-        except NotAllowed as exc:
-            await ack(response_action="errors", errors={"value": exc.user_message})
-            return
         kind, payload = "resolve", {**base, "root_cause": text}
     elif callback == "escalation_status":
         kind, payload = "transition", {**base, "status": text}
@@ -157,7 +185,12 @@ async def submit_small_modal(
 
 
 async def comment_from_message(
-    ack: Any, shortcut: dict[str, Any], db: Session, escalations: EscalationDesk, directory: Any
+    ack: Any,
+    shortcut: dict[str, Any],
+    db: Session,
+    escalations: EscalationDesk,
+    directory: Any,
+    permissions: Permissions,
 ) -> None:
     """Message shortcut "Send to the tracker": a thread reply becomes an issue comment."""
     await ack()
@@ -167,6 +200,8 @@ async def comment_from_message(
     escalation = escalation_by_message(db, channel_id, str(thread_ts)) if thread_ts else None
     if escalation is None or thread_ts == message.get("ts"):
         raise UsageError(NOT_A_THREAD)
+    actor = await permissions.actor(db, user_id=_user(shortcut)[0], channel_id=channel_id)
+    require_escalation(db, actor=actor, verb="comment", escalation_id=escalation.id)
     author = (
         await directory.display_name(str(message.get("user"))) if message.get("user") else "someone"
     )
@@ -213,7 +248,11 @@ async def is_memo_reaction(event: dict[str, Any]) -> bool:
 
 
 async def memo_reaction(
-    event: dict[str, Any], db: Session, escalations: EscalationDesk, directory: Any
+    event: dict[str, Any],
+    db: Session,
+    escalations: EscalationDesk,
+    directory: Any,
+    permissions: Permissions,
 ) -> None:
     """📝 on a kept thread reply sends it to the tracker as a comment, once."""
     item = event.get("item") or {}
@@ -223,6 +262,9 @@ async def memo_reaction(
     escalation = escalation_by_id(db, reply.escalation_id)
     if escalation is None:
         return
+    actor = await permissions.actor(db, user_id=str(event.get("user")), channel_id=reply.channel_id)
+    if not may(actor, "escalations", "comment", escalation_subject(escalation)):
+        return  # an event has nobody to answer; out of scope is simply not sent
     author = await directory.display_name(reply.user_id) if reply.user_id else "someone"
     queue_change(
         session=db,

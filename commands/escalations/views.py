@@ -274,6 +274,7 @@ def text_modal(
     escalation: Escalation,
     multiline: bool,
     hint: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return a one-field modal (Add update, Change status, Resolve) bound to an escalation."""
     element: dict[str, Any] = {
@@ -290,7 +291,7 @@ def text_modal(
         "title": _text(title),
         "submit": _text("Send"),
         "close": _text("Cancel"),
-        "private_metadata": json.dumps({"escalation_id": escalation.id}),
+        "private_metadata": json.dumps(metadata or {"escalation_id": escalation.id}),
         "blocks": [
             {
                 "type": "section",

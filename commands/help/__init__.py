@@ -8,6 +8,7 @@ from commands.catalog import CommandCatalog, CommandFamily
 from commands.errors import UsageError
 from commands.help.views import render_help
 from commands.mrkdwn import clip, escape
+from commands.permissions import PERMISSIONS
 from commands.rules import handle_rule_command
 from commands.slash_text import tokenize
 
@@ -18,10 +19,11 @@ FAMILY = CommandFamily(
         "/opsbot help",
         "/opsbot help COMMAND",
         '/opsbot rule add "KPI [dim:value …] > THRESHOLD for N days" SEV   (admins)',
-        "/opsbot rule list",
+        "/opsbot rule list   (admins)",
         "/opsbot rule remove ID   (admins)",
     ),
-    admin_only=("rule add", "rule remove"),
+    # Every rule form is for admins (rules name vendors; commands/permissions.py).
+    admin_only=tuple(f"rule {form}" for form in PERMISSIONS[("rules", "manage")].forms),
 )
 FAMILIES = (FAMILY,)
 

@@ -23,14 +23,15 @@ from commands.initiatives.service import (
     post_update,
     refresh_progress,
     require_initiative,
+    scoped_vendors,
     select_initiatives,
 )
 from commands.initiatives.views import initiative_detail, initiative_list, new_initiative_modal
 from commands.mrkdwn import clip, escape
-from commands.scope import scope_for_channel
+from commands.permissions import Permissions, may, require
 from commands.slash_text import parse_text, tokenize
-from integrations.errors import UsageError
-from storage.initiatives import links_for, notes_for
+from integrations.errors import OpsbotError, UsageError
+from storage.initiatives import initiative_by_key, links_for, notes_for
 from storage.types import utcnow
 
 USAGE = (
@@ -42,6 +43,7 @@ USAGE = (
     "/initiative KEY link ESC-123",
     '/initiative KEY child "summary"',
 )
+EXPIRED = "This form has expired; open it again with /initiative new."
 _KEY_REST = re.compile(r"^\s*(?P<key>\S+)\s*(?P<verb>\S*)\s*(?P<rest>.*)$", re.DOTALL)
 
 
@@ -58,6 +60,7 @@ async def handle_initiative(
     background: Any,
     respond: AsyncRespond,
     context: Any,
+    permissions: Permissions,
 ) -> None:
     """Dispatch `/initiative …` to its subcommand."""
     text = clean_text(command.get("text", "")).strip()
@@ -69,9 +72,11 @@ async def handle_initiative(
     head = words[0].lower()
     user_id, channel_id = command["user_id"], command.get("channel_id")
     clock = context.get("clock")
+    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
     if head == "new":
+        require(actor, "initiatives", "create")
         await ack()
-        metadata = json.dumps({"channel_id": channel_id})
+        metadata = json.dumps(permissions.seal({"channel_id": channel_id}, user_id=user_id))
         await client.views_open(
             trigger_id=command["trigger_id"], view=new_initiative_modal(private_metadata=metadata)
         )
@@ -81,7 +86,7 @@ async def handle_initiative(
         mode = parsed.words[1].lower() if len(parsed.words) > 1 else "open"
         if mode not in ("open", "mine", "at-risk"):
             raise UsageError(f"`{escape(clip(mode, 30))}` is not a list.", usage=usage)
-        scope = scope_for_channel(db, channel_id)
+        scope = actor.scope
         vendor = parsed.options.get("vendor")
         if vendor is not None:
             vendor = scope.restrict([vendor])[0]
@@ -103,14 +108,20 @@ async def handle_initiative(
         return
     match = _KEY_REST.match(text)
     assert match is not None
-    initiative = require_initiative(db, match["key"])
     verb, rest = match["verb"].lower(), match["rest"].strip()
+    policy_verb = {"": "view"}.get(verb, verb)
+    if policy_verb not in ("view", "update", "status", "link", "child"):
+        policy_verb = "view"  # an unknown verb is answered with the usage, once visible
+    initiative = require_initiative(db, match["key"], actor=actor, verb=policy_verb)
     request_key = str(command.get("trigger_id") or "")
     if verb == "":
         await ack()
 
         async def show(session: Session) -> None:
-            row = require_initiative(session, initiative.key or "")
+            # Checked in the request; the job only re-reads the row in its own session.
+            row = initiative_by_key(session, initiative.key or "")
+            if row is None:
+                return
             await refresh_progress(session=session, desk=planning_desk, initiative=row)
             now = _now(clock)
             risk = assess_now(planning_desk, row, now)
@@ -150,7 +161,12 @@ async def handle_initiative(
         done = f"Moving {initiative.key} to “{escape(clip(status, 60))}”…"
     elif verb == "link":
         link_escalation(
-            session=db, desk=planning_desk, initiative=initiative, issue_key=rest, user_id=user_id
+            session=db,
+            desk=planning_desk,
+            initiative=initiative,
+            issue_key=rest,
+            user_id=user_id,
+            actor=actor,
         )
         done = f"{escape(clip(rest.upper(), 40))} linked to {initiative.key} as evidence."
     elif verb == "child":
@@ -211,22 +227,45 @@ def read_modal(values: dict[str, Any]) -> tuple[InitiativeInput | None, dict[str
 
 
 async def handle_new_submission(
-    ack: Any, body: dict[str, Any], view: dict[str, Any], db: Session, planning_desk: PlanningDesk
+    ack: Any,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Session,
+    planning_desk: PlanningDesk,
+    permissions: Permissions,
 ) -> None:
-    """Create the initiative from the modal; errors stay next to their fields."""
+    """Create the initiative from the modal; errors stay next to their fields.
+
+    The channel it was opened from (its vendor scope) is the one sealed into the modal.
+    """
+    user_id = str(body["user"]["id"])
     data, errors = read_modal(view["state"]["values"])
     if data is None:
         await ack(response_action="errors", errors=errors)
         return
     try:
-        origin = json.loads(view.get("private_metadata") or "{}").get("channel_id")
+        sealed = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
-        origin = None
+        sealed = None
+    meta = permissions.unseal(sealed, user_id=user_id) if isinstance(sealed, dict) else None
+    if meta is None:
+        await ack(response_action="errors", errors={"title": EXPIRED})
+        return
+    origin = meta.get("channel_id")
+    actor = await permissions.actor(db, user_id=user_id, channel_id=origin)
+    if not may(actor, "initiatives", "create"):
+        await ack(response_action="errors", errors={"title": "You cannot create initiatives."})
+        return
+    try:
+        data.vendors = scoped_vendors(actor, data.vendors)
+    except OpsbotError as exc:
+        await ack(response_action="errors", errors={"vendors": exc.user_message})
+        return
     create_initiative(
         session=db,
         desk=planning_desk,
         data=data,
-        user_id=body["user"]["id"],
+        user_id=user_id,
         origin_channel_id=origin,
         dedupe_key=f"view:{view['id']}",
     )

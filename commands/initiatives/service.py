@@ -16,6 +16,7 @@ from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.risk import Risk, assess
 from commands.initiatives.views import progress_note
 from commands.mrkdwn import escape, escape_clip
+from commands.permissions import Actor, Subject, require
 from integrations.errors import NotFound, UsageError
 from integrations.tracker.base import IssueFilter
 from storage.escalations import escalation_by_key
@@ -105,17 +106,41 @@ def create_initiative(
     return initiative, True
 
 
-def require_initiative(session: Session, key: str) -> Initiative:
-    """Return the initiative with this epic key, or raise NotFound."""
+def initiative_subject(initiative: Initiative) -> Subject:
+    """Return what the permissions policy needs of a stored initiative.
+
+    An initiative nobody was named to own is owned by whoever created it.
+    """
+    return Subject(
+        vendors=tuple(initiative.vendors),
+        reporter=initiative.created_by,
+        owner=initiative.owner_id or initiative.created_by,
+    )
+
+
+def require_initiative(session: Session, key: str, *, actor: Actor, verb: str) -> Initiative:
+    """Return the initiative with this epic key that `actor` may `verb` from this channel.
+
+    NotFound when there is none, or when it is out of the channel's vendor scope.
+    """
     if not ISSUE_KEY.match(key):
         raise UsageError(
             f"`{escape(clean_text(key)[:40])}` is not an initiative key like INIT-12.",
             usage="/initiative KEY",
         )
     initiative = initiative_by_key(session, key)
+    name = f"initiative {escape_clip(key.upper(), 40)}"
     if initiative is None:
-        raise NotFound(f"I know no initiative {escape(key.upper()[:40])}. Try `/initiative list`.")
+        raise NotFound(f"I know no {name}. Try `/initiative list`.")
+    require(actor, "initiatives", verb, initiative_subject(initiative), what=name)
     return initiative
+
+
+def scoped_vendors(actor: Actor, vendors: list[str]) -> list[str]:
+    """Return the vendors a new initiative may name here: a vendor channel's own only."""
+    if actor.scope.vendor is None:
+        return vendors
+    return actor.scope.restrict(vendors) if vendors else [actor.scope.vendor.slug]
 
 
 def require_filed(initiative: Initiative) -> str:
@@ -184,14 +209,18 @@ def link_escalation(
     initiative: Initiative,
     issue_key: str,
     user_id: str,
+    actor: Actor,
 ) -> None:
     """Keep an escalation as evidence for the initiative and link the two issues."""
     key = require_filed(initiative)
     if not ISSUE_KEY.match(issue_key):
         raise UsageError("Name an issue key.", usage="/initiative KEY link ESC-123")
     escalation = escalation_by_key(session, issue_key)
+    name = f"escalation {escape_clip(issue_key.upper(), 40)}"
     if escalation is None:
-        raise NotFound(f"I know no escalation {escape_clip(issue_key.upper(), 40)}.")
+        raise NotFound(f"I know no {name}.")
+    # The evidence must be visible from here too: no linking another vendor's escalation.
+    require(actor, "escalations", "view", Subject(vendors=_vendors_of(escalation)), what=name)
     add_link(session, initiative, issue_key=issue_key, added_by=user_id)
     add_note(session, initiative, kind="link", text=issue_key.upper(), author=user_id)
     body = {"initiative_id": initiative.id, "issue_key": issue_key.upper()}
@@ -199,6 +228,10 @@ def link_escalation(
     queue_reply(session, desk, initiative, f"🔗 Escalation {issue_key.upper()} linked as evidence.")
     session.commit()
     desk.outbox.wake()
+
+
+def _vendors_of(escalation: Any) -> tuple[str, ...]:
+    return (escalation.vendor,) if escalation.vendor else ()
 
 
 def add_child(

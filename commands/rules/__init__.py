@@ -6,6 +6,7 @@ from typing import Any
 
 from commands.initiatives.service import clean_text
 from commands.mrkdwn import escape
+from commands.permissions import Permissions, require
 from commands.rules.parsing import RULE_USAGE, parse_rule
 from commands.rules.service import create_rule, describe_rules, remove_rule
 from commands.slash_text import tokenize
@@ -18,8 +19,10 @@ async def handle_rule_command(ack: Any, command: dict[str, Any], context: Any) -
     """Answer `/opsbot rule add|list|remove` (admins only), forwarded by the help family."""
     words = tokenize(clean_text(command.get("text", "")))[1:]
     user_id = command["user_id"]
-    await context["admins"].require_admin(user_id, action="manage KPI rules")
     session = context["db"]
+    permissions: Permissions = context["permissions"]
+    actor = await permissions.actor(session, user_id=user_id, channel_id=command.get("channel_id"))
+    require(actor, "rules", "manage")  # list too: rules name vendors and thresholds
     verb = words[0].lower() if words else ""
     usage = "\n".join(USAGE)
     if verb == "add" and len(words) in (2, 3):

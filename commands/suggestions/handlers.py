@@ -17,6 +17,7 @@ from commands.digest import DigestSource
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import clean_text
 from commands.mrkdwn import clip, escape
+from commands.permissions import Actor, Permissions, require
 from commands.slash_text import parse_text
 from commands.suggestions.service import (
     StoryEdit,
@@ -37,7 +38,8 @@ from commands.suggestions.views import (
     suggestion_card,
     suggestion_list,
 )
-from integrations.errors import UsageError
+from integrations.errors import OpsbotError, UsageError
+from storage.suggestions import Suggestion
 
 USAGE = (
     "/suggest TEXT",
@@ -60,8 +62,9 @@ async def handle_suggest(
     settings: Any,
     respond: AsyncRespond,
     clock: Callable[[], datetime],
+    permissions: Permissions,
 ) -> None:
-    """Dispatch `/suggest …`: record, list, promote or propose."""
+    """Dispatch `/suggest …`: record, list, promote or propose (in the channel's scope)."""
     text = clean_text(command.get("text", "")).strip()
     parsed = parse_text(text)
     usage = "\n".join(USAGE)
@@ -70,21 +73,24 @@ async def handle_suggest(
     if not text or head == "help":
         await ack(response_type="ephemeral", text=f"```\n{usage}\n```")
         return
+    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
+    scope = actor.scope
     if head == "list" and len(parsed.words) <= 2:
         mode = parsed.words[1].lower() if len(parsed.words) > 1 else "top"
         if mode not in ("top", "new", "mine"):
             raise UsageError(f"`{escape(clip(mode, 20))}` is not a list.", usage=usage)
-        rows = ranked(session=db, mode=mode, user_id=user_id)
+        rows = ranked(session=db, mode=mode, user_id=user_id, scope=scope)
         titles = {"top": "Top suggestions", "new": "Newest suggestions", "mine": "Your suggestions"}
         await ack(**suggestion_list(rows, title=titles[mode]))
         return
     if head == "promote" and len(parsed.words) == 2:
-        suggestion = require_suggestion(db, parsed.words[1])
+        suggestion = require_suggestion(db, parsed.words[1], actor=actor, verb="promote")
         promote(
             session=db,
             desk=planning_desk,
             suggestion=suggestion,
             initiative_key=parsed.options.get("to"),
+            actor=actor,
         )
         where = f" under {escape(parsed.options['to'].upper())}" if "to" in parsed.options else ""
         await ack(response_type="ephemeral", text=f"Filing suggestion #{suggestion.id}{where}…")
@@ -93,11 +99,13 @@ async def handle_suggest(
         count = parsed.words[1] if len(parsed.words) > 1 else "5"
         if not count.isdigit() or not 1 <= int(count) <= MAX_PROPOSAL:
             raise UsageError(f"N is a number from 1 to {MAX_PROPOSAL}.", usage=usage)
-        rows = ranked(session=db, mode="top", user_id=user_id)[: int(count)]
+        rows = ranked(session=db, mode="top", user_id=user_id, scope=scope)[: int(count)]
         if not rows:
             raise UsageError("There are no open suggestions to propose.", usage=usage)
         now = clock()
-        window = digest_window(vendor_slug=None, now=now, timezone=settings.opsbot_timezone)
+        # In a vendor channel the proposal's KPIs are that vendor's, never the whole team's.
+        vendor_slug = scope.vendor.slug if scope.vendor is not None else None
+        window = digest_window(vendor_slug=vendor_slug, now=now, timezone=settings.opsbot_timezone)
         kpi = [s for s in digest_sources if s.key == "kpi"]
         section = kpi[0].section(session=db, window=window) if kpi else None
         kpi_lines = list(section.lines[:10]) if section is not None else []
@@ -119,6 +127,7 @@ async def handle_suggest(
 
         background.spawn("suggest.proposal.upload", upload, report=report)
         return
+    require(actor, "suggestions", "file")
     suggestion = record_suggestion(
         session=db,
         text=text,
@@ -129,20 +138,29 @@ async def handle_suggest(
     await ack(response_type="in_channel", **suggestion_card(suggestion))
 
 
-def _suggestion_from_action(db: Session, body: dict[str, Any]) -> tuple[Any, str]:
+async def _suggestion_from_action(
+    db: Session, body: dict[str, Any], permissions: Permissions, verb: str
+) -> tuple[Actor, Suggestion, str]:
+    """Return who clicked, from where, and the stored suggestion they may `verb`."""
     value = str(
         body["actions"][0].get("value")
         or body["actions"][0].get("selected_option", {}).get("value")
         or ""
     )
     ident, _, rest = value.partition(":")
-    return require_suggestion(db, ident), rest
+    channel_id = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    actor = await permissions.actor(db, user_id=str(body["user"]["id"]), channel_id=channel_id)
+    return actor, require_suggestion(db, ident, actor=actor, verb=verb), rest
 
 
-async def handle_upvote(ack: Any, body: dict[str, Any], db: Session, respond: AsyncRespond) -> None:
+async def handle_upvote(
+    ack: Any, body: dict[str, Any], db: Session, respond: AsyncRespond, permissions: Permissions
+) -> None:
     """Count one vote per person and refresh the card."""
     await ack()
-    suggestion, _ = _suggestion_from_action(db, body)
+    _, suggestion, _ = await _suggestion_from_action(db, body, permissions, "vote")
     counted = upvote(session=db, suggestion=suggestion, user_id=body["user"]["id"])
     db.commit()
     await respond(replace_original=True, **suggestion_card(suggestion))
@@ -155,28 +173,33 @@ async def handle_upvote(ack: Any, body: dict[str, Any], db: Session, respond: As
 
 
 async def handle_score_menu(
-    ack: Any, body: dict[str, Any], db: Session, respond: AsyncRespond
+    ack: Any, body: dict[str, Any], db: Session, respond: AsyncRespond, permissions: Permissions
 ) -> None:
     """Set impact or confidence from the card's menus."""
     await ack()
-    suggestion, raw = _suggestion_from_action(db, body)
+    _, suggestion, raw = await _suggestion_from_action(db, body, permissions, "score")
     field = str(body["actions"][0]["action_id"]).removeprefix("suggest_")
     set_score(session=db, suggestion=suggestion, field=field, value=float(raw))
     db.commit()
     await respond(replace_original=True, **suggestion_card(suggestion))
 
 
-async def handle_edit_button(ack: Any, body: dict[str, Any], client: Any, db: Session) -> None:
-    """Open the "Edit story" modal."""
+async def handle_edit_button(
+    ack: Any, body: dict[str, Any], client: Any, db: Session, permissions: Permissions
+) -> None:
+    """Open the "Edit story" modal (its author and admins only)."""
     await ack()
-    suggestion, _ = _suggestion_from_action(db, body)
+    actor, suggestion, _ = await _suggestion_from_action(db, body, permissions, "edit")
     container = body.get("container") or {}
     metadata = json.dumps(
-        {
-            "id": suggestion.id,
-            "channel": container.get("channel_id"),
-            "ts": container.get("message_ts"),
-        }
+        permissions.seal(
+            {
+                "id": suggestion.id,
+                "channel": actor.channel_id,
+                "ts": container.get("message_ts"),
+            },
+            user_id=actor.user_id,
+        )
     )
     await client.views_open(
         trigger_id=body["trigger_id"], view=edit_modal(suggestion, private_metadata=metadata)
@@ -194,9 +217,18 @@ def _read_number(values: dict[str, Any], block: str, errors: dict[str, str]) -> 
 
 
 async def handle_edit_submission(
-    ack: Any, body: dict[str, Any], view: dict[str, Any], db: Session, client: Any
+    ack: Any,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    db: Session,
+    client: Any,
+    permissions: Permissions,
 ) -> None:
-    """Save the edited story and score; errors stay next to their fields."""
+    """Save the edited story and score; errors stay next to their fields.
+
+    The suggestion and channel are those sealed when the modal was opened; the rights are
+    checked again against the stored suggestion.
+    """
     values = view["state"]["values"]
 
     def text(block: str) -> str:
@@ -210,8 +242,20 @@ async def handle_edit_submission(
     if errors:
         await ack(response_action="errors", errors=errors)
         return
-    meta = json.loads(view.get("private_metadata") or "{}")
-    suggestion = require_suggestion(db, str(meta.get("id", "")))
+    user_id = str(body["user"]["id"])
+    try:
+        sealed = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        sealed = None
+    meta = permissions.unseal(sealed, user_id=user_id) if isinstance(sealed, dict) else None
+    try:
+        if meta is None:
+            raise UsageError("This form has expired; open it again from the suggestion.")
+        actor = await permissions.actor(db, user_id=user_id, channel_id=meta.get("channel"))
+        suggestion = require_suggestion(db, str(meta.get("id", "")), actor=actor, verb="edit")
+    except OpsbotError as exc:
+        await ack(response_action="errors", errors={"role": exc.user_message})
+        return
     edit = StoryEdit(
         role=text("role"),
         capability=text("capability"),

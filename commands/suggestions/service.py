@@ -10,6 +10,8 @@ from sqlmodel import Session
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import require_filed, require_initiative
 from commands.mrkdwn import escape_clip
+from commands.permissions import Actor, Subject, require
+from commands.scope import ChannelScope
 from commands.suggestions.story import derive_story
 from integrations.errors import NotFound, UsageError
 from storage.initiatives import links_for
@@ -24,6 +26,7 @@ from storage.suggestions import (
     suggestion_by_id,
 )
 from storage.types import utcnow
+from storage.vendors import vendor_for_channel
 
 IMPACTS = (0.25, 0.5, 1.0, 2.0, 3.0)  # minimal, low, medium, high, massive
 CONFIDENCES = (0.5, 0.8, 1.0)
@@ -67,12 +70,23 @@ def record_suggestion(
     )
 
 
-def require_suggestion(session: Session, ident: str) -> Suggestion:
-    """Return the suggestion `#12` or `12`, or raise NotFound."""
+def suggestion_subject(session: Session, suggestion: Suggestion) -> Subject:
+    """Return what the permissions policy needs: its author, and the vendor of its channel.
+
+    A suggestion filed in a vendor-bound channel belongs to that vendor.
+    """
+    vendor = vendor_for_channel(session, suggestion.channel_id) if suggestion.channel_id else None
+    return Subject(vendors=(vendor.slug,) if vendor else (), reporter=suggestion.author_id)
+
+
+def require_suggestion(session: Session, ident: str, *, actor: Actor, verb: str) -> Suggestion:
+    """Return the suggestion `#12` or `12` that `actor` may `verb` from here, or NotFound."""
     digits = ident.lstrip("#")
     suggestion = suggestion_by_id(session, int(digits)) if digits.isdigit() else None
+    name = f"suggestion {escape_clip(ident, 20)}"
     if suggestion is None:
-        raise NotFound(f"I know no suggestion {escape_clip(ident, 20)}. Try `/suggest list`.")
+        raise NotFound(f"I know no {name}. Try `/suggest list`.")
+    require(actor, "suggestions", verb, suggestion_subject(session, suggestion), what=name)
     return suggestion
 
 
@@ -142,13 +156,18 @@ def rank_key(suggestion: Suggestion) -> tuple[float, int, float]:
     )
 
 
-def ranked(*, session: Session, mode: str, user_id: str) -> list[Suggestion]:
-    """Return suggestions for `/suggest list [top|new|mine]`."""
-    if mode == "new":
-        return list_suggestions(session, open_only=True)
-    if mode == "mine":
-        return sorted(list_suggestions(session, author_id=user_id), key=rank_key)
-    return sorted(list_suggestions(session, open_only=True), key=rank_key)
+def ranked(*, session: Session, mode: str, user_id: str, scope: ChannelScope) -> list[Suggestion]:
+    """Return suggestions for `/suggest list [top|new|mine]`, in the channel's scope.
+
+    A vendor channel sees the suggestions filed in it only (the vendor's channel).
+    """
+    vendor = scope.vendor
+    in_channel = None if vendor is None else vendor.channel_id or ""
+    author = user_id if mode == "mine" else None
+    rows = list_suggestions(
+        session, author_id=author, open_only=mode != "mine", channel_id=in_channel
+    )
+    return rows if mode == "new" else sorted(rows, key=rank_key)
 
 
 def promote(
@@ -157,6 +176,7 @@ def promote(
     desk: PlanningDesk,
     suggestion: Suggestion,
     initiative_key: str | None,
+    actor: Actor,
 ) -> None:
     """Queue filing the story in the tracker, under an initiative's epic when given."""
     if suggestion.state == PROMOTED:
@@ -164,7 +184,8 @@ def promote(
         raise UsageError(f"Suggestion #{suggestion.id} is already {key}.")
     parent: str | None = None
     if initiative_key:
-        parent = require_filed(require_initiative(session, initiative_key))
+        initiative = require_initiative(session, initiative_key, actor=actor, verb="child")
+        parent = require_filed(initiative)
     suggestion.state, suggestion.initiative_key = PROMOTING, parent
     session.add(suggestion)
     desk.outbox.enqueue(

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from commands.checkins.digest_build import collect_sections, digest_window
 from commands.digest import DigestSection, DigestSource, DigestWindow
 from commands.mrkdwn import clip, escape
+from commands.scope import TEAM
 from commands.suggestions.service import ranked
 from storage.actions import open_actions
 from storage.escalations import Escalation, EscalationEvent
@@ -80,7 +81,7 @@ def escalation_section(*, session: Session, window: DigestWindow) -> DigestSecti
 
 def suggestion_section(*, session: Session, limit: int = 3) -> DigestSection | None:
     """Return the top open suggestions."""
-    rows = ranked(session=session, mode="top", user_id="")[:limit]
+    rows = ranked(session=session, mode="top", user_id="", scope=TEAM)[:limit]
     if not rows:
         return None
     lines = tuple(

@@ -160,6 +160,11 @@ async def test_buttons_shortcuts_and_memo_reaction(
     escalation = only(runtime)
     key, ts, eid = str(escalation.key), str(escalation.message_ts), str(escalation.id)
 
+    # The reporter hands it to Dana; Dana's Acknowledge moves it in progress (and keeps her).
+    await dispatch(
+        sr.slash_command("/escalation", f"{key} assign <@U0DANA|dana>", user_id="U0LEAD")
+    )
+    await settle(runtime)
     await dispatch(
         sr.block_action("escalation_ack", eid, user_id="U0DANA", channel_id=CHANNEL, message_ts=ts)
     )

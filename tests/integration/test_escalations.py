@@ -182,7 +182,7 @@ async def test_one_line_form_files_and_bad_lines_get_usage(
 
 
 async def test_duplicates_ten_concurrent_retries_and_lost_create(
-    dispatch: Any, runtime: Runtime, fake_jira: FakeJira
+    dispatch: Any, runtime: Runtime, fake_jira: FakeJira, local_slack: LocalSlack
 ) -> None:
     text = "sev1 impersonation Wave of clones"
     requests = [sr.slash_command("/escalate", text, user_id="U0LEAD") for _ in range(10)]
@@ -191,7 +191,11 @@ async def test_duplicates_ten_concurrent_retries_and_lost_create(
     again = sr.sign(body, retry_num=1)
     await dispatch((body, again))  # Slack's retry of the first request
     values = modal_values()
-    submit = sr.view_submission("escalation_file", values, user_id="U0DANA", view_id="V0TWICE")
+    await dispatch(sr.slash_command("/escalate", "", user_id="U0DANA"))
+    metadata = local_slack.calls_to("views.open")[-1].args["view"]["private_metadata"]
+    submit = sr.view_submission(
+        "escalation_file", values, user_id="U0DANA", view_id="V0TWICE", private_metadata=metadata
+    )
     await asyncio.gather(dispatch(submit), dispatch(submit))  # a double click
     fake_jira.lose_next_create_response(times=2)  # Jira stores them but the answers are lost
     await settle(runtime)

@@ -61,13 +61,19 @@ def modal_values(title: str = "Cut impersonation AHT", target: str = "2027-03-01
     }
 
 
+def sealed_origin(runtime: Runtime, channel_id: str = "C0OPS", user_id: str = "U0ADMIN") -> str:
+    """Return the private_metadata `/initiative new` in `channel_id` gives the modal."""
+    permissions = runtime.services["permissions"]
+    return json.dumps(permissions.seal({"channel_id": channel_id}, user_id=user_id))
+
+
 async def create(dispatch: Any, runtime: Runtime, view_id: str = "VINIT1") -> Initiative:
     response = await dispatch(
         sr.view_submission(
             "initiative_new",
             modal_values(),
             view_id=view_id,
-            private_metadata=json.dumps({"channel_id": "C0OPS"}),
+            private_metadata=sealed_origin(runtime),
         )
     )
     assert response.status == 200
@@ -288,7 +294,12 @@ async def test_webhooks_over_http_reach_the_thread(
             return list_initiatives(session, open_only=False)[0]
 
     async with httpx.AsyncClient(timeout=60) as client:
-        body, headers = sr.view_submission("initiative_new", modal_values(), view_id="VHTTP")
+        body, headers = sr.view_submission(
+            "initiative_new",
+            modal_values(),
+            view_id="VHTTP",
+            private_metadata=sealed_origin(runtime),
+        )
         answer = await client.post(f"{http_server}/slack/events", content=body, headers=headers)
         assert answer.status_code == 200
         await eventually(lambda: only().key is not None and only().message_ts is not None)

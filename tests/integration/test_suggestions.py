@@ -116,7 +116,7 @@ async def test_edit_modal_scores_and_list_ranks_by_rice_then_votes(
         )
         return out
 
-    meta = json.dumps({"id": 2})
+    meta = local_slack.calls_to("views.open")[-1].args["view"]["private_metadata"]
     bad = await dispatch(
         sr.view_submission(
             "suggest_edit", values(effort="0", impact="7"), private_metadata=meta, view_id="VE1"
