@@ -12,6 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot.jira_webhook_shape import delivery_key, malformed_reason
 from bot.runtime import Runtime
 from storage.request_keys import claim_request_key, release_request_key
 
@@ -40,17 +41,19 @@ async def receive_jira_webhook(request: Request, runtime: Runtime) -> Response:
         return JSONResponse({"error": "body is not JSON"}, status_code=400)
     if not isinstance(payload, dict):
         return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
-    delivery = request.headers.get("x-atlassian-webhook-identifier")
-    key = f"jira:{delivery}" if delivery else None
-    if key is not None and not await asyncio.to_thread(claim_request_key, runtime.engine, key):
+    reason = malformed_reason(payload)
+    if reason is not None:
+        log.info("jira webhook refused as malformed: %s", reason)
+        return JSONResponse({"error": f"malformed body: {reason}"}, status_code=400)
+    key = delivery_key(request.headers.get("x-atlassian-webhook-identifier"), payload)
+    if not await asyncio.to_thread(claim_request_key, runtime.engine, key):
         return JSONResponse({"status": "duplicate"}, status_code=200)
     try:
         for sink in runtime.jira_webhook_sinks:
             await sink(payload)
     except Exception:
-        log.exception("jira webhook %s failed", delivery)
-        if key is not None:
-            await asyncio.to_thread(release_request_key, runtime.engine, key)
+        log.exception("jira webhook %s failed", key)
+        await asyncio.to_thread(release_request_key, runtime.engine, key)
         # 500 makes Jira deliver again; the key was released so the retry runs.
         return JSONResponse({"error": "processing failed"}, status_code=500)
     return JSONResponse({"status": "ok"}, status_code=200)

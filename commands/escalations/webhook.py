@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,8 @@ from storage.escalations import Escalation, escalation_by_id, escalation_by_key,
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.escalations.webhook")
+# `opsbot-<id>` as `Escalation.label` writes it; ASCII digits only (int() reads "²" too).
+_CORRELATION_LABEL = re.compile(r"^opsbot-(?P<id>[0-9]{1,9})$")
 _CATEGORY_BY_NAME = {
     "to do": "new",
     "open": "new",
@@ -37,11 +40,11 @@ class JiraWebhookSink:
     async def __call__(self, payload: dict[str, Any]) -> None:
         """Mirror the change; older deliveries never overwrite newer state."""
         issue = payload.get("issue") or {}
-        stamp = int(payload.get("timestamp") or 0)
+        stamp = _stamp(payload)
         actor = str((payload.get("user") or {}).get("displayName") or "someone")
         notes: list[tuple[str, str | None]] = []
         with unit_of_work(self.jobs.sessions) as session:
-            escalation = _find(session, issue)
+            escalation = _find(session, issue, self.jobs.desk.project)
             if escalation is None:
                 return
             for item in (payload.get("changelog") or {}).get("items") or []:
@@ -79,19 +82,42 @@ class JiraWebhookSink:
             self.jobs.queue_refresh(escalation_id)
 
 
-def _find(session: Session, issue: dict[str, Any]) -> Escalation | None:
-    key = issue.get("key")
-    escalation = escalation_by_key(session, str(key)) if key else None
+def _find(session: Session, issue: dict[str, Any], project: str) -> Escalation | None:
+    key = str(issue.get("key") or "")
+    if not key:
+        return None
+    escalation = escalation_by_key(session, key)
     if escalation is not None:
         return escalation
-    # A webhook can beat the filing job's answer (or follow a lost one): use the label.
+    # A webhook can beat the filing job's answer (or follow a lost one): the correlation
+    # label then names the escalation. Labels are free text anyone can put on any issue, so
+    # the label is believed only for an issue of our project and an escalation still
+    # waiting for its key; an escalation with a key is only ever found by that key.
+    if not _in_project(issue, key, project):
+        return None
     for label in (issue.get("fields") or {}).get("labels") or []:
-        if str(label).startswith("opsbot-") and str(label)[7:].isdigit():
-            found = escalation_by_id(session, int(str(label)[7:]))
-            if found is not None and key and not found.key:
-                found.key = str(key)
-            return found
+        match = _CORRELATION_LABEL.match(str(label))
+        if match is None:
+            continue
+        found = escalation_by_id(session, int(match["id"]))
+        if found is None or found.key is not None:
+            return None
+        found.key = key
+        return found
     return None
+
+
+def _in_project(issue: dict[str, Any], key: str, project: str) -> bool:
+    prefix, _, number = key.rpartition("-")
+    stated = ((issue.get("fields") or {}).get("project") or {}).get("key")
+    same = prefix.upper() == project.upper() and number.isascii() and number.isdigit()
+    return same and (stated is None or str(stated).upper() == project.upper())
+
+
+def _stamp(payload: dict[str, Any]) -> int:
+    """Return the delivery's time in ms; the endpoint has refused non-integers already."""
+    stamp = payload.get("timestamp")
+    return stamp if isinstance(stamp, int) and not isinstance(stamp, bool) else 0
 
 
 def _apply_status(

@@ -70,7 +70,9 @@ class InitiativeWebhookSink:
         issue: dict[str, Any],
         payload: dict[str, Any],
     ) -> bool:
-        stamp = int(payload.get("timestamp") or 0)
+        raw_stamp = payload.get("timestamp")
+        # The endpoint refuses a non-integer timestamp; a missing one sorts as oldest.
+        stamp = raw_stamp if isinstance(raw_stamp, int) else 0
         actor = str((payload.get("user") or {}).get("displayName") or "someone")
         changed = False
         items = (payload.get("changelog") or {}).get("items") or []
