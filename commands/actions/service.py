@@ -10,8 +10,8 @@ from sqlmodel import Session
 from commands.actions.due import parse_due
 from commands.errors import NotAllowed, NotFound, UsageError
 from commands.scope import ChannelScope
+from commands.vendors.service import require_vendor
 from storage.actions import ActionItem, add_action, get_action, open_actions
-from storage.vendors import vendor_by_slug_or_name
 
 ACTION_USAGE = "\n".join(
     (
@@ -43,9 +43,7 @@ def add_action_item(
     due = parse_due(due_text, today=today)
     vendor_slug: str | None = None
     if vendor_text:
-        vendor = vendor_by_slug_or_name(session, vendor_text)
-        if vendor is None:
-            raise NotFound(f"No vendor called {vendor_text}.")
+        vendor = require_vendor(session, vendor_text)
         vendor_slug = scope.restrict([vendor.slug])[0]
     elif scope.vendor is not None:
         vendor_slug = scope.vendor.slug
@@ -80,9 +78,7 @@ def list_action_items(
     """Return a title and the open items asked for, limited to the channel's vendor."""
     vendors: list[str] | None = None
     if vendor_text:
-        vendor = vendor_by_slug_or_name(session, vendor_text)
-        if vendor is None:
-            raise NotFound(f"No vendor called {vendor_text}.")
+        vendor = require_vendor(session, vendor_text)
         vendors = scope.restrict([vendor.slug])
     elif scope.vendor is not None:
         vendors = [scope.vendor.slug]

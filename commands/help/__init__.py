@@ -10,6 +10,7 @@ from commands.help.views import render_help
 from commands.mrkdwn import clip, escape
 from commands.rules import handle_rule_command
 from commands.slash_text import tokenize
+from commands.vendors import VENDOR_USAGE, handle_vendor_command
 
 FAMILY = CommandFamily(
     command="/opsbot",
@@ -20,8 +21,13 @@ FAMILY = CommandFamily(
         '/opsbot rule add "KPI [dim:value …] > THRESHOLD for N days" SEV   (admins)',
         "/opsbot rule list",
         "/opsbot rule remove ID   (admins)",
+        *VENDOR_USAGE,
     ),
-    admin_only=("rule add", "rule remove"),
+    admin_only=(
+        "rule add",
+        "rule remove",
+        *(f"vendor {verb}" for verb in ("add", "rename", "alias", "bind", "unbind")),
+    ),
 )
 FAMILIES = (FAMILY,)
 
@@ -38,6 +44,8 @@ async def handle_opsbot(
     words = tokenize(command.get("text", ""))
     if words and words[0].lower() == "rule":  # KPI rules live in commands/rules/
         return await handle_rule_command(ack, command, context)
+    if words and words[0].lower() == "vendor":  # the vendor registry lives in commands/vendors/
+        return await handle_vendor_command(ack, command, context)
     if not words or words[0].lower() == "help":
         topic = words[1] if len(words) > 1 else None
         await ack(**render_help(catalog, topic=topic))
