@@ -16,7 +16,7 @@ from commands.kpi.chart import render_trend_png
 from commands.kpi.filters import Filters, resolve_filters
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
 from commands.kpi.registry import KpiRegistry
-from commands.kpi.snapshot import Snapshot, build_breakdown
+from commands.kpi.snapshot import Snapshot, build_breakdown, fit_request
 from commands.kpi.snapshot_cache import SnapshotCache
 from commands.kpi.views import (
     BREAKDOWN_ACTION_PREFIX,
@@ -33,15 +33,22 @@ from integrations.errors import UsageError
 BREAKDOWN_ACTION = re.compile(rf"^{BREAKDOWN_ACTION_PREFIX}(\w+)$")
 
 
-def today_in(settings: Any) -> date:
-    """Return today's date in OPSBOT_TIMEZONE."""
-    return datetime.now(ZoneInfo(settings.opsbot_timezone)).date()
+def today_in(settings: Any, clock: Callable[[], datetime]) -> date:
+    """Return today's date in OPSBOT_TIMEZONE by the runtime's clock."""
+    return clock().astimezone(ZoneInfo(settings.opsbot_timezone)).date()
 
 
 def _request_and_filters(
-    session: Session, text: str, *, channel_id: str | None, settings: Any, registry: KpiRegistry
+    session: Session,
+    text: str,
+    *,
+    channel_id: str | None,
+    settings: Any,
+    registry: KpiRegistry,
+    clock: Callable[[], datetime],
 ) -> tuple[KpiRequest, Filters]:
-    request = parse_kpi_text(text, today=today_in(settings), kpi_keys=registry.keys)
+    request = parse_kpi_text(text, today=today_in(settings, clock), kpi_keys=registry.keys)
+    request = fit_request(session, request)  # periods never run past the data
     scope = scope_for_channel(session, channel_id)
     filters = resolve_filters(session=session, filters=request.filters, scope=scope)
     return request, filters
@@ -65,12 +72,13 @@ async def handle_kpi(
     runtime: Any,
     kpi_why: WhyRunner,
     kpi_snapshots: SnapshotCache,
+    clock: Callable[[], datetime],
 ) -> None:
     """Answer `/kpi …` with a snapshot; `why` and `chart` continue in the background."""
     text = command.get("text", "")
     channel_id = command.get("channel_id")
     request, filters = _request_and_filters(
-        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry, clock=clock
     )
     if request.action == "help":
         await ack(**render_help(kpi_registry))
@@ -136,6 +144,7 @@ async def handle_breakdown(
     kpi_registry: KpiRegistry,
     background: Any,
     respond: Any,
+    clock: Callable[[], datetime],
 ) -> None:
     """Answer a "By vendor/queue/…" button with a ranked table, posted after the ack."""
     await ack()
@@ -148,12 +157,19 @@ async def handle_breakdown(
 
     async def answer(session: Session) -> None:
         request, filters = _request_and_filters(
-            session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+            session,
+            text,
+            channel_id=channel_id,
+            settings=settings,
+            registry=kpi_registry,
+            clock=clock,
         )
         rows = build_breakdown(
             session=session, request=request, filters=filters, dimension=dimension
         )
-        shown = KpiRequest("snapshot", request.period, request.compare, dict(filters))
+        shown = KpiRequest(
+            "snapshot", request.period, request.compare, dict(filters), notes=request.notes
+        )
         await respond(
             **render_breakdown(rows, dimension=dimension, request=shown, registry=kpi_registry)
         )
@@ -169,6 +185,7 @@ async def handle_why_button(
     background: Any,
     respond: Any,
     kpi_why: WhyRunner,
+    clock: Callable[[], datetime],
 ) -> None:
     """Answer the "Why?" button: localise the most-changed KPI of the snapshot."""
     await ack()
@@ -186,7 +203,12 @@ async def handle_why_button(
 
     def work(session: Session) -> WhyFinding:
         request, filters = _request_and_filters(
-            session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+            session,
+            text,
+            channel_id=channel_id,
+            settings=settings,
+            registry=kpi_registry,
+            clock=clock,
         )
         return explain_in(request, filters, kpi)(session)
 
