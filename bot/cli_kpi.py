@@ -78,6 +78,11 @@ def import_files(
         f"{len(new)} new spike(s), {posted} posted"
         + (f"; KPI rules opened {', '.join(opened)}" if opened else "")
     )
+    if summary.new_vendors:
+        typer.echo(
+            f"new vendor(s): {', '.join(summary.new_vendors)} "
+            '(name them with `/opsbot vendor rename SLUG "Display name"`)'
+        )
 
 
 def _run_import_hooks(settings: Any, engine: Any) -> list[str]:

@@ -11,6 +11,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 
 from commands.mrkdwn import escape
+from commands.vendors.service import UnknownVendor
+from commands.vendors.views import unknown_vendor_blocks
 from integrations.errors import NotAllowed, OpsbotError, UsageError
 
 log = logging.getLogger("opsbot.errors")
@@ -46,12 +48,13 @@ async def handle_error(
         log.error("request %s failed", context.get("request_id"), exc_info=error)
     context["outcome"] = outcome
     acked = context.ack.response is not None if context.get("ack") else False
+    extra = await _admin_fix(error, body, context)
     if body.get("type") == "view_submission" and not acked:
         # A modal shows errors only next to a block; a general failure closes nothing.
         await _tell_user_directly(client, body, text)
         return BoltResponse(status=200, body="")
     if not acked:
-        payload = {"response_type": "ephemeral", "text": text}
+        payload = {"response_type": "ephemeral", "text": text, **extra}
         return BoltResponse(
             status=200, body=json.dumps(payload), headers={"content-type": ["application/json"]}
         )
@@ -59,12 +62,23 @@ async def handle_error(
     answered = context.ack.response if context.get("ack") else None
     if respond is not None and body.get("response_url"):
         try:
-            await respond(text=text, response_type="ephemeral", replace_original=False)
+            await respond(text=text, response_type="ephemeral", replace_original=False, **extra)
             return answered
         except Exception:
             log.exception("could not send an error message through response_url")
     await _tell_user_directly(client, body, text)
     return answered
+
+
+async def _admin_fix(error: Exception, body: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Give an admin a button that adds the unknown vendor their command named and re-runs it."""
+    command = body.get("command")
+    admins = context.get("admins")
+    if not isinstance(error, UnknownVendor) or not command or admins is None:
+        return {}
+    if not await admins.is_admin(str(body.get("user_id") or "")):
+        return {}
+    return {"blocks": unknown_vendor_blocks(error, str(command), str(body.get("text") or ""))}
 
 
 async def _tell_user_directly(client: Any, body: dict[str, Any], text: str) -> None:

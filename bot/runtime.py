@@ -106,6 +106,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     admins = AdminPolicy(
         user_ids=settings.admin_user_ids, group_id=settings.admin_group_id, directory=directory
     )
+    admins.warn_if_unconfigured()  # said once, at start, with how to set OPSBOT_ADMINS
     runtime = Runtime(
         settings=settings,
         engine=engine,

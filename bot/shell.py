@@ -29,6 +29,7 @@ from bot.local_slack import LocalSlack, SlackCall
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.shell_render import BlockRenderer, ModalField, modal_fields, state_value
+from bot.shell_workspace import add_vendor_channels, with_local_admin
 from storage.audit import recent_events
 
 LOCAL_TOKEN = "xoxb-local-shell"  # noqa: S105 - only ever sent to the in-process LocalSlack
@@ -289,16 +290,22 @@ async def run_shell(
             "slack_bot_token": SecretStr(LOCAL_TOKEN),
             "slack_signing_secret": SecretStr(LOCAL_SECRET),
             "slack_api_url": local.api_url,
+            "opsbot_admins": with_local_admin(settings, user_id),
         }
     )
     runtime = build_runtime(settings)
+    channels = add_vendor_channels(local, runtime)
     app = create_app(runtime)
     session = ShellSession(app, local, console, user_id, channel_id)
     await runtime.start()
     try:
         if command is not None:
             return EXIT_CODES.get(await session.run_line(command), 1)
-        console.print(f"opsbot shell: you are <@{user_id}> in #{channel_id}. {SHELL_HELP}")
+        known = ", ".join(f"#{name}" for name in channels) or "none yet"
+        console.print(
+            f"opsbot shell: you are <@{user_id}> (an opsbot admin here) in #{channel_id}; "
+            f"channels: {known}. {SHELL_HELP}"
+        )
         while True:
             console.print("[bold]> [/bold]", end="")
             line = await asyncio.to_thread(sys.stdin.readline)

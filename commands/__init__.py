@@ -12,6 +12,7 @@ from commands import help as help_family
 from commands import initiatives as initiatives_family
 from commands import kpi as kpi_family
 from commands import suggestions as suggestions_family
+from commands import vendors as vendors_family
 from commands.catalog import CommandCatalog
 
 # Each family module exposes FAMILIES (its CommandFamily entries) and register(app).
@@ -23,6 +24,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     escalations_family,
     initiatives_family,
     suggestions_family,
+    vendors_family,
 )
 
 

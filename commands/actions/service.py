@@ -12,8 +12,8 @@ from commands.errors import NotFound, UsageError
 from commands.mrkdwn import escape_clip
 from commands.permissions import Actor, Subject, require
 from commands.scope import ChannelScope
+from commands.vendors.service import require_vendor
 from storage.actions import ActionItem, add_action, get_action, open_actions
-from storage.vendors import vendor_by_slug_or_name
 
 ACTION_USAGE = "\n".join(
     (
@@ -45,9 +45,7 @@ def add_action_item(
     due = parse_due(due_text, today=today)
     vendor_slug: str | None = None
     if vendor_text:
-        vendor = vendor_by_slug_or_name(session, vendor_text)
-        if vendor is None:
-            raise NotFound(f"No vendor called {escape_clip(vendor_text, 40)}.")
+        vendor = require_vendor(session, vendor_text)
         vendor_slug = scope.restrict([vendor.slug])[0]
     elif scope.vendor is not None:
         vendor_slug = scope.vendor.slug
@@ -82,9 +80,7 @@ def list_action_items(
     """Return a title and the open items asked for, limited to the channel's vendor."""
     vendors: list[str] | None = None
     if vendor_text:
-        vendor = vendor_by_slug_or_name(session, vendor_text)
-        if vendor is None:
-            raise NotFound(f"No vendor called {escape_clip(vendor_text, 40)}.")
+        vendor = require_vendor(session, vendor_text)
         vendors = scope.restrict([vendor.slug])
     elif scope.vendor is not None:
         vendors = [scope.vendor.slug]

@@ -134,7 +134,7 @@ async def _add(
         raise UsageError("Name the vendor with `vendor:`.", usage=service.CHECKIN_USAGE)
     target = await _channel(options.get("channel"), directory) or channel_id
     bind = options.get("bind", "yes").lower() not in ("no", "false", "off")
-    schedule, vendor = service.add_checkin(
+    added = service.add_checkin(
         session=db,
         vendor_text=vendor_text.strip(),
         channel_id=target,
@@ -147,8 +147,17 @@ async def _add(
         created_by=user_id,
         now=now,
     )
+    schedule = added.schedule
     next_fire = recurrence_from_spec(schedule.spec, schedule.timezone).next_after(now)
-    return render_saved(schedule, vendor, verb="scheduled", next_fire=next_fire)
+    return render_saved(
+        schedule,
+        added.vendor,
+        verb="scheduled",
+        next_fire=next_fire,
+        vendor_note=added.vendor_note,
+        bound=added.bound,
+        typed_name=vendor_text.strip(),
+    )
 
 
 async def _edit(

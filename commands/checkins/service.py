@@ -12,8 +12,14 @@ from commands.checkins.recurrence import Recurrence, parse_schedule, recurrence_
 from commands.errors import NotAllowed, NotFound, UsageError
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
+from commands.vendors.service import adopt_name, require_vendor, suggest_slug
 from storage import checkins as store
-from storage.vendors import Vendor, upsert_vendor, vendor_by_slug_or_name, vendor_for_channel
+from storage.vendors import (
+    Vendor,
+    upsert_vendor,
+    vendor_by_slug_or_name,
+    vendor_for_channel,
+)
 
 CHECKIN_USAGE = "\n".join(
     (
@@ -43,6 +49,16 @@ class ScheduleSummary:
     failed: int
 
 
+@dataclass(frozen=True)
+class AddedCheckin:
+    """A new schedule, its vendor, and what changed about the vendor (said in the answer)."""
+
+    schedule: store.CheckinSchedule
+    vendor: Vendor
+    vendor_note: str | None  # "new", "named" (took the name) or "alias"; None = as it was
+    bound: bool  # the channel was bound to the vendor by this add
+
+
 def add_checkin(
     *,
     session: Session,
@@ -56,13 +72,20 @@ def add_checkin(
     bind: bool,
     created_by: str,
     now: datetime,
-) -> tuple[store.CheckinSchedule, Vendor]:
+) -> AddedCheckin:
     """Create a schedule (and the vendor, if new); bind the channel unless told not to."""
     vendor = vendor_by_slug_or_name(session, vendor_text)
-    zone = timezone or (vendor.timezone if vendor else None) or default_timezone
+    # A display name such as "Acme BPO" for the vendor `acme` a KPI import found.
+    kin = None if vendor else vendor_by_slug_or_name(session, slug or suggest_slug(vendor_text))
+    known = vendor or kin
+    zone = timezone or (known.timezone if known else None) or default_timezone
     recurrence = parse_schedule(every=every, cron=cron, timezone=zone)
-    if vendor is None:
-        vendor = _new_vendor(session, name=vendor_text, slug=slug, timezone=zone)
+    note: str | None = None
+    if vendor is None and kin is not None:
+        vendor, note = kin, adopt_name(session, kin, vendor_text, timezone)
+    elif vendor is None:
+        vendor, note = _new_vendor(session, name=vendor_text, slug=slug, timezone=zone), "new"
+    bound = bind and vendor.channel_id != channel_id
     if bind:
         _bind(session, vendor, channel_id)
     schedule = store.CheckinSchedule(
@@ -77,12 +100,11 @@ def add_checkin(
     )
     session.add(schedule)
     session.flush()
-    return schedule, vendor
+    return AddedCheckin(schedule, vendor, note, bound)
 
 
 def _new_vendor(session: Session, *, name: str, slug: str | None, timezone: str) -> Vendor:
-    wanted = (slug or name.split()[0] if name.split() else "").lower()
-    wanted = slug.lower() if slug else re.sub(r"[^a-z0-9_-]", "", wanted)
+    wanted = slug.lower() if slug else suggest_slug(name)
     if not _SLUG.match(wanted):
         raise UsageError(
             f"`{escape_clip(wanted, 40)}` can't be a vendor slug; "
@@ -182,9 +204,7 @@ def scoped_vendor(session: Session, scope: ChannelScope, vendor_text: str | None
         if scope.vendor is not None:
             return scope.vendor
         raise UsageError("Name the vendor.", usage=CHECKIN_USAGE)
-    vendor = vendor_by_slug_or_name(session, vendor_text)
-    if vendor is None:
-        raise NotFound(f"No vendor called {escape_clip(vendor_text, 40)}.")
+    vendor = require_vendor(session, vendor_text)
     scope.restrict([vendor.slug])
     return vendor
 

@@ -14,9 +14,20 @@ from storage.vendors import Vendor
 MAX_TEXT = 3000
 
 
+def utc_offset(local: datetime) -> str:
+    """Return `UTC+08:00`, `UTC−05:00` or `UTC`: abbreviations like PST are ambiguous."""
+    offset = local.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{rest:02d}"
+
+
 def _when(instant: datetime, zone: str) -> str:
     local = instant.astimezone(ZoneInfo(zone))
-    return f"{local:%a %d %b %H:%M} {local.tzname()}"
+    return f"{local:%a %d %b %H:%M} {utc_offset(local)}"
 
 
 def schedule_line(summary: ScheduleSummary, *, viewer_zone: str) -> str:
@@ -72,18 +83,36 @@ def render_schedule_list(summaries: list[ScheduleSummary], *, viewer_zone: str) 
 
 
 def render_saved(
-    schedule: CheckinSchedule, vendor: Vendor, *, verb: str, next_fire: datetime | None
+    schedule: CheckinSchedule,
+    vendor: Vendor,
+    *,
+    verb: str,
+    next_fire: datetime | None,
+    vendor_note: str | None = None,
+    bound: bool = False,
+    typed_name: str = "",
 ) -> dict[str, Any]:
-    """Confirm an added or edited schedule."""
+    """Confirm an added or edited schedule, saying what changed about the vendor and channel."""
     when = f" Next run {_when(next_fire, schedule.timezone)}." if next_fire else ""
-    return {
-        "response_type": "ephemeral",
-        "text": (
-            f"Check-in `#{schedule.id}` for *{escape(vendor.name)}* {verb}: posts in "
-            f"<#{schedule.channel_id}> {escape(schedule.spec.partition(':')[2])} "
-            f"({escape(schedule.timezone)}).{when}"
-        ),
-    }
+    lines = [
+        f"Check-in `#{schedule.id}` for *{escape(vendor.name)}* {verb}: posts in "
+        f"<#{schedule.channel_id}> {escape(schedule.spec.partition(':')[2])} "
+        f"({escape(schedule.timezone)}).{when}"
+    ]
+    slug = escape(vendor.slug)
+    if vendor_note == "new":
+        lines.append(f"New vendor `{slug}` added as *{escape(vendor.name)}*.")
+    elif vendor_note == "named":
+        lines.append(f"Vendor `{slug}` (from the KPI data) is now called *{escape(vendor.name)}*.")
+    elif vendor_note == "alias":
+        lines.append(f"“{escape(typed_name)}” now also names vendor `{slug}`.")
+    if bound:
+        lines.append(
+            f"<#{schedule.channel_id}> is now bound to *{escape(vendor.name)}*: there, commands "
+            f"show {escape(vendor.name)}'s data only. Undo with `/opsbot vendor unbind {slug}` "
+            "(or add with `bind:no` next time)."
+        )
+    return {"response_type": "ephemeral", "text": clip_mrkdwn("\n".join(lines), MAX_TEXT)}
 
 
 def render_note(text: str) -> dict[str, Any]:

@@ -30,13 +30,14 @@ from commands.escalations.views import (
     escalation_list,
     filing_modal,
 )
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape
 from commands.permissions import Permissions, require
 from commands.scope import ChannelScope
 from commands.slash_text import tokenize
+from commands.vendors.service import require_vendor
 from integrations.errors import UsageError
 from storage.escalations import Escalation, list_escalations
-from storage.vendors import list_vendors, vendor_by_slug_or_name
+from storage.vendors import list_vendors
 
 _ACTION = re.compile(
     r"^\s*(?P<key>\S+)\s+(?P<verb>comment|status|assign|resolve)\b\s*(?P<rest>.*)$", re.S | re.I
@@ -53,9 +54,7 @@ def resolve_vendor(db: Session, scope: ChannelScope, data: EscalationInput) -> N
     if data.vendor is None:
         data.vendor = scope.vendor.slug if scope.vendor else None
         return
-    vendor = vendor_by_slug_or_name(db, data.vendor)
-    if vendor is None:
-        raise UsageError(f"I know no vendor called {clip(escape(data.vendor), 40)}.")
+    vendor = require_vendor(db, data.vendor)
     data.vendor = scope.restrict([vendor.slug])[0]
 
 

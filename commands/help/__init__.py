@@ -11,6 +11,7 @@ from commands.mrkdwn import clip, escape
 from commands.permissions import PERMISSIONS
 from commands.rules import handle_rule_command
 from commands.slash_text import tokenize
+from commands.vendors import VENDOR_USAGE, handle_vendor_command
 
 FAMILY = CommandFamily(
     command="/opsbot",
@@ -21,9 +22,14 @@ FAMILY = CommandFamily(
         '/opsbot rule add "KPI [dim:value …] > THRESHOLD for N days" SEV   (admins)',
         "/opsbot rule list   (admins)",
         "/opsbot rule remove ID   (admins)",
+        *VENDOR_USAGE,
     ),
-    # Every rule form is for admins (rules name vendors; commands/permissions.py).
-    admin_only=tuple(f"rule {form}" for form in PERMISSIONS[("rules", "manage")].forms),
+    # Every rule form is for admins (rules name vendors; commands/permissions.py), and so are
+    # the vendor registry's changes.
+    admin_only=(
+        *(f"rule {form}" for form in PERMISSIONS[("rules", "manage")].forms),
+        *(f"vendor {verb}" for verb in ("add", "rename", "alias", "bind", "unbind")),
+    ),
 )
 FAMILIES = (FAMILY,)
 
@@ -40,6 +46,8 @@ async def handle_opsbot(
     words = tokenize(command.get("text", ""))
     if words and words[0].lower() == "rule":  # KPI rules live in commands/rules/
         return await handle_rule_command(ack, command, context)
+    if words and words[0].lower() == "vendor":  # the vendor registry lives in commands/vendors/
+        return await handle_vendor_command(ack, command, context)
     if not words or words[0].lower() == "help":
         topic = words[1] if len(words) > 1 else None
         await ack(**render_help(catalog, topic=topic))

@@ -9,8 +9,10 @@ from sqlmodel import Session
 
 from commands.mrkdwn import clip, escape
 from commands.scope import ChannelScope
+from commands.vendors.service import UnknownVendor, closest_vendors
 from integrations.errors import UsageError
 from storage.kpi_queries import known_values
+from storage.vendors import vendor_by_slug_or_name
 
 Filters = dict[str, tuple[str, ...]]
 
@@ -20,6 +22,8 @@ def resolve_filters(
 ) -> Filters:
     """Map each typed value to the stored one; unknown values get the closest known ones."""
     wanted = dict(filters)
+    if "vendor" in wanted:
+        wanted["vendor"] = tuple(_registered(session, v) for v in wanted["vendor"])
     if scope.vendor is not None or "vendor" in wanted:
         restricted = scope.restrict(list(wanted.get("vendor", ())))
         if restricted:
@@ -45,6 +49,16 @@ def resolve_filters(
     if problems:
         raise UsageError("; ".join(problems) + ".")
     return resolved
+
+
+def _registered(session: Session, typed: str) -> str:
+    """Map a vendor name or alias to its slug; a value only the data knows passes through."""
+    vendor = vendor_by_slug_or_name(session, typed)
+    if vendor is not None:
+        return vendor.slug
+    if typed.lower() in (v.lower() for v in known_values(session).get("vendor", [])):
+        return typed
+    raise UnknownVendor(typed, closest_vendors(session, typed))
 
 
 def slice_key(filters: Mapping[str, tuple[str, ...]]) -> str | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -43,6 +43,8 @@ class Period:
     start: date
     end: date
     label: str
+    # A rolling window ("week", "28d") slides back to end at the data; a calendar one is cut.
+    rolling: bool = False
 
     @property
     def days(self) -> int:
@@ -53,7 +55,7 @@ class Period:
         """Return the period of equal length just before this one."""
         end = self.start - timedelta(days=1)
         start = end - timedelta(days=self.days - 1)
-        return Period(start, end, "previous period")
+        return Period(start, end, comparison_label(Period(start, end, "")))
 
     def span(self) -> str:
         """Return the explicit form, `YYYY-MM-DD` or `YYYY-MM-DD..YYYY-MM-DD`."""
@@ -72,6 +74,8 @@ class KpiRequest:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     chart: bool = False
     kpi: str | None = None
+    compare_given: bool = False  # `vs PERIOD` was typed (else: the period just before)
+    notes: tuple[str, ...] = ()  # what fitting to the data changed, said in the answer
 
     def canonical(self) -> str:
         """Return text that parses back to this request on any later day (button values)."""
@@ -128,8 +132,64 @@ def parse_kpi_text(text: str, *, today: date, kpi_keys: tuple[str, ...] = ()) ->
     if problems:
         raise UsageError("I did not understand: " + "; ".join(problems) + ".", usage=USAGE)
     period = period or _week(today)
+    given = compare is not None
     compare = compare or period.preceding()
-    return KpiRequest(action, period, compare, filters, chart, kpi)
+    return KpiRequest(action, period, compare, filters, chart, kpi, compare_given=given)
+
+
+def comparison_label(period: Period) -> str:
+    """Name a period by what it is: `2026-11-21`, `w44` (a whole ISO week) or its two ends."""
+    if period.start == period.end:
+        return period.start.isoformat()
+    iso = period.start.isocalendar()
+    if period.days == 7 and iso.weekday == 1:
+        return f"w{iso.week}"
+    return f"{period.start.isoformat()} – {period.end.isoformat()}"
+
+
+def fit_to_data(request: KpiRequest, through: date | None) -> KpiRequest:
+    """Keep the periods within the data and make the comparison honest; say what changed.
+
+    A rolling window ("week", "28d") that runs past the last day of data slides back to end
+    on it; a calendar period (a month, a week, a range) is cut there. The implied comparison
+    follows (the period of equal length just before). A typed comparison of another length
+    is kept, and its counts are scaled to the period's length (`build_snapshot`).
+    """
+    if through is None:
+        return request
+    notes: list[str] = []
+    period = _fit(request.period, through)
+    if period != request.period:
+        shown = f"{period.start.isoformat()} – {through.isoformat()}"
+        notes.append(
+            f"data through {through.isoformat()}, so the {period.days} days are {shown}"
+            if period.rolling
+            else f"data through {through.isoformat()}, so {request.period.label} is cut to {shown}"
+        )
+    compare = _fit(request.compare, through) if request.compare_given else period.preceding()
+    if compare.days != period.days:
+        notes.append(
+            f"the comparison ({compare.days} days) is not as long as the period "
+            f"({period.days} days): its counts are scaled by {period.days}/{compare.days}; "
+            "averages and rates are not"
+        )
+    overlap = (min(period.end, compare.end) - max(period.start, compare.start)).days + 1
+    if overlap > 0:
+        notes.append(f"the two periods share {overlap} day(s)")
+    if period == request.period and compare == request.compare and not notes:
+        return request
+    return replace(request, period=period, compare=compare, notes=tuple(notes))
+
+
+def _fit(period: Period, through: date) -> Period:
+    if period.end <= through or period.start > through:
+        return period  # within the data, or wholly after it ("no data" says enough)
+    if period.rolling:
+        shift = period.end - through
+        return Period(
+            period.start - shift, through, f"{period.days} days to {through}", rolling=True
+        )
+    return Period(period.start, through, f"{period.label} to {through}")
 
 
 def _kpi_key(word: str, kpi_keys: tuple[str, ...]) -> str | None:
@@ -150,7 +210,7 @@ def _unknown_key(key: str) -> str:
 
 
 def _week(today: date) -> Period:
-    return Period(today - timedelta(days=7), today - timedelta(days=1), "last 7 days")
+    return Period(today - timedelta(days=7), today - timedelta(days=1), "last 7 days", rolling=True)
 
 
 def _period(word: str, today: date) -> Period | None:
@@ -175,7 +235,7 @@ def _period(word: str, today: date) -> Period | None:
         days = int(match[1])
         if not 1 <= days <= MAX_DAYS:
             raise UsageError(f"`{word}`: between 1d and {MAX_DAYS}d, please.", usage=USAGE)
-        return Period(today - timedelta(days=days), yesterday, f"last {days} days")
+        return Period(today - timedelta(days=days), yesterday, f"last {days} days", rolling=True)
     if match := _WEEK.match(word):
         return _iso_week(int(match[1]), today)
     if _DAY.match(word):

@@ -16,7 +16,7 @@ from commands.kpi.chart import render_trend_png
 from commands.kpi.filters import Filters, resolve_filters
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
 from commands.kpi.registry import KpiRegistry
-from commands.kpi.snapshot import Snapshot, build_breakdown
+from commands.kpi.snapshot import Snapshot, build_breakdown, fit_request
 from commands.kpi.snapshot_cache import SnapshotCache
 from commands.kpi.views import (
     BREAKDOWN_ACTION_PREFIX,
@@ -48,6 +48,7 @@ def _request_and_filters(
     clock: Callable[[], datetime],
 ) -> tuple[KpiRequest, Filters]:
     request = parse_kpi_text(text, today=today_in(settings, clock), kpi_keys=registry.keys)
+    request = fit_request(session, request)  # periods never run past the data
     scope = scope_for_channel(session, channel_id)
     filters = resolve_filters(session=session, filters=request.filters, scope=scope)
     return request, filters
@@ -166,7 +167,9 @@ async def handle_breakdown(
         rows = build_breakdown(
             session=session, request=request, filters=filters, dimension=dimension
         )
-        shown = KpiRequest("snapshot", request.period, request.compare, dict(filters))
+        shown = KpiRequest(
+            "snapshot", request.period, request.compare, dict(filters), notes=request.notes
+        )
         await respond(
             **render_breakdown(rows, dimension=dimension, request=shown, registry=kpi_registry)
         )

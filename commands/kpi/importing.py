@@ -12,8 +12,9 @@ from sqlmodel import Session
 from commands.kpi.formatting import format_percent, format_value
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.spikes import Finding, SpikeParams, detect
+from commands.vendors.service import register_vendors
 from integrations.kpi_sources.records import KpiBatch
-from storage.kpi import MEASURES, KpiSpike
+from storage.kpi import DIMENSIONS, MEASURES, KpiSpike
 from storage.kpi_queries import data_through, grouped_sums, stored_granularity
 from storage.kpi_spikes import record_spikes
 from storage.kpi_write import replace_facts
@@ -29,21 +30,26 @@ class ImportSummary:
     periods: int = 0
     slices: int = 0
     new_spikes: list[KpiSpike] = field(default_factory=list)
+    new_vendors: list[str] = field(default_factory=list)  # slugs the registry learnt
 
 
 def write_batches(
     *, session: Session, batches: Sequence[KpiBatch], progress: Callable[[int], None] | None = None
 ) -> ImportSummary:
-    """Replace the batches' (period, slice) keys in the session's transaction."""
+    """Replace the batches' (period, slice) keys and register the vendors the data names."""
     connection = session.connection()
     summary = ImportSummary()
     periods: set[object] = set()
-    slices: set[object] = set()
+    slices: set[tuple[str, ...]] = set()
     for batch in batches:
         summary.rows += replace_facts(connection, batch.rows, progress=progress)
         periods |= batch.periods
         slices |= batch.slices
     summary.periods, summary.slices = len(periods), len(slices)
+    # Every vendor in the data is a vendor: `/escalate … vendor:acme` works right after.
+    vendor_at = DIMENSIONS.index("vendor")
+    named = {dims[vendor_at] for dims in slices}
+    summary.new_vendors = [v.slug for v in register_vendors(session, named)]
     return summary
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from commands.kpi.filters import Filters, slice_key
-from commands.kpi.grammar import KpiRequest, Period
+from commands.kpi.grammar import KpiRequest, Period, fit_to_data
 from commands.kpi.registry import KpiDefinition, KpiRegistry
 from storage.kpi import DIMENSIONS, MEASURES
 from storage.kpi_queries import Measures, data_through, grouped_sums, stored_granularity
@@ -76,6 +76,17 @@ def daily_sums(
     return {key[0]: measures for key, measures in rows}
 
 
+def fit_request(session: Session, request: KpiRequest) -> KpiRequest:
+    """Fit the request's periods to the stored data (see `fit_to_data`)."""
+    granularity = stored_granularity(session)
+    return fit_to_data(request, data_through(session, granularity) if granularity else None)
+
+
+def comparison_scale(request: KpiRequest) -> float:
+    """Return the factor that puts the comparison's counts on the period's length."""
+    return request.period.days / request.compare.days
+
+
 def build_snapshot(
     *, session: Session, request: KpiRequest, filters: Filters, registry: KpiRegistry
 ) -> Snapshot:
@@ -86,8 +97,12 @@ def build_snapshot(
     now_sums, then_sums = add_sums(list(current.values())), add_sums(list(previous.values()))
     days = [request.period.start + timedelta(days=i) for i in range(request.period.days)]
     spikes = _spike_notes(session, request.period, filters)
+    scale = comparison_scale(request)
     lines = []
     for kpi in registry.kpis:
+        before = kpi.value(then_sums)
+        if before is not None and not kpi.denominator:
+            before *= scale  # a count over 30 days is not comparable with one over 28
         series = tuple(
             kpi.value(dict(zip(MEASURES, current[d], strict=True))) if d in current else None
             for d in days
@@ -96,7 +111,7 @@ def build_snapshot(
             KpiLine(
                 kpi=kpi,
                 value=kpi.value(now_sums),
-                previous=kpi.value(then_sums),
+                previous=before,
                 series=series,
                 spike=spikes.get(kpi.key),
             )

@@ -21,8 +21,9 @@ _TABLE_ROWS = 15
 
 def period_text(period: Period) -> str:
     """Render a period as its name and explicit dates."""
-    if period.label in (period.span(), f"{period.start} to {period.end}"):
-        return period.span().replace("..", " – ")
+    explicit = period.span().replace("..", " – ")
+    if period.label in (period.span(), explicit, f"{period.start} to {period.end}"):
+        return explicit
     return f"{period.label} ({period.span().replace('..', ' – ')})"
 
 
@@ -58,6 +59,8 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     context = (
         f"{describe_filters(snapshot.filters)} · vs {period_text(request.compare)} · {through}"
     )
+    if request.notes:  # periods fitted to the data, scaled comparisons: said, never silent
+        context += "\n" + "; ".join(request.notes) + "."
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
@@ -71,7 +74,7 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     for line in snapshot.lines[:40]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _kpi_text(line)}})
     filtered = KpiRequest(
-        "snapshot", request.period, request.compare, dict(snapshot.filters), False, None
+        "snapshot", request.period, request.compare, dict(snapshot.filters), False, None, True
     )
     canonical = filtered.canonical()
     buttons = [

@@ -65,3 +65,13 @@ def test_buttons_are_numbered_and_clickable(empty_database_url: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "1: Acknowledge" in result.stdout
     assert "In Progress" in result.stdout
+
+
+def test_the_local_user_is_an_admin_and_knows_the_demo_channels(empty_database_url: str) -> None:
+    add = '/checkin add vendor:"Acme BPO" channel:#acme-idops every:"mon 09:00" tz:Asia/Manila'
+    result = run_shell(empty_database_url, "", "-c", add)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Only opsbot admins" not in result.stdout
+    assert "No channel called" not in result.stdout
+    assert "is now bound to" in result.stdout
+    assert "/opsbot vendor unbind acme" in result.stdout

@@ -64,7 +64,7 @@ def seed_world(runtime: Runtime, local_slack: LocalSlack) -> dict[str, VendorIte
     for n, (slug, name, channel) in enumerate(VENDORS, start=1):
         secret = f"{slug}-secret-{n}"
         with unit_of_work(runtime.sessions) as session:
-            schedule, _ = add_checkin(
+            schedule = add_checkin(
                 session=session,
                 vendor_text=name,
                 channel_id=channel,
@@ -132,7 +132,7 @@ def seed_world(runtime: Runtime, local_slack: LocalSlack) -> dict[str, VendorIte
                 initiative_key=f"INIT-{n}",
                 action_id=action.id or 0,
                 suggestion_id=suggestion.id or 0,
-                schedule_id=schedule.id or 0,
+                schedule_id=schedule.schedule.id or 0,
             )
     return items
 

@@ -48,7 +48,12 @@ async def test_add_creates_vendor_binds_channel_and_answers_next_run(
     runtime.services["clock"] = Clock(MANILA_MONDAY_9 - timedelta(days=2))
     answer = body(await dispatch(slash_command(ADD, ACME_ADD)))
     assert "Acme BPO" in answer["text"] and "<#C0ACME>" in answer["text"]
-    assert "Mon 23 Nov 09:00 PST" in answer["text"]  # Manila's abbreviation
+    # A UTC offset, never "PST" (Philippine time that reads as US Pacific).
+    assert "Mon 23 Nov 09:00 UTC+08:00" in answer["text"]
+    assert "PST" not in answer["text"]
+    assert "New vendor `acme` added as *Acme BPO*" in answer["text"]
+    assert "<#C0ACME> is now bound to *Acme BPO*" in answer["text"]
+    assert "/opsbot vendor unbind acme" in answer["text"]
     (vendor,) = table(runtime, Vendor)
     assert (vendor.slug, vendor.name, vendor.channel_id, vendor.timezone) == (
         "acme",
@@ -88,8 +93,8 @@ async def test_list_shows_viewer_zone_vendor_zone_and_missed(
     runtime.services["clock"] = Clock(MANILA_MONDAY_9 + timedelta(hours=8))
     answer = body(await dispatch(slash_command(ADD, "list", user_id="U0NY")))
     assert f"`#{schedule_id}`" in answer["text"]
-    assert "Sun 29 Nov 20:00 EST" in answer["text"]  # next Monday 09:00 Manila, for Nina
-    assert "vendor time Mon 30 Nov 09:00 PST" in answer["text"]
+    assert "Sun 29 Nov 20:00 UTC−05:00" in answer["text"]  # next Monday 09:00 Manila, for Nina
+    assert "vendor time Mon 30 Nov 09:00 UTC+08:00" in answer["text"]
     assert "1 missed" in answer["text"]
 
 

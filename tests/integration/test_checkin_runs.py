@@ -42,7 +42,7 @@ def make_checkin(
 ) -> int:
     """Create a check-in effective from `since`; return its id."""
     with unit_of_work(runtime.sessions) as session:
-        schedule, _ = add_checkin(
+        schedule = add_checkin(
             session=session,
             vendor_text=vendor,
             channel_id=channel,
@@ -54,7 +54,7 @@ def make_checkin(
             bind=bind,
             created_by="U0ADMIN",
             now=since,
-        )
+        ).schedule
         return schedule.id or 0
 
 

@@ -120,6 +120,7 @@ async def test_digest_section_for_a_vendor(runtime: Runtime) -> None:
         section = source.section(session=session, window=window)
     assert section is not None and section.key == "kpi"
     assert section.lines[0].startswith("*Total incoming* ")
-    assert "week over week" in section.lines[0]
+    previous = END - timedelta(days=7)
+    assert f"vs {previous - timedelta(days=6)} – {previous}" in section.lines[0]
     assert any("spike" in line and "vendor:acme" in line for line in section.lines)
     assert any(line.startswith("*AHT* no data") for line in section.lines)

@@ -146,7 +146,7 @@ async def test_why_finds_the_planted_cause(
         ("2099-01-01", "is in the future"),
         ("2026-11-10..2026-11-01", "empty range"),
         ("2024-01-01..2026-11-01", "at most a year"),
-        ("week vendor:acmee", "`vendor:acmee` is not in the data (closest: `vendor:acme`)"),
+        ("week vendor:acmee", "I know no vendor called acmee. Closest: `acme`"),
     ],
 )
 async def test_bad_input_gets_an_ephemeral_usage_message(

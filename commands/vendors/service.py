@@ -1,0 +1,185 @@
+"""The vendor registry: one way to name, find, add, rename, alias and bind vendors (no Slack)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from commands.mrkdwn import clip, escape
+from integrations.errors import NotAllowed, UsageError
+from storage import vendors as store
+from storage.vendors import Vendor
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+ADD_HINT = '/opsbot vendor add SLUG ["Display name"] [tz:Area/City]'
+
+
+class UnknownVendor(UsageError):
+    """A vendor name that the registry does not know; carries what an admin could add."""
+
+    def __init__(self, typed: str, closest: list[Vendor]) -> None:
+        shown = clip(escape(typed), 40)
+        message = f"I know no vendor called {shown}."
+        if closest:
+            names = ", ".join(f"`{escape(v.slug)}` ({escape(v.name)})" for v in closest)
+            message += f" Closest: {names}."
+        message += f" An admin can add it: `/opsbot vendor add {escape(suggest_slug(typed))}`."
+        super().__init__(message)
+        self.typed = typed
+        self.closest = [v.slug for v in closest]
+
+
+@dataclass(frozen=True)
+class VendorListing:
+    """A vendor with its aliases, as `/opsbot vendor list` shows it."""
+
+    vendor: Vendor
+    aliases: list[str]
+
+
+def suggest_slug(text: str) -> str:
+    """Return the slug a typed name would get: its first word, lower-cased, letters and digits."""
+    words = text.strip().lower().split()
+    return re.sub(r"[^a-z0-9_-]", "", words[0]) if words else ""
+
+
+def closest_vendors(session: Session, text: str, *, limit: int = 3) -> list[Vendor]:
+    """Return the known vendors whose slug, name or alias is closest to `text`."""
+    names = store.known_vendor_names(session)
+    close = difflib.get_close_matches(text.strip().lower(), list(names), n=limit * 3, cutoff=0.5)
+    found: dict[int | None, Vendor] = {}
+    for name in close:
+        found.setdefault(names[name].id, names[name])
+    return list(found.values())[:limit]
+
+
+def require_vendor(session: Session, text: str) -> Vendor:
+    """Return the vendor `text` names (slug, name or alias); else raise UnknownVendor."""
+    vendor = store.vendor_by_slug_or_name(session, text)
+    if vendor is None:
+        raise UnknownVendor(text, closest_vendors(session, text))
+    return vendor
+
+
+def register_vendors(session: Session, slugs: Iterable[str]) -> list[Vendor]:
+    """Add a vendor for each KPI `vendor` value the registry does not know; return the new ones."""
+    return [
+        store.upsert_vendor(session, slug=slug[:64], name=slug[:200])
+        for slug in store.missing_slugs(session, slugs)
+    ]
+
+
+def add_vendor(
+    session: Session, *, slug: str, name: str | None = None, timezone: str | None = None
+) -> Vendor:
+    """Add a vendor; refuse a bad slug, a taken name or an unknown time zone."""
+    slug = slug.strip().lower()
+    if not SLUG.match(slug):
+        raise UsageError(
+            f"`{clip(escape(slug), 40)}` can't be a vendor slug (letters, digits, - or _).",
+            usage=ADD_HINT,
+        )
+    for taken in (slug, name or slug):
+        holder = store.vendor_by_slug_or_name(session, taken)
+        if holder is not None:
+            raise UsageError(
+                f"`{clip(escape(taken), 40)}` already names vendor `{escape(holder.slug)}`."
+            )
+    return store.upsert_vendor(
+        session, slug=slug, name=(name or slug).strip()[:200], timezone=check_zone(timezone)
+    )
+
+
+def check_zone(timezone: str | None) -> str | None:
+    """Return the IANA zone name unchanged, or raise UsageError for an unknown one."""
+    if timezone is None:
+        return None
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"`{clip(escape(timezone), 40)}` is not a time zone; use an IANA name "
+            "such as `Asia/Manila` or `Europe/Dublin`."
+        ) from None
+    return timezone
+
+
+def rename_vendor(session: Session, *, vendor_text: str, name: str) -> Vendor:
+    """Give the vendor a new display name; the old one stays as an alias."""
+    vendor = require_vendor(session, vendor_text)
+    holder = store.vendor_by_slug_or_name(session, name)
+    if holder is not None and holder.id != vendor.id:
+        raise UsageError(f"`{clip(escape(name), 40)}` already names vendor `{holder.slug}`.")
+    old = vendor.name
+    vendor.name = name.strip()[:200]
+    session.add(vendor)
+    session.flush()
+    if old.lower() not in (vendor.slug.lower(), vendor.name.lower()):
+        add_alias(session, vendor_text=vendor.slug, alias=old)
+    return vendor
+
+
+def add_alias(session: Session, *, vendor_text: str, alias: str) -> Vendor:
+    """Let `alias` name the vendor from now on (refused when it names another one)."""
+    vendor = require_vendor(session, vendor_text)
+    wanted = alias.strip()
+    if not wanted:
+        raise UsageError('Give the alias, e.g. `/opsbot vendor alias acme "Acme BPO"`.')
+    holder = store.vendor_by_slug_or_name(session, wanted)
+    if holder is not None:
+        if holder.id == vendor.id:
+            return vendor
+        raise UsageError(f"`{clip(escape(wanted), 40)}` already names vendor `{holder.slug}`.")
+    store.add_alias(session, vendor, wanted[:200])
+    return vendor
+
+
+def adopt_name(session: Session, vendor: Vendor, name: str, timezone: str | None) -> str:
+    """Record a display name typed for `vendor` (found by its slug, "Acme BPO" → acme).
+
+    A vendor known only by its slug (as KPI imports add them) takes the name and the zone;
+    otherwise the name becomes an alias. Returns "named" or "alias".
+    """
+    if vendor.name != vendor.slug:
+        store.add_alias(session, vendor, name.strip()[:200])
+        return "alias"
+    vendor.name = name.strip()[:200]
+    vendor.timezone = check_zone(timezone) or vendor.timezone
+    session.add(vendor)
+    session.flush()
+    return "named"
+
+
+def bind_channel(session: Session, *, vendor: Vendor, channel_id: str) -> str | None:
+    """Bind the channel to the vendor; return the vendor's previous channel, if another."""
+    holder = store.vendor_for_channel(session, channel_id)
+    if holder is not None and holder.id != vendor.id:
+        raise NotAllowed(
+            f"<#{channel_id}> is bound to vendor {escape(holder.name)}; unbind it first with "
+            f"`/opsbot vendor unbind {escape(holder.slug)}`."
+        )
+    previous = vendor.channel_id
+    vendor.channel_id = channel_id
+    session.add(vendor)
+    session.flush()
+    return None if previous == channel_id else previous
+
+
+def unbind_channel(session: Session, *, vendor_text: str) -> tuple[Vendor, str | None]:
+    """Free the vendor's channel; return the vendor and the channel it had."""
+    vendor = require_vendor(session, vendor_text)
+    channel = vendor.channel_id
+    vendor.channel_id = None
+    session.add(vendor)
+    session.flush()
+    return vendor, channel
+
+
+def vendor_listing(session: Session) -> list[VendorListing]:
+    """Return every vendor with its aliases."""
+    return [VendorListing(v, store.aliases_of(session, v)) for v in store.list_vendors(session)]
