@@ -22,7 +22,7 @@ shell: install
 	$(BIN)/opsbot shell
 
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: install
 	$(BIN)/ruff check .

@@ -25,6 +25,7 @@ from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, make_engine, session_factory
+from storage.types import utcnow
 
 log = logging.getLogger("opsbot.runtime")
 
@@ -106,6 +107,8 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     )
     runtime.on_startup.append(runtime.audit.start)
     runtime.on_shutdown.insert(0, runtime.audit.stop)
+    # The one reading of "now" that handlers and jobs share; tests and the shell replace it.
+    runtime.services["clock"] = utcnow
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []
     runtime.services["digest_sources"] = digest_sources

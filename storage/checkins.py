@@ -211,9 +211,11 @@ def recent_runs(session: Session, schedule_id: int, *, limit: int = 20) -> list[
     return list(session.exec(statement))
 
 
-def add_topic(session: Session, *, vendor_id: int, text: str, added_by: str) -> CheckinTopic:
-    """Put a topic on the vendor's next agenda."""
-    topic = CheckinTopic(vendor_id=vendor_id, text=text, added_by=added_by)
+def add_topic(
+    session: Session, *, vendor_id: int, text: str, added_by: str, at: datetime
+) -> CheckinTopic:
+    """Put a topic on the vendor's next agenda, as added at `at` (the runtime's clock)."""
+    topic = CheckinTopic(vendor_id=vendor_id, text=text, added_by=added_by, created_at=at)
     session.add(topic)
     session.flush()
     return topic

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from bot.settings import Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade_database
 from tests.fakes.jira_server import FakeJira
+from tests.support import moved_clock
 from tests.support.databases import BACKENDS, fresh_database, migrated_template
 from tests.support.servers import uvicorn_in_thread
 from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
@@ -27,6 +29,38 @@ from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
 BOT_TOKEN = "xoxb-test-0123456789-abcdefghij"
 ADMIN_ID = "U0ADMIN"
 _PREFIXES = ("SLACK_", "JIRA_", "OPSBOT_")
+
+
+def _clock_line(config: pytest.Config) -> str:
+    seed = os.environ.get(moved_clock.SEED_VARIABLE, "")
+    offset = config.stash.get(_OFFSET, None)
+    if not offset:
+        return "clock: the machine's own (set TEST_CLOCK_SEED to move it)"
+    sign = "+" if offset.total_seconds() >= 0 else "-"
+    return (
+        f"clock: moved by {sign}{abs(offset)} ({moved_clock.SEED_VARIABLE}={seed});"
+        f" reproduce with {moved_clock.SEED_VARIABLE}={seed} make test"
+    )
+
+
+_OFFSET = pytest.StashKey[timedelta]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Move the clock for the whole run when TEST_CLOCK_SEED is set (CI sets a random one)."""
+    offset = moved_clock.offset_for_seed(os.environ.get(moved_clock.SEED_VARIABLE, ""))
+    config.stash[_OFFSET] = offset
+    moved_clock.start(offset)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Print the clock offset first, so a failing run can be reproduced."""
+    return _clock_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the clock offset last too: it is what a reader of a red run needs."""
+    terminalreporter.write_line(_clock_line(config))
 
 
 @pytest.fixture(autouse=True)

@@ -107,6 +107,7 @@ async def handle_checkin(
             vendor_text=_word(parsed, 1) or "",
             text=" ".join(parsed.words[2:]),
             user_id=user_id,
+            now=now,
         )
         answer = render_note(f"Added to the next {escape(vendor.name)} check-in.")
     else:

@@ -195,13 +195,21 @@ def vendor_schedule(session: Session, vendor: Vendor) -> store.CheckinSchedule:
 
 
 def add_topic(
-    *, session: Session, scope: ChannelScope, vendor_text: str, text: str, user_id: str
+    *,
+    session: Session,
+    scope: ChannelScope,
+    vendor_text: str,
+    text: str,
+    user_id: str,
+    now: datetime,
 ) -> Vendor:
     """Put a topic on the vendor's next check-in."""
     vendor = scoped_vendor(session, scope, vendor_text)
     if not text.strip():
         raise UsageError("Say what the topic is.", usage=CHECKIN_USAGE)
-    store.add_topic(session, vendor_id=vendor.id or 0, text=text.strip()[:500], added_by=user_id)
+    store.add_topic(
+        session, vendor_id=vendor.id or 0, text=text.strip()[:500], added_by=user_id, at=now
+    )
     return vendor
 
 

@@ -33,15 +33,21 @@ from integrations.errors import UsageError
 BREAKDOWN_ACTION = re.compile(rf"^{BREAKDOWN_ACTION_PREFIX}(\w+)$")
 
 
-def today_in(settings: Any) -> date:
-    """Return today's date in OPSBOT_TIMEZONE."""
-    return datetime.now(ZoneInfo(settings.opsbot_timezone)).date()
+def today_in(settings: Any, clock: Callable[[], datetime]) -> date:
+    """Return today's date in OPSBOT_TIMEZONE by the runtime's clock."""
+    return clock().astimezone(ZoneInfo(settings.opsbot_timezone)).date()
 
 
 def _request_and_filters(
-    session: Session, text: str, *, channel_id: str | None, settings: Any, registry: KpiRegistry
+    session: Session,
+    text: str,
+    *,
+    channel_id: str | None,
+    settings: Any,
+    registry: KpiRegistry,
+    clock: Callable[[], datetime],
 ) -> tuple[KpiRequest, Filters]:
-    request = parse_kpi_text(text, today=today_in(settings), kpi_keys=registry.keys)
+    request = parse_kpi_text(text, today=today_in(settings, clock), kpi_keys=registry.keys)
     scope = scope_for_channel(session, channel_id)
     filters = resolve_filters(session=session, filters=request.filters, scope=scope)
     return request, filters
@@ -59,6 +65,7 @@ async def handle_kpi(
     command: dict[str, Any],
     db: Session,
     settings: Any,
+    clock: Callable[[], datetime],
     kpi_registry: KpiRegistry,
     background: Any,
     respond: Any,
@@ -70,7 +77,7 @@ async def handle_kpi(
     text = command.get("text", "")
     channel_id = command.get("channel_id")
     request, filters = _request_and_filters(
-        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry, clock=clock
     )
     if request.action == "help":
         await ack(**render_help(kpi_registry))
@@ -133,6 +140,7 @@ async def handle_breakdown(
     ack: Any,
     body: dict[str, Any],
     settings: Any,
+    clock: Callable[[], datetime],
     kpi_registry: KpiRegistry,
     background: Any,
     respond: Any,
@@ -148,7 +156,12 @@ async def handle_breakdown(
 
     async def answer(session: Session) -> None:
         request, filters = _request_and_filters(
-            session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+            session,
+            text,
+            channel_id=channel_id,
+            settings=settings,
+            registry=kpi_registry,
+            clock=clock,
         )
         rows = build_breakdown(
             session=session, request=request, filters=filters, dimension=dimension
@@ -165,6 +178,7 @@ async def handle_why_button(
     ack: Any,
     body: dict[str, Any],
     settings: Any,
+    clock: Callable[[], datetime],
     kpi_registry: KpiRegistry,
     background: Any,
     respond: Any,
@@ -186,7 +200,12 @@ async def handle_why_button(
 
     def work(session: Session) -> WhyFinding:
         request, filters = _request_and_filters(
-            session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+            session,
+            text,
+            channel_id=channel_id,
+            settings=settings,
+            registry=kpi_registry,
+            clock=clock,
         )
         return explain_in(request, filters, kpi)(session)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,6 @@ from commands.suggestions.views import (
     suggestion_list,
 )
 from integrations.errors import UsageError
-from storage.types import utcnow
 
 USAGE = (
     "/suggest TEXT",
@@ -59,6 +59,7 @@ async def handle_suggest(
     digest_sources: Sequence[DigestSource],
     settings: Any,
     respond: AsyncRespond,
+    clock: Callable[[], datetime],
 ) -> None:
     """Dispatch `/suggest …`: record, list, promote or propose."""
     text = clean_text(command.get("text", "")).strip()
@@ -95,7 +96,7 @@ async def handle_suggest(
         rows = ranked(session=db, mode="top", user_id=user_id)[: int(count)]
         if not rows:
             raise UsageError("There are no open suggestions to propose.", usage=usage)
-        now = utcnow()
+        now = clock()
         window = digest_window(vendor_slug=None, now=now, timezone=settings.opsbot_timezone)
         kpi = [s for s in digest_sources if s.key == "kpi"]
         section = kpi[0].section(session=db, window=window) if kpi else None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import httpx
 
 from bot.local_slack import LocalSlack
 from tests.conftest import BOT_TOKEN
+from tests.support.moved_clock import opsbot_command
 from tests.support.servers import free_port, opsbot_process
 from tests.support.slack_requests import SIGNING_SECRET, slash_command
 
@@ -47,7 +47,7 @@ def test_serve_answers_signed_commands_and_refuses_forged_ones(
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        opsbot_command(*args),
         capture_output=True,
         text=True,
         env=env,

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 from sqlalchemy import text
 
 from storage.engine import make_engine
+from tests.support.moved_clock import opsbot_command
 
 
 def run_shell(database_url: str, stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "JIRA_", "OPSBOT_"))}
     env["DATABASE_URL"] = database_url
     return subprocess.run(
-        [sys.executable, "-m", "bot", "shell", *args],
+        opsbot_command("shell", *args),
         input=stdin,
         capture_output=True,
         text=True,

@@ -19,7 +19,7 @@ from tests.support.slack_requests import slash_command
 from tests.support.tcp_proxy import TcpProxy
 
 # Generous: a guard against hangs, not a speed check (the bench measures speed).
-HANG_GUARD = 15.0
+HANG_GUARD = 60.0
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_outage_then_recovery(proxied: tuple[TcpProxy, str], settings: Settings)
         assert client.post("/slack/events", content=body, headers=headers).status_code == 200
 
         proxy.outage()
-        assert _poll(client, "/readyz", 503, within=10) == 503
+        assert _poll(client, "/readyz", 503, within=60) == 503
         timings = []
         for command, text in (("/escalation", "list"), ("/kpi", "week"), ("/opsbot", "help")):
             body, headers = slash_command(command, text)
@@ -72,7 +72,7 @@ def test_outage_then_recovery(proxied: tuple[TcpProxy, str], settings: Settings)
         print("during the outage (command, seconds, status):", timings)
 
         proxy.restore()
-        assert _poll(client, "/readyz", 200, within=20) == 200
+        assert _poll(client, "/readyz", 200, within=60) == 200
         answers = []
         for _ in range(3):  # pooled connections died in the outage; each must be replaced
             body, headers = slash_command("/escalation", "list")

@@ -89,7 +89,7 @@ def test_killed_while_filing_the_next_process_files_once(
     log = tmp_path / "opsbot.log"
     with serve(env, log) as first:
         body, headers = sr.slash_command("/escalate", "sev2 other Killed mid-create")
-        ack = httpx.post(f"{first.url}/slack/events", content=body, headers=headers, timeout=10)
+        ack = httpx.post(f"{first.url}/slack/events", content=body, headers=headers, timeout=60)
         assert ack.status_code == 200, ack.text
         assert "Saved escalation" in ack.json()["text"]
         wait_until(lambda: bool(fake_jira.requests_to("POST", "/rest/api/2/issue")), "the create")

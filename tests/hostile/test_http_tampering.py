@@ -28,7 +28,7 @@ def settings_overrides() -> dict[str, object]:
 
 @pytest.fixture
 def client(http_server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=http_server, timeout=10) as client:
+    with httpx.Client(base_url=http_server, timeout=60) as client:
         yield client
 
 

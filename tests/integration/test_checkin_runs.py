@@ -113,7 +113,11 @@ async def test_topics_appear_once_then_leave_the_agenda(
     with unit_of_work(runtime.sessions) as session:
         vendor_id = store.get_schedule(session, schedule_id).vendor_id  # type: ignore[union-attr]
         store.add_topic(
-            session, vendor_id=vendor_id, text="Queue <!channel> backlog", added_by="U1"
+            session,
+            vendor_id=vendor_id,
+            text="Queue <!channel> backlog",
+            added_by="U1",
+            at=MANILA_MONDAY_9 - timedelta(hours=1),
         )
     runner = runner_of(runtime)
     await runner.tick(now=MANILA_MONDAY_9)

@@ -42,7 +42,7 @@ async def eventually(check: Callable[[], bool], within: float = 15.0) -> None:
 
 
 async def post(url: str, body: bytes | str, headers: dict[str, str]) -> httpx.Response:
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=60) as client:
         return await client.post(url, content=body, headers=headers)
 
 

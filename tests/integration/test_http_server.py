@@ -62,7 +62,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(settings: Settings) -> N
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/nowhere")
     runtime = build_runtime(settings, engine=engine)
     with uvicorn_in_thread(create_http_app(create_app(runtime))) as url:
-        response = httpx.get(f"{url}/readyz", timeout=10)
+        response = httpx.get(f"{url}/readyz", timeout=60)
     assert response.status_code == 503
     assert response.json()["status"] == "unavailable"
 

@@ -287,7 +287,7 @@ async def test_webhooks_over_http_reach_the_thread(
         with unit_of_work(runtime.sessions) as session:
             return list_initiatives(session, open_only=False)[0]
 
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with httpx.AsyncClient(timeout=60) as client:
         body, headers = sr.view_submission("initiative_new", modal_values(), view_id="VHTTP")
         answer = await client.post(f"{http_server}/slack/events", content=body, headers=headers)
         assert answer.status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +13,19 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.local_slack import LocalSlack
+from bot.runtime import Runtime
 from storage.vendors import upsert_vendor
 from tests.conftest import Dispatch
-from tests.integration.test_kpi_import import SMALL, run_import
+from tests.integration.test_kpi_import import SMALL, TODAY, run_import
 from tests.support.slack_requests import block_action, slash_command
 
 PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
+
+
+@pytest.fixture(autouse=True)
+def pinned_today(runtime: Runtime) -> None:
+    """Ask every question on the day after the fixture data ends, whatever today is."""
+    runtime.services["clock"] = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
 
 
 def _answer(response: Any) -> dict[str, Any]:

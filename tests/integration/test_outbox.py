@@ -100,7 +100,7 @@ async def test_started_worker_wakes_on_enqueue(engine: Engine) -> None:
         with unit_of_work(outbox.sessions) as session:
             outbox.enqueue(session, kind="k", payload={}, key="x")
         outbox.wake()
-        await asyncio.wait_for(done.wait(), 10)
+        await asyncio.wait_for(done.wait(), 60)
     finally:
         await outbox.stop()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from types import SimpleNamespace
@@ -24,6 +23,7 @@ from storage.engine import make_engine, session_factory
 from storage.types import utcnow
 from tests.conftest import BOT_TOKEN
 from tests.integration.test_checkin_runs import digests, make_checkin, runs
+from tests.support.moved_clock import opsbot_command
 
 
 def hourly_spec_due_an_hour_ago() -> str:
@@ -42,7 +42,7 @@ async def test_start_catches_up_and_keeps_jobs_across_restarts(
         runtime, cron=spec, every=None, tz="UTC", since=utcnow() - timedelta(days=1)
     )
     await runtime.start()
-    await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=20)
+    await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=60)
     service: CheckinScheduler = runtime.services["checkin_scheduler"]
     assert service.scheduler is not None
     job = service.scheduler.get_job(f"{JOB_PREFIX}{schedule_id}")
@@ -107,7 +107,7 @@ def test_two_scheduler_processes_post_each_digest_once(
     }
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot", "scheduler"],
+            opsbot_command("scheduler"),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -121,7 +121,7 @@ def test_two_scheduler_processes_post_each_digest_once(
         for process in processes:
             process.terminate()
         for process in processes:
-            _, errors = process.communicate(timeout=20)
+            _, errors = process.communicate(timeout=60)
             assert process.returncode == 0, errors.decode()[-2000:]
     for channel in channels:
         assert len(digests(local_slack, channel)) == 1

@@ -29,7 +29,7 @@ async def test_slash_command_over_socket_mode(
         ack = await asyncio.to_thread(local_slack.socket_mode.wait_ack, envelope_id)
     finally:
         stop.set()
-        await asyncio.wait_for(task, timeout=15)
+        await asyncio.wait_for(task, timeout=60)
     answer = ack["payload"]
     assert "/opsbot help COMMAND" in json.dumps(answer)
     assert local_slack.calls_to("apps.connections.open")

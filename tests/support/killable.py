@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from sqlmodel import col
 from storage.checkins import RUN_CLAIMED, RUN_POSTING, DigestRun
 from storage.outbox import RUNNING, OutboxJob
 from storage.types import utcnow
+from tests.support.moved_clock import opsbot_command
 from tests.support.servers import free_port, wait_healthy
 
 
@@ -47,7 +47,7 @@ def serve(env: dict[str, str], log: Path) -> Iterator[Served]:
     port = free_port()
     with log.open("ab") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            opsbot_command("serve", "--host", "127.0.0.1", "--port", str(port)),
             env={**os.environ, **env},
             stdout=sink,
             stderr=subprocess.STDOUT,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +13,8 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 from starlette.types import ASGIApp
+
+from tests.support.moved_clock import opsbot_command
 
 
 @contextmanager
@@ -44,7 +45,7 @@ def free_port() -> int:
 
 
 def wait_healthy(
-    process: subprocess.Popen[bytes], base: str, output: Callable[[], str], *, within: float = 30
+    process: subprocess.Popen[bytes], base: str, output: Callable[[], str], *, within: float = 120
 ) -> None:
     """Wait until `base`/healthz answers 200; fail with the process output if it dies first."""
     deadline = time.monotonic() + within
@@ -66,7 +67,7 @@ def opsbot_process(args: list[str], env: dict[str, str], *, port: int) -> Iterat
     """Start `opsbot <args>` as a subprocess, wait for /healthz, yield its base URL."""
     full_env = {**os.environ, **env}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
+        opsbot_command(*args),
         env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
