@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.app import OpsbotApp
 from bot.jira_webhook import receive_jira_webhook
+from bot.loop_lag import LoopLagMonitor
 from storage.migrate import pending_heads
 
 MAX_BODY_BYTES = 1_000_000
@@ -161,11 +162,16 @@ def create_http_app(bolt: OpsbotApp) -> ASGIApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await runtime.start()
+        lag = LoopLagMonitor(runtime.metrics.loop_lag)
+        await lag.start()  # first, so a slow start-up shows too
         try:
-            yield
+            await runtime.start()
+            try:
+                yield
+            finally:
+                await runtime.aclose()
         finally:
-            await runtime.aclose()
+            await lag.stop()
 
     app = Starlette(
         routes=[

@@ -28,6 +28,12 @@ class OpsMetrics:
             ["system", "method", "status"],
             registry=self.registry,
         )
+        self.loop_lag = Histogram(
+            "opsbot_event_loop_lag_seconds",
+            "How late the event loop woke a timer: time every request waited behind blocking work.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+            registry=self.registry,
+        )
         self.jobs = Counter(
             "opsbot_jobs",
             "Background and scheduled jobs, by job name and outcome.",

@@ -1,20 +1,34 @@
-"""Check-in schedules: `every:` phrases and 5-field cron, evaluated in the vendor's zone.
+"""Check-in schedules: `every:` phrases and 5-field cron, as APScheduler `CronTrigger`s.
 
-Fire times are computed from local wall-clock times with zoneinfo, so DST is handled the
-same way everywhere: a wall time that does not exist (spring forward) fires at the instant
-it would have had before the change (02:30 → 03:30 local), and an ambiguous wall time (fall
-back) fires once, at its first occurrence.
+Both forms become CronTrigger field values (see `cron_text` for cron's quirks). The trigger
+matches *local wall-clock times*: it runs on naive local times (expressed as UTC, which has no
+DST), and each matching wall time is then placed in the vendor's zone with zoneinfo. That keeps
+APScheduler's own DST handling (which can repeat or loop around a fall-back hour, apscheduler
+issue 1021) out of the way and gives the rules ISC cron documents:
+
+- a wall time skipped by a spring-forward change fires once, the moment the clocks jump
+  (02:30 on the day 02:00 becomes 03:00 fires at 03:00);
+- a wall time repeated by a fall-back change fires once, at its first occurrence;
+- an instant is never fired twice, and fire times always move forward.
+
+Minimum interval: none beyond cron's own resolution of one minute. `* * * * *` is allowed: a
+next fire time costs a few field steps in the trigger whatever the schedule, so nothing is
+sampled or walked minute by minute, and each fire is one claim row.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from commands.checkins.cron_text import CronFields, CronTextError, cron_alternatives
 from commands.mrkdwn import escape_clip
 from integrations.errors import UsageError
 
@@ -27,26 +41,32 @@ SCHEDULE_EXAMPLES = (
     'cron:"0 9 * * MON"',
 )
 SCHEDULE_USAGE = "Schedules look like:\n" + "\n".join(SCHEDULE_EXAMPLES)
-MIN_GAP = timedelta(hours=1)  # a digest more often than hourly is noise, not a check-in
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_ORDINALS = {"1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "last": -1}
 _TIME = re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$")
 _NTH = re.compile(r"^(?P<nth>1st|2nd|3rd|4th|5th|last) (?P<day>[a-z]+) of (?:the )?month$")
-_LOOKAHEAD_DAYS = 3 * 366  # far enough for "5th mon of month" and 29 Feb crons
+_FIELD_NAMES = {
+    "minute": "minute",
+    "hour": "hour",
+    "day": "day of month",
+    "month": "month",
+    "day_of_week": "day of week",
+}
+# A schedule that fires at all fires within 8 years (29 February skips 2100); looking further
+# would make APScheduler step through every year to 9999 for `0 9 31 2 *`.
+_NEVER_HORIZON = timedelta(days=9 * 366)
+_NEVER_FROM = datetime(2030, 1, 1, tzinfo=UTC)
+# Fire times skipped in a row at most: the walls of a repeated (fall-back) period, at most
+# one fire a minute over a few hours.
+_MAX_SKIPS = 6 * 60
 
 
 @dataclass(frozen=True)
 class Recurrence:
-    """When a check-in fires: matching local days, and the local times on those days."""
+    """When a check-in fires: a trigger over local wall-clock times, placed in the zone."""
 
     spec: str  # as stored, e.g. "every:mon 09:00" or "cron:0 9 * * MON"
     timezone: str
-    months: frozenset[int]
-    days_of_month: frozenset[int] | None  # None = any
-    weekdays: frozenset[int] | None  # 0 = Monday; None = any
-    nth_weekday: tuple[int, int] | None  # (weekday, n) with n = -1 for the last one
-    times: tuple[time, ...]  # sorted local wall times
+    wall_trigger: BaseTrigger  # matches naive local wall times, carried as UTC
 
     @property
     def zone(self) -> ZoneInfo:
@@ -58,37 +78,19 @@ class Recurrence:
         kind, _, text = self.spec.partition(":")
         return f'{kind} "{text}" ({self.timezone})'
 
-    def matches_day(self, day: date) -> bool:
-        """Tell whether the schedule fires on local `day`."""
-        if day.month not in self.months:
-            return False
-        if self.nth_weekday is not None:
-            weekday, nth = self.nth_weekday
-            if day.weekday() != weekday:
-                return False
-            if nth > 0:
-                return (day.day - 1) // 7 + 1 == nth
-            return (day + timedelta(days=7)).month != day.month
-        dom_ok = self.days_of_month is None or day.day in self.days_of_month
-        dow_ok = self.weekdays is None or day.weekday() in self.weekdays
-        if self.days_of_month is not None and self.weekdays is not None:
-            return dom_ok or dow_ok  # cron's rule when both fields are restricted
-        return dom_ok and dow_ok
-
-    def _instants(self, day: date) -> Iterator[datetime]:
-        for wall in self.times:
-            # fold=0: a skipped wall time maps forward, a repeated one to its first instant.
-            yield datetime.combine(day, wall, tzinfo=self.zone).astimezone(UTC)
-
     def next_after(self, instant: datetime) -> datetime | None:
-        """Return the first fire time strictly after `instant` (aware), or None."""
-        local_day = instant.astimezone(self.zone).date() - timedelta(days=1)
-        for offset in range(_LOOKAHEAD_DAYS):
-            day = local_day + timedelta(days=offset)
-            if self.matches_day(day):
-                for fire in self._instants(day):
-                    if fire > instant:
-                        return fire
+        """Return the first fire time strictly after `instant` (aware, returned in UTC)."""
+        zone = self.zone
+        wall = instant.astimezone(zone).replace(tzinfo=UTC, fold=0)
+        for _ in range(_MAX_SKIPS):
+            wall = self.wall_trigger.get_next_fire_time(None, wall + timedelta(microseconds=1))
+            if wall is None:
+                return None
+            fire = _place(wall.replace(tzinfo=None), zone)
+            # Walls map onto instants in order, so the first one past `instant` is the next;
+            # walls at or before it can only be the repeat of a fall-back hour.
+            if fire > instant:
+                return fire
         return None
 
     def between(self, start: datetime, end: datetime) -> list[datetime]:
@@ -101,25 +103,74 @@ class Recurrence:
         return fires
 
 
+def _place(wall: datetime, zone: ZoneInfo) -> datetime:
+    """Return the UTC instant of naive local `wall`: first occurrence, or the jump of a gap."""
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == wall:
+        return first
+    # `wall` lies in a spring-forward gap. zoneinfo placed it with the offset before the
+    # change, i.e. after the jump; the jump itself is the latest instant still before `wall`
+    # in the new offset. Offsets change on whole minutes, so a binary search over the
+    # minutes between the two placements finds it.
+    earliest = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    low, high = 0, int((first - earliest).total_seconds() // 60)
+    while low < high:
+        middle = (low + high) // 2
+        probe = earliest + timedelta(minutes=middle)
+        if probe.astimezone(zone).utcoffset() == earliest.astimezone(zone).utcoffset():
+            low = middle + 1
+        else:
+            high = middle
+    return earliest + timedelta(minutes=low)
+
+
 def parse_schedule(*, every: str | None, cron: str | None, timezone: str) -> Recurrence:
     """Parse `every:` or `cron:` text in `timezone`; raise UsageError saying what is wrong."""
     zone_name = _check_zone(timezone)
     if (every is None) == (cron is None):
         raise UsageError("Give the schedule as `every:` or as `cron:`.", usage=SCHEDULE_USAGE)
     if every is not None:
-        recurrence = _parse_every(" ".join(every.lower().split()), zone_name)
+        text = " ".join(every.lower().split())
+        spec, alternatives = f"every:{text}", [_every_fields(text)]
     else:
-        recurrence = _parse_cron(" ".join((cron or "").split()), zone_name)
-    _check_gaps(recurrence)
-    return recurrence
+        text = " ".join((cron or "").split())
+        try:
+            alternatives = cron_alternatives(text)
+        except CronTextError as exc:
+            raise _bad(text, str(exc)) from None
+        spec = f"cron:{text}"
+    return Recurrence(spec=spec, timezone=zone_name, wall_trigger=_wall_trigger(text, alternatives))
 
 
+@lru_cache(maxsize=1024)
 def recurrence_from_spec(spec: str, timezone: str) -> Recurrence:
-    """Rebuild a stored schedule (`every:…` or `cron:…`)."""
+    """Rebuild a stored schedule (`every:…` or `cron:…`); cached, as the scheduler asks often."""
     kind, _, text = spec.partition(":")
     if kind == "every":
         return parse_schedule(every=text, cron=None, timezone=timezone)
     return parse_schedule(every=None, cron=text, timezone=timezone)
+
+
+def _wall_trigger(text: str, alternatives: list[CronFields]) -> BaseTrigger:
+    triggers = [_cron_trigger(text, fields) for fields in alternatives]
+    horizon = _NEVER_FROM + _NEVER_HORIZON
+    bounded = [CronTrigger(**fields, timezone=UTC, end_date=horizon) for fields in alternatives]
+    if all(t.get_next_fire_time(None, _NEVER_FROM) is None for t in bounded):
+        raise _bad(text, "it never fires")
+    return triggers[0] if len(triggers) == 1 else OrTrigger(triggers)
+
+
+def _cron_trigger(text: str, fields: CronFields) -> CronTrigger:
+    # Each field alone first, so the message names the field that is wrong.
+    for name, value in fields.items():
+        try:
+            CronTrigger(**{name: value}, timezone=UTC)
+        except ValueError:
+            raise _bad(text, f"`{value}` is not a valid {_FIELD_NAMES[name]}") from None
+    try:
+        return CronTrigger(**fields, timezone=UTC)
+    except ValueError:
+        raise _bad(text, "its fields do not fit together") from None
 
 
 def _check_zone(name: str) -> str:
@@ -146,35 +197,22 @@ def _parse_time(text: str, whole: str) -> time:
     return time(int(match["h"]), int(match["m"]))
 
 
-def _parse_every(text: str, zone: str) -> Recurrence:
+def _every_fields(text: str) -> CronFields:
+    """Translate an `every:` phrase (days, then a time) into CronTrigger field values."""
     head, _, last = text.rpartition(" ")
     if not head:
         raise _bad(text, "it needs days and a time, e.g. `mon 09:00`")
     wall = _parse_time(last, text)
-    base = {"spec": f"every:{text}", "timezone": zone, "months": frozenset(range(1, 13))}
-    nth = _NTH.match(head)
-    if nth:
-        day = _day_index(nth["day"], text)
-        return Recurrence(
-            **base,  # type: ignore[arg-type]
-            days_of_month=None,
-            weekdays=None,
-            nth_weekday=(day, _ORDINALS[nth["nth"]]),
-            times=(wall,),
-        )
+    at = {"hour": str(wall.hour), "minute": str(wall.minute)}
+    if nth := _NTH.match(head):
+        # APScheduler's day-of-month field reads `1st mon` and `last fri` itself.
+        return {**at, "day": f"{nth['nth']} {_DAYS[_day_index(nth['day'], text)]}"}
     if head in ("day", "daily", "every day"):
-        weekdays: frozenset[int] | None = None
-    elif head in ("weekdays", "weekday"):
-        weekdays = frozenset(range(5))
-    else:
-        weekdays = frozenset(_day_index(d, text) for d in re.split(r"[ ,]+", head) if d)
-    return Recurrence(
-        **base,  # type: ignore[arg-type]
-        days_of_month=None,
-        weekdays=weekdays,
-        nth_weekday=None,
-        times=(wall,),
-    )
+        return at
+    if head in ("weekdays", "weekday"):
+        return {**at, "day_of_week": "mon-fri"}
+    days = sorted({_day_index(word, text) for word in re.split(r"[ ,]+", head) if word})
+    return {**at, "day_of_week": ",".join(_DAYS[d] for d in days)}
 
 
 def _day_index(word: str, whole: str) -> int:
@@ -187,75 +225,3 @@ def _day_index(word: str, whole: str) -> int:
 def _full_day(word: str) -> bool:
     names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     return word in names or word.rstrip("s") in names
-
-
-def _parse_cron(text: str, zone: str) -> Recurrence:
-    fields = text.split(" ")
-    if len(fields) != 5:
-        raise _bad(text, "cron needs 5 fields: minute hour day-of-month month day-of-week")
-    minute, hour, dom, month, dow = fields
-    minutes = _cron_field(minute, 0, 59, (), text, "minute")
-    hours = _cron_field(hour, 0, 23, (), text, "hour")
-    days = _cron_field(dom, 1, 31, (), text, "day of month")
-    months = _cron_field(month, 1, 12, _MONTHS, text, "month", offset=1)
-    weekdays = _cron_field(dow.replace("7", "0"), 0, 6, ("sun", *_DAYS[:6]), text, "day of week")
-    return Recurrence(
-        spec=f"cron:{text}",
-        timezone=zone,
-        months=frozenset(months),
-        days_of_month=None if dom == "*" else frozenset(days),
-        # cron counts Sunday as 0; Python's weekday() counts Monday as 0.
-        weekdays=None if dow == "*" else frozenset((d - 1) % 7 for d in weekdays),
-        nth_weekday=None,
-        times=tuple(sorted(time(h, m) for h in hours for m in minutes)),
-    )
-
-
-def _cron_field(
-    text: str,
-    low: int,
-    high: int,
-    names: tuple[str, ...],
-    whole: str,
-    what: str,
-    *,
-    offset: int = 0,
-) -> set[int]:
-    values: set[int] = set()
-    for part in text.lower().split(","):
-        body, _, step_text = part.partition("/")
-        if not step_text.isdigit() and step_text:
-            raise _bad(whole, f"`{part}` has a bad step in the {what} field")
-        step = int(step_text) if step_text else 1
-        if body == "*":
-            start, stop = low, high
-        else:
-            first, _, second = body.partition("-")
-            start = _cron_value(first, low, high, names, whole, what, offset)
-            stop = _cron_value(second, low, high, names, whole, what, offset) if second else start
-            if step_text and not second:
-                stop = high
-        if start > stop or step < 1:
-            raise _bad(whole, f"`{part}` is not a valid {what} range")
-        values.update(range(start, stop + 1, step))
-    return values
-
-
-def _cron_value(
-    text: str, low: int, high: int, names: tuple[str, ...], whole: str, what: str, offset: int
-) -> int:
-    if text in names:
-        return names.index(text) + offset
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise _bad(whole, f"`{text}` is not a valid {what} ({low}-{high})")
-    return int(text)
-
-
-def _check_gaps(recurrence: Recurrence) -> None:
-    start = datetime(2030, 1, 1, tzinfo=UTC)
-    first = recurrence.next_after(start)
-    if first is None:
-        raise _bad(recurrence.spec.partition(":")[2], "it never fires")
-    fires = recurrence.between(start, start + timedelta(days=2))
-    if any(b - a < MIN_GAP for a, b in itertools.pairwise(fires)):
-        raise _bad(recurrence.spec.partition(":")[2], "check-ins can run at most once an hour")
