@@ -1,10 +1,23 @@
-"""Leaf partitioning and the layer-wise cuboid search behind root-cause localisation."""
+"""The cuboid search behind root-cause localisation: greedy, by evidence gained per element.
+
+Model: inside a root-cause element every leaf's symmetric deviation d is about one shared
+value m (the generalised ripple effect); outside, d is noise with the leaf's own spread σ.
+Fitting m to an element's leaves by weighted least squares lowers the leaves' χ² by
+
+    gain = (Σ d/σ²)² / Σ 1/σ²,
+
+so an element is scored from two sums per leaf, and every element of a cuboid at once
+with two ``bincount`` calls. An ancestor of a true element is diluted by its normal leaves
+and a descendant holds only part of the evidence, so the true element scores highest.
+Each pick must beat a penalty that grows with the number of elements that could have been
+picked at its layer (a Bonferroni-style bar: pure noise yields nothing); its leaves are then
+removed from every cuboid's sums, and the search goes on with what is left.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from itertools import combinations
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,155 +26,152 @@ FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-# The 10 % quantile of |N(0, 1)|.
-_ABS_NORMAL_Q10 = 0.12566
 # Above this many cells a cuboid's keys are compacted with np.unique instead of bincount.
-_DENSE_KEY_LIMIT = 1 << 22
+_DENSE_KEY_LIMIT = 1 << 23
+_MAX_CAUSES = 12
 
 
 @dataclass(frozen=True, eq=False)
 class Element:
-    """A dimension-value combination found by the search, with the anomalous rows it covers."""
+    """A dimension-value combination the search picked, with the rows it explained."""
 
     dims: tuple[int, ...]
     codes: tuple[int, ...]
     rows: IntArray
+    gain: float
 
 
-def symmetric_deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
-    """Return 2(a-f)/(|a|+|f|): the relative deviation, bounded and defined when f is 0."""
-    scale = np.abs(actual) + np.abs(expected)
-    # Rows with both values zero carry no evidence either way; callers drop them.
-    safe = np.where(scale > 0.0, scale, 1.0)
-    return np.where(scale > 0.0, 2.0 * (actual - expected) / safe, 0.0)
+@dataclass(frozen=True, eq=False)
+class SearchResult:
+    """Picked elements, and how well one even shift explains what each pick left over."""
+
+    elements: list[Element]
+    rest_gain: list[float]  # rest_gain[j]: gain of one shift over the rows left after j picks
+    penalties: dict[int, float] = field(default_factory=dict)
 
 
-def noise_scale(deviation: FloatArray, *, sigmas: float) -> float:
-    """Estimate the standard deviation of the normal leaves' relative deviations.
-
-    The noise scale comes from the leaves closest to zero, so up to about half of the
-    leaves may be anomalous without inflating it: a first guess from the 10 % quantile
-    of |d| bounds the normal band, and the median inside ever tighter bands refines it.
-    """
-    size = np.abs(deviation)
-    if size.size == 0:
-        return 0.0
-    sigma = float(np.quantile(size, 0.1)) / _ABS_NORMAL_Q10
-    band_width = sigmas
-    for _ in range(4):
-        band = size[size <= band_width * sigma]
-        if not band.size:
-            return 0.0
-        sigma = float(np.median(band)) / _abs_normal_median_within(band_width)
-        # Once the guess is sound, a tighter band keeps weak anomalies out of it.
-        band_width = 3.0
-    return sigma
+@dataclass(eq=False)
+class _Cuboid:
+    dims: tuple[int, ...]
+    size: int
+    p: FloatArray  # (measures, size): Σ d/σ² per element
+    q: FloatArray  # (measures, size): Σ 1/σ² per element
+    stored_key: NDArray[np.int32] | None  # only for compacted cuboids
 
 
-def _abs_normal_median_within(width: float) -> float:
-    """Return the median of |z| for z ~ N(0, 1) truncated to |z| <= width."""
-    # P(|z| <= m) = erf(m / sqrt 2); solve erf(m / sqrt 2) = erf(width / sqrt 2) / 2.
-    target = math.erf(width / math.sqrt(2.0)) / 2.0
-    low, high = 0.0, width
-    for _ in range(60):
-        mid = (low + high) / 2.0
-        low, high = (mid, high) if math.erf(mid / math.sqrt(2.0)) < target else (low, mid)
-    return (low + high) / 2.0
+def penalty(layer_sizes: dict[int, int], layer: int, base: float) -> float:
+    """Return the gain an element of ``layer`` must exceed: 2 ln(#candidates) + base."""
+    return 2.0 * math.log(max(layer_sizes.get(layer, 1), 1)) + base
 
 
-def layered_search(
+def greedy_search(
     codes: NDArray[np.int32],
     cards: tuple[int, ...],
-    anomalous: BoolArray,
-    counted: BoolArray,
+    p_leaf: FloatArray,
+    q_leaf: FloatArray,
     *,
-    purity: float,
-) -> list[Element]:
-    """Cover the anomalous rows with the shallowest elements that hold few normal rows.
-
-    Depth by depth, every cuboid's elements are scored by how many anomalous rows they
-    contain; an element qualifies when at least ``purity`` of its rows are anomalous and
-    it covers rows no shallower element explained. Ancestors that would swallow normal
-    rows therefore lose, and children of a qualifying element are never reached.
-    Rows outside ``counted`` (deviations too small to call, too large to ignore) count
-    neither for nor against an element.
-    """
+    base_penalty: float,
+    min_deviation: float,
+    max_layer: int | None = None,
+) -> SearchResult:
+    """Pick elements greedily by penalised gain; ``p_leaf``/``q_leaf`` are (measures, rows)."""
     n_rows, n_dims = codes.shape
-    anomalous_rows = np.flatnonzero(anomalous).astype(np.int64)
-    unexplained = anomalous.copy()
+    depth = n_dims if max_layer is None else min(max_layer, n_dims)
     wide = codes.astype(np.int64)
-    chosen: list[Element] = []
-    for depth in range(1, n_dims + 1):
-        if not unexplained.any():
+    cuboids = _build(wide, cards, p_leaf, q_leaf, depth)
+    layer_sizes: dict[int, int] = {}
+    for c in cuboids:
+        layer_sizes[len(c.dims)] = layer_sizes.get(len(c.dims), 0) + c.size
+    penalties = {layer: penalty(layer_sizes, layer, base_penalty) for layer in layer_sizes}
+    alive = np.ones(n_rows, dtype=np.bool_)
+    rest_p, rest_q = p_leaf.sum(axis=1), q_leaf.sum(axis=1)
+    elements: list[Element] = []
+    rest_gain = [_gain(rest_p, rest_q)]
+    while len(elements) < _MAX_CAUSES:
+        best = _best(cuboids, penalties, min_deviation)
+        if best is None:
             break
-        candidates: list[tuple[int, float, int, int]] = []
-        cuboids = list(combinations(range(n_dims), depth))
-        keys: list[IntArray] = []
-        for index, cuboid in enumerate(cuboids):
-            key, size = _cuboid_key(wide, cards, cuboid)
-            keys.append(key)
-            total = np.bincount(key[counted], minlength=size)
-            hits = np.bincount(key[anomalous], minlength=size)
-            fresh = np.bincount(key[unexplained], minlength=size)
-            qualifying = np.flatnonzero((fresh > 0) & (hits >= purity * total))
-            share = hits[qualifying] / total[qualifying]
-            candidates.extend(
-                (-int(f), -float(s), index, int(k))
-                for f, s, k in zip(fresh[qualifying], share, qualifying, strict=True)
+        cuboid, key, gain = best
+        rows = np.flatnonzero(alive & (_keys(wide, cards, cuboid, None) == key))
+        if not rows.size:
+            break
+        alive[rows] = False
+        for c in cuboids:
+            k = _keys(wide[rows], cards, c, rows)
+            c.p -= np.stack([np.bincount(k, m[rows], c.size) for m in p_leaf])
+            c.q -= np.stack([np.bincount(k, m[rows], c.size) for m in q_leaf])
+        rest_p = rest_p - p_leaf[:, rows].sum(axis=1)
+        rest_q = rest_q - q_leaf[:, rows].sum(axis=1)
+        values = tuple(int(v) for v in codes[rows[0], list(cuboid.dims)])
+        elements.append(Element(cuboid.dims, values, rows, gain))
+        rest_gain.append(_gain(rest_p, rest_q))
+    return SearchResult(elements, rest_gain, penalties)
+
+
+def _gain(p: FloatArray, q: FloatArray) -> float:
+    safe = np.where(q > 0, q, 1.0)
+    return float(np.sum(np.where(q > 0, p * p / safe, 0.0)))
+
+
+def _best(
+    cuboids: list[_Cuboid], penalties: dict[int, float], min_deviation: float
+) -> tuple[_Cuboid, int, float] | None:
+    """Return the cuboid, key and gain of the element with the best penalised gain."""
+    best: tuple[_Cuboid, int, float] | None = None
+    best_score = 0.0
+    for c in cuboids:
+        # Sums shrink by subtraction; what float error leaves behind is not an element.
+        q_total = c.q.sum(axis=0)
+        live = q_total > 1e-9 * max(float(q_total.max(initial=0.0)), 1e-300)
+        safe = np.where(c.q > 0, c.q, 1.0)
+        gains = np.where(c.q > 0, c.p * c.p / safe, 0.0)
+        shift = np.max(np.abs(np.where(c.q > 0, c.p / safe, 0.0)), axis=0)
+        total = np.where(live & (shift >= min_deviation), gains.sum(axis=0), 0.0)
+        key = int(np.argmax(total))
+        score = float(total[key]) - penalties[len(c.dims)]
+        if score > best_score:
+            best_score, best = score, (c, key, float(total[key]))
+    return best
+
+
+def _build(
+    codes: IntArray, cards: tuple[int, ...], p_leaf: FloatArray, q_leaf: FloatArray, depth: int
+) -> list[_Cuboid]:
+    """Sum every cuboid's elements, reusing each parent's key (depth-first over subsets)."""
+    n_dims = codes.shape[1]
+    out: list[_Cuboid] = []
+
+    def visit(dims: tuple[int, ...], key: IntArray, size: int, compacted: bool) -> None:
+        p = np.stack([np.bincount(key, m, size) for m in p_leaf]).astype(np.float64)
+        q = np.stack([np.bincount(key, m, size) for m in q_leaf]).astype(np.float64)
+        stored = key.astype(np.int32) if compacted else None
+        out.append(_Cuboid(dims, size, p, q, stored))
+        if len(dims) == depth:
+            return
+        for d in range(dims[-1] + 1, n_dims):
+            child, child_size, child_compacted = (
+                key * cards[d] + codes[:, d],
+                size * cards[d],
+                compacted,
             )
-        # Most newly explained rows first, then the purest; index and key keep ties stable.
-        candidates.sort()
-        lookups: dict[int, tuple[IntArray, IntArray]] = {}
-        for _, _, index, key_value in candidates:
-            if index not in lookups:
-                # Sorted once per cuboid so thousands of small candidates stay cheap.
-                anomalous_keys = keys[index][anomalous_rows]
-                order = np.argsort(anomalous_keys, kind="stable")
-                lookups[index] = (anomalous_keys[order], anomalous_rows[order])
-            sorted_keys, sorted_rows = lookups[index]
-            start, stop = np.searchsorted(sorted_keys, [key_value, key_value + 1])
-            rows = sorted_rows[start:stop]
-            if not unexplained[rows].any():
-                continue
-            unexplained[rows] = False
-            cuboid = cuboids[index]
-            values = tuple(int(c) for c in codes[rows[0], list(cuboid)])
-            chosen.append(Element(dims=cuboid, codes=values, rows=rows))
-    return _drop_redundant(chosen, n_rows)
+            if child_size > _DENSE_KEY_LIMIT:
+                uniques, inverse = np.unique(child, return_inverse=True)
+                child, child_size, child_compacted = inverse.reshape(-1), int(uniques.size), True
+            visit((*dims, d), child, child_size, child_compacted)
+
+    for d in range(n_dims):
+        visit((d,), codes[:, d].copy(), cards[d], False)
+    return out
 
 
-def _cuboid_key(
-    codes: IntArray, cards: tuple[int, ...], cuboid: tuple[int, ...]
-) -> tuple[IntArray, int]:
-    """Return a dense integer key per row for the cuboid, and the number of key values."""
-    key = codes[:, cuboid[0]].copy()
-    size = cards[cuboid[0]]
-    for dim in cuboid[1:]:
-        if size * cards[dim] > _DENSE_KEY_LIMIT:
-            # Mixed-radix keys would overflow or waste memory: renumber the observed ones.
-            uniques, inverse = np.unique(key, return_inverse=True)
-            key, size = inverse.reshape(-1).astype(np.int64), int(uniques.size)
-        key = key * cards[dim] + codes[:, dim]
-        size *= cards[dim]
-    if size > _DENSE_KEY_LIMIT:
-        uniques, inverse = np.unique(key, return_inverse=True)
-        key, size = inverse.reshape(-1).astype(np.int64), int(uniques.size)
-    return key, size
-
-
-def _drop_redundant(chosen: list[Element], n_rows: int) -> list[Element]:
-    """Drop elements whose anomalous rows are all covered by the other elements."""
-    if len(chosen) < 2:
-        return chosen
-    coverage = np.zeros(n_rows, dtype=np.int64)
-    for element in chosen:
-        coverage[element.rows] += 1
-    kept: list[Element] = []
-    # Deepest (latest) first: a late element that adds nothing is the one to lose.
-    for element in reversed(chosen):
-        if element.rows.size and coverage[element.rows].min() >= 2:
-            coverage[element.rows] -= 1
-            continue
-        kept.append(element)
-    kept.reverse()
-    return kept
+def _keys(
+    codes: IntArray, cards: tuple[int, ...], cuboid: _Cuboid, rows: IntArray | None
+) -> IntArray:
+    """Return the cuboid's key for each given row (all rows when ``rows`` is None)."""
+    if cuboid.stored_key is not None:
+        stored = cuboid.stored_key if rows is None else cuboid.stored_key[rows]
+        return stored.astype(np.int64)
+    key = codes[:, cuboid.dims[0]].copy()
+    for d in cuboid.dims[1:]:
+        key = key * cards[d] + codes[:, d]
+    return key
