@@ -3,7 +3,8 @@
 Every method sees the same cases in the same run. Families (see bench/rca_generators.py for
 what each is and where its parameters come from):
   B0-B4    Squeeze-B-like, settings L{layer}-c{causes}, layer 1-3, 1-3 causes in one cuboid
-  S, L, H  RiskLoc's synthetic families (H: 2.4 M leaves)
+  S, L, H  RiskLoc's synthetic families (H: 2.4 M leaves; H24M, the paper's 24 M-leaf
+           dimensions, only with --families H24M)
   ratio    AHT-like ratio KPIs with a mix shift or a rate change (label = right mix/rate)
   noise    forecast noise only: every cause found is a false positive
 
@@ -108,6 +109,8 @@ def run(
         if families is not None and family not in families:
             continue
         n = big_cases if family == "H" else cases
+        if family == "H24M" and (families is None or family not in families):
+            continue
         tallies = {m: Tally() for m in methods}
         for i in range(n):
             case = make_case(family, setting, seeds[i])

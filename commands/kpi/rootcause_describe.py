@@ -58,8 +58,10 @@ class CheckedSlice:
 
 def inside(leaves: LeafTable, dims: tuple[int, ...], codes: tuple[int, ...]) -> BoolArray:
     """Return the mask of leaves under the element."""
-    selected = leaves.codes[:, list(dims)] == np.asarray(codes, dtype=leaves.codes.dtype)
-    return np.asarray(np.all(selected, axis=1))
+    mask = np.ones(leaves.n_rows, dtype=np.bool_)
+    for d, c in zip(dims, codes, strict=True):
+        mask &= leaves.codes[:, d] == c
+    return mask
 
 
 def names(leaves: LeafTable, dims: tuple[int, ...], codes: tuple[int, ...]) -> dict[str, str]:

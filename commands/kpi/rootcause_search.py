@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
+from commands.kpi.rootcause_lattice import DenseLattice, SparseCuboids, dense_fits
+
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-# Above this many cells a cuboid's keys are compacted with np.unique instead of bincount.
-_DENSE_KEY_LIMIT = 1 << 23
-_MAX_CAUSES = 12
+_MAX_PICKS = 20
+# Lone-leaf picks are tested against an exponential fit to this many most extreme leaves.
+_TAIL_LEAVES = 50
+_TAIL_CHANCE = 0.05
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,15 +53,6 @@ class SearchResult:
     penalties: dict[int, float] = field(default_factory=dict)
 
 
-@dataclass(eq=False)
-class _Cuboid:
-    dims: tuple[int, ...]
-    size: int
-    p: FloatArray  # (measures, size): Σ d/σ² per element
-    q: FloatArray  # (measures, size): Σ 1/σ² per element
-    stored_key: NDArray[np.int32] | None  # only for compacted cuboids
-
-
 def penalty(layer_sizes: dict[int, int], layer: int, base: float) -> float:
     """Return the gain an element of ``layer`` must exceed: 2 ln(#candidates) + base."""
     return 2.0 * math.log(max(layer_sizes.get(layer, 1), 1)) + base
@@ -72,106 +66,69 @@ def greedy_search(
     *,
     base_penalty: float,
     min_deviation: float,
-    max_layer: int | None = None,
 ) -> SearchResult:
     """Pick elements greedily by penalised gain; ``p_leaf``/``q_leaf`` are (measures, rows)."""
-    n_rows, n_dims = codes.shape
-    depth = n_dims if max_layer is None else min(max_layer, n_dims)
-    wide = codes.astype(np.int64)
-    cuboids = _build(wide, cards, p_leaf, q_leaf, depth)
-    layer_sizes: dict[int, int] = {}
-    for c in cuboids:
-        layer_sizes[len(c.dims)] = layer_sizes.get(len(c.dims), 0) + c.size
-    penalties = {layer: penalty(layer_sizes, layer, base_penalty) for layer in layer_sizes}
+    n_rows = codes.shape[0]
+    sums: DenseLattice | SparseCuboids
+    if dense_fits(cards, n_rows):
+        sums = DenseLattice(codes, cards, p_leaf, q_leaf)
+    else:
+        sums = SparseCuboids(codes, cards, p_leaf, q_leaf)
+    sizes = sums.layer_sizes()
+    penalties = {layer: penalty(sizes, layer, base_penalty) for layer in sizes}
     alive = np.ones(n_rows, dtype=np.bool_)
     rest_p, rest_q = p_leaf.sum(axis=1), q_leaf.sum(axis=1)
     elements: list[Element] = []
     rest_gain = [_gain(rest_p, rest_q)]
-    while len(elements) < _MAX_CAUSES:
-        best = _best(cuboids, penalties, min_deviation)
+    while len(elements) < _MAX_PICKS:
+        best = sums.best(penalties, min_deviation)
         if best is None:
             break
-        cuboid, key, gain = best
-        rows = np.flatnonzero(alive & (_keys(wide, cards, cuboid, None) == key))
+        dims, values, gain = best
+        match = alive.copy()
+        for d, v in zip(dims, values, strict=True):
+            match &= codes[:, d] == v
+        rows = np.flatnonzero(match)
         if not rows.size:
             break
+        sums.remove(dims, values, rows)
         alive[rows] = False
-        for c in cuboids:
-            k = _keys(wide[rows], cards, c, rows)
-            c.p -= np.stack([np.bincount(k, m[rows], c.size) for m in p_leaf])
-            c.q -= np.stack([np.bincount(k, m[rows], c.size) for m in q_leaf])
         rest_p = rest_p - p_leaf[:, rows].sum(axis=1)
         rest_q = rest_q - q_leaf[:, rows].sum(axis=1)
-        values = tuple(int(v) for v in codes[rows[0], list(cuboid.dims)])
-        elements.append(Element(cuboid.dims, values, rows, gain))
+        elements.append(Element(dims, values, rows, gain))
         rest_gain.append(_gain(rest_p, rest_q))
-    return SearchResult(elements, rest_gain, penalties)
+    return SearchResult(_stand_out(elements, alive, p_leaf, q_leaf), rest_gain, penalties)
+
+
+def _stand_out(
+    elements: list[Element], alive: BoolArray, p_leaf: FloatArray, q_leaf: FloatArray
+) -> list[Element]:
+    """Drop one- or two-leaf picks that the noise's own tail would produce by chance.
+
+    Noise is rarely Gaussian far out (a forecast clipped at zero, a skewed error), and
+    among millions of leaves a few lone leaves are extreme. An exponential tail is fitted
+    to the most extreme leaves left unexplained; a lone leaf is a cause only when fewer than
+    ``_TAIL_CHANCE`` leaves as extreme are expected from that tail.
+    """
+    safe = np.where(q_leaf > 0, q_leaf, 1.0)
+    z = np.sqrt(np.where(q_leaf > 0, p_leaf * p_leaf / safe, 0.0).sum(axis=0))
+    left = z[alive]
+    if left.size < _TAIL_LEAVES:
+        return elements
+    top = max(_TAIL_LEAVES, left.size // 1000)
+    tail = np.partition(left, left.size - top)[left.size - top :]
+    start = float(tail.min())
+    scale = max(float(tail.mean()) - start, 1e-9)
+    kept = []
+    for el in elements:
+        if el.rows.size <= 2:
+            strength = math.sqrt(el.gain / el.rows.size)
+            if top * math.exp(-(strength - start) / scale) >= _TAIL_CHANCE:
+                continue
+        kept.append(el)
+    return kept
 
 
 def _gain(p: FloatArray, q: FloatArray) -> float:
     safe = np.where(q > 0, q, 1.0)
     return float(np.sum(np.where(q > 0, p * p / safe, 0.0)))
-
-
-def _best(
-    cuboids: list[_Cuboid], penalties: dict[int, float], min_deviation: float
-) -> tuple[_Cuboid, int, float] | None:
-    """Return the cuboid, key and gain of the element with the best penalised gain."""
-    best: tuple[_Cuboid, int, float] | None = None
-    best_score = 0.0
-    for c in cuboids:
-        # Sums shrink by subtraction; what float error leaves behind is not an element.
-        q_total = c.q.sum(axis=0)
-        live = q_total > 1e-9 * max(float(q_total.max(initial=0.0)), 1e-300)
-        safe = np.where(c.q > 0, c.q, 1.0)
-        gains = np.where(c.q > 0, c.p * c.p / safe, 0.0)
-        shift = np.max(np.abs(np.where(c.q > 0, c.p / safe, 0.0)), axis=0)
-        total = np.where(live & (shift >= min_deviation), gains.sum(axis=0), 0.0)
-        key = int(np.argmax(total))
-        score = float(total[key]) - penalties[len(c.dims)]
-        if score > best_score:
-            best_score, best = score, (c, key, float(total[key]))
-    return best
-
-
-def _build(
-    codes: IntArray, cards: tuple[int, ...], p_leaf: FloatArray, q_leaf: FloatArray, depth: int
-) -> list[_Cuboid]:
-    """Sum every cuboid's elements, reusing each parent's key (depth-first over subsets)."""
-    n_dims = codes.shape[1]
-    out: list[_Cuboid] = []
-
-    def visit(dims: tuple[int, ...], key: IntArray, size: int, compacted: bool) -> None:
-        p = np.stack([np.bincount(key, m, size) for m in p_leaf]).astype(np.float64)
-        q = np.stack([np.bincount(key, m, size) for m in q_leaf]).astype(np.float64)
-        stored = key.astype(np.int32) if compacted else None
-        out.append(_Cuboid(dims, size, p, q, stored))
-        if len(dims) == depth:
-            return
-        for d in range(dims[-1] + 1, n_dims):
-            child, child_size, child_compacted = (
-                key * cards[d] + codes[:, d],
-                size * cards[d],
-                compacted,
-            )
-            if child_size > _DENSE_KEY_LIMIT:
-                uniques, inverse = np.unique(child, return_inverse=True)
-                child, child_size, child_compacted = inverse.reshape(-1), int(uniques.size), True
-            visit((*dims, d), child, child_size, child_compacted)
-
-    for d in range(n_dims):
-        visit((d,), codes[:, d].copy(), cards[d], False)
-    return out
-
-
-def _keys(
-    codes: IntArray, cards: tuple[int, ...], cuboid: _Cuboid, rows: IntArray | None
-) -> IntArray:
-    """Return the cuboid's key for each given row (all rows when ``rows`` is None)."""
-    if cuboid.stored_key is not None:
-        stored = cuboid.stored_key if rows is None else cuboid.stored_key[rows]
-        return stored.astype(np.int64)
-    key = codes[:, cuboid.dims[0]].copy()
-    for d in cuboid.dims[1:]:
-        key = key * cards[d] + codes[:, d]
-    return key
