@@ -240,7 +240,8 @@ def ratio_case(rng: np.random.Generator, kind: str, *, noise: float = 0.02) -> C
             break
     if kind == "mix":
         actual_den[mask] *= 1.0 + rng.uniform(0.5, 1.5)
-        actual_num[mask] = actual_den[mask] * rate[mask]
+        noisy = np.maximum(1.0 + rng.normal(0.0, noise, mask.sum()), 0.0)
+        actual_num[mask] = actual_den[mask] * rate[mask] * noisy
     else:
         actual_num[mask] *= 1.0 + rng.choice([-1.0, 1.0]) * rng.uniform(0.1, 0.4)
     cause = _cause(dims, vals)

@@ -33,15 +33,23 @@ from integrations.errors import UsageError
 BREAKDOWN_ACTION = re.compile(rf"^{BREAKDOWN_ACTION_PREFIX}(\w+)$")
 
 
-def today_in(settings: Any) -> date:
-    """Return today's date in OPSBOT_TIMEZONE."""
-    return datetime.now(ZoneInfo(settings.opsbot_timezone)).date()
+def today_in(settings: Any, runtime: Any = None) -> date:
+    """Return today's date in OPSBOT_TIMEZONE, by the runtime's clock when it has one."""
+    clock = runtime.services.get("clock") if runtime is not None else None
+    now = clock() if clock is not None else datetime.now(ZoneInfo(settings.opsbot_timezone))
+    return now.astimezone(ZoneInfo(settings.opsbot_timezone)).date()
 
 
 def _request_and_filters(
-    session: Session, text: str, *, channel_id: str | None, settings: Any, registry: KpiRegistry
+    session: Session,
+    text: str,
+    *,
+    channel_id: str | None,
+    settings: Any,
+    registry: KpiRegistry,
+    runtime: Any = None,
 ) -> tuple[KpiRequest, Filters]:
-    request = parse_kpi_text(text, today=today_in(settings), kpi_keys=registry.keys)
+    request = parse_kpi_text(text, today=today_in(settings, runtime), kpi_keys=registry.keys)
     scope = scope_for_channel(session, channel_id)
     filters = resolve_filters(session=session, filters=request.filters, scope=scope)
     return request, filters
@@ -70,7 +78,7 @@ async def handle_kpi(
     text = command.get("text", "")
     channel_id = command.get("channel_id")
     request, filters = _request_and_filters(
-        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry, runtime=runtime
     )
     if request.action == "help":
         await ack(**render_help(kpi_registry))
@@ -85,7 +93,12 @@ async def handle_kpi(
             await ack(response_type="ephemeral", text=BUSY_MESSAGE)
             return
         await ack(response_type="ephemeral", text=f"Looking into what moved {kpi.label}…")
-        _spawn_why(background, respond, kpi_why, explain_in(request, filters, kpi))
+        _spawn_why(
+            background,
+            respond,
+            kpi_why,
+            explain_in(request, filters, kpi, weeks=settings.opsbot_spike_weeks),
+        )
         return
     snapshot = kpi_snapshots.snapshot(session=db, request=request, filters=filters)
     await ack(**render_snapshot(snapshot))
@@ -136,6 +149,7 @@ async def handle_breakdown(
     kpi_registry: KpiRegistry,
     background: Any,
     respond: Any,
+    runtime: Any,
 ) -> None:
     """Answer a "By vendor/queue/…" button with a ranked table, posted after the ack."""
     await ack()
@@ -148,7 +162,12 @@ async def handle_breakdown(
 
     async def answer(session: Session) -> None:
         request, filters = _request_and_filters(
-            session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+            session,
+            text,
+            channel_id=channel_id,
+            settings=settings,
+            registry=kpi_registry,
+            runtime=runtime,
         )
         rows = build_breakdown(
             session=session, request=request, filters=filters, dimension=dimension
@@ -169,6 +188,7 @@ async def handle_why_button(
     background: Any,
     respond: Any,
     kpi_why: WhyRunner,
+    runtime: Any,
 ) -> None:
     """Answer the "Why?" button: localise the most-changed KPI of the snapshot."""
     await ack()
@@ -186,8 +206,13 @@ async def handle_why_button(
 
     def work(session: Session) -> WhyFinding:
         request, filters = _request_and_filters(
-            session, text, channel_id=channel_id, settings=settings, registry=kpi_registry
+            session,
+            text,
+            channel_id=channel_id,
+            settings=settings,
+            registry=kpi_registry,
+            runtime=runtime,
         )
-        return explain_in(request, filters, kpi)(session)
+        return explain_in(request, filters, kpi, weeks=settings.opsbot_spike_weeks)(session)
 
     _spawn_why(background, respond, kpi_why, work)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from time import perf_counter
 
 import numpy as np
+from numpy.typing import NDArray
 
 from commands.kpi.rootcause_describe import (
     CauseKind,
@@ -81,13 +82,10 @@ def localise(
     # Leaves that are zero everywhere (common in sparse cubes) say nothing about a cause.
     evidence = np.flatnonzero(magnitude > 1e-12 * float(magnitude.max(initial=0.0)))
     p_rows, q_rows, chi2, anomalous = [], [], 0.0, np.zeros(evidence.size, dtype=np.bool_)
-    for actual, expected in parts:
-        a, f = actual[evidence], expected[evidence]
-        d = symmetric_deviation(a, f)
-        present = (np.abs(a) + np.abs(f)) > 0
+    for d, size, present in _deviations(leaves, evidence):
         sigma = np.ones_like(d)
         if present.any():
-            sigma[present] = leaf_noise(d[present], (np.abs(a[present]) + np.abs(f[present])) / 2)
+            sigma[present] = leaf_noise(d[present], size[present])
         weight = np.where(present, 1.0 / sigma**2, 0.0)
         p_rows.append(d * weight)
         q_rows.append(weight)
@@ -157,6 +155,36 @@ def _choose(search: SearchResult, base_penalty: float) -> tuple[list[Element], f
     best_j = max(j for j, fit in enumerate(fits) if fit >= best - 1e-9)
     rest = search.rest_gain[best_j]
     return elements[:best_j], (rest if rest > base_penalty else None)
+
+
+def _deviations(
+    leaves: LeafTable, rows: NDArray[np.int64]
+) -> list[tuple[FloatArray, FloatArray, NDArray[np.bool_]]]:
+    """Return (symmetric deviation, size, has-evidence) per measure the search weighs.
+
+    An additive KPI has one. A ratio KPI is weighed as its two ways of moving: its volume
+    mix (each leaf's share of the denominator: a volume change everywhere is no cause) and
+    its rate (numerator per denominator unit, where both periods have volume).
+    """
+    a, f = leaves.actual[rows], leaves.expected[rows]
+    if leaves.actual_den is None or leaves.expected_den is None:
+        return [
+            (symmetric_deviation(a, f), (np.abs(a) + np.abs(f)) / 2, (np.abs(a) + np.abs(f)) > 0)
+        ]
+    a_den, f_den = leaves.actual_den[rows], leaves.expected_den[rows]
+    # The typical leaf's volume change (a median: a big cause does not move it) is taken
+    # out, so volume growing everywhere is not read as every slice gaining share.
+    both = (a_den > 0) & (f_den > 0)
+    typical = float(np.median(symmetric_deviation(a_den[both], f_den[both]))) if both.any() else 0.0
+    scale = (2.0 + typical) / (2.0 - typical)
+    f_den, f = f_den * scale, f * scale
+    volume = (np.abs(a_den) + np.abs(f_den)) / 2
+    rate_a = np.divide(a, a_den, out=np.zeros_like(a), where=both)
+    rate_f = np.divide(f, f_den, out=np.zeros_like(f), where=both)
+    return [
+        (symmetric_deviation(a_den, f_den), volume, volume > 0),
+        (np.where(both, symmetric_deviation(rate_a, rate_f), 0.0), volume, both),
+    ]
 
 
 def _measures(leaves: LeafTable) -> list[tuple[FloatArray, FloatArray]]:

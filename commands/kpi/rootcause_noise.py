@@ -40,8 +40,12 @@ def noise_scale(deviation: FloatArray, *, sigmas: float = 5.0) -> float:
     inside ever tighter bands refines it, so anomalous leaves barely move the estimate.
     """
     size = np.abs(deviation)
-    if size.size == 0:
+    if size.size == 0 or np.count_nonzero(size) * 2 < size.size:
+        # Mostly exact: the data is noise-free and any deviation is news.
         return 0.0
+    # A minority of exact zeros (a copied leaf, a slice's rate left as it was) says
+    # nothing of the spread of the others.
+    size = size[size > 0]
     sigma = float(np.quantile(size, 0.1)) / _ABS_NORMAL_Q10
     band_width = sigmas
     for _ in range(4):
