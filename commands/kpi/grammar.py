@@ -79,7 +79,11 @@ class KpiRequest:
 
     def canonical(self) -> str:
         """Return text that parses back to this request on any later day (button values)."""
-        parts = [self.period.span(), "vs", self.compare.span()]
+        parts = [self.period.span()]
+        # A default comparison stays implicit, so `/kpi why` from a button uses the same
+        # baseline as the command (the seasonal one unless `vs` was given).
+        if self.compare.label != "previous period" or self.compare != self.period.preceding():
+            parts += ["vs", self.compare.span()]
         parts += [f"{k}:{','.join(v)}" for k, v in self.filters.items()]
         return " ".join(parts)
 

@@ -93,7 +93,12 @@ async def handle_kpi(
             await ack(response_type="ephemeral", text=BUSY_MESSAGE)
             return
         await ack(response_type="ephemeral", text=f"Looking into what moved {kpi.label}…")
-        _spawn_why(background, respond, kpi_why, explain_in(request, filters, kpi))
+        _spawn_why(
+            background,
+            respond,
+            kpi_why,
+            explain_in(request, filters, kpi, weeks=settings.opsbot_spike_weeks),
+        )
         return
     snapshot = kpi_snapshots.snapshot(session=db, request=request, filters=filters)
     await ack(**render_snapshot(snapshot))
@@ -210,6 +215,6 @@ async def handle_why_button(
             registry=kpi_registry,
             clock=clock,
         )
-        return explain_in(request, filters, kpi)(session)
+        return explain_in(request, filters, kpi, weeks=settings.opsbot_spike_weeks)(session)
 
     _spawn_why(background, respond, kpi_why, work)

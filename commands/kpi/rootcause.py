@@ -1,161 +1,190 @@
 """Root-cause localisation: which dimension-value combinations explain a KPI deviation.
 
-Pure numpy; no Slack, database or I/O. See ``localise``.
+Pure numpy; no Slack, database or I/O. See ``localise``; the search itself is in
+rootcause_search.py and each leaf's noise yardstick in rootcause_noise.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from time import perf_counter
-from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
-from commands.kpi.rootcause_search import (
-    BoolArray,
-    Element,
-    FloatArray,
-    layered_search,
-    noise_scale,
-    symmetric_deviation,
+from commands.kpi.rootcause_describe import (
+    CauseKind,
+    CheckedSlice,
+    RootCause,
+    describe,
+    names,
+    ratio_terms,
+    ratio_totals,
+    safe_div,
 )
+from commands.kpi.rootcause_noise import FloatArray, leaf_noise, symmetric_deviation
+from commands.kpi.rootcause_search import Element, SearchResult, greedy_search
 from commands.kpi.rootcause_table import LeafTable
 
-__all__ = ["LeafTable", "Localisation", "RootCause", "localise"]
+__all__ = [
+    "CauseKind",
+    "CheckedSlice",
+    "LeafTable",
+    "Localisation",
+    "RootCause",
+    "localise",
+]
 
-CauseKind = Literal["mix", "rate"]
-_DOUBT_SIGMAS = 3.0
-
-
-@dataclass(frozen=True)
-class RootCause:
-    """One dimension-value combination that explains part of the deviation.
-
-    ``score`` is the share of the anomalous leaves' total absolute deviation that lies
-    inside the element; ``share`` is the signed share of the KPI's total change it
-    accounts for. Ratio KPIs also carry numerator/denominator sums and the two terms of
-    ratio change = Σ share shift × expected rate + Σ actual share × rate change.
-    """
-
-    elements: Mapping[str, str] = field(hash=False)
-    score: float
-    actual: float
-    expected: float
-    share: float
-    kind: CauseKind | None = None
-    actual_num: float | None = None
-    actual_den: float | None = None
-    expected_num: float | None = None
-    expected_den: float | None = None
-    mix: float | None = None
-    rate: float | None = None
-
-    @property
-    def depth(self) -> int:
-        """Return how many dimensions the combination fixes."""
-        return len(self.elements)
+_CHECKED = 5
 
 
 @dataclass(frozen=True)
 class Localisation:
-    """Ranked root causes plus how long the localisation took."""
+    """Ranked root causes, how much they explain, and how sure the answer is.
+
+    ``confidence`` (0-1) is the share of the deviation beyond what noise alone gives that
+    the answer accounts for: 1 when the causes (or, with none, "nothing stands out")
+    account for all of it. ``explained`` is the causes' summed share of the KPI's change.
+    ``even_rest`` is set when the rest of the data moved evenly (no slice more than the
+    others): the share of the change that even move carries. ``checked`` holds, when no
+    cause qualified, the largest slices that were looked at and why each did not.
+    """
 
     root_causes: tuple[RootCause, ...]
     elapsed_ms: float
     anomalous_leaves: int
-    threshold: float
+    confidence: float = 1.0
+    explained: float = 0.0
+    even_rest: float | None = None
+    noise_only: bool = True
+    checked: tuple[CheckedSlice, ...] = ()
 
 
 def localise(
     leaves: LeafTable,
     *,
     top_k: int | None = 3,
-    purity: float = 0.9,
-    sigmas: float = 5.0,
     min_deviation: float = 0.02,
-    significance: float = 6.0,
+    base_penalty: float = 24.0,
+    sigmas: float = 5.0,
 ) -> Localisation:
-    """Find the smallest set of dimension-value combinations that explains the deviation.
+    """Find the fewest dimension-value combinations that explain the deviation.
 
-    A leaf is anomalous when its relative deviation (of the numerator or denominator,
-    for a ratio KPI) is beyond ``sigmas`` noise scales and beyond ``min_deviation``.
-    ``purity`` is the least fraction of anomalous leaves an element must hold;
-    ``significance`` is how many noise spreads a cause's summed deviation must exceed.
+    ``min_deviation`` is the least relative change a cause must show; ``base_penalty`` the
+    evidence (in χ² units) a cause must carry beyond the multiple-testing bar of its layer.
+    A leaf counts as anomalous (for ``anomalous_leaves`` only) beyond ``sigmas`` noise spreads.
     """
-    if not 0.0 < purity <= 1.0:
-        raise ValueError("purity must be in (0, 1]")
     if top_k is not None and top_k < 0:
         raise ValueError("top_k must not be negative")
     started = perf_counter()
-    part = _partition(leaves, sigmas, min_deviation)
-    present = np.flatnonzero(part.evidence)
-    cards = tuple(int(v.size) for v in leaves.values)
-    found: list[Element] = []
-    if leaves.dims and part.anomalous.any():
-        found = layered_search(
-            leaves.codes[present],
-            cards,
-            part.anomalous[present],
-            part.counted[present],
-            purity=purity,
-        )
-        # Rows were indexed within the evidence leaves; map them back to the table.
-        found = [Element(el.dims, el.codes, present[el.rows]) for el in found]
-    found = [el for el in found if _significant(leaves, el, part, significance)]
-    total_mass = float(part.mass[part.anomalous].sum())
-    causes = [_describe(leaves, el, float(part.mass[el.rows].sum()) / total_mass) for el in found]
-    causes.sort(key=lambda c: (-c.score, c.depth, sorted(c.elements.items())))
-    if top_k is not None:
-        causes = causes[:top_k]
-    elapsed = (perf_counter() - started) * 1000.0
-    return Localisation(
-        root_causes=tuple(causes),
-        elapsed_ms=elapsed,
-        anomalous_leaves=int(part.anomalous.sum()),
-        threshold=part.threshold,
-    )
-
-
-@dataclass(frozen=True, eq=False)
-class _Partition:
-    """Per-leaf verdicts: evidence-free, anomalous, or counted (anomalous or normal)."""
-
-    evidence: BoolArray
-    anomalous: BoolArray
-    counted: BoolArray
-    mass: FloatArray
-    threshold: float
-    noise: tuple[float, ...]  # relative noise scale per measure
-
-
-def _partition(leaves: LeafTable, sigmas: float, min_deviation: float) -> _Partition:
-    """Split leaves into evidence-free, anomalous, doubtful and normal."""
     parts = _measures(leaves)
     magnitude = sum((np.abs(a) + np.abs(f) for a, f in parts), np.zeros(leaves.n_rows))
     # Leaves that are zero everywhere (common in sparse cubes) say nothing about a cause.
-    evidence = magnitude > 1e-12 * float(magnitude.max(initial=0.0))
-    anomalous = np.zeros(leaves.n_rows, dtype=np.bool_)
-    doubtful = np.zeros(leaves.n_rows, dtype=np.bool_)
-    mass = np.zeros(leaves.n_rows)
-    threshold = min_deviation
-    noise: list[float] = []
-    for actual, expected in parts:
-        deviation = np.abs(symmetric_deviation(actual, expected))
-        sigma = noise_scale(deviation[evidence], sigmas=sigmas)
-        high = max(sigmas * sigma, min_deviation)
-        # Between the bands a leaf may be a weak anomaly or a noisy normal leaf: it is not
-        # required to be explained and does not count against an element that holds it.
-        low = max(_DOUBT_SIGMAS * sigma, min_deviation / 2)
-        anomalous |= evidence & (deviation > high)
-        doubtful |= evidence & (deviation > low)
-        threshold = max(threshold, high)
-        noise.append(sigma)
-        # Normalised per measure so numerator and denominator moves are comparable.
-        scale = float(np.abs(expected).sum()) or 1.0
-        mass += np.abs(actual - expected) / scale
-    counted = evidence & (anomalous | ~doubtful)
-    return _Partition(evidence, anomalous, counted, mass, threshold, tuple(noise))
+    evidence = np.flatnonzero(magnitude > 1e-12 * float(magnitude.max(initial=0.0)))
+    p_rows, q_rows, chi2, anomalous = [], [], 0.0, np.zeros(evidence.size, dtype=np.bool_)
+    for d, size, present in _deviations(leaves, evidence):
+        sigma = np.ones_like(d)
+        if present.any():
+            sigma[present] = leaf_noise(d[present], size[present])
+        weight = np.where(present, 1.0 / sigma**2, 0.0)
+        p_rows.append(d * weight)
+        q_rows.append(weight)
+        chi2 += float(np.sum(d * d * weight))
+        anomalous |= present & (np.abs(d) > sigmas * sigma)
+    n_terms = float(sum(np.count_nonzero(q) for q in q_rows))
+    cards = tuple(int(v.size) for v in leaves.values)
+    search = SearchResult([], [0.0])
+    if leaves.dims and evidence.size:
+        search = greedy_search(
+            leaves.codes[evidence],
+            cards,
+            np.stack(p_rows),
+            np.stack(q_rows),
+            base_penalty=base_penalty,
+            min_deviation=min_deviation,
+        )
+    picks, rest = _choose(search, base_penalty)
+    total_gain = sum(el.gain for el in picks) or 1.0
+    causes = [
+        describe(leaves, el.dims, el.codes, el.gain / total_gain, float(np.sqrt(el.gain)))
+        for el in picks
+    ]
+    causes.sort(key=lambda c: (-c.score, c.depth, sorted(c.elements.items())))
+    # Deviation beyond what noise gives: χ² over its mean plus three standard deviations.
+    excess = max(0.0, chi2 - n_terms - 3.0 * float(np.sqrt(2.0 * max(n_terms, 1.0))))
+    accounted = sum(el.gain for el in picks) + (rest or 0.0)
+    confidence = min(1.0, accounted / excess) if excess > 0 else 1.0
+    explained = float(sum(c.share for c in causes))
+    even_rest = None
+    if rest is not None:
+        even_rest = max(0.0, 1.0 - explained) if causes else 1.0
+    checked: tuple[CheckedSlice, ...] = ()
+    if not causes:
+        checked = _checked_slices(leaves, min_deviation, search, rest is not None)
+    if top_k is not None:
+        causes = causes[:top_k]
+    return Localisation(
+        root_causes=tuple(causes),
+        elapsed_ms=(perf_counter() - started) * 1000.0,
+        anomalous_leaves=int(anomalous.sum()),
+        confidence=confidence,
+        explained=explained,
+        even_rest=even_rest,
+        noise_only=excess == 0.0 and not causes,
+        checked=checked,
+    )
+
+
+def _choose(search: SearchResult, base_penalty: float) -> tuple[list[Element], float | None]:
+    """Return the picks to keep and, if the rest moved evenly, that even move's gain.
+
+    After j picks, one even shift of everything left may explain it as well as the later
+    picks do (a KPI that moved everywhere is split into slices by a greedy search, each
+    significant, none special). Keep the j that explains most for its penalties.
+    """
+    elements = search.elements
+    fits: list[float] = []
+    running = 0.0
+    for j in range(len(elements) + 1):
+        fits.append(running + max(0.0, search.rest_gain[j] - base_penalty))
+        if j < len(elements):
+            layer = len(elements[j].dims)
+            running += elements[j].gain - search.penalties.get(layer, base_penalty)
+    best = max(fits)
+    # Ties go to the later pick: slices are the more useful answer when they explain as much.
+    best_j = max(j for j, fit in enumerate(fits) if fit >= best - 1e-9)
+    rest = search.rest_gain[best_j]
+    return elements[:best_j], (rest if rest > base_penalty else None)
+
+
+def _deviations(
+    leaves: LeafTable, rows: NDArray[np.int64]
+) -> list[tuple[FloatArray, FloatArray, NDArray[np.bool_]]]:
+    """Return (symmetric deviation, size, has-evidence) per measure the search weighs.
+
+    An additive KPI has one. A ratio KPI is weighed as its two ways of moving: its volume
+    mix (each leaf's share of the denominator: a volume change everywhere is no cause) and
+    its rate (numerator per denominator unit, where both periods have volume).
+    """
+    a, f = leaves.actual[rows], leaves.expected[rows]
+    if leaves.actual_den is None or leaves.expected_den is None:
+        return [
+            (symmetric_deviation(a, f), (np.abs(a) + np.abs(f)) / 2, (np.abs(a) + np.abs(f)) > 0)
+        ]
+    a_den, f_den = leaves.actual_den[rows], leaves.expected_den[rows]
+    # The typical leaf's volume change (a median: a big cause does not move it) is taken
+    # out, so volume growing everywhere is not read as every slice gaining share.
+    both = (a_den > 0) & (f_den > 0)
+    typical = float(np.median(symmetric_deviation(a_den[both], f_den[both]))) if both.any() else 0.0
+    scale = (2.0 + typical) / (2.0 - typical)
+    f_den, f = f_den * scale, f * scale
+    volume = (np.abs(a_den) + np.abs(f_den)) / 2
+    rate_a = np.divide(a, a_den, out=np.zeros_like(a), where=both)
+    rate_f = np.divide(f, f_den, out=np.zeros_like(f), where=both)
+    return [
+        (symmetric_deviation(a_den, f_den), volume, volume > 0),
+        (np.where(both, symmetric_deviation(rate_a, rate_f), 0.0), volume, both),
+    ]
 
 
 def _measures(leaves: LeafTable) -> list[tuple[FloatArray, FloatArray]]:
@@ -165,95 +194,59 @@ def _measures(leaves: LeafTable) -> list[tuple[FloatArray, FloatArray]]:
     return parts
 
 
-def _significant(leaves: LeafTable, element: Element, part: _Partition, minimum: float) -> bool:
-    """Tell whether the element's summed deviation stands out from leaf noise.
-
-    Relative noise σ on each leaf gives the sum a spread of σ·sqrt(Σ f²); one stray leaf
-    just over the leaf threshold is thereby not reported as a cause.
-    """
-    inside = _inside(leaves, element)
-    for (actual, expected), sigma in zip(_measures(leaves), part.noise, strict=True):
-        a, f = actual[inside], expected[inside]
-        spread = sigma * float(np.sqrt(np.sum(((np.abs(a) + np.abs(f)) / 2) ** 2)))
-        if abs(float(a.sum() - f.sum())) > minimum * spread:
-            return True
-    return False
-
-
-def _inside(leaves: LeafTable, element: Element) -> BoolArray:
-    selected = leaves.codes[:, list(element.dims)] == np.asarray(element.codes)
-    return np.asarray(np.all(selected, axis=1))
-
-
-def _describe(leaves: LeafTable, element: Element, score: float) -> RootCause:
-    """Turn a found element into a RootCause with its sums and contribution."""
-    inside = _inside(leaves, element)
-    names = {
-        leaves.dims[d]: leaves.decode(d, c)
-        for d, c in zip(element.dims, element.codes, strict=True)
-    }
-    a_num, f_num = float(leaves.actual[inside].sum()), float(leaves.expected[inside].sum())
-    if leaves.actual_den is None or leaves.expected_den is None:
-        total_change = float(leaves.actual.sum() - leaves.expected.sum())
-        return RootCause(
-            elements=names,
-            score=score,
-            actual=a_num,
-            expected=f_num,
-            share=_safe_div(a_num - f_num, total_change),
-        )
-    a_den = float(leaves.actual_den[inside].sum())
-    f_den = float(leaves.expected_den[inside].sum())
-    totals = (
-        float(leaves.actual.sum()),
-        float(leaves.actual_den.sum()),
-        float(leaves.expected.sum()),
-        float(leaves.expected_den.sum()),
-    )
-    mix, rate = _ratio_terms((a_num, a_den, f_num, f_den), totals)
-    slice_rate_actual = _safe_div(a_num, a_den)
-    slice_rate_expected = _safe_div(f_num, f_den)
-    total_change = _safe_div(totals[0], totals[1]) - _safe_div(totals[2], totals[3])
-    kind: CauseKind = "mix" if abs(mix) >= abs(rate) else "rate"
-    return RootCause(
-        elements=names,
-        score=score,
-        actual=slice_rate_actual,
-        expected=slice_rate_expected,
-        share=_safe_div(mix + rate, total_change),
-        kind=kind,
-        actual_num=a_num,
-        actual_den=a_den,
-        expected_num=f_num,
-        expected_den=f_den,
-        mix=mix,
-        rate=rate,
-    )
-
-
-def _ratio_terms(
-    slice_sums: tuple[float, float, float, float], totals: tuple[float, float, float, float]
-) -> tuple[float, float]:
-    """Return the slice's (mix, rate) terms of the total ratio change.
-
-    With share s = den/Σden and rate r = num/den, R_a - R_e = Σ Δs·r_e + Σ s_a·Δr exactly.
-    Splitting the cube into the slice and the rest, and because the shares' shifts
-    cancel, the mix term is Δs·(r_slice - r_rest): volume moving into a slice only moves
-    the ratio if that slice's rate differs from the rest's. For a lone cause the two
-    terms add up to the whole change, up to the rest's own (noise) rate change.
-    """
-    a_num, a_den, f_num, f_den = slice_sums
-    _, ta_den, tf_num, tf_den = totals
-    share_actual = _safe_div(a_den, ta_den)
-    share_expected = _safe_div(f_den, tf_den)
-    # A slice that is new (no expected volume) has no expected rate: judge it by its actual.
-    rate_reference = _safe_div(f_num, f_den) if f_den else _safe_div(a_num, a_den)
-    rate_actual = _safe_div(a_num, a_den) if a_den else rate_reference
-    rest_rate = _safe_div(tf_num - f_num, tf_den - f_den)
-    mix = (share_actual - share_expected) * (rate_reference - rest_rate)
-    rate = share_actual * (rate_actual - rate_reference)
-    return mix, rate
-
-
-def _safe_div(numerator: float, denominator: float) -> float:
-    return numerator / denominator if denominator else 0.0
+def _checked_slices(
+    leaves: LeafTable, min_deviation: float, search: SearchResult, even: bool
+) -> tuple[CheckedSlice, ...]:
+    """Return the largest single-dimension slices by change, and why none qualified."""
+    found: list[tuple[float, CheckedSlice]] = []
+    total = float(leaves.actual.sum() - leaves.expected.sum())
+    totals = ratio_totals(leaves) if leaves.is_ratio else None
+    if totals is not None:
+        total = safe_div(totals[0], totals[1]) - safe_div(totals[2], totals[3])
+    for dim in range(len(leaves.dims)):
+        size = int(leaves.values[dim].size)
+        codes = leaves.codes[:, dim]
+        a = np.bincount(codes, leaves.actual, size)
+        f = np.bincount(codes, leaves.expected, size)
+        if totals is not None and leaves.actual_den is not None and leaves.expected_den is not None:
+            a_den = np.bincount(codes, leaves.actual_den, size)
+            f_den = np.bincount(codes, leaves.expected_den, size)
+            terms = [ratio_terms((a[c], a_den[c], f[c], f_den[c]), totals) for c in range(size)]
+            change = np.array([m + r for m, r in terms])
+            rel = np.array(
+                [
+                    safe_div(
+                        a[c] / a_den[c] if a_den[c] else 0.0, f[c] / f_den[c] if f_den[c] else 0.0
+                    )
+                    - 1
+                    for c in range(size)
+                ]
+            )
+            shown_a = np.array([safe_div(a[c], a_den[c]) for c in range(size)])
+            shown_f = np.array([safe_div(f[c], f_den[c]) for c in range(size)])
+        else:
+            change = a - f
+            rel = np.where(f != 0, (a - f) / np.where(f != 0, f, 1.0), 0.0)
+            shown_a, shown_f = a, f
+        for c in np.argsort(-np.abs(change))[:_CHECKED]:
+            if abs(rel[c]) < min_deviation:
+                reason = f"moved less than {min_deviation:.0%}"
+            elif even:
+                reason = "moved about as much as the rest of the data"
+            else:
+                reason = "its change is within the normal day-to-day noise of its parts"
+            label = names(leaves, (dim,), (int(c),))
+            found.append(
+                (
+                    abs(float(change[c])),
+                    CheckedSlice(
+                        label,
+                        float(shown_a[c]),
+                        float(shown_f[c]),
+                        safe_div(float(change[c]), total),
+                        reason,
+                    ),
+                )
+            )
+    found.sort(key=lambda item: -item[0])
+    return tuple(item[1] for item in found[:_CHECKED])

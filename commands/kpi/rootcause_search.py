@@ -1,167 +1,134 @@
-"""Leaf partitioning and the layer-wise cuboid search behind root-cause localisation."""
+"""The cuboid search behind root-cause localisation: greedy, by evidence gained per element.
+
+Model: inside a root-cause element every leaf's symmetric deviation d is about one shared
+value m (the generalised ripple effect); outside, d is noise with the leaf's own spread σ.
+Fitting m to an element's leaves by weighted least squares lowers the leaves' χ² by
+
+    gain = (Σ d/σ²)² / Σ 1/σ²,
+
+so an element is scored from two sums per leaf, and every element of a cuboid at once
+with two ``bincount`` calls. An ancestor of a true element is diluted by its normal leaves
+and a descendant holds only part of the evidence, so the true element scores highest.
+Each pick must beat a penalty that grows with the number of elements that could have been
+picked at its layer (a Bonferroni-style bar: pure noise yields nothing); its leaves are then
+removed from every cuboid's sums, and the search goes on with what is left.
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from itertools import combinations
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+
+from commands.kpi.rootcause_lattice import DenseLattice, SparseCuboids, dense_fits
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 IntArray = NDArray[np.int64]
 
-# The 10 % quantile of |N(0, 1)|.
-_ABS_NORMAL_Q10 = 0.12566
-# Above this many cells a cuboid's keys are compacted with np.unique instead of bincount.
-_DENSE_KEY_LIMIT = 1 << 22
+_MAX_PICKS = 20
+# Lone-leaf picks are tested against an exponential fit to this many most extreme leaves.
+_TAIL_LEAVES = 50
+_TAIL_CHANCE = 0.05
 
 
 @dataclass(frozen=True, eq=False)
 class Element:
-    """A dimension-value combination found by the search, with the anomalous rows it covers."""
+    """A dimension-value combination the search picked, with the rows it explained."""
 
     dims: tuple[int, ...]
     codes: tuple[int, ...]
     rows: IntArray
+    gain: float
 
 
-def symmetric_deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
-    """Return 2(a-f)/(|a|+|f|): the relative deviation, bounded and defined when f is 0."""
-    scale = np.abs(actual) + np.abs(expected)
-    # Rows with both values zero carry no evidence either way; callers drop them.
-    safe = np.where(scale > 0.0, scale, 1.0)
-    return np.where(scale > 0.0, 2.0 * (actual - expected) / safe, 0.0)
+@dataclass(frozen=True, eq=False)
+class SearchResult:
+    """Picked elements, and how well one even shift explains what each pick left over."""
+
+    elements: list[Element]
+    rest_gain: list[float]  # rest_gain[j]: gain of one shift over the rows left after j picks
+    penalties: dict[int, float] = field(default_factory=dict)
 
 
-def noise_scale(deviation: FloatArray, *, sigmas: float) -> float:
-    """Estimate the standard deviation of the normal leaves' relative deviations.
-
-    The noise scale comes from the leaves closest to zero, so up to about half of the
-    leaves may be anomalous without inflating it: a first guess from the 10 % quantile
-    of |d| bounds the normal band, and the median inside ever tighter bands refines it.
-    """
-    size = np.abs(deviation)
-    if size.size == 0:
-        return 0.0
-    sigma = float(np.quantile(size, 0.1)) / _ABS_NORMAL_Q10
-    band_width = sigmas
-    for _ in range(4):
-        band = size[size <= band_width * sigma]
-        if not band.size:
-            return 0.0
-        sigma = float(np.median(band)) / _abs_normal_median_within(band_width)
-        # Once the guess is sound, a tighter band keeps weak anomalies out of it.
-        band_width = 3.0
-    return sigma
+def penalty(layer_sizes: dict[int, int], layer: int, base: float) -> float:
+    """Return the gain an element of ``layer`` must exceed: 2 ln(#candidates) + base."""
+    return 2.0 * math.log(max(layer_sizes.get(layer, 1), 1)) + base
 
 
-def _abs_normal_median_within(width: float) -> float:
-    """Return the median of |z| for z ~ N(0, 1) truncated to |z| <= width."""
-    # P(|z| <= m) = erf(m / sqrt 2); solve erf(m / sqrt 2) = erf(width / sqrt 2) / 2.
-    target = math.erf(width / math.sqrt(2.0)) / 2.0
-    low, high = 0.0, width
-    for _ in range(60):
-        mid = (low + high) / 2.0
-        low, high = (mid, high) if math.erf(mid / math.sqrt(2.0)) < target else (low, mid)
-    return (low + high) / 2.0
-
-
-def layered_search(
+def greedy_search(
     codes: NDArray[np.int32],
     cards: tuple[int, ...],
-    anomalous: BoolArray,
-    counted: BoolArray,
+    p_leaf: FloatArray,
+    q_leaf: FloatArray,
     *,
-    purity: float,
-) -> list[Element]:
-    """Cover the anomalous rows with the shallowest elements that hold few normal rows.
-
-    Depth by depth, every cuboid's elements are scored by how many anomalous rows they
-    contain; an element qualifies when at least ``purity`` of its rows are anomalous and
-    it covers rows no shallower element explained. Ancestors that would swallow normal
-    rows therefore lose, and children of a qualifying element are never reached.
-    Rows outside ``counted`` (deviations too small to call, too large to ignore) count
-    neither for nor against an element.
-    """
-    n_rows, n_dims = codes.shape
-    anomalous_rows = np.flatnonzero(anomalous).astype(np.int64)
-    unexplained = anomalous.copy()
-    wide = codes.astype(np.int64)
-    chosen: list[Element] = []
-    for depth in range(1, n_dims + 1):
-        if not unexplained.any():
+    base_penalty: float,
+    min_deviation: float,
+) -> SearchResult:
+    """Pick elements greedily by penalised gain; ``p_leaf``/``q_leaf`` are (measures, rows)."""
+    n_rows = codes.shape[0]
+    sums: DenseLattice | SparseCuboids
+    if dense_fits(cards, n_rows):
+        sums = DenseLattice(codes, cards, p_leaf, q_leaf)
+    else:
+        sums = SparseCuboids(codes, cards, p_leaf, q_leaf)
+    sizes = sums.layer_sizes()
+    penalties = {layer: penalty(sizes, layer, base_penalty) for layer in sizes}
+    alive = np.ones(n_rows, dtype=np.bool_)
+    rest_p, rest_q = p_leaf.sum(axis=1), q_leaf.sum(axis=1)
+    elements: list[Element] = []
+    rest_gain = [_gain(rest_p, rest_q)]
+    while len(elements) < _MAX_PICKS:
+        best = sums.best(penalties, min_deviation)
+        if best is None:
             break
-        candidates: list[tuple[int, float, int, int]] = []
-        cuboids = list(combinations(range(n_dims), depth))
-        keys: list[IntArray] = []
-        for index, cuboid in enumerate(cuboids):
-            key, size = _cuboid_key(wide, cards, cuboid)
-            keys.append(key)
-            total = np.bincount(key[counted], minlength=size)
-            hits = np.bincount(key[anomalous], minlength=size)
-            fresh = np.bincount(key[unexplained], minlength=size)
-            qualifying = np.flatnonzero((fresh > 0) & (hits >= purity * total))
-            share = hits[qualifying] / total[qualifying]
-            candidates.extend(
-                (-int(f), -float(s), index, int(k))
-                for f, s, k in zip(fresh[qualifying], share, qualifying, strict=True)
-            )
-        # Most newly explained rows first, then the purest; index and key keep ties stable.
-        candidates.sort()
-        lookups: dict[int, tuple[IntArray, IntArray]] = {}
-        for _, _, index, key_value in candidates:
-            if index not in lookups:
-                # Sorted once per cuboid so thousands of small candidates stay cheap.
-                anomalous_keys = keys[index][anomalous_rows]
-                order = np.argsort(anomalous_keys, kind="stable")
-                lookups[index] = (anomalous_keys[order], anomalous_rows[order])
-            sorted_keys, sorted_rows = lookups[index]
-            start, stop = np.searchsorted(sorted_keys, [key_value, key_value + 1])
-            rows = sorted_rows[start:stop]
-            if not unexplained[rows].any():
+        dims, values, gain = best
+        match = alive.copy()
+        for d, v in zip(dims, values, strict=True):
+            match &= codes[:, d] == v
+        rows = np.flatnonzero(match)
+        if not rows.size:
+            break
+        sums.remove(dims, values, rows)
+        alive[rows] = False
+        rest_p = rest_p - p_leaf[:, rows].sum(axis=1)
+        rest_q = rest_q - q_leaf[:, rows].sum(axis=1)
+        elements.append(Element(dims, values, rows, gain))
+        rest_gain.append(_gain(rest_p, rest_q))
+    return SearchResult(_stand_out(elements, alive, p_leaf, q_leaf), rest_gain, penalties)
+
+
+def _stand_out(
+    elements: list[Element], alive: BoolArray, p_leaf: FloatArray, q_leaf: FloatArray
+) -> list[Element]:
+    """Drop one- or two-leaf picks that the noise's own tail would produce by chance.
+
+    Noise is rarely Gaussian far out (a forecast clipped at zero, a skewed error), and
+    among millions of leaves a few lone leaves are extreme. An exponential tail is fitted
+    to the most extreme leaves left unexplained; a lone leaf is a cause only when fewer than
+    ``_TAIL_CHANCE`` leaves as extreme are expected from that tail.
+    """
+    safe = np.where(q_leaf > 0, q_leaf, 1.0)
+    z = np.sqrt(np.where(q_leaf > 0, p_leaf * p_leaf / safe, 0.0).sum(axis=0))
+    left = z[alive]
+    if left.size < _TAIL_LEAVES:
+        return elements
+    top = max(_TAIL_LEAVES, left.size // 1000)
+    tail = np.partition(left, left.size - top)[left.size - top :]
+    start = float(tail.min())
+    scale = max(float(tail.mean()) - start, 1e-9)
+    kept = []
+    for el in elements:
+        if el.rows.size <= 2:
+            strength = math.sqrt(el.gain / el.rows.size)
+            if top * math.exp(-(strength - start) / scale) >= _TAIL_CHANCE:
                 continue
-            unexplained[rows] = False
-            cuboid = cuboids[index]
-            values = tuple(int(c) for c in codes[rows[0], list(cuboid)])
-            chosen.append(Element(dims=cuboid, codes=values, rows=rows))
-    return _drop_redundant(chosen, n_rows)
-
-
-def _cuboid_key(
-    codes: IntArray, cards: tuple[int, ...], cuboid: tuple[int, ...]
-) -> tuple[IntArray, int]:
-    """Return a dense integer key per row for the cuboid, and the number of key values."""
-    key = codes[:, cuboid[0]].copy()
-    size = cards[cuboid[0]]
-    for dim in cuboid[1:]:
-        if size * cards[dim] > _DENSE_KEY_LIMIT:
-            # Mixed-radix keys would overflow or waste memory: renumber the observed ones.
-            uniques, inverse = np.unique(key, return_inverse=True)
-            key, size = inverse.reshape(-1).astype(np.int64), int(uniques.size)
-        key = key * cards[dim] + codes[:, dim]
-        size *= cards[dim]
-    if size > _DENSE_KEY_LIMIT:
-        uniques, inverse = np.unique(key, return_inverse=True)
-        key, size = inverse.reshape(-1).astype(np.int64), int(uniques.size)
-    return key, size
-
-
-def _drop_redundant(chosen: list[Element], n_rows: int) -> list[Element]:
-    """Drop elements whose anomalous rows are all covered by the other elements."""
-    if len(chosen) < 2:
-        return chosen
-    coverage = np.zeros(n_rows, dtype=np.int64)
-    for element in chosen:
-        coverage[element.rows] += 1
-    kept: list[Element] = []
-    # Deepest (latest) first: a late element that adds nothing is the one to lose.
-    for element in reversed(chosen):
-        if element.rows.size and coverage[element.rows].min() >= 2:
-            coverage[element.rows] -= 1
-            continue
-        kept.append(element)
-    kept.reverse()
+        kept.append(el)
     return kept
+
+
+def _gain(p: FloatArray, q: FloatArray) -> float:
+    safe = np.where(q > 0, q, 1.0)
+    return float(np.sum(np.where(q > 0, p * p / safe, 0.0)))

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from commands.kpi.filters import Filters
 from commands.kpi.grammar import KpiRequest
 from commands.kpi.registry import KpiDefinition
-from commands.kpi.why import WhyFinding, explain_change
+from commands.kpi.why import DEFAULT_WEEKS, WhyFinding, explain_change
 from storage.engine import SessionFactory, unit_of_work
 
 BUSY_MESSAGE = "I'm busy working out other changes right now; try again in a moment."
@@ -60,11 +60,17 @@ class WhyRunner:
 
 
 def explain_in(
-    request: KpiRequest, filters: Filters, kpi: KpiDefinition
+    request: KpiRequest, filters: Filters, kpi: KpiDefinition, *, weeks: int = DEFAULT_WEEKS
 ) -> Callable[[Session], WhyFinding]:
-    """Return the work of localising `kpi` for `request` and `filters`."""
+    """Return the work of localising `kpi` for `request` and `filters`.
+
+    ``weeks`` is the spike detector's seasonal window (OPSBOT_SPIKE_WEEKS), so that the
+    expected value is the one the detector used.
+    """
 
     def work(session: Session) -> WhyFinding:
-        return explain_change(session=session, request=request, filters=filters, kpi=kpi)
+        return explain_change(
+            session=session, request=request, filters=filters, kpi=kpi, weeks=weeks
+        )
 
     return work

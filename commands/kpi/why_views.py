@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from commands.kpi.filters import describe_filters
 from commands.kpi.formatting import format_percent, format_value
+from commands.kpi.grammar import Period
 from commands.kpi.rootcause import RootCause
 from commands.kpi.views import period_text
 from commands.kpi.why import WhyFinding
@@ -16,12 +18,52 @@ ESCALATION_ACTION = "escalation_from_finding"
 BUTTON_VALUE = 2000
 
 
-def _comparison_phrase(days: int) -> str:
-    return {1: "day over day", 7: "week over week"}.get(days, f"vs the previous {days} days")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _period_token(period: Period) -> str:
+    """Name a period as the user would type it: a day, an ISO week `wNN`, or a range."""
+    if period.start == period.end:
+        return period.start.isoformat()
+    _, week, weekday = period.start.isocalendar()
+    if weekday == 1 and period.days == 7:
+        return f"w{week}"
+    return f"{period.start.isoformat()}..{period.end.isoformat()}"
+
+
+def comparison_phrase(finding: WhyFinding) -> str:
+    """Say what the KPI is compared with: the seasonal baseline or the `vs` period."""
+    request = finding.request
+    if finding.baseline == "seasonal":
+        if request.period.days == 1:
+            weekday = _WEEKDAYS[request.period.start.weekday()]
+            return f"vs a usual {weekday} (median of the previous {finding.weeks})"
+        return f"vs usual (same-weekday median of the previous {finding.weeks} weeks)"
+    phrase = f"vs {_period_token(request.compare)}"
+    if request.compare.days != request.period.days:
+        phrase += f" (scaled to {request.period.days} days)"
+    return phrase
+
+
+def _nothing_found(finding: WhyFinding) -> str:
+    localisation = finding.localisation
+    if localisation is None or localisation.noise_only:
+        return " Nothing stands out: the change is within the data's normal noise."
+    if localisation.even_rest is not None:
+        return " No single slice stands out: the whole KPI moved about evenly."
+    checked = ", ".join(_elements_of(c.elements) for c in localisation.checked[:3])
+    tail = (
+        f" Largest slices checked: {checked}; none stood out from its own noise." if checked else ""
+    )
+    return " No single slice stands out; the change is spread thinly across the data." + tail
+
+
+def _elements_of(elements: Mapping[str, str]) -> str:
+    return " × ".join(f"{k}:{v}" for k, v in sorted(elements.items()))
 
 
 def _elements(cause: RootCause) -> str:
-    return " × ".join(f"{k}:{v}" for k, v in sorted(cause.elements.items()))
+    return _elements_of(cause.elements)
 
 
 def _cause_numbers(finding: WhyFinding, cause: RootCause) -> str:
@@ -42,7 +84,6 @@ def _cause_numbers(finding: WhyFinding, cause: RootCause) -> str:
 def finding_sentence(finding: WhyFinding) -> str:
     """Return the one-paragraph answer: the move, and how much the top cause explains."""
     kpi = finding.kpi
-    request = finding.request
     if finding.value is None or finding.previous is None:
         return f"{kpi.label}: not enough data in both periods to compare."
     move = (
@@ -50,20 +91,23 @@ def finding_sentence(finding: WhyFinding) -> str:
         if kpi.unit != "percent"
         else f"{(finding.value - finding.previous) * 100:+.1f} pp"
     )
-    head = f"{kpi.label} {move} {_comparison_phrase(request.period.days)}."
-    causes = finding.localisation.root_causes if finding.localisation else ()
-    if not causes:
-        return head + " No single slice stands out; the change is spread across the data."
+    head = f"{kpi.label} {move} {comparison_phrase(finding)}."
+    localisation = finding.localisation
+    causes = localisation.root_causes if localisation else ()
+    if not causes or localisation is None:
+        return head + _nothing_found(finding)
     top = causes[0]
     share = max(0.0, min(top.share, 1.0))
     rest = (
-        "the rest is spread thinly."
+        "the rest is spread thinly"
         if len(causes) == 1
-        else f"also {', '.join(_elements(c) for c in causes[1:3])}."
+        else f"also {', '.join(_elements(c) for c in causes[1:3])}"
     )
+    explained = max(0.0, min(localisation.explained, 1.0))
     return (
         f"{head} {share:.0%} of the change comes from {_elements(top)} "
-        f"({_cause_numbers(finding, top)}); {rest}"
+        f"({_cause_numbers(finding, top)}); {rest}. Together the causes found explain "
+        f"{explained:.0%} of the change (confidence {localisation.confidence:.0%})."
     )
 
 
@@ -85,15 +129,34 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
     """Build the answer with a ranked table of causes and an "Open escalation" button."""
     sentence = finding_sentence(finding)
     request = finding.request
-    context = (
-        f"{period_text(request.period)} vs {period_text(request.compare)} · "
-        f"{describe_filters(finding.filters)}"
+    against = (
+        f"the same weekdays of the previous {finding.weeks} weeks (median)"
+        if finding.baseline == "seasonal"
+        else period_text(request.compare)
     )
+    context = f"{period_text(request.period)} vs {against} · {describe_filters(finding.filters)}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": escape_clip(sentence, 2990)}},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(context, 2900)}]},
     ]
     causes = finding.localisation.root_causes if finding.localisation else ()
+    checked = finding.localisation.checked if finding.localisation else ()
+    if not causes and checked:
+        lines = [f"{'slice':<40}{'actual':>12}{'expected':>12}  why not"]
+        flip = finding.kpi.is_ratio and finding.kpi.one_minus
+        for item in checked:
+            actual, expected = (
+                (1 - item.actual, 1 - item.expected) if flip else (item.actual, item.expected)
+            )
+            lines.append(
+                f"{clip(_elements_of(item.elements), 39):<40}"
+                f"{format_value(finding.kpi, actual):>12}"
+                f"{format_value(finding.kpi, expected):>12}  {item.reason}"
+            )
+        text = "```\n" + "\n".join(lines) + "\n```"
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape_clip(text, 2990)}}
+        )
     if causes:
         rows = [f"{'#':<3}{'cause':<44}{'share':>7}  detail"]
         for rank, cause in enumerate(causes, start=1):
