@@ -114,7 +114,7 @@ def search_articles(
         filters += _SQLITE_VENDOR if vendor else ""
         sql = _SQLITE_SQL.format(filters=filters)
     else:
-        if not _WORD.search(query):
+        if not sqlite_match(query):  # nothing to look for (only exclusions, or no words)
             return []
         params.update(match=query, headline=_HEADLINE)
         filters = " AND a.area = :area" if area else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commands.kb.article_files import clean_text
 from commands.slash_text import parse_text
 
 
@@ -24,7 +25,7 @@ class KbRequest:
 
 def parse_kb_text(text: str) -> KbRequest:
     """Split `/kb` text; options other than `area:` stay part of the search words."""
-    parsed = parse_text(text)
+    parsed = parse_text(clean_text(text))
     area = parsed.options.pop("area", None) or None
     # "error:" in a search is a word the user meant, not an option we know.
     words = parsed.words + [f"{k}:{v}" for k, v in parsed.options.items()]

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlmodel import Session
 
 from commands.errors import NotFound, UsageError
+from commands.kb.article_files import clean_text
 from commands.mrkdwn import clip, escape
 from commands.scope import ChannelScope
 from storage.kb import (
@@ -92,6 +93,7 @@ def search(
     if len(query) > MAX_QUERY:
         raise UsageError(f"Search with at most {MAX_QUERY} characters.", usage=KB_USAGE)
     vendor = scope.vendor.slug if scope.vendor is not None else None
+    query = clean_text(query)
     try:
         hits = search_articles(
             session, query=query, area=area.lower() if area else None, vendor=vendor, limit=limit

@@ -14,7 +14,7 @@ from storage.kb_search import MARK_END, MARK_START
 SECTION_MAX = 3000  # Block Kit: characters in one section's text
 TEXT_MAX = 3000  # the notification fallback kept short
 BODY_SECTIONS = 12  # an article shows at most this many sections of text
-_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$", re.MULTILINE)
+_HEADING = re.compile(r"^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$", re.MULTILINE)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
@@ -110,7 +110,10 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
         facts.append("tags " + escape(", ".join(article.tags)))
     sections, cut = body_sections(article.body)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": clip(article.title, 150)}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": clip(escape(article.title), 150)},
+        },
         _context(" · ".join(facts)),
         *sections,
     ]
