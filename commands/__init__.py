@@ -13,6 +13,7 @@ from commands import initiatives as initiatives_family
 from commands import kb as kb_family
 from commands import kpi as kpi_family
 from commands import suggestions as suggestions_family
+from commands import training as training_family
 from commands.catalog import CommandCatalog
 
 # Each family module exposes FAMILIES (its CommandFamily entries) and register(app).
@@ -25,6 +26,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     initiatives_family,
     suggestions_family,
     kb_family,
+    training_family,
 )
 
 

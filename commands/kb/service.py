@@ -50,13 +50,14 @@ class ArticleDiff:
     added: int
     removed: int
     lines: tuple[str, ...]
+    version: int
 
     @property
     def summary(self) -> str:
         """Return e.g. "v2 → v3: +4 −1 lines"."""
         if self.old_version is None:
-            return f"v{self.article.version}: first version"
-        return f"v{self.old_version} → v{self.article.version}: +{self.added} −{self.removed} lines"
+            return f"v{self.version}: first version"
+        return f"v{self.old_version} → v{self.version}: +{self.added} −{self.removed} lines"
 
 
 def visible(article: KbArticle, scope: ChannelScope) -> bool:
@@ -104,18 +105,23 @@ def search(
     return [Found(articles[h.article_id], h) for h in hits if h.article_id in articles]
 
 
-def article_diff(*, session: Session, article: KbArticle) -> ArticleDiff:
-    """Compare the article's latest version with the one before it."""
-    if article.version <= 1:
-        return ArticleDiff(article, None, 0, 0, ())
-    previous = article_version(session, article.id or 0, article.version - 1)
+def article_diff(
+    *, session: Session, article: KbArticle, version: int | None = None
+) -> ArticleDiff:
+    """Compare one version (the latest by default) with the version before it."""
+    version = version or article.version
+    if version <= 1:
+        return ArticleDiff(article, None, 0, 0, (), version)
+    previous = article_version(session, article.id or 0, version - 1)
+    current = article_version(session, article.id or 0, version)
     old_body = previous.body if previous is not None else ""
+    new_body = current.body if current is not None else article.body
     diff = list(
         difflib.unified_diff(
             old_body.splitlines(),
-            article.body.splitlines(),
-            fromfile=f"v{article.version - 1}",
-            tofile=f"v{article.version}",
+            new_body.splitlines(),
+            fromfile=f"v{version - 1}",
+            tofile=f"v{version}",
             lineterm="",
             n=1,
         )
@@ -123,7 +129,7 @@ def article_diff(*, session: Session, article: KbArticle) -> ArticleDiff:
     body = [line for line in diff if not line.startswith(("---", "+++"))]
     added = sum(1 for line in body if line.startswith("+"))
     removed = sum(1 for line in body if line.startswith("-"))
-    return ArticleDiff(article, article.version - 1, added, removed, tuple(body))
+    return ArticleDiff(article, version - 1, added, removed, tuple(body), version)
 
 
 def stale_cutoff(today: date, review_days: int) -> date:
