@@ -21,6 +21,7 @@ from commands.digest import DigestSource
 from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.wiring import install_escalations
 from commands.initiatives.wiring import install_planning
+from commands.kb.wiring import install_kb
 from commands.kpi.setup import install as install_kpi
 from commands.permissions import Permissions
 from integrations.metrics import OpsMetrics
@@ -134,5 +135,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop
     install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, scheduler
     install_planning(runtime)  # initiatives, suggestions, KPI rules, weekly team summary
+    install_kb(runtime)  # stale-articles digest section, training rollout jobs
     install_housekeeping(runtime)
     return runtime

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     opsbot_summary_schedule: str = "every:mon 09:00"
     opsbot_rule_dedupe_days: int = Field(default=7, ge=1)
 
+    # Knowledge base: an article not reviewed for this many days is listed as stale.
+    opsbot_kb_review_days: int = Field(default=180, ge=1)
+
     port: int = Field(default=3000, ge=1, le=65535)
 
     @field_validator("opsbot_metrics_file")

@@ -10,8 +10,10 @@ from commands import checkins as checkins_family
 from commands import escalations as escalations_family
 from commands import help as help_family
 from commands import initiatives as initiatives_family
+from commands import kb as kb_family
 from commands import kpi as kpi_family
 from commands import suggestions as suggestions_family
+from commands import training as training_family
 from commands import vendors as vendors_family
 from commands.catalog import CommandCatalog
 
@@ -25,6 +27,8 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     initiatives_family,
     suggestions_family,
     vendors_family,
+    kb_family,
+    training_family,
 )
 
 

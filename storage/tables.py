@@ -8,6 +8,7 @@ from storage import (
     checkins,
     escalations,
     initiatives,
+    kb,
     kpi,
     local_tracker,
     outbox,
@@ -15,6 +16,7 @@ from storage import (
     rules,
     suggestions,
     summary,
+    training,
     vendors,
 )
 
@@ -32,5 +34,7 @@ TABLE_MODULES = (
     suggestions,
     rules,
     summary,
+    kb,
+    training,
 )
 metadata = SQLModel.metadata

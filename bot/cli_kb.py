@@ -1,0 +1,51 @@
+"""`opsbot kb import PATH…`: validate every article, then store them in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commands.kb.article_files import ArticleInputError
+from commands.kb.importing import default_root, import_articles, read_articles
+from storage.engine import make_engine, session_factory, unit_of_work
+from storage.types import utcnow
+
+kb_app = typer.Typer(help="Knowledge-base articles.", no_args_is_help=True)
+
+
+def register_cli(app: typer.Typer) -> None:
+    """Attach `opsbot kb …` to the main CLI."""
+    app.add_typer(kb_app, name="kb")
+
+
+@kb_app.command("import")
+def import_paths(
+    paths: Annotated[list[Path], typer.Argument(help="Markdown files or folders of them.")],
+    root: Annotated[
+        Path | None,
+        typer.Option(help="Folder article ids are relative to (default: the git checkout)."),
+    ] = None,
+) -> None:
+    """Import articles idempotently; a changed one gets a new version; bad input writes nothing."""
+    from bot.cli import fail, load_settings, migrate
+
+    settings = load_settings("cli")
+    try:
+        articles = read_articles(paths, root=root or default_root(paths, Path.cwd()))
+    except ArticleInputError as exc:
+        raise fail(str(exc)) from None
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            summary = import_articles(session=session, articles=articles, now=utcnow())
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"{len(articles)} article(s): {len(summary.created)} new, "
+        f"{len(summary.changed)} changed (new version), {len(summary.unchanged)} unchanged"
+    )
+    for path in summary.changed:
+        typer.echo(f"  new version: {path}")

@@ -1,0 +1,201 @@
+"""Training rollouts: send an article version to vendors, record each vendor's answer."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session
+
+from commands.errors import NotAllowed, NotFound, UsageError
+from commands.kb.service import require_article
+from commands.mrkdwn import clip, escape
+from commands.scope import ChannelScope
+from storage.kb import KbArticle, articles_by_ids
+from storage.training import (
+    OPEN_STATES,
+    QUESTION,
+    SCHEDULED,
+    TRAINED,
+    TrainingRollout,
+    existing_rollout,
+    list_rollouts,
+)
+from storage.vendors import Vendor, list_vendors, vendor_by_slug_or_name, vendor_for_channel
+
+TRAINING_USAGE = "\n".join(
+    (
+        "/training rollout ARTICLE-ID to:acme,globex due:fri [NOTE]   (admins, article owner)",
+        "/training status [ARTICLE-ID | vendor:NAME]                 who has not confirmed",
+    )
+)
+ANSWERS = (TRAINED, SCHEDULED, QUESTION)
+MAX_NOTE = 1000
+
+
+def vendor_today(session: Session, vendor_slug: str, now: datetime) -> tuple[date, datetime]:
+    """Return the vendor's local date and time at `now`."""
+    vendor = vendor_by_slug_or_name(session, vendor_slug)
+    try:
+        zone = ZoneInfo(vendor.timezone if vendor is not None else "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    local = now.astimezone(zone)
+    return local.date(), local
+
+
+@dataclass
+class RolloutResult:
+    """The rollouts started, and the vendors that already had this version."""
+
+    article: KbArticle
+    started: list[TrainingRollout] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+
+
+def may_roll_out(article: KbArticle, *, user_id: str, email: str | None, admin: bool) -> bool:
+    """Tell whether a user may roll an article out: an admin, or the article's owner."""
+    owner = article.owner.lower()
+    return admin or owner == user_id.lower() or (email is not None and owner == email.lower())
+
+
+def resolve_vendor(session: Session, text: str) -> Vendor:
+    """Return the vendor named `text`; an unknown one gets the closest known names."""
+    vendor = vendor_by_slug_or_name(session, text)
+    if vendor is not None:
+        return vendor
+    known = {v.slug: v for v in list_vendors(session)}
+    close = difflib.get_close_matches(text.lower(), list(known), n=3, cutoff=0.5)
+    hint = f" Closest: {escape(', '.join(close))}." if close else ""
+    raise NotFound(
+        f"No vendor called {clip(escape(text), 60)}.{hint} "
+        "An admin can add it with `/opsbot vendor add`."
+    )
+
+
+def start_rollout(
+    *,
+    session: Session,
+    scope: ChannelScope,
+    article_text: str,
+    vendor_texts: list[str],
+    due: date,
+    today: date,
+    note: str,
+    user_id: str,
+    email: str | None,
+    admin: bool,
+    now: datetime,
+) -> RolloutResult:
+    """Create one rollout per vendor for the article's current version."""
+    article = require_article(session, scope, article_text)
+    if not may_roll_out(article, user_id=user_id, email=email, admin=admin):
+        raise NotAllowed("Only opsbot admins or the article's owner can roll it out.")
+    if due < today:
+        raise UsageError("The due day is in the past.", usage=TRAINING_USAGE)
+    if not vendor_texts:
+        raise UsageError("Name the vendors with `to:acme,globex`.", usage=TRAINING_USAGE)
+    if len(note) > MAX_NOTE:
+        raise UsageError(f"Keep the note under {MAX_NOTE} characters.", usage=TRAINING_USAGE)
+    vendors: list[Vendor] = []
+    for text in vendor_texts:
+        vendor = resolve_vendor(session, text)
+        if vendor.slug not in [v.slug for v in vendors]:
+            vendors.append(vendor)
+    scope.restrict([v.slug for v in vendors])
+    for vendor in vendors:
+        if article.vendors and vendor.slug not in article.vendors:
+            raise UsageError(
+                f"`{escape(article.path)}` is for {escape(', '.join(article.vendors))} only, "
+                f"not {escape(vendor.name)}."
+            )
+        if not vendor.channel_id:
+            raise UsageError(
+                f"{escape(vendor.name)} has no vendor channel yet; an admin can bind one with "
+                "`/opsbot vendor bind`."
+            )
+    result = RolloutResult(article=article)
+    for vendor in vendors:
+        found = existing_rollout(
+            session, article_id=article.id or 0, version=article.version, vendor_slug=vendor.slug
+        )
+        if found is not None:
+            result.already.append(vendor.slug)
+            continue
+        rollout = TrainingRollout(
+            article_id=article.id or 0,
+            article_version=article.version,
+            vendor_slug=vendor.slug,
+            channel_id=vendor.channel_id or "",
+            due=due,
+            note=note.strip(),
+            created_by=user_id,
+            created_at=now,
+        )
+        session.add(rollout)
+        result.started.append(rollout)
+    session.flush()
+    return result
+
+
+def record_answer(
+    *,
+    session: Session,
+    rollout_id_text: str,
+    channel_id: str | None,
+    user_id: str,
+    answer: str,
+    scheduled_for: date | None,
+    now: datetime,
+) -> TrainingRollout:
+    """Store a trainer's answer; only the rollout's own vendor channel may give it."""
+    if answer not in ANSWERS:
+        raise UsageError("That is not an answer I know.")
+    digits = rollout_id_text.isdigit() and len(rollout_id_text) < 10
+    rollout = session.get(TrainingRollout, int(rollout_id_text)) if digits else None
+    if rollout is None:
+        raise NotFound("That rollout no longer exists.")
+    # The payload names the rollout; where it may be answered comes from stored data only.
+    vendor = vendor_for_channel(session, channel_id) if channel_id else None
+    if vendor is None or vendor.slug != rollout.vendor_slug:
+        raise NotAllowed("This rollout belongs to another vendor's channel; answer it there.")
+    today, _ = vendor_today(session, rollout.vendor_slug, now)
+    if answer == SCHEDULED:
+        if scheduled_for is None:
+            raise UsageError("Pick the day the training is scheduled for.")
+        if scheduled_for < today:
+            raise UsageError("Pick a day from today on.")
+    rollout.state = answer
+    rollout.scheduled_for = scheduled_for if answer == SCHEDULED else None
+    rollout.state_by = user_id
+    rollout.state_at = now
+    session.add(rollout)
+    session.flush()
+    return rollout
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    """One unconfirmed rollout and its article."""
+
+    rollout: TrainingRollout
+    article: KbArticle
+
+
+def unconfirmed(
+    *, session: Session, scope: ChannelScope, article_text: str | None, vendor_text: str | None
+) -> list[StatusRow]:
+    """Return open rollouts (not yet trained), for an article or a vendor, within scope."""
+    article_id: int | None = None
+    if article_text:
+        article_id = require_article(session, scope, article_text).id
+    vendors: list[str] | None = None
+    if vendor_text:
+        vendors = scope.restrict([resolve_vendor(session, vendor_text).slug])
+    elif scope.vendor is not None:
+        vendors = [scope.vendor.slug]
+    rows = list_rollouts(session, article_id=article_id, vendor_slugs=vendors, open_only=True)
+    articles = articles_by_ids(session, sorted({r.article_id for r in rows}))
+    return [StatusRow(r, articles[r.article_id]) for r in rows if r.state in OPEN_STATES]

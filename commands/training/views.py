@@ -1,0 +1,154 @@
+"""Block Kit for rollouts: the vendor's card with its buttons, confirmations, status lists."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from commands.kb.service import ArticleDiff
+from commands.kb.views import article_ref, diff_text
+from commands.mrkdwn import clip, escape
+from commands.training.service import RolloutResult, StatusRow
+from storage.kb import KbArticle
+from storage.training import PENDING, QUESTION, SCHEDULED, TRAINED, TrainingRollout
+
+SECTION_MAX = 3000
+DIFF_MAX = 1500
+ACTION_TRAINED = "training_trained"
+ACTION_SCHEDULED = "training_scheduled"
+ACTION_QUESTION = "training_question"
+BLOCK_PREFIX = "training:"
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_MAX)}}
+
+
+def state_text(rollout: TrainingRollout, *, today: date) -> str:
+    """Return where a rollout stands, e.g. "scheduled for Tue 24 Nov by @ana"."""
+    who = f" by <@{rollout.state_by}>" if rollout.state_by else ""
+    if rollout.state == TRAINED:
+        return f":white_check_mark: trained{who}"
+    if rollout.state == SCHEDULED and rollout.scheduled_for is not None:
+        return f":calendar: scheduled for {rollout.scheduled_for:%a %d %b}{who}"
+    if rollout.state == QUESTION:
+        return f":question: question raised{who}"
+    late = " — :warning: *overdue*" if rollout.due < today else ""
+    return f"waiting for the trainer, due {rollout.due:%a %d %b}{late}"
+
+
+def rollout_card(
+    rollout: TrainingRollout, article: KbArticle, diff: ArticleDiff, *, today: date
+) -> dict[str, Any]:
+    """Return the vendor channel's message: what changed, the note, the trainer's buttons."""
+    block_id = f"{BLOCK_PREFIX}{rollout.id}"
+    head = (
+        f":mortar_board: *Training update* for your agents, due *{rollout.due:%a %d %b %Y}*\n"
+        f"{article_ref(article)}\n{escape(diff.summary)}"
+    )
+    blocks: list[dict[str, Any]] = [_section(head)]
+    code = diff_text(diff, DIFF_MAX)
+    if code:
+        blocks.append(_section(code))
+    if rollout.note:
+        blocks.append(
+            _section(f"Note from <@{rollout.created_by}>: {clip(escape(rollout.note), 900)}")
+        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"Status: {state_text(rollout, today=today)}"}],
+        }
+    )
+    if rollout.state != TRAINED:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": block_id,
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ACTION_TRAINED,
+                        "text": {"type": "plain_text", "text": "Trained"},
+                        "style": "primary",
+                        "value": str(rollout.id),
+                    },
+                    {
+                        "type": "datepicker",
+                        "action_id": ACTION_SCHEDULED,
+                        "placeholder": {"type": "plain_text", "text": "Scheduled for…"},
+                        **(
+                            {"initial_date": rollout.scheduled_for.isoformat()}
+                            if rollout.scheduled_for
+                            else {}
+                        ),
+                    },
+                    {
+                        "type": "button",
+                        "action_id": ACTION_QUESTION,
+                        "text": {"type": "plain_text", "text": "Question"},
+                        "value": str(rollout.id),
+                    },
+                ],
+            }
+        )
+    text = clip(
+        f"Training update: {escape(article.title)} "
+        f"({escape(article.path)} v{rollout.article_version}), due {rollout.due:%a %d %b}",
+        500,
+    )
+    return {"text": text, "blocks": blocks}
+
+
+def render_started(result: RolloutResult) -> dict[str, Any]:
+    """Confirm the rollout to whoever started it."""
+    parts: list[str] = []
+    if result.started:
+        vendors = ", ".join(r.vendor_slug for r in result.started)
+        due = result.started[0].due
+        parts.append(
+            f"Rolling out {article_ref(result.article)} to {escape(vendors)}, due {due:%a %d %b}."
+            " Each vendor's trainer gets it in their channel."
+        )
+    if result.already:
+        parts.append(
+            f"Already rolled out to {escape(', '.join(result.already))}: "
+            "`/training status` shows where they stand."
+        )
+    return {"response_type": "ephemeral", "text": clip("\n".join(parts), SECTION_MAX)}
+
+
+def render_status(rows: list[StatusRow], *, today: date, title: str) -> dict[str, Any]:
+    """Return the rollouts not yet confirmed as trained."""
+    if not rows:
+        return {"response_type": "ephemeral", "text": f"{escape(title)}: every vendor has trained."}
+    lines = [
+        f"• *{escape(r.rollout.vendor_slug)}* — {article_ref(r.article)} — "
+        f"{state_text(r.rollout, today=today)}"
+        for r in rows[:40]
+    ]
+    if len(rows) > 40:
+        lines.append(f"_and {len(rows) - 40} more_")
+    waiting = sum(1 for r in rows if r.rollout.state == PENDING)
+    text = clip(
+        f"*{escape(title)}* ({len(rows)} open, {waiting} not answered)\n" + "\n".join(lines),
+        SECTION_MAX,
+    )
+    return {"response_type": "ephemeral", "text": text, "blocks": [_section(text)]}
+
+
+def nudge_text(rollout: TrainingRollout, article: KbArticle) -> str:
+    """Return the daily reminder for an overdue rollout."""
+    return (
+        f":alarm_clock: Reminder: training on {article_ref(article)} was due "
+        f"{rollout.due:%a %d %b} and is not confirmed yet. Use the buttons on the rollout "
+        "message: Trained, Scheduled for a day, or Question."
+    )
+
+
+def question_text(rollout: TrainingRollout, article: KbArticle, user_id: str) -> str:
+    """Return the thread note (and DM) when a trainer has a question."""
+    return (
+        f":question: <@{user_id}> has a question about {article_ref(article)}. "
+        f"<@{rollout.created_by}>, please answer in this thread."
+    )
