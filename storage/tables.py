@@ -12,6 +12,7 @@ from storage import (
     local_tracker,
     outbox,
     request_keys,
+    routing,
     rules,
     suggestions,
     summary,
@@ -32,5 +33,6 @@ TABLE_MODULES = (
     suggestions,
     rules,
     summary,
+    routing,
 )
 metadata = SQLModel.metadata
