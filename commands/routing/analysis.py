@@ -23,6 +23,9 @@ class RoutingParams:
 
     min_cases: int = 30  # cases that would move, in the period
     min_share: float = 0.5  # "mostly": the lower confidence bound of the share must exceed it
+    # The routing to change must be a real rule for the reason, not its stray misroutes: a
+    # queue that gets 3 % of a reason's cases by mistake hands nearly all of them on.
+    min_routed_share: float = 0.2
     top_flows: int = 10
     top_suggestions: int = 10
 
@@ -259,13 +262,17 @@ def _suggestions(
     params: RoutingParams,
 ) -> tuple[Suggestion, ...]:
     routed: dict[tuple[str, str], int] = {}  # (reason, initial) → cases
+    of_reason: dict[str, int] = {}
     for (reason, initial, _final), group in tally.groups.items():
         routed[(reason, initial)] = routed.get((reason, initial), 0) + group.cases
+        of_reason[reason] = of_reason.get(reason, 0) + group.cases
     found: list[Suggestion] = []
     for (reason, initial, final), group in tally.groups.items():
         n = routed[(reason, initial)]
         k = group.cases
         if initial == final or k < params.min_cases:
+            continue
+        if n < params.min_routed_share * of_reason[reason]:
             continue
         if _lower_bound(k, n) <= params.min_share:
             continue
