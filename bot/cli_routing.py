@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,7 +17,18 @@ from commands.routing.parsing import FILTER_OPTIONS, parse_period_option
 from commands.routing.service import analyse_records, report_json, store_cases
 from integrations.case_sources.csv_reader import read_case_files
 from integrations.case_sources.records import CaseInputError
+from integrations.case_sources.salesforce_pull import (
+    CasePullError,
+    SalesforceConfig,
+    connect,
+    pull_cases,
+)
 from storage.engine import make_engine, session_factory, unit_of_work
+
+if TYPE_CHECKING:
+    import requests
+
+    from bot.settings import Settings
 
 routing_app = typer.Typer(help="Customer-report routing (case data).", no_args_is_help=True)
 
@@ -118,3 +131,81 @@ def _text_report(analysis: RoutingAnalysis) -> str:
         for s in analysis.suggestions
     ] or ["  none"]
     return "\n".join(lines)
+
+
+@routing_app.command("pull")
+def pull(
+    since: Annotated[
+        str | None, typer.Option(help="First day (YYYY-MM-DD, UTC); default 7 days ago.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Last day (YYYY-MM-DD, UTC); default today.")
+    ] = None,
+) -> None:
+    """Pull cases created in the days given from Service Cloud; all or nothing is stored."""
+    import requests
+
+    from bot.cli import fail, load_settings
+
+    settings = load_settings("cli")
+    today = datetime.now(UTC).date()  # the composition root is where the wall clock is read
+    try:
+        first = date.fromisoformat(since) if since else today - timedelta(days=7)
+        last = date.fromisoformat(until) if until else today
+    except ValueError:
+        raise fail("--since/--until take YYYY-MM-DD") from None
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
+    with requests.Session() as http:
+        try:
+            written = run_pull(settings, http=http, since=start, until=end)
+        except CasePullError as exc:
+            raise fail(str(exc), code=1) from None
+    typer.echo(f"pulled {written:,} cases from Salesforce ({first} to {last})")
+
+
+def salesforce_config(settings: Settings) -> SalesforceConfig:
+    """Return the pull's configuration from the SALESFORCE_* settings."""
+
+    def secret(value: object) -> str | None:
+        return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
+
+    return SalesforceConfig(
+        instance_url=settings.salesforce_instance_url,
+        username=settings.salesforce_username,
+        password=secret(settings.salesforce_password),
+        security_token=secret(settings.salesforce_security_token),
+        session_id=secret(settings.salesforce_session_id),
+        domain=settings.salesforce_domain,
+        api_version=settings.salesforce_api_version,
+        reason_field=settings.salesforce_reason_field,
+        channel_field=settings.salesforce_channel_field,
+        first_response_field=settings.salesforce_first_response_field,
+        vendor_field=settings.salesforce_vendor_field,
+        country_field=settings.salesforce_country_field,
+        language_field=settings.salesforce_language_field,
+    )
+
+
+def run_pull(
+    settings: Settings,
+    *,
+    http: requests.Session,
+    since: datetime,
+    until: datetime,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Pull every case created in [since, until), then store them in one transaction."""
+    from bot.cli import migrate
+
+    config = salesforce_config(settings)
+    batch = pull_cases(
+        connect(config, session=http), config=config, since=since, until=until, sleep=sleep
+    )
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            return store_cases(session=session, batch=batch)
+    finally:
+        engine.dispose()
