@@ -11,6 +11,7 @@ from commands import escalations as escalations_family
 from commands import help as help_family
 from commands import initiatives as initiatives_family
 from commands import kpi as kpi_family
+from commands import routing as routing_family
 from commands import suggestions as suggestions_family
 from commands.catalog import CommandCatalog
 
@@ -23,6 +24,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     escalations_family,
     initiatives_family,
     suggestions_family,
+    routing_family,
 )
 
 
