@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict
 from typing import Any
 
 from sqlmodel import Session
@@ -12,18 +11,26 @@ from commands.routing.analysis import (
     CaseTally,
     RoutingAnalysis,
     RoutingParams,
+    Tally,
     analyse,
     tally_cases,
 )
 from commands.routing.parsing import CaseWindow
 from commands.scope import ChannelScope
 from integrations.case_sources.records import CaseBatch, CaseRecord
-from storage.routing import CASE_FIELDS, replace_cases, stream_cases
+from storage.routing import CASE_FIELDS, group_sums, replace_cases
+
+_DERIVED = ("solve_hours", "first_response_hours")
 
 
 def store_cases(*, session: Session, batch: CaseBatch) -> int:
     """Replace the batch's cases by case id, in the session's transaction."""
-    rows = [{name: getattr(case, name) for name in CASE_FIELDS} for case in batch.cases.values()]
+    fields = [name for name in CASE_FIELDS if name not in _DERIVED]
+    rows = [
+        {name: getattr(case, name) for name in fields}
+        | {"solve_hours": case.solve_hours, "first_response_hours": case.first_response_hours}
+        for case in batch.cases.values()
+    ]
     return replace_cases(session.connection(), rows)
 
 
@@ -60,11 +67,31 @@ def analyse_stored(
     wanted = dict(filters)
     if scope.vendor is not None:
         wanted["vendor"] = tuple(scope.restrict(list(wanted.get("vendor", ()))))
-    tally = CaseTally()
-    for row in stream_cases(
+    groups, first, last = group_sums(
         session.connection(), start=window.start, end=window.end, filters=wanted
-    ):
-        tally.add(CaseRecord(**row))
+    )
+    tally = CaseTally(first=first, last=last)
+    for (
+        reason,
+        initial,
+        final,
+        cases,
+        transfers,
+        known,
+        solve,
+        solved,
+        response,
+        answered,
+    ) in groups:
+        tally.groups[(reason, initial, final)] = Tally(
+            cases=cases,
+            transfers=transfers,
+            transfers_known=known,
+            solve_hours=solve,
+            solved=solved,
+            response_hours=response,
+            responded=answered,
+        )
     return analyse(tally, weeks=window.weeks, params=params)
 
 
@@ -89,8 +116,3 @@ def report_json(analysis: RoutingAnalysis) -> dict[str, Any]:
             for s in analysis.suggestions
         ],
     }
-
-
-def suggestion_evidence(analysis: RoutingAnalysis) -> list[dict[str, Any]]:
-    """Return each suggestion with all its figures (for the human report)."""
-    return [asdict(s) for s in analysis.suggestions]

@@ -33,6 +33,8 @@ def upgrade() -> None:
         sa.Column("vendor", sa.String(64), nullable=True),
         sa.Column("country", sa.String(64), nullable=True),
         sa.Column("language", sa.String(64), nullable=True),
+        sa.Column("solve_hours", sa.Float(), nullable=True),
+        sa.Column("first_response_hours", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("case_id", name="pk_routing_case"),
     )
     op.create_index("ix_routing_case_created_at", "routing_case", ["created_at"])
