@@ -98,6 +98,21 @@ class Settings(BaseSettings):
 
     # Knowledge base: an article not reviewed for this many days is listed as stale.
     opsbot_kb_review_days: int = Field(default=180, ge=1)
+    # Routing: Service Cloud (Salesforce) case pull. A session/OAuth token with the instance
+    # URL, or username + password + security token; Case field API names for the columns.
+    salesforce_instance_url: str | None = None
+    salesforce_session_id: SecretStr | None = None
+    salesforce_username: str | None = None
+    salesforce_password: SecretStr | None = None
+    salesforce_security_token: SecretStr | None = None
+    salesforce_domain: str = "login"
+    salesforce_api_version: str = "59.0"
+    salesforce_reason_field: str = "Reason"
+    salesforce_channel_field: str = "Origin"
+    salesforce_first_response_field: str | None = None
+    salesforce_vendor_field: str | None = None
+    salesforce_country_field: str | None = None
+    salesforce_language_field: str | None = None
 
     port: int = Field(default=3000, ge=1, le=65535)
 

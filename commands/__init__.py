@@ -12,6 +12,7 @@ from commands import help as help_family
 from commands import initiatives as initiatives_family
 from commands import kb as kb_family
 from commands import kpi as kpi_family
+from commands import routing as routing_family
 from commands import suggestions as suggestions_family
 from commands import training as training_family
 from commands import vendors as vendors_family
@@ -29,6 +30,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     vendors_family,
     kb_family,
     training_family,
+    routing_family,
 )
 
 

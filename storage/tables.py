@@ -13,6 +13,7 @@ from storage import (
     local_tracker,
     outbox,
     request_keys,
+    routing,
     rules,
     suggestions,
     summary,
@@ -36,5 +37,6 @@ TABLE_MODULES = (
     summary,
     kb,
     training,
+    routing,
 )
 metadata = SQLModel.metadata

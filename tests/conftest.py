@@ -29,7 +29,7 @@ from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
 
 BOT_TOKEN = "xoxb-test-0123456789-abcdefghij"
 ADMIN_ID = "U0ADMIN"
-_PREFIXES = ("SLACK_", "JIRA_", "OPSBOT_")
+_PREFIXES = ("SLACK_", "JIRA_", "OPSBOT_", "SALESFORCE_")
 
 
 def _clock_line(config: pytest.Config) -> str:

@@ -1,0 +1,21 @@
+"""`/routing`: where customer reports are misrouted, and the routing changes that save most."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.catalog import CommandFamily
+from commands.routing.handlers import handle_routing
+from commands.routing.parsing import ROUTING_USAGE
+
+FAMILY = CommandFamily(
+    command="/routing",
+    summary="Customer-report routing: misroutes, top flows, and the routing changes to make.",
+    usage=tuple(ROUTING_USAGE.splitlines()),
+)
+FAMILIES = (FAMILY,)
+
+
+def register(app: Any) -> None:
+    """Attach the `/routing` handler."""
+    app.command(FAMILY.command)(handle_routing)

@@ -1,0 +1,1 @@
+"""Customer case sources: CSV files and the Salesforce (Service Cloud) pull."""

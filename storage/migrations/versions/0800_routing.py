@@ -1,0 +1,45 @@
+"""Customer cases for routing analysis (Service Cloud imports and pulls).
+
+Revision ID: 0800_routing
+Revises: 0002_vendors
+Create Date: 2026-12-03
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from storage.types import UTCDateTime
+
+revision: str = "0800_routing"
+down_revision: str | Sequence[str] | None = "0002_vendors"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "routing_case",
+        sa.Column("case_id", sa.String(64), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("channel", sa.String(64), nullable=True),
+        sa.Column("reason", sa.String(120), nullable=False),
+        sa.Column("initial_queue", sa.String(80), nullable=False),
+        sa.Column("final_queue", sa.String(80), nullable=False),
+        sa.Column("transfers", sa.Integer(), nullable=True),
+        sa.Column("first_response_at", UTCDateTime(), nullable=True),
+        sa.Column("solved_at", UTCDateTime(), nullable=True),
+        sa.Column("vendor", sa.String(64), nullable=True),
+        sa.Column("country", sa.String(64), nullable=True),
+        sa.Column("language", sa.String(64), nullable=True),
+        sa.Column("solve_hours", sa.Float(), nullable=True),
+        sa.Column("first_response_hours", sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint("case_id", name="pk_routing_case"),
+    )
+    op.create_index("ix_routing_case_created_at", "routing_case", ["created_at"])
+    op.create_index("ix_routing_case_vendor", "routing_case", ["vendor"])
+
+
+def downgrade() -> None:
+    op.drop_table("routing_case")

@@ -1,0 +1,153 @@
+"""Customer cases for routing analysis: one row per case, replaced by case id on re-import."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Index, Select, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel, col
+
+from storage.types import UTCDateTime
+
+BATCH_ROWS = 2000
+CASE_FIELDS = (
+    "case_id",
+    "created_at",
+    "channel",
+    "reason",
+    "initial_queue",
+    "final_queue",
+    "transfers",
+    "first_response_at",
+    "solved_at",
+    "vendor",
+    "country",
+    "language",
+    "solve_hours",
+    "first_response_hours",
+)
+# Filters a caller may apply, each an exact match on a column.
+FILTER_FIELDS = ("reason", "vendor", "channel", "country", "language", "initial_queue")
+
+
+class RoutingCase(SQLModel, table=True):
+    """One customer case: first and final queue, transfers and its response and solve times."""
+
+    __tablename__ = "routing_case"
+    __table_args__ = (Index("ix_routing_case_created_at", "created_at"),)
+
+    case_id: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    channel: str | None = Field(default=None, max_length=64)
+    reason: str = Field(max_length=120)
+    initial_queue: str = Field(max_length=80)
+    final_queue: str = Field(max_length=80)
+    transfers: int | None = None
+    first_response_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    solved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    vendor: str | None = Field(default=None, max_length=64, index=True)
+    country: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=64)
+    # Derived at import so the analysis can sum them in SQL on every backend alike.
+    solve_hours: float | None = None
+    first_response_hours: float | None = None
+
+
+def _table() -> Table:
+    table = RoutingCase.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def replace_cases(connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Upsert `rows` by case id, every column set; the caller owns the transaction."""
+    table = _table()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    for offset in range(0, len(rows), BATCH_ROWS):
+        chunk = list(rows[offset : offset + BATCH_ROWS])
+        statement = insert(table)
+        updates = {name: statement.excluded[name] for name in CASE_FIELDS if name != "case_id"}
+        connection.execute(
+            statement.on_conflict_do_update(index_elements=["case_id"], set_=updates), chunk
+        )
+    return len(rows)
+
+
+GroupSums = tuple[str, str, str, int, int, int, float, int, float, int]
+"""reason, initial, final, cases, Σ transfers, cases with transfers, Σ solve hours, solved,
+Σ first-response hours, responded"""
+
+
+def _filtered(
+    query: Select[Any],
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    filters: Mapping[str, Sequence[str]],
+) -> Select[Any]:
+    table = _table()
+    if start is not None:
+        query = query.where(col(RoutingCase.created_at) >= start)
+    if end is not None:
+        query = query.where(col(RoutingCase.created_at) < end)
+    for name, values in filters.items():
+        if name not in FILTER_FIELDS:
+            raise ValueError(f"unknown case filter {name!r}")
+        query = query.where(table.c[name].in_(list(values)))
+    return query
+
+
+def group_sums(
+    connection: Connection,
+    *,
+    start: datetime | None,
+    end: datetime | None,
+    filters: Mapping[str, Sequence[str]],
+) -> tuple[list[GroupSums], datetime | None, datetime | None]:
+    """Return the sums per (reason, initial, final) of the matching cases, and their span.
+
+    One GROUP BY in the database: a million cases come back as a few thousand rows.
+    """
+    t = _table().c
+    keys = (t.reason, t.initial_queue, t.final_queue)
+    sums = select(
+        *keys,
+        func.count(),
+        func.coalesce(func.sum(t.transfers), 0),
+        func.count(t.transfers),
+        func.coalesce(func.sum(t.solve_hours), 0.0),
+        func.count(t.solve_hours),
+        func.coalesce(func.sum(t.first_response_hours), 0.0),
+        func.count(t.first_response_hours),
+    ).group_by(*keys)
+    rows = connection.execute(_filtered(sums, start=start, end=end, filters=filters)).all()
+    span = select(func.min(t.created_at).label("first"), func.max(t.created_at).label("last"))
+    first, last = connection.execute(_filtered(span, start=start, end=end, filters=filters)).one()
+    groups = [
+        (
+            str(r[0]),
+            str(r[1]),
+            str(r[2]),
+            int(r[3]),
+            int(r[4]),
+            int(r[5]),
+            float(r[6]),
+            int(r[7]),
+            float(r[8]),
+            int(r[9]),
+        )
+        for r in rows
+    ]
+    return groups, _aware(first), _aware(last)
+
+
+def _aware(value: object) -> datetime | None:
+    """Read an aggregate of a UTC column back as an aware UTC datetime (SQLite gives text)."""
+    if value is None:
+        return None
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)

@@ -1,0 +1,109 @@
+"""`/routing` through signed requests: summary, flows, suggestions, escaping and vendor scope."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.cli import app as cli
+from bot.runtime import Runtime
+from storage.engine import unit_of_work
+from storage.vendors import Vendor
+from tests.conftest import Dispatch
+from tests.integration.test_checkin_commands import body
+from tests.integration.test_checkin_runs import Clock
+from tests.support.case_generator import PlantedRule, generate_cases
+from tests.support.slack_requests import slash_command
+
+# The generated cases span 2026-10-05..2026-11-01; "28d" on 2026-11-02 covers exactly that.
+MONDAY = datetime(2026, 11, 2, 10, tzinfo=UTC)
+HEADER = (
+    "case_id,created_at,channel,reason,initial_queue,final_queue,transfers,"
+    "first_response_at,solved_at,vendor,country,language\n"
+)
+
+
+def _import(runtime: Runtime, path: Path) -> None:
+    url = runtime.settings.database_url
+    result = CliRunner().invoke(cli, ["routing", "import", str(path)], env={"DATABASE_URL": url})
+    assert result.exit_code == 0, result.output
+
+
+def _all_text(answer: dict[str, object]) -> str:
+    blocks = answer.get("blocks") or []
+    assert isinstance(blocks, list)
+    return str(answer["text"]) + "\n" + "\n".join(b["text"]["text"] for b in blocks)
+
+
+async def test_routing_shows_the_planted_suggestion(
+    dispatch: Dispatch, runtime: Runtime, tmp_path: Path
+) -> None:
+    runtime.services["clock"] = Clock(MONDAY)
+    planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
+    data = generate_cases(seed=7, cases=6000, planted=planted)
+    path = tmp_path / "cases.csv"
+    path.write_text(data.csv_text)
+    _import(runtime, path)
+    answer = body(await dispatch(slash_command("/routing", "28d")))
+    assert answer["response_type"] == "ephemeral"
+    text = _all_text(answer)
+    assert "6,000 cases" in text
+    assert "billing → payments" in text
+    moved = data.moved[("refund", "billing", "payments")]
+    assert "Route *refund* to *payments* instead of billing" in text
+    assert f"{moved / 4:,.1f} cases/week" in text
+    assert "Suggestions" in text and text.count("• Route") == 1
+    narrowed = _all_text(body(await dispatch(slash_command("/routing", "28d reason:how-to"))))
+    assert "reason: how-to" in narrowed and "• Route" not in narrowed
+
+
+async def test_imported_names_are_escaped(
+    dispatch: Dispatch, runtime: Runtime, tmp_path: Path
+) -> None:
+    runtime.services["clock"] = Clock(MONDAY)
+    rows = [
+        f"x{i},2026-10-{10 + i % 10}T08:00:00Z,web,<!channel> refund,<@U0EVIL>,"
+        f"pay & <b>,1,,2026-10-{11 + i % 10}T08:00:00Z,,,"
+        for i in range(40)
+    ]
+    path = tmp_path / "hostile.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    _import(runtime, path)
+    text = _all_text(body(await dispatch(slash_command("/routing", "28d"))))
+    assert "<!channel>" not in text and "<@U0EVIL>" not in text
+    assert "&lt;@U0EVIL&gt; → pay &amp; &lt;b&gt;: 40" in text
+
+
+async def test_vendor_channel_sees_its_own_cases_only(
+    dispatch: Dispatch, runtime: Runtime, tmp_path: Path
+) -> None:
+    runtime.services["clock"] = Clock(MONDAY)
+    path = tmp_path / "two.csv"
+    path.write_text(
+        HEADER
+        + "a1,2026-10-20T08:00:00Z,web,r,p,q,1,,,acme,,\n"
+        + "a2,2026-10-20T09:00:00Z,web,r,p,p,0,,,acme,,\n"
+        + "g1,2026-10-20T08:00:00Z,web,r,p,p,0,,,globex,,\n"
+    )
+    _import(runtime, path)
+    with unit_of_work(runtime.sessions) as session:
+        session.add(Vendor(slug="acme", name="Acme", channel_id="C0ACME"))
+    team = _all_text(body(await dispatch(slash_command("/routing", "28d"))))
+    assert "3 cases" in team
+    acme = _all_text(body(await dispatch(slash_command("/routing", "28d", channel_id="C0ACME"))))
+    assert "2 cases, *50.0% misrouted*" in acme and "vendor: Acme" in acme
+    refused = body(
+        await dispatch(slash_command("/routing", "28d vendor:globex", channel_id="C0ACME"))
+    )
+    assert "bound to vendor Acme" in refused["text"] and "globex" not in refused["text"].lower()
+
+
+async def test_bad_text_gets_usage(dispatch: Dispatch, runtime: Runtime) -> None:
+    runtime.services["clock"] = Clock(MONDAY)
+    answer = body(await dispatch(slash_command("/routing", "colour:red")))
+    assert answer["response_type"] == "ephemeral"
+    assert "is not a filter" in answer["text"] and "/routing [week" in answer["text"]
+    empty = body(await dispatch(slash_command("/routing", "week")))
+    assert "No cases in this period" in empty["text"]
