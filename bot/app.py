@@ -148,7 +148,7 @@ class OpsbotApp(AsyncApp):
         outcome = str(req.context.get("outcome") or ("ok" if response.status < 500 else "error"))
         if outcome == "error" and info.dedupe_key and not req.context.get("duplicate"):
             # A failed request may be retried by Slack; let the retry run.
-            await _off_loop_unless_sqlite(self.runtime, release_request_key, info.dedupe_key)
+            await _off_loop(self.runtime, release_request_key, info.dedupe_key)
         self.runtime.metrics.requests.labels(info.name, outcome).inc()
         self.runtime.metrics.ack_latency.observe(elapsed)
         self.runtime.audit.add(
@@ -166,11 +166,9 @@ class OpsbotApp(AsyncApp):
         )
 
 
-async def _off_loop_unless_sqlite(runtime: Runtime, call: Any, key: str) -> Any:
-    # A network database call would stall the event loop; SQLite's local insert is cheaper
-    # inline than the hop to a worker thread.
-    if runtime.engine.dialect.name == "sqlite":
-        return call(runtime.engine, key)
+async def _off_loop(runtime: Runtime, call: Any, key: str) -> Any:
+    # Even SQLite's local insert waits for the write lock, which another process (a KPI import)
+    # may hold for seconds: inline, that wait would freeze every request on this loop.
     return await asyncio.to_thread(call, runtime.engine, key)
 
 
@@ -182,7 +180,7 @@ async def _verified_request_scope(
     context["request_info"] = info
     if info.dedupe_key is not None:
         runtime: Runtime = context["runtime"]
-        first = await _off_loop_unless_sqlite(runtime, claim_request_key, info.dedupe_key)
+        first = await _off_loop(runtime, claim_request_key, info.dedupe_key)
         if not first:
             context["duplicate"] = True
             context["outcome"] = "duplicate"

@@ -115,9 +115,11 @@ def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:
         async def post(to: str, text: str) -> None:
             await client.chat_postMessage(channel=to, text=text)
 
-        with unit_of_work(sessions) as session:  # type: ignore[arg-type]
-            return await announce_spikes(
-                session=session, registry=registry, channel=channel, post=post
-            )
+        return await announce_spikes(
+            sessions=sessions,  # type: ignore[arg-type]
+            registry=registry,
+            channel=channel,
+            post=post,
+        )
 
     return asyncio.run(run())

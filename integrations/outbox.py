@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
+
 from integrations.metrics import OpsMetrics
-from storage.engine import SessionFactory, unit_of_work
+from storage.engine import SessionFactory, in_worker
 from storage.outbox import (
     OutboxJob,
     claim_jobs,
@@ -154,15 +156,14 @@ class OutboxWorker:
                 started = 0
             if started:
                 continue
-            timeout = self._sleep_for()
+            timeout = await self._sleep_for()
             assert self._wake is not None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)
             self._wake.clear()
 
-    def _sleep_for(self) -> float:
-        with unit_of_work(self.sessions) as session:
-            due = next_due_at(session)
+    async def _sleep_for(self) -> float:
+        due = await in_worker(self.sessions, next_due_at)
         if due is None:
             return self.policy.poll_interval
         seconds = (due - utcnow()).total_seconds()
@@ -175,17 +176,20 @@ class OutboxWorker:
             if self._running:
                 await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
             return 0
-        with unit_of_work(self.sessions) as session:
+
+        def claim(session: Session) -> list[JobContext]:
             jobs = claim_jobs(
                 session,
                 limit=free,
                 lease=timedelta(seconds=self.policy.lease_seconds),
                 kinds=self.kinds,
             )
-            contexts = [
+            return [
                 JobContext(j.id or 0, j.kind, dict(j.payload), j.attempts, self.policy.max_attempts)
                 for j in jobs
             ]
+
+        contexts = await in_worker(self.sessions, claim)
         for context in contexts:
             task = asyncio.get_running_loop().create_task(
                 self._run(context), name=f"outbox:{context.kind}:{context.id}"
@@ -209,8 +213,7 @@ class OutboxWorker:
                 continue
             if started:
                 continue
-            with unit_of_work(self.sessions) as session:
-                due = next_due_at(session)
+            due = await in_worker(self.sessions, next_due_at)
             wait = (due - utcnow()).total_seconds() if due is not None else None
             if wait is None or wait > horizon:
                 return
@@ -231,8 +234,7 @@ class OutboxWorker:
             log.exception("outbox job %s (%s) failed", context.id, context.kind)
             await self._retry(context, registration, f"{type(exc).__name__}: {exc}", None)
             return
-        with unit_of_work(self.sessions) as session:
-            complete_job(session, context.id)
+        await in_worker(self.sessions, lambda session: complete_job(session, context.id))
         self.metrics.jobs.labels(label, "ok").inc()
 
     async def _retry(
@@ -246,16 +248,16 @@ class OutboxWorker:
             await self._give_up(context, registration, error)
             return
         delay = self.backoff(context.attempt, retry_after)
-        with unit_of_work(self.sessions) as session:
-            reschedule_job(
-                session, context.id, error=error, next_at=utcnow() + timedelta(seconds=delay)
-            )
+        next_at = utcnow() + timedelta(seconds=delay)
+        await in_worker(
+            self.sessions,
+            lambda session: reschedule_job(session, context.id, error=error, next_at=next_at),
+        )
         self.metrics.jobs.labels(f"outbox:{context.kind}", "retry").inc()
         log.info("outbox job %s retry in %.2fs: %s", context.id, delay, error)
 
     async def _give_up(self, context: JobContext, registration: _Registration, error: str) -> None:
-        with unit_of_work(self.sessions) as session:
-            fail_job(session, context.id, error=error)
+        await in_worker(self.sessions, lambda session: fail_job(session, context.id, error=error))
         self.metrics.jobs.labels(f"outbox:{context.kind}", "failed").inc()
         log.warning("outbox job %s (%s) failed for good: %s", context.id, context.kind, error)
         if registration.on_failed is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -12,6 +13,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 SessionFactory = Callable[[], Session]
+T = TypeVar("T")
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
@@ -76,3 +78,17 @@ def unit_of_work(sessions: SessionFactory) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+async def in_worker(sessions: SessionFactory, work: Callable[[Session], T]) -> T:
+    """Run `work` in a unit of work on a worker thread and return its result.
+
+    The event loop never waits on the database (a lock, a slow network, a full pool), and the
+    connection is back in the pool before the caller's next await.
+    """
+
+    def run() -> T:
+        with unit_of_work(sessions) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import Session
 
 from commands.kpi.registry import KpiRegistry
 from commands.mrkdwn import escape
+from storage.engine import SessionFactory, in_worker
 from storage.kpi import KpiSpike
 from storage.kpi_spikes import mark_alerted, unalerted_spikes
 
@@ -29,12 +31,15 @@ def spike_text(registry: KpiRegistry, spike: KpiSpike) -> str:
 
 
 async def announce_spikes(
-    *, session: Session, registry: KpiRegistry, channel: str | None, post: Post
+    *, sessions: SessionFactory, registry: KpiRegistry, channel: str | None, post: Post
 ) -> int:
-    """Post each not-yet-announced recent spike once; return how many were posted."""
+    """Post each not-yet-announced recent spike once; return how many were posted.
+
+    No connection is held while Slack answers: each read and mark is a unit of work of its own.
+    """
     if not channel:
         return 0
-    pending = unalerted_spikes(session)
+    pending = await in_worker(sessions, unalerted_spikes)
     if not pending:
         return 0
     newest = max(s.day for s in pending)
@@ -44,7 +49,10 @@ async def announce_spikes(
         if spike.day >= newest - timedelta(days=STALE_DAYS - 1):
             await post(channel, spike_text(registry, spike))
             posted += 1
-        mark_alerted(session, spike)
-        # Committed one by one so a failure halfway never re-posts what already went out.
-        session.commit()
+        # Marked one by one so a failure halfway never re-posts what already went out.
+        await in_worker(sessions, partial(_mark, spike))
     return posted
+
+
+def _mark(spike: KpiSpike, session: Session) -> None:
+    mark_alerted(session, session.merge(spike))

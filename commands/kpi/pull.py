@@ -6,8 +6,11 @@ is the job to register there (interval OPSBOT_KPI_PULL_MINUTES) and this loop go
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
+
+from sqlmodel import Session
 
 from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import ImportSummary, find_spikes, write_batches
@@ -21,7 +24,7 @@ from integrations.kpi_sources.http_pull import (
     make_source_client,
     validate_rows,
 )
-from storage.engine import unit_of_work
+from storage.engine import in_worker, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -36,23 +39,26 @@ async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = Non
     ) as client:
         rows = await fetch_rows(client, url)
     batch = validate_rows(rows, source=url.split("?")[0], timezone=settings.opsbot_timezone)
-    with unit_of_work(runtime.sessions) as session:
+
+    def write(session: Session) -> ImportSummary:
         summary = write_batches(session=session, batches=[batch])
         summary.new_spikes = find_spikes(
             session=session, registry=registry, params=spike_params(settings)
         )
+        return summary
+
+    summary = await in_worker(runtime.sessions, write)
 
     async def post(channel: str, text: str) -> None:
         await runtime.slack.chat_postMessage(channel=channel, text=text)
 
-    with unit_of_work(runtime.sessions) as session:
-        await announce_spikes(
-            session=session,
-            registry=registry,
-            channel=settings.opsbot_alerts_channel,
-            post=post,
-        )
-    run_import_hooks(runtime)
+    await announce_spikes(
+        sessions=runtime.sessions,
+        registry=registry,
+        channel=settings.opsbot_alerts_channel,
+        post=post,
+    )
+    await asyncio.to_thread(run_import_hooks, runtime)
     return summary
 
 
