@@ -193,7 +193,9 @@ def test_help_and_catalog_mark_the_admin_only_forms_of_the_matrix(app: OpsbotApp
     assert opsbot is not None and checkin is not None
     rule_forms = PERMISSIONS[("rules", "manage")].forms
     assert PERMISSIONS[("rules", "manage")].allowed == {Role.ADMIN}
-    assert set(opsbot.admin_only) == {f"rule {form}" for form in rule_forms}
+    # /opsbot carries two admin-only groups: every rule form, and the vendor registry's changes.
+    vendor_changes = {f"vendor {verb}" for verb in ("add", "rename", "alias", "bind", "unbind")}
+    assert set(opsbot.admin_only) == {f"rule {form}" for form in rule_forms} | vendor_changes
     for line in opsbot.usage:
         if line.startswith("/opsbot rule"):
             assert line.endswith("(admins)"), line
