@@ -17,7 +17,7 @@ from commands.actions.service import (
 )
 from commands.actions.views import render_action_list, render_added, render_done
 from commands.errors import UsageError
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.scope import scope_for_channel
 from commands.slash_text import parse_mention, parse_text
 from integrations.slack_directory import SlackDirectory
@@ -84,7 +84,7 @@ async def handle_action(
         await ack(**render_done(item))
     else:
         raise UsageError(
-            f"`/action {clip(escape(verb), 40)}` is not a command I know.", usage=ACTION_USAGE
+            f"`/action {escape_clip(verb, 40)}` is not a command I know.", usage=ACTION_USAGE
         )
 
 
@@ -92,7 +92,7 @@ async def _owner(token: str, directory: SlackDirectory) -> str:
     mention = parse_mention(token)
     if mention is None or mention.kind != "user":
         raise UsageError(
-            f"`{clip(escape(token), 40)}` is not a person; mention them like @maria.",
+            f"`{escape_clip(token, 40)}` is not a person; mention them like @maria.",
             usage=ACTION_USAGE,
         )
     if mention.id:

@@ -29,7 +29,7 @@ from commands.escalations.views import (
     escalation_list,
     filing_modal,
 )
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.scope import ChannelScope, scope_for_channel
 from commands.slash_text import tokenize
 from integrations.errors import NotAllowed, UsageError
@@ -53,7 +53,7 @@ def resolve_vendor(db: Session, scope: ChannelScope, data: EscalationInput) -> N
         return
     vendor = vendor_by_slug_or_name(db, data.vendor)
     if vendor is None:
-        raise UsageError(f"I know no vendor called {clip(escape(data.vendor), 40)}.")
+        raise UsageError(f"I know no vendor called {escape_clip(data.vendor, 40)}.")
     data.vendor = scope.restrict([vendor.slug])[0]
 
 
