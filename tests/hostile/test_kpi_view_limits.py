@@ -43,7 +43,15 @@ def test_snapshot_and_help(chosen: dict[str, tuple[str, ...]], note: str) -> Non
         KpiLine(kpi, 120.0, 100.0, (1.0, None, 3.0) * 10, f"spike {note}") for kpi in REGISTRY.kpis
     )
     snapshot = Snapshot(_request(chosen), chosen, lines, END)
-    assert_valid_message(render_snapshot(snapshot))
+    answer = render_snapshot(snapshot)
+    assert_valid_message(answer)
+    canonical = _request(chosen).canonical()
+    for block in answer["blocks"]:
+        for button in block.get("elements", []) if block["type"] == "actions" else []:
+            value = button["value"]
+            assert len(value) <= 2000
+            # Whole values only: the handler parses them back into the same request.
+            assert (json.loads(value)["q"] if value.startswith("{") else value) == canonical
     assert_valid_message(render_help(REGISTRY))
 
 
