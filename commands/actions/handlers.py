@@ -22,7 +22,7 @@ from commands.actions.views import (
     render_done,
 )
 from commands.errors import UsageError
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.permissions import Permissions, require
 from commands.slash_text import parse_mention, parse_text
 from integrations.slack_directory import SlackDirectory
@@ -100,7 +100,7 @@ async def handle_action(
             background.spawn("action.done.notice", tell_owner)
     else:
         raise UsageError(
-            f"`/action {clip(escape(verb), 40)}` is not a command I know.", usage=ACTION_USAGE
+            f"`/action {escape_clip(verb, 40)}` is not a command I know.", usage=ACTION_USAGE
         )
 
 
@@ -108,7 +108,7 @@ async def _owner(token: str, directory: SlackDirectory) -> str:
     mention = parse_mention(token)
     if mention is None or mention.kind != "user":
         raise UsageError(
-            f"`{clip(escape(token), 40)}` is not a person; mention them like @maria.",
+            f"`{escape_clip(token, 40)}` is not a person; mention them like @maria.",
             usage=ACTION_USAGE,
         )
     if mention.id:

@@ -15,7 +15,7 @@ from commands.checkins.recurrence import recurrence_from_spec
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.views import render_note, render_saved, render_schedule_list
 from commands.errors import NotFound, SlackUnavailable, UsageError
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.permissions import PERMISSIONS, Permissions, require
 from commands.slash_text import ParsedText, parse_mention, parse_text
 from integrations.slack_directory import SlackDirectory
@@ -110,7 +110,7 @@ async def handle_checkin(
         answer = render_note(f"Added to the next {escape(vendor.name)} check-in.")
     else:
         raise UsageError(
-            f"`/checkin {clip(escape(verb), 40)}` is not a command I know.",
+            f"`/checkin {escape_clip(verb, 40)}` is not a command I know.",
             usage=service.CHECKIN_USAGE,
         )
     if verb in _MANAGE:
@@ -190,7 +190,7 @@ async def _channel(text: str | None, directory: SlackDirectory) -> str | None:
     mention = parse_mention(text) or parse_mention(f"#{text}")
     if mention is None or mention.kind != "channel":
         raise UsageError(
-            f"`{clip(escape(text), 40)}` is not a channel.", usage=service.CHECKIN_USAGE
+            f"`{escape_clip(text, 40)}` is not a channel.", usage=service.CHECKIN_USAGE
         )
     return mention.id or await directory.find_channel(mention.name or "")
 

@@ -6,7 +6,7 @@ import logging
 
 from commands.escalations.jobs_changes import ChangeJobs
 from commands.escalations.tracker_text import issue_draft
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import TrackerOutage, TrackerRejected
 from storage.engine import unit_of_work
@@ -92,7 +92,7 @@ class EscalationJobs(ChangeJobs):
             self.queue_notify(
                 user_id=str(who),
                 channel_id=job.payload.get("channel"),
-                text=f"⚠️ I could not do that: {escape(clip(error, 500))}",
+                text=f"⚠️ I could not do that: {escape_clip(error, 500)}",
             )
 
     # -- tracker side ---------------------------------------------------------------------
@@ -146,7 +146,7 @@ class EscalationJobs(ChangeJobs):
         self.queue_notify(
             user_id=escalation.reporter_id,
             channel_id=escalation.origin_channel_id,
-            text=f"⏳ {OUTAGE_NOTICE} (#{escalation.id}: {escape(clip(escalation.title, 80))})",
+            text=f"⏳ {OUTAGE_NOTICE} (#{escalation.id}: {escape_clip(escalation.title, 80)})",
         )
         self.queue_refresh(escalation.id or 0)
 
@@ -172,7 +172,7 @@ class EscalationJobs(ChangeJobs):
             user_id=escalation.reporter_id,
             channel_id=escalation.origin_channel_id,
             text=(
-                f"⚠️ Escalation #{escalation.id} could not be filed: {escape(clip(error, 300))}. "
+                f"⚠️ Escalation #{escalation.id} could not be filed: {escape_clip(error, 300)}. "
                 "It is saved; an admin can replay it with `opsbot outbox retry`."
             ),
         )

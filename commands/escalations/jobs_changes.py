@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from commands.escalations.jobs_base import JobsBase
 from commands.escalations.service import RESOLVE_INSTEAD
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from integrations.errors import OpsbotError
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import TrackerRejected, pick_transition, resolving_transition
@@ -30,7 +30,7 @@ class ChangeJobs(JobsBase):
             if stored is not None:
                 record_event(session, stored, kind="comment", to_value=text, actor=author)
         self.queue_thread(
-            escalation.id or 0, f"📝 {escape(author)} added to {key}: {escape(clip(text, 2000))}"
+            escalation.id or 0, f"📝 {escape(author)} added to {key}: {escape_clip(text, 2000)}"
         )
 
     async def transition(self, job: JobContext) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from commands.escalations.jobs import EscalationJobs
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from integrations.tracker.base import BOT_COMMENT_MARK
 from integrations.tracker.jira_tracker import user_from_raw
 from storage.engine import unit_of_work
@@ -72,7 +72,7 @@ class JiraWebhookSink:
                         actor=author,
                         source="jira",
                     )
-                    text = f"💬 {escape(author)} in {escalation.key}: {escape(clip(body, 2500))}"
+                    text = f"💬 {escape(author)} in {escalation.key}: {escape_clip(body, 2500)}"
                     notes.append((text, f"esc:{escalation.id}:jira-comment:{comment.get('id')}"))
             escalation_id = escalation.id or 0
             changed = any(key is None for _, key in notes)

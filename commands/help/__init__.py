@@ -7,7 +7,7 @@ from typing import Any
 from commands.catalog import CommandCatalog, CommandFamily
 from commands.errors import UsageError
 from commands.help.views import render_help
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.permissions import PERMISSIONS
 from commands.rules import handle_rule_command
 from commands.slash_text import tokenize
@@ -53,6 +53,6 @@ async def handle_opsbot(
         await ack(**render_help(catalog, topic=topic))
         return
     raise UsageError(
-        f"`/opsbot {clip(escape(words[0]), 40)}` is not a command I know.",
+        f"`/opsbot {escape_clip(words[0], 40)}` is not a command I know.",
         usage="\n".join(FAMILY.usage),
     )

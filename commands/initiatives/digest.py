@@ -11,7 +11,7 @@ from commands.digest import DigestSection, DigestWindow
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.risk import assess
 from commands.initiatives.views import progress_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from storage.initiatives import Initiative, InitiativeNote, list_initiatives
 
 ORDER = 30
@@ -50,7 +50,7 @@ class InitiativeDigestSource:
                 near_days=self.desk.near_days,
                 stale_days=self.desk.stale_days,
             )
-            name = f"*{escape(initiative.display_key)}* {escape(clip(initiative.title, 120))}"
+            name = f"*{escape(initiative.display_key)}* {escape_clip(initiative.title, 120)}"
             if risk.at_risk:
                 risky.append(f"🚩 {name} — " + escape("; ".join(risk.reasons)))
             elif initiative.id in moved:

@@ -27,7 +27,7 @@ from commands.initiatives.service import (
     select_initiatives,
 )
 from commands.initiatives.views import initiative_detail, initiative_list, new_initiative_modal
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.permissions import Permissions, may, require
 from commands.slash_text import parse_text, tokenize
 from integrations.errors import OpsbotError, UsageError
@@ -85,7 +85,7 @@ async def handle_initiative(
         parsed = parse_text(text)
         mode = parsed.words[1].lower() if len(parsed.words) > 1 else "open"
         if mode not in ("open", "mine", "at-risk"):
-            raise UsageError(f"`{escape(clip(mode, 30))}` is not a list.", usage=usage)
+            raise UsageError(f"`{escape_clip(mode, 30)}` is not a list.", usage=usage)
         scope = actor.scope
         vendor = parsed.options.get("vendor")
         if vendor is not None:
@@ -158,7 +158,7 @@ async def handle_initiative(
             status=status,
             request_key=request_key,
         )
-        done = f"Moving {initiative.key} to “{escape(clip(status, 60))}”…"
+        done = f"Moving {initiative.key} to “{escape_clip(status, 60)}”…"
     elif verb == "link":
         link_escalation(
             session=db,
@@ -168,7 +168,7 @@ async def handle_initiative(
             user_id=user_id,
             actor=actor,
         )
-        done = f"{escape(clip(rest.upper(), 40))} linked to {initiative.key} as evidence."
+        done = f"{escape_clip(rest.upper(), 40)} linked to {initiative.key} as evidence."
     elif verb == "child":
         summary = " ".join(tokenize(rest))
         add_child(
@@ -181,7 +181,7 @@ async def handle_initiative(
         )
         done = f"Adding a story under {initiative.key}…"
     else:
-        raise UsageError(f"`{escape(clip(verb, 30))}` is not something I can do.", usage=usage)
+        raise UsageError(f"`{escape_clip(verb, 30)}` is not something I can do.", usage=usage)
     await ack(response_type="ephemeral", text=done)
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from integrations.tracker.base import BOT_COMMENT_MARK
 from storage.engine import unit_of_work
 from storage.initiatives import (
@@ -104,7 +104,7 @@ class InitiativeWebhookSink:
                     session,
                     self.desk,
                     initiative,
-                    f"💬 {escape(author)} in Jira:\n{escape(clip(body, 2500))}",
+                    f"💬 {escape(author)} in Jira:\n{escape_clip(body, 2500)}",
                 )
         session.add(initiative)
         return changed

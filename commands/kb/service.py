@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from commands.errors import NotFound, UsageError
 from commands.kb.article_files import clean_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from storage.kb import (
     KbArticle,
@@ -82,7 +82,7 @@ def require_article(session: Session, scope: ChannelScope, text: str) -> KbArtic
     article = find_article(session, scope, text)
     if article is None:
         raise NotFound(
-            f"No article `{clip(escape(text), 80)}`. Search with `/kb WORDS` to find its id."
+            f"No article `{escape_clip(text, 80)}`. Search with `/kb WORDS` to find its id."
         )
     return article
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from commands.kb.service import SEARCH_HINT, ArticleDiff, Found
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, escape, escape_clip
 from storage.kb import KbArticle
 from storage.kb_search import MARK_END, MARK_START
 
@@ -46,7 +46,7 @@ def _context(text: str) -> dict[str, Any]:
 def article_ref(article: KbArticle) -> str:
     """Return "*Title* `path` · area · v3" for one article (escaped)."""
     return (
-        f"*{clip(escape(article.title), 200)}*  `{clip(escape(article.path), 200)}`"
+        f"*{escape_clip(article.title, 200)}*  `{escape_clip(article.path, 200)}`"
         f" · {escape(article.area)} · v{article.version}"
     )
 
@@ -59,7 +59,7 @@ def owner_text(owner: str) -> str:
 def render_search(query: str, area: str | None, results: list[Found]) -> dict[str, Any]:
     """Return the ranked results, snippets with the matched words in bold."""
     where = f" in area {escape(area)}" if area else ""
-    asked = clip(escape(query), 100)
+    asked = escape_clip(query, 100)
     if not results:
         text = f"No articles match “{asked}”{where}. {SEARCH_HINT}"
         return {"response_type": "ephemeral", "text": text}
@@ -98,7 +98,7 @@ def body_sections(body: str) -> tuple[list[dict[str, Any]], bool]:
 def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
     """Return the article: title, its facts, and its text (long ones cut, with a note)."""
     facts = [
-        f"`{clip(escape(article.path), 200)}`",
+        f"`{escape_clip(article.path, 200)}`",
         f"area {escape(article.area)}",
         f"owner {owner_text(article.owner)}",
         f"reviewed {article.reviewed.isoformat()}" + (" :warning: due for review" if stale else ""),
@@ -112,7 +112,7 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": clip(escape(article.title), 150)},
+            "text": {"type": "plain_text", "text": clip(article.title, 150)},
         },
         _context(" · ".join(facts)),
         *sections,
@@ -121,7 +121,7 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
         blocks.append(
             _context(
                 f"The article goes on ({len(article.body):,} characters); "
-                f"read the rest in its source file `{clip(escape(article.path), 200)}`."
+                f"read the rest in its source file `{escape_clip(article.path, 200)}`."
             )
         )
     return {

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from sqlmodel import Session
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.scope import ChannelScope
 from commands.vendors.service import UnknownVendor, closest_vendors
 from integrations.errors import UsageError
@@ -43,7 +43,7 @@ def resolve_filters(
                 continue
             close = difflib.get_close_matches(value.lower(), list(by_lower), n=3, cutoff=0.5)
             hint = ", ".join(f"`{dim}:{escape(by_lower[c])}`" for c in close)
-            shown = f"`{dim}:{clip(escape(value), 40)}`"
+            shown = f"`{dim}:{escape_clip(value, 40)}`"
             problems.append(f"{shown} is not in the data" + (f" (closest: {hint})" if hint else ""))
         resolved[dim] = tuple(dict.fromkeys(out))
     if problems:

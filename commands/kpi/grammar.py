@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.slash_text import parse_text
 from integrations.errors import UsageError
 from storage.kpi import DIMENSIONS
@@ -202,13 +202,13 @@ def _kpi_key(word: str, kpi_keys: tuple[str, ...]) -> str | None:
 
 
 def _unknown_word(word: str, kpi_keys: tuple[str, ...]) -> str:
-    shown = f"`{clip(escape(word), 40)}`"
+    shown = f"`{escape_clip(word, 40)}`"
     close = difflib.get_close_matches(word.lower(), [*_WORDS, *kpi_keys], n=1, cutoff=0.6)
     return f"{shown} (did you mean `{close[0]}`?)" if close else shown
 
 
 def _unknown_key(key: str) -> str:
-    shown = f"`{clip(escape(key), 40)}:`"
+    shown = f"`{escape_clip(key, 40)}:`"
     close = difflib.get_close_matches(key, DIMENSIONS, n=1, cutoff=0.6)
     return f"{shown} (did you mean `{close[0]}:`?)" if close else f"{shown} (not a dimension)"
 

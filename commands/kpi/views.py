@@ -16,6 +16,7 @@ from storage.kpi import DIMENSIONS
 SECTION_LIMIT = 3000
 BREAKDOWN_ACTION_PREFIX = "kpi_breakdown_"
 WHY_ACTION = "kpi_why"
+BUTTON_VALUE = 2000  # Slack's limit on a button's value
 _TABLE_ROWS = 15
 
 
@@ -77,28 +78,34 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
         "snapshot", request.period, request.compare, dict(snapshot.filters), False, None, True
     )
     canonical = filtered.canonical()
+    # A button value must parse back whole, so a request too long for one gets no button
+    # rather than a clipped value.
     buttons = [
         {
             "type": "button",
             "action_id": f"{BREAKDOWN_ACTION_PREFIX}{dim}",
             "text": {"type": "plain_text", "text": f"By {dim}"},
-            "value": clip(canonical, 2000),
+            "value": canonical,
         }
         for dim in DIMENSIONS
+        if len(canonical) <= BUTTON_VALUE
     ]
     moved = snapshot.most_changed()
-    if moved is not None:
+    why = json.dumps({"kpi": moved.kpi.key, "q": canonical}) if moved is not None else ""
+    if why and len(why) <= BUTTON_VALUE:
         buttons.append(
             {
                 "type": "button",
                 "action_id": WHY_ACTION,
                 "text": {"type": "plain_text", "text": "Why?"},
                 "style": "primary",
-                "value": clip(json.dumps({"kpi": moved.kpi.key, "q": canonical}), 2000),
+                "value": why,
             }
         )
-    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "Break down by…"}]})
-    blocks.append({"type": "actions", "block_id": "kpi_actions", "elements": buttons})
+    if buttons:
+        note = {"type": "mrkdwn", "text": "Break down by…"}
+        blocks.append({"type": "context", "elements": [note]})
+        blocks.append({"type": "actions", "block_id": "kpi_actions", "elements": buttons})
     summary = "; ".join(
         f"{line.kpi.label} {format_value(line.kpi, line.value)}" for line in snapshot.lines
     )

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from commands.errors import UsageError
 from commands.kpi.grammar import parse_kpi_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.slash_text import parse_text
 
 ROUTING_USAGE = "\n".join(
@@ -95,7 +95,7 @@ def parse_routing_text(text: str, *, today: date, timezone: str) -> RoutingReque
         column = FILTER_OPTIONS.get(key)
         if column is None:
             raise UsageError(
-                f"`{clip(escape(key), 30)}:` is not a filter; use "
+                f"`{escape_clip(key, 30)}:` is not a filter; use "
                 + ", ".join(f"`{k}:`" for k in FILTER_OPTIONS),
                 usage=ROUTING_USAGE,
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, escape, escape_clip
 from commands.routing.analysis import RoutingAnalysis, Suggestion
 from commands.routing.parsing import RoutingRequest
 
@@ -17,7 +17,7 @@ SHOWN_REASONS = 5
 
 def _name(text: str) -> str:
     """Escape imported text (queue and reason names) first, then clip it."""
-    return clip(escape(text), NAME_LIMIT)
+    return escape_clip(text, NAME_LIMIT)
 
 
 def _hours(value: float | None) -> str:
@@ -39,7 +39,7 @@ def _title(request: RoutingRequest, vendor: str | None) -> str:
     if vendor and "vendor" not in request.filters:
         filters.append(f"vendor: {vendor}")
     if filters:
-        parts.append(clip(escape(" · ".join(filters)), 300))
+        parts.append(escape_clip(" · ".join(filters), 300))
     return " — ".join(parts)
 
 

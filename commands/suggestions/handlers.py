@@ -16,7 +16,7 @@ from commands.checkins.digest_build import digest_window
 from commands.digest import DigestSource
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import clean_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.permissions import Actor, Permissions, require
 from commands.slash_text import parse_text
 from commands.suggestions.service import (
@@ -78,7 +78,7 @@ async def handle_suggest(
     if head == "list" and len(parsed.words) <= 2:
         mode = parsed.words[1].lower() if len(parsed.words) > 1 else "top"
         if mode not in ("top", "new", "mine"):
-            raise UsageError(f"`{escape(clip(mode, 20))}` is not a list.", usage=usage)
+            raise UsageError(f"`{escape_clip(mode, 20)}` is not a list.", usage=usage)
         rows = ranked(session=db, mode=mode, user_id=user_id, scope=scope)
         titles = {"top": "Top suggestions", "new": "Newest suggestions", "mine": "Your suggestions"}
         await ack(**suggestion_list(rows, title=titles[mode]))

@@ -152,7 +152,7 @@ def suggestion_list(rows: list[Suggestion], *, title: str) -> dict[str, Any]:
     if not rows:
         return {
             "response_type": "ephemeral",
-            "text": f"{title}: none yet. `/suggest TEXT` adds one.",
+            "text": f"{escape(title)}: none yet. `/suggest TEXT` adds one.",
         }
     lines = [
         f"{n}. *#{s.id}* {escape_clip(s.text, 140)} — {score_text(s)}"
@@ -161,7 +161,8 @@ def suggestion_list(rows: list[Suggestion], *, title: str) -> dict[str, Any]:
     blocks: Blocks = [_section(f"*{escape(title)}*")]
     for start in range(0, len(lines), 10):
         blocks.append(_section("\n".join(lines[start : start + 10])))
-    return {"response_type": "ephemeral", "text": f"{title}: {len(rows)}", "blocks": blocks}
+    text = f"{escape(title)}: {len(rows)}"
+    return {"response_type": "ephemeral", "text": text, "blocks": blocks}
 
 
 def proposal_entry(s: Suggestion, evidence: list[str]) -> tuple[str, str]:

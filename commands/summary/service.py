@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from commands.checkins.digest_build import collect_sections, digest_window
 from commands.digest import DigestSection, DigestSource, DigestWindow
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape_clip
 from commands.scope import TEAM
 from commands.suggestions.service import ranked
 from storage.actions import open_actions
@@ -85,7 +85,7 @@ def suggestion_section(*, session: Session, limit: int = 3) -> DigestSection | N
     if not rows:
         return None
     lines = tuple(
-        f"#{s.id} {escape(clip(s.text, 150))} — "
+        f"#{s.id} {escape_clip(s.text, 150)} — "
         + ("unscored" if s.rice is None else f"RICE {s.rice:.1f}")
         + f", {s.votes} votes"
         for s in rows
@@ -100,7 +100,7 @@ def overdue_section(*, session: Session, window: DigestWindow) -> DigestSection 
     if not items:
         return None
     lines = tuple(
-        f"<@{a.owner_id}> {escape(clip(a.text, 150))} (due {a.due.isoformat()})" for a in items
+        f"<@{a.owner_id}> {escape_clip(a.text, 150)} (due {a.due.isoformat()})" for a in items
     )
     return DigestSection(
         key="overdue",

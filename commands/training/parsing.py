@@ -8,7 +8,7 @@ from datetime import date
 from commands.actions.due import parse_due
 from commands.errors import UsageError
 from commands.kb.article_files import clean_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.slash_text import parse_text
 from commands.training.service import TRAINING_USAGE
 
@@ -59,5 +59,5 @@ def parse_training_text(text: str, *, today: date) -> TrainingRequest:
             verb="status", article=rest[0] if rest else None, vendor=options.get("vendor")
         )
     raise UsageError(
-        f"`/training {clip(escape(verb), 40)}` is not a command I know.", usage=TRAINING_USAGE
+        f"`/training {escape_clip(verb, 40)}` is not a command I know.", usage=TRAINING_USAGE
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from commands.errors import NotAllowed, NotFound, UsageError
 from commands.kb.service import require_article
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from commands.scope import ChannelScope
 from storage.kb import KbArticle, articles_by_ids
 from storage.training import (
@@ -70,7 +70,7 @@ def resolve_vendor(session: Session, text: str) -> Vendor:
     close = difflib.get_close_matches(text.lower(), list(known), n=3, cutoff=0.5)
     hint = f" Closest: {escape(', '.join(close))}." if close else ""
     raise NotFound(
-        f"No vendor called {clip(escape(text), 60)}.{hint} "
+        f"No vendor called {escape_clip(text, 60)}.{hint} "
         "An admin can add it with `/opsbot vendor add`."
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from commands.kb.service import ArticleDiff
 from commands.kb.views import article_ref, diff_text
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, escape, escape_clip
 from commands.training.service import RolloutResult, StatusRow
 from storage.kb import KbArticle
 from storage.training import PENDING, QUESTION, SCHEDULED, TRAINED, TrainingRollout
@@ -52,7 +52,7 @@ def rollout_card(
         blocks.append(_section(code))
     if rollout.note:
         blocks.append(
-            _section(f"Note from <@{rollout.created_by}>: {clip(escape(rollout.note), 900)}")
+            _section(f"Note from <@{rollout.created_by}>: {escape_clip(rollout.note, 900)}")
         )
     blocks.append(
         {

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import escape, escape_clip
 from integrations.errors import NotAllowed, UsageError
 from storage import vendors as store
 from storage.vendors import Vendor
@@ -23,7 +23,7 @@ class UnknownVendor(UsageError):
     """A vendor name that the registry does not know; carries what an admin could add."""
 
     def __init__(self, typed: str, closest: list[Vendor]) -> None:
-        shown = clip(escape(typed), 40)
+        shown = escape_clip(typed, 40)
         message = f"I know no vendor called {shown}."
         if closest:
             names = ", ".join(f"`{escape(v.slug)}` ({escape(v.name)})" for v in closest)
@@ -81,14 +81,14 @@ def add_vendor(
     slug = slug.strip().lower()
     if not SLUG.match(slug):
         raise UsageError(
-            f"`{clip(escape(slug), 40)}` can't be a vendor slug (letters, digits, - or _).",
+            f"`{escape_clip(slug, 40)}` can't be a vendor slug (letters, digits, - or _).",
             usage=ADD_HINT,
         )
     for taken in (slug, name or slug):
         holder = store.vendor_by_slug_or_name(session, taken)
         if holder is not None:
             raise UsageError(
-                f"`{clip(escape(taken), 40)}` already names vendor `{escape(holder.slug)}`."
+                f"`{escape_clip(taken, 40)}` already names vendor `{escape(holder.slug)}`."
             )
     return store.upsert_vendor(
         session, slug=slug, name=(name or slug).strip()[:200], timezone=check_zone(timezone)
@@ -103,7 +103,7 @@ def check_zone(timezone: str | None) -> str | None:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise UsageError(
-            f"`{clip(escape(timezone), 40)}` is not a time zone; use an IANA name "
+            f"`{escape_clip(timezone, 40)}` is not a time zone; use an IANA name "
             "such as `Asia/Manila` or `Europe/Dublin`."
         ) from None
     return timezone
@@ -114,7 +114,7 @@ def rename_vendor(session: Session, *, vendor_text: str, name: str) -> Vendor:
     vendor = require_vendor(session, vendor_text)
     holder = store.vendor_by_slug_or_name(session, name)
     if holder is not None and holder.id != vendor.id:
-        raise UsageError(f"`{clip(escape(name), 40)}` already names vendor `{holder.slug}`.")
+        raise UsageError(f"`{escape_clip(name, 40)}` already names vendor `{holder.slug}`.")
     old = vendor.name
     vendor.name = name.strip()[:200]
     session.add(vendor)
@@ -134,7 +134,7 @@ def add_alias(session: Session, *, vendor_text: str, alias: str) -> Vendor:
     if holder is not None:
         if holder.id == vendor.id:
             return vendor
-        raise UsageError(f"`{clip(escape(wanted), 40)}` already names vendor `{holder.slug}`.")
+        raise UsageError(f"`{escape_clip(wanted, 40)}` already names vendor `{holder.slug}`.")
     store.add_alias(session, vendor, wanted[:200])
     return vendor
 

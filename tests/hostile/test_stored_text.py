@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from bot.block_limits import ack_answer
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import KNOWN_BUGS, STRICT, bot_texts, raw_mentions, sent_texts
-from tests.support.slack_requests import slash_command
+from tests.support.slack_requests import slash_command, view_submission
 
 PAYLOAD = "<!channel> <!here|here> <@UHOSTILE1> <!subteam^SHOSTILE1|@ops> ); DROP TABLE x; --"
 # (command, text): each stores the typed text and shows it again later.
@@ -56,3 +60,43 @@ async def test_stored_text_is_escaped_wherever_it_is_shown(
         if not STRICT and (command, "mention") in KNOWN_BUGS:
             del failures[command]
     assert not failures, failures
+
+
+def _filing_values(description: str) -> dict[str, Any]:
+    def text(value: str) -> dict[str, Any]:
+        return {"value": {"type": "plain_text_input", "value": value}}
+
+    def pick(value: str | None) -> dict[str, Any]:
+        option = {"value": value} if value else None
+        return {"value": {"type": "static_select", "selected_option": option}}
+
+    return {
+        "title": text("Clones & <fakes>"),
+        "area": pick("impersonation"),
+        "severity": pick("sev2"),
+        "vendor": pick(None),
+        "affected": text("40"),
+        "description": text(description),
+        "links": text(""),
+    }
+
+
+async def test_a_long_description_and_root_cause_full_of_markup_fit_slacks_limits(
+    dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    """Issue 11: `& < >` grow when escaped; clipped first, they broke the 3,000 limit."""
+    description = ("& < > " * 500)[:2790]
+    await dispatch(view_submission("escalation_file", _filing_values(description)))
+    await settle(runtime)
+    url = local_slack.response_url(channel="C0OPS")
+    detail = await dispatch(slash_command("/escalation", "ESC-1", response_url=url))
+    assert ack_answer(detail.body) is None
+    sections = [b["text"]["text"] for b in json.loads(detail.body)["blocks"] if "text" in b]
+    assert any(s.startswith("&amp; &lt; &gt;") for s in sections), "the description is shown"
+    root_cause = "Root <cause> & more " * 150  # 3,000 characters, before escaping
+    await dispatch(slash_command("/escalation", f"ESC-1 resolve {root_cause}", response_url=url))
+    await settle(runtime)
+    resolved = await dispatch(slash_command("/escalation", "ESC-1", response_url=url))
+    assert ack_answer(resolved.body) is None, ack_answer(resolved.body)
+    shown = json.dumps(json.loads(resolved.body))
+    assert "*Root cause*" in shown and "Root &lt;cause&gt; &amp; more" in shown
