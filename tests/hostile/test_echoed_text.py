@@ -19,6 +19,7 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import ADMIN_ID, Dispatch
 from tests.hostile.support import HOSTILE_USER, bot_texts, sent_texts
+from tests.integration.test_initiatives import sealed_origin
 from tests.integration.test_kpi_import import run_import
 from tests.support.payload_scan import unescaped_pings
 from tests.support.slack_requests import slash_command, view_submission
@@ -89,7 +90,7 @@ async def test_an_initiative_title_and_update_note_are_escaped_on_post_update_an
             "initiative_new",
             _initiative_values(title),
             view_id="VHOSTILE",
-            private_metadata=json.dumps({"channel_id": "C0OPS"}),
+            private_metadata=sealed_origin(runtime),
         )
     )
     await _settle(runtime)
