@@ -10,6 +10,7 @@ from sqlmodel import Session
 from commands.actions.due import parse_due
 from commands.errors import NotAllowed, NotFound, UsageError
 from commands.scope import ChannelScope
+from commands.slash_text import parse_row_id
 from storage.actions import ActionItem, add_action, get_action, open_actions
 from storage.vendors import vendor_by_slug_or_name
 
@@ -103,9 +104,7 @@ def complete_action_item(
     *, session: Session, scope: ChannelScope, action_id_text: str, user_id: str, now: datetime
 ) -> ActionItem:
     """Close an open item; refused for another vendor's item in a vendor channel."""
-    digits = action_id_text.lstrip("#")
-    if not digits.isdigit():
-        raise UsageError("Give the item's number, e.g. `/action done 12`.", usage=ACTION_USAGE)
+    digits = str(parse_row_id(action_id_text, "The item's number", usage=ACTION_USAGE))
     item = get_action(session, int(digits))
     if item is None or (not scope.allows(item.vendor_slug) and item.vendor_slug is not None):
         raise NotFound(f"No action item #{digits}.")

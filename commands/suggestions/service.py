@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import require_filed, require_initiative
+from commands.slash_text import parse_row_id
 from commands.suggestions.story import derive_story
 from integrations.errors import NotFound, UsageError
 from storage.initiatives import links_for
@@ -68,10 +69,10 @@ def record_suggestion(
 
 def require_suggestion(session: Session, ident: str) -> Suggestion:
     """Return the suggestion `#12` or `12`, or raise NotFound."""
-    digits = ident.lstrip("#")
-    suggestion = suggestion_by_id(session, int(digits)) if digits.isdigit() else None
+    number = parse_row_id(ident, "The suggestion's number", usage="/suggest promote N")
+    suggestion = suggestion_by_id(session, number)
     if suggestion is None:
-        raise NotFound(f"I know no suggestion {ident[:20]}. Try `/suggest list`.")
+        raise NotFound(f"I know no suggestion #{number}. Try `/suggest list`.")
     return suggestion
 
 
