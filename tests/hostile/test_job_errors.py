@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
+from bot.errors import APOLOGY
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
+from storage.audit import AuditEvent
 from storage.engine import unit_of_work
 from storage.outbox import list_jobs
 from tests.conftest import Dispatch
@@ -44,3 +49,19 @@ async def test_unreadable_tracker_answer_is_reported_with_the_job_id_only(
     assert f"job {job.id}" in told[0]
     everything = [str(c.args) for c in local_slack.calls]
     assert not [t for t in everything if "KeyError" in t or "statusCategory" in t]
+
+
+async def test_unexpected_request_error_shows_the_request_id_that_the_audit_trail_holds(
+    dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    local_slack.fail_next("views.open", status=200, error="internal_error")
+    response = await dispatch(slash_command("/escalate", "", user_id="U0LEAD"))
+    shown = json.dumps(json.loads(response.body)) if response.body else ""
+    shown += " ".join(str(c.args.get("text")) for c in local_slack.calls_to("chat.postMessage"))
+    assert APOLOGY in shown
+    assert "internal_error" not in shown and "SlackApiError" not in shown
+    match = re.search(r"Request id `([0-9a-f]{16})`", shown)
+    assert match is not None, shown
+    with unit_of_work(runtime.sessions) as session:
+        (audited,) = session.exec(select(AuditEvent).where(col(AuditEvent.outcome) == "error"))
+    assert audited.request_id == match[1]
