@@ -35,6 +35,7 @@ BAD_NUMBERS = [
     ("/opsbot", f'rule add "AHT > 9m for {SUPERSCRIPT_TWO} days" sev3', True, "from 1 to 31"),
     ("/opsbot", f'rule add "AHT > 9m for {TWENTY_DIGITS} days" sev3', True, "from 1 to 31"),
     ("/opsbot", f'rule add "AHT > {"9" * 400} for 2 days" sev3', True, "is not a threshold"),
+    ("/action", "add <@U0ADMIN|admin> due:9999-12-31 Plan ahead", False, "five years away"),
     ("/kpi", "0001-01-01", False, "too long ago"),
     ("/kpi", "why 0001-01-01", False, "too long ago"),
     ("/kpi", "0001-01-01..0001-01-07", False, "too long ago"),

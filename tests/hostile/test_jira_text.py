@@ -154,3 +154,19 @@ async def test_search_text_is_literal_not_lucene(fake_jira: FakeJira) -> None:
     assert await found("L?gin") == []
     assert await found("Refund") == ["Refund fraud"]
     assert await found("Price * 2 (promo)") == ["Price * 2 (promo)"]
+
+
+async def test_a_promoted_suggestion_story_carries_the_typed_text_escaped(
+    dispatch: Dispatch, runtime: Runtime, fake_jira: FakeJira
+) -> None:
+    typed = "Let vendors [see the queue|https://evil.example/phish] {color:red}now{color}"
+    await dispatch(slash_command("/suggest", typed, user_id="U0LEAD"))
+    await dispatch(slash_command("/suggest", "promote 1", user_id="U0LEAD"))
+    await settle(runtime)
+    (story,) = [i for i in fake_jira.issues.values() if "opsbot-sugg-1" in i["fields"]["labels"]]
+    description = str(story["fields"]["description"])
+    assert "see the queue" in description
+    for line in description.splitlines():
+        # The story's own markup (a heading, list bullets) is ours; the rest is typed text.
+        body = line.removeprefix("h3. ").removeprefix("* ")
+        assert not live_markup(body, "[]{}|"), line
