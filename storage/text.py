@@ -44,13 +44,39 @@ def json_dumps_clean(value: Any) -> str:
     return json.dumps(clean_value(value))
 
 
-def _has_control(value: Any) -> bool:
+def _dirty(text: str) -> bool:
+    return not text.isprintable() and _CONTROL.search(text) is not None
+
+
+def _has_control(parameters: Any) -> bool:
+    """Tell whether any string parameter carries a control character.
+
+    Flat loops over the shapes drivers get (a dict or tuple per row, a list of them for
+    executemany): a 200k-row KPI import pays one type check per value, no recursion.
+    """
+    rows = parameters if isinstance(parameters, list) else (parameters,)
+    for row in rows:
+        if isinstance(row, dict):
+            values: Any = row.values()
+        else:
+            values = row if isinstance(row, list | tuple) else (row,)
+        for value in values:
+            kind = type(value)
+            if kind is str:
+                if _dirty(value):
+                    return True
+            elif kind in (list, tuple, dict) and _has_nested_control(value):
+                return True
+    return False
+
+
+def _has_nested_control(value: Any) -> bool:
     if isinstance(value, str):
-        return not value.isprintable() and _CONTROL.search(value) is not None
+        return _dirty(value)
     if isinstance(value, dict):
-        return any(_has_control(v) for v in value.values())
+        return any(_has_nested_control(v) for v in value.values())
     if isinstance(value, list | tuple):
-        return any(_has_control(item) for item in value)
+        return any(_has_nested_control(item) for item in value)
     return False
 
 
