@@ -104,14 +104,14 @@ def complete_action_item(
     *, session: Session, scope: ChannelScope, action_id_text: str, user_id: str, now: datetime
 ) -> ActionItem:
     """Close an open item; refused for another vendor's item in a vendor channel."""
-    digits = str(parse_row_id(action_id_text, "The item's number", usage=ACTION_USAGE))
-    item = get_action(session, int(digits))
+    number = parse_row_id(action_id_text, "The item's number", usage=ACTION_USAGE)
+    item = get_action(session, number)
     if item is None or (not scope.allows(item.vendor_slug) and item.vendor_slug is not None):
-        raise NotFound(f"No action item #{digits}.")
+        raise NotFound(f"No action item #{number}.")
     if scope.vendor is not None and item.vendor_slug is None:
         raise NotAllowed("This channel is bound to a vendor; close team items elsewhere.")
     if item.done_at is not None:
-        raise UsageError(f"Action item #{digits} is already done.")
+        raise UsageError(f"Action item #{number} is already done.")
     item.done_at = now
     item.done_by = user_id
     session.add(item)
