@@ -45,7 +45,11 @@ async def handle_error(
     """Render `error` to the user; anything not ours is logged with its traceback."""
     outcome, text = user_message(error)
     if outcome == "error":
-        log.error("request %s failed", context.get("request_id"), exc_info=error)
+        request_id = context.get("request_id")
+        log.error("request %s failed", request_id, exc_info=error)
+        if request_id:
+            # The id finds the logged traceback; the exception's own text is never shown.
+            text = f"{APOLOGY} (Request id `{request_id}`.)"
     context["outcome"] = outcome
     acked = context.ack.response is not None if context.get("ack") else False
     extra = await _admin_fix(error, body, context)

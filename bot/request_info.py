@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
-# PostgreSQL refuses NUL in text, and control characters help no one reading the audit trail.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from storage.text import clean_text
 
 
 def _printable(value: object, limit: int = 500) -> str:
-    return _CONTROL.sub("", str(value))[:limit]
+    # Control characters help no one reading the audit trail (and PostgreSQL refuses NUL).
+    return clean_text(str(value))[:limit]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Tokenising slash-command text: quotes, `key:value`, and Slack's escaped mentions."""
+"""Reading slash-command text: quotes, `key:value`, Slack's escaped mentions, and numbers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ _USER = re.compile(r"^<@(?P<id>[UW][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
 _USERGROUP = re.compile(r"^<!subteam\^(?P<id>S[A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
 _KEY = re.compile(r"^(?P<key>[a-zA-Z][a-zA-Z0-9_-]*):(?P<value>.*)$", re.DOTALL)
 _QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+# Row ids fit PostgreSQL's INTEGER; a bigger "id" names nothing and must not reach a query.
+MAX_ROW_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,22 @@ def parse_mention(token: str) -> Mention | None:
     if token.startswith("@") and len(token) > 1:
         return Mention(kind="user", id=None, name=token[1:])
     return None
+
+
+def parse_count(text: str, field: str, lo: int, hi: int, *, usage: str = "") -> int:
+    """Read a whole number from `lo` to `hi` written in ASCII digits; else a UsageError.
+
+    `str.isdigit()` and `int()` accept "²", "٣" or fullwidth digits, and a 20-digit number
+    overflows the database's integers: only 0-9, and only as many as `hi` has.
+    """
+    raw = text.strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise UsageError(f"{field} must be a whole number from {lo} to {hi}.", usage=usage)
+    if len(raw.lstrip("0")) > len(str(hi)) or not lo <= int(raw) <= hi:
+        raise UsageError(f"{field} must be from {lo} to {hi}.", usage=usage)
+    return int(raw)
+
+
+def parse_row_id(text: str, what: str, *, usage: str = "") -> int:
+    """Read an item number such as `12` or `#12` (what the lists show)."""
+    return parse_count(text.strip().removeprefix("#"), what, 1, MAX_ROW_ID, usage=usage)

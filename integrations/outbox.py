@@ -58,7 +58,13 @@ class JobContext:
 
 
 Handler = Callable[[JobContext], Awaitable[None]]
+# Called once a job has failed for good, with a message fit for the user who asked for it.
 FailureHook = Callable[[JobContext, str], Awaitable[None]]
+
+
+def unexpected_failure(job_id: int) -> str:
+    """Say that a job broke on our side, naming the job; the exception itself is only logged."""
+    return f"something went wrong on my side (job {job_id}; the details are logged)"
 
 
 @dataclass
@@ -232,7 +238,15 @@ class OutboxWorker:
             return
         except Exception as exc:
             log.exception("outbox job %s (%s) failed", context.id, context.kind)
-            await self._retry(context, registration, f"{type(exc).__name__}: {exc}", None)
+            # GiveUp and RetryLater carry our own words; any other exception's text is for
+            # the log and `opsbot outbox`, never for the user (KeyError: 'statusCategory').
+            await self._retry(
+                context,
+                registration,
+                f"{type(exc).__name__}: {exc}",
+                None,
+                shown=unexpected_failure(context.id),
+            )
             return
         await in_worker(self.sessions, lambda session: complete_job(session, context.id))
         self.metrics.jobs.labels(label, "ok").inc()
@@ -243,9 +257,11 @@ class OutboxWorker:
         registration: _Registration,
         error: str,
         retry_after: float | None,
+        *,
+        shown: str | None = None,
     ) -> None:
         if context.last_attempt:
-            await self._give_up(context, registration, error)
+            await self._give_up(context, registration, error, shown=shown)
             return
         delay = self.backoff(context.attempt, retry_after)
         next_at = utcnow() + timedelta(seconds=delay)
@@ -256,13 +272,20 @@ class OutboxWorker:
         self.metrics.jobs.labels(f"outbox:{context.kind}", "retry").inc()
         log.info("outbox job %s retry in %.2fs: %s", context.id, delay, error)
 
-    async def _give_up(self, context: JobContext, registration: _Registration, error: str) -> None:
+    async def _give_up(
+        self,
+        context: JobContext,
+        registration: _Registration,
+        error: str,
+        *,
+        shown: str | None = None,
+    ) -> None:
         await in_worker(self.sessions, lambda session: fail_job(session, context.id, error=error))
         self.metrics.jobs.labels(f"outbox:{context.kind}", "failed").inc()
         log.warning("outbox job %s (%s) failed for good: %s", context.id, context.kind, error)
         if registration.on_failed is not None:
             try:
-                await registration.on_failed(context, error)
+                await registration.on_failed(context, shown or error)
             except Exception:
                 log.exception("outbox failure hook for job %s failed", context.id)
 

@@ -12,23 +12,31 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
+from storage.text import guard_text, json_dumps_clean
+
 SessionFactory = Callable[[], Session]
 T = TypeVar("T")
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """Build the engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Build the engine; SQLite gets WAL, foreign keys and a busy timeout.
+
+    On every backend, control characters are stripped from each string the engine sends
+    (statement parameters and JSON values): `storage.text` says why.
+    """
     url = _normalise_url(database_url)
     if url.startswith("sqlite"):
         kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
-        engine = create_engine(url, echo=echo, **kwargs)
+        engine = create_engine(url, echo=echo, json_serializer=json_dumps_clean, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
+        guard_text(engine)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
+        json_serializer=json_dumps_clean,
         # No pre-ping: it cost a round trip per checkout on every request. A connection
         # broken by a restart fails one statement, which invalidates the whole pool.
         pool_recycle=1800,
@@ -38,6 +46,8 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         # A database that does not answer must fail fast, not hang a Slack request.
         connect_args={"connect_timeout": 3},
     )
+    guard_text(engine)
+    return engine
 
 
 def _normalise_url(url: str) -> str:

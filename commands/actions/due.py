@@ -10,7 +10,9 @@ from integrations.errors import UsageError
 
 DUE_USAGE = "due: takes today, tomorrow, a weekday (mon…sun), YYYY-MM-DD, +3d or +2w"
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_RELATIVE = re.compile(r"^\+(?P<n>\d{1,3})(?P<unit>[dw])$")
+_RELATIVE = re.compile(r"^\+(?P<n>\d{1,3})(?P<unit>[dw])$", re.ASCII)
+# Far enough for any real plan; near enough that reminder arithmetic stays inside `date`.
+MAX_AHEAD = timedelta(days=5 * 366)
 
 
 def parse_due(text: str, *, today: date) -> date:
@@ -34,6 +36,8 @@ def parse_due(text: str, *, today: date) -> date:
         raise UsageError(f"`{shown}` is not a due date I understand.", usage=DUE_USAGE) from None
     if due < today:
         raise UsageError(f"{due:%Y-%m-%d} is in the past.", usage=DUE_USAGE)
+    if due > today + MAX_AHEAD:
+        raise UsageError(f"{due:%Y-%m-%d} is more than five years away.", usage=DUE_USAGE)
     return due
 
 

@@ -12,6 +12,7 @@ from commands.errors import NotFound, UsageError
 from commands.mrkdwn import escape_clip
 from commands.permissions import Actor, Subject, require
 from commands.scope import ChannelScope
+from commands.slash_text import parse_row_id
 from commands.vendors.service import require_vendor
 from storage.actions import ActionItem, add_action, get_action, open_actions
 
@@ -110,16 +111,14 @@ def complete_action_item(
     *, session: Session, actor: Actor, action_id_text: str, now: datetime
 ) -> ActionItem:
     """Close an open item: its owner or an admin, and only within the channel's scope."""
-    digits = action_id_text.lstrip("#")
-    if not digits.isdigit() or len(digits) > 9:
-        raise UsageError("Give the item's number, e.g. `/action done 12`.", usage=ACTION_USAGE)
-    item = get_action(session, int(digits))
+    number = parse_row_id(action_id_text, "The item's number", usage=ACTION_USAGE)
+    item = get_action(session, number)
     if item is None:
-        raise NotFound(f"No action item #{digits}.")
-    require(actor, "actions", "done", action_subject(item), what=f"action item #{digits}")
+        raise NotFound(f"No action item #{number}.")
+    require(actor, "actions", "done", action_subject(item), what=f"action item #{number}")
     user_id = actor.user_id
     if item.done_at is not None:
-        raise UsageError(f"Action item #{digits} is already done.")
+        raise UsageError(f"Action item #{number} is already done.")
     item.done_at = now
     item.done_by = user_id
     session.add(item)

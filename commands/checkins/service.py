@@ -12,6 +12,7 @@ from commands.checkins.recurrence import Recurrence, parse_schedule, recurrence_
 from commands.errors import NotAllowed, NotFound, UsageError
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
+from commands.slash_text import parse_row_id
 from commands.vendors.service import adopt_name, require_vendor, suggest_slug
 from storage import checkins as store
 from storage.vendors import (
@@ -192,10 +193,9 @@ def require_schedule(session: Session, schedule_id: int) -> store.CheckinSchedul
 
 def parse_schedule_id(text: str | None) -> int:
     """Read a schedule id such as `3` or `#3`."""
-    digits = (text or "").lstrip("#")
-    if not digits.isdigit():
+    if not (text or "").strip():
         raise UsageError("Give the check-in's number from `/checkin list`.", usage=CHECKIN_USAGE)
-    return int(digits)
+    return parse_row_id(text or "", "The check-in's number", usage=CHECKIN_USAGE)
 
 
 def scoped_vendor(session: Session, scope: ChannelScope, vendor_text: str | None) -> Vendor:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.escalations.model import EscalationInput, PolicyAreas
-from commands.slash_text import parse_mention, tokenize
+from commands.slash_text import parse_count, parse_mention, tokenize
 from integrations.errors import UsageError
+from integrations.tracker.wiki import safe_url
 
 ESCALATE_USAGE = (
     "/escalate                      (opens the form)\n"
@@ -23,10 +24,10 @@ ESCALATION_USAGE = (
     "/escalation KEY resolve ROOT CAUSE\n"
     "/escalation list [open|all|mine|sev1..sev4|area:AREA|vendor:SLUG]"
 )
-KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
+KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-[0-9]+$")
 _SEV = re.compile(r"^sev([1-4])$", re.IGNORECASE)
-_URL = re.compile(r"^https?://\S+$")
 TITLE_MAX = 255
+AFFECTED_MAX = 1_000_000_000
 
 
 def parse_severity(text: str) -> int | None:
@@ -153,14 +154,17 @@ def parse_modal(
     affected: int | None = None
     raw_affected = str(modal_value(values, "affected") or "").strip().replace(",", "")
     if raw_affected:
-        if not raw_affected.isdigit():
-            errors["affected"] = "Enter a whole number of accounts (e.g. 40)."
-        else:
-            affected = int(raw_affected)
-    links = str(modal_value(values, "links") or "").split()
-    bad = [link for link in links if not _URL.match(link)]
-    if bad:
-        errors["links"] = "Links must be http(s) URLs separated by spaces or new lines."
+        try:
+            affected = parse_count(raw_affected, "Affected accounts", 0, AFFECTED_MAX)
+        except UsageError:
+            errors["affected"] = f"Enter a whole number of accounts from 0 to {AFFECTED_MAX:,}."
+    # Stored normalised (percent-encoded where a URL may not carry a character as typed).
+    typed_links = str(modal_value(values, "links") or "").split()
+    links = [url for url in map(safe_url, typed_links) if url is not None]
+    if len(links) != len(typed_links):
+        errors["links"] = (
+            "Links must be http(s) URLs (no user name in them) separated by spaces or new lines."
+        )
     if errors or area is None or severity is None:
         return None, errors
     return (

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from commands.escalations.model import PRIORITY_BY_SEVERITY, slugify
 from commands.escalations.service import EscalationDesk
 from integrations.tracker.base import IssueDraft
+from integrations.tracker.wiki import noformat_block, wiki_escape, wiki_link
 from storage.escalations import Escalation
 
-_WIKI_SPECIAL = re.compile(r"([{}\[\]|*_+^~?\-#!])")
-
-
-def wiki_escape(text: str) -> str:
-    """Escape Jira wiki markup so user text shows as typed (no macros, links or mentions)."""
-    return _WIKI_SPECIAL.sub(r"\\\1", text)
+__all__ = ["issue_draft", "wiki_escape"]
 
 
 def issue_draft(
@@ -30,7 +24,7 @@ def issue_draft(
         else wiki_escape(escalation.reporter_name or escalation.reporter_id)
     )
     lines = [
-        f"*Filed from Slack by:* {filed_by} (Slack user {escalation.reporter_id})",
+        f"*Filed from Slack by:* {filed_by} (Slack user {wiki_escape(escalation.reporter_id)})",
         f"*Severity:* SEV{escalation.severity}",
         f"*Policy area:* {wiki_escape(desk.areas.label(escalation.area))}",
         f"*Vendor:* {wiki_escape(escalation.vendor) if escalation.vendor else '-'}",
@@ -38,20 +32,15 @@ def issue_draft(
     if escalation.affected_accounts is not None:
         lines.append(f"*Affected accounts:* {escalation.affected_accounts}")
     if escalation.origin_channel_id:
-        lines.append(f"*Slack channel:* {escalation.origin_channel_id}")
+        lines.append(f"*Slack channel:* {wiki_escape(escalation.origin_channel_id)}")
     if escalation.source_permalink:
-        lines.append(f"*Slack message:* [{escalation.source_permalink}]")
+        lines.append(f"*Slack message:* {wiki_link(escalation.source_permalink)}")
     if escalation.description:
-        lines += [
-            "",
-            "h3. Description",
-            "{noformat}",
-            escalation.description.replace("{noformat}", "(noformat)"),
-            "{noformat}",
-        ]
+        lines += ["", "h3. Description", *noformat_block(escalation.description)]
     links = [link for link in escalation.links.split() if link]
     if links:
-        lines += ["", "h3. Links", *[f"* [{link}]" for link in links]]
+        # Each link as `[text|url]`, both parts escaped: a typed `|` or `]` cannot retarget it.
+        lines += ["", "h3. Links", *[f"* {wiki_link(link)}" for link in links]]
     custom = {
         field: _custom_value(template, escalation) for field, template in desk.custom_fields.items()
     }

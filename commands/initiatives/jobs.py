@@ -9,6 +9,7 @@ from commands.initiatives.service import queue_reply
 from commands.initiatives.views import initiative_message, progress_text, status_note
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import IssueDraft, TrackerIssue
+from integrations.tracker.wiki import wiki_escape
 from storage.engine import unit_of_work
 from storage.initiatives import (
     FILED,
@@ -33,15 +34,16 @@ def _load(desk: PlanningDesk, context: JobContext) -> Initiative:
 
 def epic_draft(desk: PlanningDesk, initiative: Initiative) -> IssueDraft:
     """Return the epic to file for an initiative."""
-    lines = [initiative.goal or "(no goal given)", ""]
+    # Typed in the Slack modal: wiki-escaped, so it shows as typed in Jira.
+    lines = [wiki_escape(initiative.goal) if initiative.goal else "(no goal given)", ""]
     if initiative.owner_id:
-        lines.append(f"Owner (Slack): {initiative.owner_id}")
+        lines.append(f"Owner (Slack): {wiki_escape(initiative.owner_id)}")
     if initiative.target_date:
         lines.append(f"Target date: {initiative.target_date.isoformat()}")
     if initiative.stakeholders:
-        lines.append("Stakeholders: " + ", ".join(initiative.stakeholders))
+        lines.append("Stakeholders: " + wiki_escape(", ".join(initiative.stakeholders)))
     if initiative.vendors:
-        lines.append("Vendors/areas: " + ", ".join(initiative.vendors))
+        lines.append("Vendors/areas: " + wiki_escape(", ".join(initiative.vendors)))
     custom = {"duedate": initiative.target_date.isoformat()} if initiative.target_date else {}
     return IssueDraft(
         project=desk.project,

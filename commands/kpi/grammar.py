@@ -28,11 +28,15 @@ USAGE = "\n".join(
     )
 )
 MAX_DAYS = 366
+# No KPI data is older; the floor also keeps `preceding()` (and its own preceding period,
+# for comparisons) far from `date.min`, where date arithmetic overflows.
+EARLIEST = date(1970, 1, 1)
 Action = Literal["snapshot", "why", "help"]
-_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_NDAYS = re.compile(r"^(\d{1,3})d$")
-_WEEK = re.compile(r"^w(\d{1,2})$")
+# re.ASCII: `\d` would otherwise match "²" or Arabic-Indic digits too.
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$", re.ASCII)
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_NDAYS = re.compile(r"^(\d{1,3})d$", re.ASCII)
+_WEEK = re.compile(r"^w(\d{1,2})$", re.ASCII)
 _WORDS = ("today", "yesterday", "week", "last-week", "month", "last-month", "chart", "vs", "help")
 
 
@@ -275,6 +279,10 @@ def _checked(period: Period, today: date) -> Period:
         )
     if period.end > today:
         raise UsageError(f"{period.span()} is in the future (today is {today}).", usage=USAGE)
+    if period.start < EARLIEST:
+        raise UsageError(
+            f"{period.span()} is too long ago: give dates from {EARLIEST} on.", usage=USAGE
+        )
     if period.days > MAX_DAYS:
         raise UsageError(
             f"{period.span()} covers {period.days} days; at most a year ({MAX_DAYS}) please.",

@@ -7,11 +7,14 @@ from dataclasses import dataclass, field
 
 from commands.kpi.registry import KpiRegistry
 from commands.mrkdwn import escape_clip
+from commands.slash_text import parse_count
 from integrations.errors import UsageError
 from storage.kpi import DIMENSIONS
 
 RULE_USAGE = '/opsbot rule add "AHT vendor:acme > 9m for 2 days" sev3'
-_THRESHOLD = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>s|m|h|%)?$", re.IGNORECASE)
+RULE_REMOVE_USAGE = "/opsbot rule remove ID   (the ID from /opsbot rule list)"
+# ASCII digits only, and few enough that float() stays exact and finite.
+_THRESHOLD = re.compile(r"^(?P<n>[0-9]{1,12}(?:\.[0-9]{1,6})?)(?P<unit>s|m|h|%)?$", re.IGNORECASE)
 _SEV = re.compile(r"^sev([1-4])$", re.IGNORECASE)
 _OPS = (">=", "<=", ">", "<")
 _UNIT_SECONDS = {"s": 1.0, "m": 60.0, "h": 3600.0}
@@ -72,7 +75,6 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
         if (
             len(rest) != 3
             or rest[0] != "for"
-            or not rest[1].isdigit()
             or rest[2]
             not in (
                 "day",
@@ -80,9 +82,7 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
             )
         ):
             raise _bad("After the threshold only `for N days` may follow.")
-        days = int(rest[1])
-        if not 1 <= days <= 31:
-            raise _bad("`for N days` takes 1 to 31 days.")
+        days = parse_count(rest[1], "`for N days`: N", 1, 31, usage=RULE_USAGE)
     severity = 3
     if severity_word is not None:
         sev = _SEV.match(severity_word)

@@ -11,8 +11,8 @@ from sqlmodel import Session
 from commands.escalations.model import EscalationInput
 from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
-from commands.mrkdwn import escape_clip
-from commands.rules.parsing import RuleSpec, breaches
+from commands.rules.parsing import RULE_REMOVE_USAGE, RuleSpec, breaches
+from commands.slash_text import parse_row_id
 from integrations.errors import NotFound
 from storage.kpi import MEASURES
 from storage.kpi_queries import data_through, grouped_sums
@@ -59,11 +59,10 @@ def create_rule(*, session: Session, spec: RuleSpec, user_id: str) -> KpiRule:
 
 def remove_rule(*, session: Session, ident: str) -> KpiRule:
     """Retire the rule `ident` (digits, optionally with #)."""
-    digits = ident.lstrip("#")
-    rule = get_rule(session, int(digits)) if digits.isdigit() else None
+    number = parse_row_id(ident, "The rule's number", usage=RULE_REMOVE_USAGE)
+    rule = get_rule(session, number)
     if rule is None or not rule.active:
-        shown = escape_clip(ident, 20)
-        raise NotFound(f"There is no active rule {shown}. See `/opsbot rule list`.")
+        raise NotFound(f"There is no active rule #{number}. See `/opsbot rule list`.")
     deactivate_rule(session, rule)
     return rule
 

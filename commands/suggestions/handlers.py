@@ -18,7 +18,7 @@ from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import clean_text
 from commands.mrkdwn import escape, escape_clip
 from commands.permissions import Actor, Permissions, require
-from commands.slash_text import parse_text
+from commands.slash_text import parse_count, parse_text
 from commands.suggestions.service import (
     StoryEdit,
     apply_edit,
@@ -97,9 +97,8 @@ async def handle_suggest(
         return
     if head == "proposal" and len(parsed.words) <= 2:
         count = parsed.words[1] if len(parsed.words) > 1 else "5"
-        if not count.isdigit() or not 1 <= int(count) <= MAX_PROPOSAL:
-            raise UsageError(f"N is a number from 1 to {MAX_PROPOSAL}.", usage=usage)
-        rows = ranked(session=db, mode="top", user_id=user_id, scope=scope)[: int(count)]
+        wanted = parse_count(count, "N", 1, MAX_PROPOSAL, usage=usage)
+        rows = ranked(session=db, mode="top", user_id=user_id, scope=scope)[:wanted]
         if not rows:
             raise UsageError("There are no open suggestions to propose.", usage=usage)
         now = clock()

@@ -10,6 +10,7 @@ from commands.initiatives.views import progress_text
 from commands.suggestions.story import story_sentence
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import IssueDraft, TrackerIssue
+from integrations.tracker.wiki import wiki_escape
 from storage.engine import unit_of_work
 from storage.initiatives import initiative_by_key, recount_children, upsert_child
 from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
@@ -20,12 +21,14 @@ Job = Callable[[JobContext], Awaitable[None]]
 
 def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
     """Return the story to file for a promoted suggestion."""
-    criteria = "\n".join(f"* {c}" for c in s.criteria)
+    # Everything here was typed in Slack: wiki-escaped, so it shows as typed in Jira.
+    criteria = "\n".join(f"* {wiki_escape(c)}" for c in s.criteria)
     rice = "unscored" if s.rice is None else f"{s.rice:.1f}"
+    suggested = f"Suggested in Slack by {wiki_escape(s.author_id)} (opsbot suggestion #{s.id})"
     description = (
-        f"{story_sentence(s.role, s.capability, s.benefit)}\n\n"
+        f"{wiki_escape(story_sentence(s.role, s.capability, s.benefit))}\n\n"
         f"h3. Acceptance criteria\n{criteria}\n\n"
-        f"Suggested in Slack by {s.author_id} (opsbot suggestion #{s.id}): {s.text}\n"
+        f"{suggested}: {wiki_escape(s.text)}\n"
         f"RICE {rice}; votes {s.votes}."
     )
     summary = s.capability[:1].upper() + s.capability[1:]

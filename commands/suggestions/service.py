@@ -12,6 +12,7 @@ from commands.initiatives.service import require_filed, require_initiative
 from commands.mrkdwn import escape_clip
 from commands.permissions import Actor, Subject, require
 from commands.scope import ChannelScope
+from commands.slash_text import parse_row_id
 from commands.suggestions.story import derive_story
 from integrations.errors import NotFound, UsageError
 from storage.initiatives import links_for
@@ -81,9 +82,9 @@ def suggestion_subject(session: Session, suggestion: Suggestion) -> Subject:
 
 def require_suggestion(session: Session, ident: str, *, actor: Actor, verb: str) -> Suggestion:
     """Return the suggestion `#12` or `12` that `actor` may `verb` from here, or NotFound."""
-    digits = ident.lstrip("#")
-    suggestion = suggestion_by_id(session, int(digits)) if digits.isdigit() else None
-    name = f"suggestion {escape_clip(ident, 20)}"
+    number = parse_row_id(ident, "The suggestion's number", usage="/suggest promote N")
+    suggestion = suggestion_by_id(session, number)
+    name = f"suggestion #{number}"
     if suggestion is None:
         raise NotFound(f"I know no {name}. Try `/suggest list`.")
     require(actor, "suggestions", verb, suggestion_subject(session, suggestion), what=name)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from integrations.errors import OpsbotError, TrackerUnavailable
+from integrations.tracker.wiki import lucene_text
 
 # Comments the bot writes carry this mark, so a webhook echoing them back is recognised.
 BOT_COMMENT_MARK = "[opsbot]"
@@ -112,7 +113,9 @@ class Tracker(Protocol):
         ...
 
     async def add_comment(self, key: str, body: str, *, ref: str | None = None) -> str:
-        """Add a comment (marked as the bot's) and return its id.
+        """Add a plain-text comment (marked as the bot's) and return its id.
+
+        `body` is what a person typed: the tracker escapes it for its own markup.
 
         `ref` names this comment for good (an outbox job): a comment already carrying it is
         returned instead of adding another, so a re-try after a lost answer adds nothing.
@@ -171,7 +174,7 @@ def build_jql(flt: IssueFilter) -> str:
     if flt.parent_key:
         clauses.append(f"parent = {jql_quote(flt.parent_key)}")
     if flt.text:
-        clauses.append(f"summary ~ {jql_quote(flt.text)}")
+        clauses.append(f"summary ~ {jql_quote(lucene_text(flt.text))}")
     order = flt.order_by if flt.order_by in _ORDERS else "created DESC"
     return " AND ".join(clauses) + f" ORDER BY {order}"
 

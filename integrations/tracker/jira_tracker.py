@@ -28,6 +28,7 @@ from integrations.tracker.base import (
     jql_quote,
     pick_transition,
 )
+from integrations.tracker.wiki import wiki_escape
 
 T = TypeVar("T")
 _FIELDS = "summary,status,priority,assignee,labels,parent,updated"
@@ -159,7 +160,8 @@ class JiraTracker:
             for found in existing:
                 if str(getattr(found, "body", "")).endswith(mark):
                     return str(found.id)
-        text = f"{body}\n\n{mark}"
+        # The body is plain text (the protocol says so): escaped here, once, for Jira's wiki.
+        text = f"{wiki_escape(body)}\n\n{mark}"
         comment = await self._call("add_comment", lambda j: j.add_comment(key, text))
         return str(comment.id)
 

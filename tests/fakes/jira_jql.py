@@ -1,9 +1,10 @@
 """A small but real JQL parser and evaluator for the fake Jira.
 
 Covers what opsbot sends: ``field op value`` clauses joined by AND/OR/NOT and parentheses,
-``IN``/``NOT IN`` lists, ``IS [NOT] EMPTY``, ``~`` text search, quoted strings with ``\\"``
-and ``\\\\`` escapes and ``ORDER BY``. Anything else fails to parse, so a JQL injection shows
-up as Jira's 400 error rather than as a surprising match.
+``IN``/``NOT IN`` lists, ``IS [NOT] EMPTY``, ``~`` text search (Lucene's ``*``/``?`` wildcards
+and ``\\`` escapes), quoted strings with ``\\"`` and ``\\\\`` escapes and ``ORDER BY``.
+Anything else fails to parse, so a JQL injection shows up as Jira's 400 error rather than as
+a surprising match.
 """
 
 from __future__ import annotations
@@ -252,8 +253,8 @@ def _compare(op: str, name: str, value: str | None, get: Callable[[Issue, str], 
     if op == "!=":
         return lambda i: not _is_empty(get(i, name)) and not _any_equal(get(i, name), [value])
     if op in ("~", "!~"):
-        needle = (value or "").lower().strip("*")
-        hit: Predicate = lambda i: any(needle in v for v in _norm(get(i, name)))  # noqa: E731
+        pattern = _lucene_pattern(value or "")
+        hit: Predicate = lambda i: any(pattern.search(v) for v in _norm(get(i, name)))  # noqa: E731
         return hit if op == "~" else (lambda i: not hit(i))
     ops: dict[str, Callable[[str, str], bool]] = {
         ">": str.__gt__,
@@ -262,6 +263,21 @@ def _compare(op: str, name: str, value: str | None, get: Callable[[Issue, str], 
         "<=": str.__le__,
     }
     return lambda i: any(ops[op](v, (value or "").lower()) for v in _norm(get(i, name)))
+
+
+def _lucene_pattern(text: str) -> re.Pattern[str]:
+    """Read a text search as Lucene does: `*` and `?` are wildcards unless `\\`-escaped."""
+    parts, chars = [], iter(text.lower())
+    for char in chars:
+        if char == "\\":
+            parts.append(re.escape(next(chars, "\\")))
+        elif char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts))
 
 
 def _key_number(key: str) -> tuple[str, int]:

@@ -58,6 +58,7 @@ class FakeJira:
         self._auth: tuple[str, str] | None = None
         self._down = self._refusing = False
         self._lost_creates: list[str] = []
+        self._canned: list[tuple[str, int, Any, list[int]]] = []
         app = web.Application()
         app.router.add_route("*", "/rest/api/{version}/{tail:.*}", self._handle)
         self._server = BackgroundServer(app, name="fake-jira")
@@ -98,6 +99,27 @@ class FakeJira:
     ) -> None:
         """Fail requests matching a path glob or ``"METHOD /path"`` (``"*"`` = all)."""
         self._faults.fail(path, status=status, retry_after=retry_after, times=times)
+
+    def answer_next(self, path: str, body: Any, *, status: int = 200, times: int = 1) -> None:
+        """Answer requests matching `path` (glob or ``"METHOD /path"``) with `body` as is.
+
+        For answers Jira should not give but might (a field missing, a wrong type): what
+        opsbot does with a reply it cannot read.
+        """
+        with self._lock:
+            self._canned.append((path, status, body, [times]))
+
+    def _take_canned(self, names: tuple[str, ...]) -> tuple[int, Any] | None:
+        from fnmatch import fnmatchcase
+
+        with self._lock:
+            for i, (key, status, body, left) in enumerate(self._canned):
+                if any(key == name or fnmatchcase(name, key) for name in names):
+                    left[0] -= 1
+                    if left[0] <= 0:
+                        del self._canned[i]
+                    return status, body
+        return None
 
     def delay(self, path: str, seconds: float, times: int | None = None) -> None:
         """Answer matching requests `seconds` late."""
@@ -159,6 +181,8 @@ class FakeJira:
             )
         if not self._authorized(request.headers.get("Authorization", "")):
             return web.json_response({"errorMessages": ["Unauthorized"], "errors": {}}, status=401)
+        if (canned := self._take_canned(names)) is not None:
+            return web.json_response(canned[1], status=canned[0])
         for method, pattern, handler in ROUTES:
             if method == request.method and (m := re.fullmatch(pattern, tail)):
                 with self._lock:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from commands.mrkdwn import escape
-from commands.slash_text import Mention, parse_mention, parse_text, tokenize
+from commands.slash_text import (
+    Mention,
+    parse_count,
+    parse_mention,
+    parse_row_id,
+    parse_text,
+    tokenize,
+)
 from integrations.errors import UsageError
 
 
@@ -80,3 +87,18 @@ def test_parse_mention(token: str, mention: Mention | None) -> None:
 )
 def test_mrkdwn_escape(raw: str, escaped: str) -> None:
     assert escape(raw) == escaped
+
+
+@pytest.mark.parametrize(
+    "typed", ["²", "٣", "３", "-1", "1.5", "", " ", "0x1", "1e3", "9" * 20, "#"]
+)
+def test_counts_are_ascii_digits_in_range(typed: str) -> None:
+    with pytest.raises(UsageError):
+        parse_row_id(typed, "The item's number")
+
+
+def test_counts_in_range_are_read() -> None:
+    assert parse_row_id("#12", "The item's number") == 12
+    assert parse_count(" 007 ", "N", 1, 10) == 7
+    with pytest.raises(UsageError, match="from 1 to 10"):
+        parse_count("11", "N", 1, 10)
