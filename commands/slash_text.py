@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from commands.mrkdwn import escape_clip
 from integrations.errors import UsageError
 
 _CHANNEL = re.compile(r"^<#(?P<id>[CGD][A-Z0-9]+)(?:\|(?P<name>[^>]*))?>$")
@@ -97,10 +98,12 @@ def parse_count(text: str, field: str, lo: int, hi: int, *, usage: str = "") -> 
     overflows the database's integers: only 0-9, and only as many as `hi` has.
     """
     raw = text.strip()
+    # Say what was typed (escaped, short) so the user sees which word was wrong.
+    typed = f"`{escape_clip(raw, 30)}`: " if raw else ""
     if not (raw.isascii() and raw.isdigit()):
-        raise UsageError(f"{field} must be a whole number from {lo} to {hi}.", usage=usage)
+        raise UsageError(f"{typed}{field} must be a whole number from {lo} to {hi}.", usage=usage)
     if len(raw.lstrip("0")) > len(str(hi)) or not lo <= int(raw) <= hi:
-        raise UsageError(f"{field} must be from {lo} to {hi}.", usage=usage)
+        raise UsageError(f"{typed}{field} must be from {lo} to {hi}.", usage=usage)
     return int(raw)
 
 

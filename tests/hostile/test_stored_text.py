@@ -86,7 +86,16 @@ async def test_a_long_description_and_root_cause_full_of_markup_fit_slacks_limit
 ) -> None:
     """Issue 11: `& < >` grow when escaped; clipped first, they broke the 3,000 limit."""
     description = ("& < > " * 500)[:2790]
-    await dispatch(view_submission("escalation_file", _filing_values(description)))
+    await dispatch(slash_command("/escalate", "", user_id="U0LEAD"))
+    metadata = local_slack.calls_to("views.open")[-1].args["view"]["private_metadata"]
+    await dispatch(
+        view_submission(
+            "escalation_file",
+            _filing_values(description),
+            user_id="U0LEAD",
+            private_metadata=metadata,
+        )
+    )
     await settle(runtime)
     url = local_slack.response_url(channel="C0OPS")
     detail = await dispatch(slash_command("/escalation", "ESC-1", response_url=url))
