@@ -244,7 +244,7 @@ def acknowledge_escalation(
             desk=desk,
             escalation=escalation,
             kind="transition",
-            payload={**base, "status": "In Progress", "acknowledge": True},
+            payload={**base, "status": "In Progress"},
             request_key=f"ack:{escalation.id}",
         )
         queued.append("transition")

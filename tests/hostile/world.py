@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.local_slack import LocalSlack
+from bot.local_slack import LocalSlack, SlackCall
 from bot.runtime import Runtime
 from commands.checkins.service import add_checkin
 from storage.actions import ActionItem
@@ -51,7 +51,8 @@ class VendorItems:
     schedule_id: int
 
 
-VENDORS = (("acme", "Acme BPO", "C0ACME"), ("globex", "Globex Review", "C0GLOBEX"))
+# Names as the demo KPI data has them, so both seeds agree on each vendor.
+VENDORS = (("acme", "Acme Support", "C0ACME"), ("globex", "Globex Services", "C0GLOBEX"))
 
 
 def seed_world(runtime: Runtime, local_slack: LocalSlack) -> dict[str, VendorItems]:
@@ -152,6 +153,10 @@ class Said:
             texts.extend(bot_texts(call.args))
         texts.extend(bot_texts(self._slack.ephemeral_messages()[self._ephemeral :]))
         return texts
+
+    def calls(self) -> list[SlackCall]:
+        """Return the Slack calls made since this object was made."""
+        return list(self._slack.calls[self._calls :])
 
     def methods(self) -> list[str]:
         """Return the Slack methods called since this object was made."""

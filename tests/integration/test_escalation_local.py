@@ -98,4 +98,6 @@ async def test_vendor_bound_channel_files_and_lists_its_vendor_only(
     assert "Queue stuck" in listing
     assert "Globex thing" not in listing
     refused = await dispatch(sr.slash_command("/escalation", "ESC-2", channel_id="C0ACME"))
-    assert "another vendor" in answer(refused)
+    # Out of scope reads like an escalation that does not exist: nothing of it is shown.
+    assert "I know no escalation ESC-2" in answer(refused)
+    assert "Globex thing" not in answer(refused)
