@@ -23,6 +23,7 @@ from commands.escalations.service import (
     queue_change,
     require_escalation,
 )
+from commands.escalations.statuses import available_transitions, checked_status
 from commands.escalations.views import (
     confirmation_text,
     escalation_detail,
@@ -133,6 +134,8 @@ async def handle_escalation(
         status = " ".join(tokenize(rest))
         if not status:
             raise UsageError("Which status?", usage=ESCALATION_USAGE)
+        available = await available_transitions(escalations, escalation)
+        status = checked_status(escalation, available, status)  # a typo queues nothing
         payload, said = {**base, "status": status}, f"Moving to “{escape(status)}”:"
     elif verb == "assign":
         slack_id, _name = parse_user_ref(rest)

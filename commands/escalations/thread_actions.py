@@ -13,6 +13,7 @@ from commands.escalations.service import (
     check_may_resolve,
     queue_change,
 )
+from commands.escalations.statuses import available_transitions, checked_status
 from commands.escalations.views import text_modal
 from integrations.errors import NotAllowed, NotFound, UsageError
 from storage.escalations import (
@@ -96,6 +97,10 @@ async def open_small_modal(
     callback_id, title, label, multiline, hint = _SMALL_MODALS[action["action_id"]]
     if callback_id == "escalation_resolve":
         await check_may_resolve(escalation=escalation, user_id=_user(body)[0], admins=admins)
+    choices = None
+    if callback_id == "escalation_status":
+        available = await available_transitions(escalations, escalation)
+        choices = sorted({t.to_status for t in available}) if available else None
     view = text_modal(
         callback_id=callback_id,
         title=title,
@@ -103,6 +108,7 @@ async def open_small_modal(
         escalation=escalation,
         multiline=multiline,
         hint=hint,
+        choices=choices,
     )
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -118,9 +124,9 @@ async def submit_small_modal(
     """Queue the update, status change or resolution typed into a small modal."""
     meta = _metadata(view)
     escalation = escalation_by_id(db, int(meta.get("escalation_id") or 0))
-    text = str(
-        (view["state"]["values"].get("value") or {}).get("value", {}).get("value") or ""
-    ).strip()
+    field = (view["state"]["values"].get("value") or {}).get("value", {})
+    chosen = (field.get("selected_option") or {}).get("value")  # the status select
+    text = str(chosen or field.get("value") or "").strip()
     if escalation is None or not text:
         await ack(
             response_action="errors",
@@ -142,6 +148,12 @@ async def submit_small_modal(
             return
         kind, payload = "resolve", {**base, "root_cause": text}
     elif callback == "escalation_status":
+        try:  # a status typed where no select could be offered is checked too
+            available = await available_transitions(escalations, escalation)
+            text = checked_status(escalation, available, text)
+        except UsageError as exc:
+            await ack(response_action="errors", errors={"value": exc.user_message[:300]})
+            return
         kind, payload = "transition", {**base, "status": text}
     else:
         kind, payload = "comment", {**base, "text": text}
