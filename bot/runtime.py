@@ -82,6 +82,13 @@ class Runtime:
         self.engine.dispose()
 
 
+def _warn_without_admins(admins: AdminPolicy) -> Callable[[], Awaitable[None]]:
+    async def warn() -> None:
+        admins.warn_if_unconfigured()  # said once, at start, with how to set OPSBOT_ADMINS
+
+    return warn
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url)
@@ -93,7 +100,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     admins = AdminPolicy(
         user_ids=settings.admin_user_ids, group_id=settings.admin_group_id, directory=directory
     )
-    admins.warn_if_unconfigured()  # said once, at start, with how to set OPSBOT_ADMINS
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -106,6 +112,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         audit=AuditWriter(engine, metrics),
     )
     runtime.on_startup.append(runtime.audit.start)
+    runtime.on_startup.append(_warn_without_admins(admins))
     runtime.on_shutdown.insert(0, runtime.audit.stop)
     # Features add their sections here; check-ins and the team summary render them in order.
     digest_sources: list[DigestSource] = []

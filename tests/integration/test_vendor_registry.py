@@ -83,6 +83,12 @@ async def test_unknown_vendor_gets_the_same_answer_in_every_family(
         assert "Closest: `acme` (Acme BPO)" in said, (command, said)
         assert "`/opsbot vendor add acmee`" in said, (command, said)
         assert "blocks" not in answer  # the add button is for admins only
+    rule = reply(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acmee > 9m for 2 days" sev3')
+        )
+    )
+    assert "I know no vendor called acmee. Closest: `acme` (Acme BPO)" in rule["text"]
     assert set(vendors(runtime)) == {"acme"}  # and nothing was created anywhere
 
 
