@@ -29,6 +29,7 @@ from commands.initiatives.views import initiative_detail, initiative_list, new_i
 from commands.mrkdwn import clip, escape
 from commands.scope import scope_for_channel
 from commands.slash_text import parse_text, tokenize
+from commands.vendors.service import UnknownVendor, require_vendor
 from integrations.errors import UsageError
 from storage.initiatives import links_for, notes_for
 from storage.types import utcnow
@@ -84,7 +85,7 @@ async def handle_initiative(
         scope = scope_for_channel(db, channel_id)
         vendor = parsed.options.get("vendor")
         if vendor is not None:
-            vendor = scope.restrict([vendor])[0]
+            vendor = scope.restrict([require_vendor(db, vendor).slug])[0]
 
         def allowed(slugs: list[str]) -> bool:
             return scope.vendor is None or scope.vendor.slug.lower() in slugs
@@ -217,6 +218,11 @@ async def handle_new_submission(
     data, errors = read_modal(view["state"]["values"])
     if data is None:
         await ack(response_action="errors", errors=errors)
+        return
+    try:  # vendors are named through the one registry, never created here
+        data.vendors = [require_vendor(db, v).slug for v in data.vendors]
+    except UnknownVendor as exc:
+        await ack(response_action="errors", errors={"vendors": exc.user_message[:300]})
         return
     try:
         origin = json.loads(view.get("private_metadata") or "{}").get("channel_id")

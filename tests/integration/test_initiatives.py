@@ -16,6 +16,7 @@ from commands.initiatives.risk import assess
 from storage.engine import unit_of_work
 from storage.escalations import Escalation
 from storage.initiatives import Initiative, initiative_by_key, list_initiatives
+from storage.vendors import upsert_vendor
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, status_change
 from tests.support import slack_requests as sr
@@ -61,7 +62,15 @@ def modal_values(title: str = "Cut impersonation AHT", target: str = "2027-03-01
     }
 
 
+def register_modal_vendors(runtime: Runtime) -> None:
+    """Register the vendors `modal_values` names: the modal accepts known vendors only."""
+    with unit_of_work(runtime.sessions) as session:
+        upsert_vendor(session, slug="acme", name="Acme BPO")
+        upsert_vendor(session, slug="globex", name="Globex")
+
+
 async def create(dispatch: Any, runtime: Runtime, view_id: str = "VINIT1") -> Initiative:
+    register_modal_vendors(runtime)
     response = await dispatch(
         sr.view_submission(
             "initiative_new",
@@ -75,6 +84,20 @@ async def create(dispatch: Any, runtime: Runtime, view_id: str = "VINIT1") -> In
     with unit_of_work(runtime.sessions) as session:
         rows = list_initiatives(session, open_only=False)
     return rows[-1]
+
+
+async def test_an_unknown_vendor_is_answered_under_its_field(
+    dispatch: Any, runtime: Runtime
+) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        upsert_vendor(session, slug="acme", name="Acme BPO")
+    values = modal_values()
+    values["vendors"]["value"]["value"] = "acme, wayne"
+    response = await dispatch(sr.view_submission("initiative_new", values, view_id="VINITX"))
+    errors = json.loads(response.body)["errors"]
+    assert "I know no vendor called wayne." in errors["vendors"]
+    with unit_of_work(runtime.sessions) as session:
+        assert list_initiatives(session, open_only=False) == []
 
 
 async def test_new_opens_modal_and_submission_files_one_epic(
@@ -287,6 +310,7 @@ async def test_webhooks_over_http_reach_the_thread(
         with unit_of_work(runtime.sessions) as session:
             return list_initiatives(session, open_only=False)[0]
 
+    register_modal_vendors(runtime)
     async with httpx.AsyncClient(timeout=10) as client:
         body, headers = sr.view_submission("initiative_new", modal_values(), view_id="VHTTP")
         answer = await client.post(f"{http_server}/slack/events", content=body, headers=headers)
