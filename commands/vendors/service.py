@@ -28,7 +28,9 @@ class UnknownVendor(UsageError):
         if closest:
             names = ", ".join(f"`{escape(v.slug)}` ({escape(v.name)})" for v in closest)
             message += f" Closest: {names}."
-        message += f" An admin can add it: `/opsbot vendor add {escape(suggest_slug(typed))}`."
+        slug = suggest_slug(typed)
+        how = f"/opsbot vendor add {escape(slug)}" if SLUG.match(slug) else ADD_HINT
+        message += f" An admin can add it: `{how}`."
         super().__init__(message)
         self.typed = typed
         self.closest = [v.slug for v in closest]
