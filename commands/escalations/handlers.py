@@ -170,7 +170,7 @@ def _list(
     db: Session, desk: EscalationDesk, scope: ChannelScope, words: list[str], user_id: str
 ) -> dict[str, Any]:
     flt = parse_list_filter(words, desk.areas)
-    vendors = scope.restrict([flt.vendor] if flt.vendor else [])
+    vendors = scope.restrict([require_vendor(db, flt.vendor).slug] if flt.vendor else [])
     found: list[Escalation] = list_escalations(
         db,
         open_only=flt.open_only,

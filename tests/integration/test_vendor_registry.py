@@ -75,6 +75,9 @@ async def test_unknown_vendor_gets_the_same_answer_in_every_family(
         ("/action", "list vendor:acmee"),
         ("/checkin", "preview acmee"),
         ("/checkin", "topic acmee Ramp-up"),
+        ("/escalation", "list vendor:acmee"),
+        ("/initiative", "list vendor:acmee"),
+        ("/kpi", "week vendor:acmee"),
     ]
     for command, text in asked:
         answer = reply(await dispatch(sr.slash_command(command, text, user_id="U0SOMEONE")))
