@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from commands.mrkdwn import clip, escape
-from commands.vendors.service import SLUG, UnknownVendor, VendorListing, suggest_slug
+from commands.vendors.service import UnknownVendor, VendorListing, suggest_slug
 
 ADD_AND_CONTINUE_ACTION = "vendor_add_and_continue"
 MAX_TEXT = 3000
@@ -44,7 +44,7 @@ def unknown_vendor_blocks(error: UnknownVendor, command: str, text: str) -> list
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(error.user_message, MAX_TEXT)}}
     ]
-    if len(value) <= 2000 and SLUG.match(slug):
+    if len(value) <= 2000 and error.addable:
         blocks.append(
             {
                 "type": "actions",

@@ -93,6 +93,11 @@ async def test_unknown_vendor_gets_the_same_answer_in_every_family(
     )
     assert "I know no vendor called acmee. Closest: `acme` (Acme BPO)" in rule["text"]
     assert set(vendors(runtime)) == {"acme"}  # and nothing was created anywhere
+    # Another name for a vendor that exists is not offered as a new vendor.
+    other = reply(await dispatch(sr.slash_command("/escalate", ESCALATE + '"Acme Philippines"')))
+    assert '`/opsbot vendor alias acme "Acme Philippines"`' in other["text"]
+    # No "add vendor acme" button for a taken slug, even for an admin.
+    assert not [b for b in other.get("blocks", []) if b["type"] == "actions"]
 
 
 async def test_admin_button_adds_the_vendor_and_carries_on(
