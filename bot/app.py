@@ -107,7 +107,14 @@ class OpsbotApp(AsyncApp):
         return response
 
     async def rerun_command(
-        self, *, command: str, text: str, user_id: str, channel_id: str, team_id: str = ""
+        self,
+        *,
+        command: str,
+        text: str,
+        user_id: str,
+        channel_id: str,
+        team_id: str = "",
+        user_name: str = "",
     ) -> dict[str, Any]:
         """Run a slash command again as `user_id` (after a button fixed what it lacked).
 
@@ -121,7 +128,7 @@ class OpsbotApp(AsyncApp):
                 "command": command,
                 "text": text,
                 "user_id": user_id,
-                "user_name": user_id.lower(),
+                "user_name": user_name or user_id.lower(),
                 "channel_id": channel_id,
                 "trigger_id": f"rerun.{uuid.uuid4().hex}",
             }

@@ -65,3 +65,8 @@ def demo() -> None:
     for line in lines:
         typer.echo(line)
     typer.echo(f"demo data loaded in {time.perf_counter() - started:.1f} s")
+    # Nobody is an admin in a new install; on your own machine, in the shell, you are.
+    typer.echo(
+        "next: `opsbot shell` (you are an opsbot admin there, and #acme-idops, #globex-idops, "
+        "… exist); in Slack, admins are the user ids in OPSBOT_ADMINS"
+    )

@@ -96,6 +96,13 @@ def _seal_key(settings: Settings) -> bytes:
     return os.urandom(32)
 
 
+def _warn_without_admins(admins: AdminPolicy) -> Callable[[], Awaitable[None]]:
+    async def warn() -> None:
+        admins.warn_if_unconfigured()  # said once, at start, with how to set OPSBOT_ADMINS
+
+    return warn
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url)
@@ -107,7 +114,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     admins = AdminPolicy(
         user_ids=settings.admin_user_ids, group_id=settings.admin_group_id, directory=directory
     )
-    admins.warn_if_unconfigured()  # said once, at start, with how to set OPSBOT_ADMINS
     runtime = Runtime(
         settings=settings,
         engine=engine,
@@ -121,6 +127,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     )
     runtime.services["permissions"] = Permissions(admins=admins, seal_key=_seal_key(settings))
     runtime.on_startup.append(runtime.audit.start)
+    runtime.on_startup.append(_warn_without_admins(admins))
     runtime.on_shutdown.insert(0, runtime.audit.stop)
     # The one reading of "now" that handlers and jobs share; tests and the shell replace it.
     runtime.services["clock"] = utcnow

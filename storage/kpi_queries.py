@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -71,6 +71,25 @@ def data_through(session: Session, granularity: str) -> date | None:
     """Return the last day holding any fact of `granularity`."""
     statement = select(func.max(_T.day)).where(_T.granularity == granularity)
     return _as_date(session.connection().execute(statement).scalar())  # type: ignore[no-any-return]
+
+
+def hours_stored(session: Session, day: date) -> int:
+    """Return how many distinct hours of `day` hold hourly facts (24 = a complete day)."""
+    statement = select(func.count(func.distinct(_T.period_start))).where(
+        _T.granularity == "hour", _T.day == day
+    )
+    return int(session.connection().execute(statement).scalar() or 0)
+
+
+def complete_through(session: Session, granularity: str) -> date | None:
+    """Return the last complete day of data: hourly data's last day counts once it has 23+ hours.
+
+    23, not 24: the day clocks go forward has only 23 hours.
+    """
+    last = data_through(session, granularity)
+    if last is None or granularity != "hour" or hours_stored(session, last) >= 23:
+        return last
+    return last - timedelta(days=1)
 
 
 def stored_granularity(session: Session) -> str | None:

@@ -164,9 +164,11 @@ async def _edit(
     parsed: ParsedText, db: Session, directory: SlackDirectory, now: datetime
 ) -> dict[str, Any]:
     options = parsed.options
+    schedule_id = service.parse_schedule_id(_word(parsed, 1))
+    before = service.require_schedule(db, schedule_id).channel_id
     schedule = service.edit_checkin(
         session=db,
-        schedule_id=service.parse_schedule_id(_word(parsed, 1)),
+        schedule_id=schedule_id,
         every=options.get("every"),
         cron=options.get("cron"),
         timezone=options.get("tz"),
@@ -177,7 +179,9 @@ async def _edit(
     if vendor is None:
         raise NotFound("That check-in's vendor is gone.")
     next_fire = recurrence_from_spec(schedule.spec, schedule.timezone).next_after(now)
-    return render_saved(schedule, vendor, verb="updated", next_fire=next_fire)
+    # A bound vendor's binding follows the schedule to its new channel: say so.
+    moved = schedule.channel_id != before and vendor.channel_id == schedule.channel_id
+    return render_saved(schedule, vendor, verb="updated", next_fire=next_fire, bound=moved)
 
 
 def _word(parsed: ParsedText, index: int) -> str | None:

@@ -24,6 +24,7 @@ from commands.escalations.service import (
     refuse_done_status,
     require_escalation,
 )
+from commands.escalations.statuses import available_transitions, checked_status
 from commands.escalations.views import (
     confirmation_text,
     escalation_detail,
@@ -149,6 +150,8 @@ async def handle_escalation(
         if not status:
             raise UsageError("Which status?", usage=ESCALATION_USAGE)
         refuse_done_status(status)
+        available = await available_transitions(escalations, escalation)
+        status = checked_status(escalation, available, status)  # a typo queues nothing
         payload, said = {**base, "status": status}, f"Moving to “{escape(status)}”:"
     elif verb == "assign":
         slack_id, _name = parse_user_ref(rest)
@@ -186,7 +189,7 @@ def _list(
     db: Session, desk: EscalationDesk, scope: ChannelScope, words: list[str], user_id: str
 ) -> dict[str, Any]:
     flt = parse_list_filter(words, desk.areas)
-    vendors = scope.restrict([flt.vendor] if flt.vendor else [])
+    vendors = scope.restrict([require_vendor(db, flt.vendor).slug] if flt.vendor else [])
     found: list[Escalation] = list_escalations(
         db,
         open_only=flt.open_only,

@@ -17,6 +17,7 @@ from commands.escalations.service import (
     queue_change,
     require_escalation,
 )
+from commands.escalations.statuses import available_transitions, checked_status
 from commands.escalations.views import text_modal
 from commands.permissions import Actor, Permissions, may
 from integrations.errors import NotAllowed, NotFound, UsageError
@@ -109,6 +110,7 @@ async def open_small_modal(
     action: dict[str, Any],
     client: Any,
     db: Session,
+    escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
     """Open the Add update / Change status / Resolve modal for the clicked escalation."""
@@ -118,6 +120,10 @@ async def open_small_modal(
     metadata = permissions.seal(
         {"escalation_id": escalation.id, "channel": actor.channel_id}, user_id=actor.user_id
     )
+    choices = None
+    if callback_id == "escalation_status":
+        available = await available_transitions(escalations, escalation)
+        choices = sorted({t.to_status for t in available}) if available else None
     view = text_modal(
         callback_id=callback_id,
         title=title,
@@ -126,6 +132,7 @@ async def open_small_modal(
         multiline=multiline,
         hint=hint,
         metadata=metadata,
+        choices=choices,
     )
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -145,9 +152,9 @@ async def submit_small_modal(
     """
     user_id, user_name = _user(body)
     context = permissions.unseal(_metadata(view), user_id=user_id)
-    text = str(
-        (view["state"]["values"].get("value") or {}).get("value", {}).get("value") or ""
-    ).strip()
+    field = (view["state"]["values"].get("value") or {}).get("value", {})
+    chosen = (field.get("selected_option") or {}).get("value")  # the status select
+    text = str(chosen or field.get("value") or "").strip()
     callback = view["callback_id"]
     verb = _VERB_BY_CALLBACK.get(callback, "comment")
     if callback == "escalation_status" and is_done_status(text):
@@ -170,6 +177,12 @@ async def submit_small_modal(
     if callback == "escalation_resolve":
         kind, payload = "resolve", {**base, "root_cause": text}
     elif callback == "escalation_status":
+        try:  # a status typed where no select could be offered is checked too
+            available = await available_transitions(escalations, escalation)
+            text = checked_status(escalation, available, text)
+        except UsageError as exc:
+            await ack(response_action="errors", errors={"value": exc.user_message[:300]})
+            return
         kind, payload = "transition", {**base, "status": text}
     else:
         kind, payload = "comment", {**base, "text": text}

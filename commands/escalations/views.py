@@ -275,13 +275,24 @@ def text_modal(
     multiline: bool,
     hint: str | None = None,
     metadata: dict[str, Any] | None = None,
+    choices: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Return a one-field modal (Add update, Change status, Resolve) bound to an escalation."""
+    """Return a one-field modal (Add update, Change status, Resolve) bound to an escalation.
+
+    With `choices` (the statuses the workflow offers now) the field is a select, not text.
+    """
     element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "value",
         "multiline": multiline,
     }
+    if choices:
+        element = {
+            "type": "static_select",
+            "action_id": "value",
+            "options": [_option(clip(c, 150), c) for c in choices[:100]],
+        }
+        hint = None
     block = _input("value", label, element)
     if hint:
         block["hint"] = _text(hint)

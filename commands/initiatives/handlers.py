@@ -30,6 +30,7 @@ from commands.initiatives.views import initiative_detail, initiative_list, new_i
 from commands.mrkdwn import escape_clip
 from commands.permissions import Permissions, may, require
 from commands.slash_text import parse_text, tokenize
+from commands.vendors.service import UnknownVendor, require_vendor
 from integrations.errors import OpsbotError, UsageError
 from storage.initiatives import initiative_by_key, links_for, notes_for
 from storage.types import utcnow
@@ -89,7 +90,7 @@ async def handle_initiative(
         scope = actor.scope
         vendor = parsed.options.get("vendor")
         if vendor is not None:
-            vendor = scope.restrict([vendor])[0]
+            vendor = scope.restrict([require_vendor(db, vendor).slug])[0]
 
         def allowed(slugs: list[str]) -> bool:
             return scope.vendor is None or scope.vendor.slug.lower() in slugs
@@ -242,6 +243,11 @@ async def handle_new_submission(
     data, errors = read_modal(view["state"]["values"])
     if data is None:
         await ack(response_action="errors", errors=errors)
+        return
+    try:  # vendors are named through the one registry, never created here
+        data.vendors = [require_vendor(db, v).slug for v in data.vendors]
+    except UnknownVendor as exc:
+        await ack(response_action="errors", errors={"vendors": exc.user_message[:300]})
         return
     try:
         sealed = json.loads(view.get("private_metadata") or "{}")

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from commands.mrkdwn import escape, escape_clip
 from commands.scope import ChannelScope
-from commands.vendors.service import UnknownVendor, closest_vendors
+from commands.vendors.service import require_vendor
 from integrations.errors import UsageError
 from storage.kpi_queries import known_values
 from storage.vendors import vendor_by_slug_or_name
@@ -58,7 +58,7 @@ def _registered(session: Session, typed: str) -> str:
         return vendor.slug
     if typed.lower() in (v.lower() for v in known_values(session).get("vendor", [])):
         return typed
-    raise UnknownVendor(typed, closest_vendors(session, typed))
+    return require_vendor(session, typed).slug  # unknown: the registry's one answer
 
 
 def slice_key(filters: Mapping[str, tuple[str, ...]]) -> str | None:

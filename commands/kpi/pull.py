@@ -48,6 +48,8 @@ async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = Non
         return summary
 
     summary = await in_worker(runtime.sessions, write)
+    if summary.new_vendors:  # the registry learnt them; an admin may want to name them
+        log.info("KPI pull found new vendor(s): %s", ", ".join(summary.new_vendors))
 
     async def post(channel: str, text: str) -> None:
         await runtime.slack.chat_postMessage(channel=channel, text=text)

@@ -12,7 +12,13 @@ from commands.kpi.filters import Filters, slice_key
 from commands.kpi.grammar import KpiRequest, Period, fit_to_data
 from commands.kpi.registry import KpiDefinition, KpiRegistry
 from storage.kpi import DIMENSIONS, MEASURES
-from storage.kpi_queries import Measures, data_through, grouped_sums, stored_granularity
+from storage.kpi_queries import (
+    Measures,
+    complete_through,
+    data_through,
+    grouped_sums,
+    stored_granularity,
+)
 from storage.kpi_spikes import spikes_between
 
 SumsByName = dict[str, float | None]
@@ -77,9 +83,9 @@ def daily_sums(
 
 
 def fit_request(session: Session, request: KpiRequest) -> KpiRequest:
-    """Fit the request's periods to the stored data (see `fit_to_data`)."""
+    """Fit the request's periods to the complete days of stored data (see `fit_to_data`)."""
     granularity = stored_granularity(session)
-    return fit_to_data(request, data_through(session, granularity) if granularity else None)
+    return fit_to_data(request, complete_through(session, granularity) if granularity else None)
 
 
 def comparison_scale(request: KpiRequest) -> float:

@@ -13,6 +13,7 @@ from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
 from commands.rules.parsing import RULE_REMOVE_USAGE, RuleSpec, breaches
 from commands.slash_text import parse_row_id
+from commands.vendors.service import require_vendor
 from integrations.errors import NotFound
 from storage.kpi import MEASURES
 from storage.kpi_queries import data_through, grouped_sums
@@ -41,13 +42,16 @@ class Breach:
 
 
 def create_rule(*, session: Session, spec: RuleSpec, user_id: str) -> KpiRule:
-    """Store a parsed rule."""
+    """Store a parsed rule; its vendors must be known (the registry's one answer if not)."""
+    filters = dict(spec.filters)
+    if "vendor" in filters:
+        filters["vendor"] = [require_vendor(session, v).slug for v in filters["vendor"]]
     return add_rule(
         session,
         KpiRule(
             text=spec.text,
             kpi=spec.kpi,
-            filters=spec.filters,
+            filters=filters,
             op=spec.op,
             threshold=spec.threshold,
             days=spec.days,

@@ -107,6 +107,7 @@ async def handle_add_and_continue(
         user_id=user_id,
         channel_id=channel_id,
         team_id=str((body.get("team") or {}).get("id") or ""),
+        user_name=str((body.get("user") or {}).get("username") or ""),
     )
     if answer:
         answer.setdefault("response_type", "ephemeral")

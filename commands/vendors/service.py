@@ -22,13 +22,22 @@ ADD_HINT = '/opsbot vendor add SLUG ["Display name"] [tz:Area/City]'
 class UnknownVendor(UsageError):
     """A vendor name that the registry does not know; carries what an admin could add."""
 
-    def __init__(self, typed: str, closest: list[Vendor]) -> None:
+    def __init__(self, typed: str, closest: list[Vendor], *, slug_taken: bool = False) -> None:
         shown = escape_clip(typed, 40)
         message = f"I know no vendor called {shown}."
         if closest:
             names = ", ".join(f"`{escape(v.slug)}` ({escape(v.name)})" for v in closest)
             message += f" Closest: {names}."
-        message += f" An admin can add it: `/opsbot vendor add {escape(suggest_slug(typed))}`."
+        slug = suggest_slug(typed)
+        # "Acme BPO" when `acme` exists is another name for it, not a new vendor.
+        self.addable = bool(SLUG.match(slug)) and not slug_taken
+        if slug_taken:
+            alias = escape_clip(typed.replace('"', ""), 40)
+            message += f" If it is `{escape(slug)}`, an admin can say so: "
+            message += f'`/opsbot vendor alias {escape(slug)} "{alias}"`.'
+        else:
+            how = f"/opsbot vendor add {escape(slug)}" if self.addable else ADD_HINT
+            message += f" An admin can add it: `{how}`."
         super().__init__(message)
         self.typed = typed
         self.closest = [v.slug for v in closest]
@@ -62,7 +71,8 @@ def require_vendor(session: Session, text: str) -> Vendor:
     """Return the vendor `text` names (slug, name or alias); else raise UnknownVendor."""
     vendor = store.vendor_by_slug_or_name(session, text)
     if vendor is None:
-        raise UnknownVendor(text, closest_vendors(session, text))
+        taken = store.vendor_by_slug_or_name(session, suggest_slug(text)) is not None
+        raise UnknownVendor(text, closest_vendors(session, text), slug_taken=taken)
     return vendor
 
 

@@ -44,7 +44,7 @@ def unknown_vendor_blocks(error: UnknownVendor, command: str, text: str) -> list
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(error.user_message, MAX_TEXT)}}
     ]
-    if len(value) <= 2000 and slug:
+    if len(value) <= 2000 and error.addable:
         blocks.append(
             {
                 "type": "actions",

@@ -32,6 +32,7 @@ async def test_refusal_says_nobody_is_admin_and_how_to_set_it(
 async def test_start_warns_once(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="opsbot.authz")
     runtime = build_runtime(settings)
+    await runtime.start()
     try:
         for _ in range(2):
             with pytest.raises(NotAllowed, match="OPSBOT_ADMINS"):

@@ -149,6 +149,10 @@ async def test_pause_resume_edit_remove(dispatch: Dispatch, runtime: Runtime) ->
     edited = body(await dispatch(slash_command(ADD, f'edit {schedule_id} every:"fri 16:00"')))
     assert "updated" in edited["text"]
     assert table(runtime, CheckinSchedule)[0].spec == "every:fri 16:00"
+    assert "bound" not in edited["text"]
+    moved = body(await dispatch(slash_command(ADD, f"edit {schedule_id} channel:<#C0NEW|new>")))
+    assert "<#C0NEW> is now bound to *Acme BPO*" in moved["text"]  # the binding moved: said
+    assert "/opsbot vendor unbind acme" in moved["text"]
     body(await dispatch(slash_command(ADD, f"remove {schedule_id}")))
     assert table(runtime, CheckinSchedule) == []
     missing = body(await dispatch(slash_command(ADD, f"remove {schedule_id}")))

@@ -80,3 +80,21 @@ async def test_digest_compares_complete_weeks_only(
     assert "data through 2026-10-31" in shown
     assert "*Total incoming* 700 (+0 (+0.0%) vs 2026-10-18 – 2026-10-24)" in shown
     assert "week over week" not in shown
+
+
+async def test_hourly_data_counts_only_complete_days(
+    dispatch: Dispatch, runtime: Runtime, database_url: str, tmp_path: Path
+) -> None:
+    lines = ["hour,vendor,incoming"]
+    day = date(2026, 10, 10)
+    while day <= date(2026, 10, 31):
+        hours = 10 if day == date(2026, 10, 31) else 24  # the last day is still coming in
+        lines += [f"{day}T{h:02d}:00:00Z,acme,10" for h in range(hours)]
+        day += timedelta(days=1)
+    path = tmp_path / "hourly.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_import(database_url, path)[0] == 0
+    runtime.services["clock"] = Clock(MONDAY_MANILA)
+    shown = everything(await ask(dispatch, "/kpi", "week"))
+    assert "2026-10-24 – 2026-10-30" in shown
+    assert "Total incoming*  1,680" in shown  # 7 × 24 × 10: complete days only

@@ -16,6 +16,7 @@ from commands.initiatives.risk import assess
 from storage.engine import unit_of_work
 from storage.escalations import Escalation
 from storage.initiatives import Initiative, initiative_by_key, list_initiatives
+from storage.vendors import upsert_vendor
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, status_change
 from tests.support import slack_requests as sr
@@ -67,7 +68,15 @@ def sealed_origin(runtime: Runtime, channel_id: str = "C0OPS", user_id: str = "U
     return json.dumps(permissions.seal({"channel_id": channel_id}, user_id=user_id))
 
 
+def register_modal_vendors(runtime: Runtime) -> None:
+    """Register the vendors `modal_values` names: the modal accepts known vendors only."""
+    with unit_of_work(runtime.sessions) as session:
+        upsert_vendor(session, slug="acme", name="Acme BPO")
+        upsert_vendor(session, slug="globex", name="Globex")
+
+
 async def create(dispatch: Any, runtime: Runtime, view_id: str = "VINIT1") -> Initiative:
+    register_modal_vendors(runtime)
     response = await dispatch(
         sr.view_submission(
             "initiative_new",
@@ -81,6 +90,20 @@ async def create(dispatch: Any, runtime: Runtime, view_id: str = "VINIT1") -> In
     with unit_of_work(runtime.sessions) as session:
         rows = list_initiatives(session, open_only=False)
     return rows[-1]
+
+
+async def test_an_unknown_vendor_is_answered_under_its_field(
+    dispatch: Any, runtime: Runtime
+) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        upsert_vendor(session, slug="acme", name="Acme BPO")
+    values = modal_values()
+    values["vendors"]["value"]["value"] = "acme, wayne"
+    response = await dispatch(sr.view_submission("initiative_new", values, view_id="VINITX"))
+    errors = json.loads(response.body)["errors"]
+    assert "I know no vendor called wayne." in errors["vendors"]
+    with unit_of_work(runtime.sessions) as session:
+        assert list_initiatives(session, open_only=False) == []
 
 
 async def test_new_opens_modal_and_submission_files_one_epic(
@@ -293,6 +316,7 @@ async def test_webhooks_over_http_reach_the_thread(
         with unit_of_work(runtime.sessions) as session:
             return list_initiatives(session, open_only=False)[0]
 
+    register_modal_vendors(runtime)
     async with httpx.AsyncClient(timeout=60) as client:
         body, headers = sr.view_submission(
             "initiative_new",

@@ -55,6 +55,7 @@ async def test_rules_are_admin_only_and_validated(dispatch: Any, runtime: Runtim
     assert "KPI" in bad["text"] and "rule add" in bad["text"]
     bad = body(await dispatch(sr.slash_command("/opsbot", 'rule add "AHT > 9m" sev9')))
     assert "sev1" in bad["text"]
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))  # rules name known vendors
     ok = body(
         await dispatch(
             sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3')
@@ -76,6 +77,7 @@ async def test_rules_are_admin_only_and_validated(dispatch: Any, runtime: Runtim
 async def test_breach_opens_one_escalation_across_two_imports(
     dispatch: Any, runtime: Runtime, tmp_path: Path
 ) -> None:
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))  # rules name known vendors
     await dispatch(sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3'))
     first = write_csv(
         tmp_path / "a.csv",
@@ -128,6 +130,7 @@ async def test_cli_import_checks_rules_and_opens_one_escalation(
 
     from bot.cli import app as cli
 
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))  # rules name known vendors
     await dispatch(sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3'))
     first = write_csv(
         tmp_path / "a.csv",

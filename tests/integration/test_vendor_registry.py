@@ -75,6 +75,9 @@ async def test_unknown_vendor_gets_the_same_answer_in_every_family(
         ("/action", "list vendor:acmee"),
         ("/checkin", "preview acmee"),
         ("/checkin", "topic acmee Ramp-up"),
+        ("/escalation", "list vendor:acmee"),
+        ("/initiative", "list vendor:acmee"),
+        ("/kpi", "week vendor:acmee"),
     ]
     for command, text in asked:
         answer = reply(await dispatch(sr.slash_command(command, text, user_id="U0SOMEONE")))
@@ -83,7 +86,18 @@ async def test_unknown_vendor_gets_the_same_answer_in_every_family(
         assert "Closest: `acme` (Acme BPO)" in said, (command, said)
         assert "`/opsbot vendor add acmee`" in said, (command, said)
         assert "blocks" not in answer  # the add button is for admins only
+    rule = reply(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acmee > 9m for 2 days" sev3')
+        )
+    )
+    assert "I know no vendor called acmee. Closest: `acme` (Acme BPO)" in rule["text"]
     assert set(vendors(runtime)) == {"acme"}  # and nothing was created anywhere
+    # Another name for a vendor that exists is not offered as a new vendor.
+    other = reply(await dispatch(sr.slash_command("/escalate", ESCALATE + '"Acme Philippines"')))
+    assert '`/opsbot vendor alias acme "Acme Philippines"`' in other["text"]
+    # No "add vendor acme" button for a taken slug, even for an admin.
+    assert not [b for b in other.get("blocks", []) if b["type"] == "actions"]
 
 
 async def test_admin_button_adds_the_vendor_and_carries_on(
