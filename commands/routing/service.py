@@ -18,17 +18,28 @@ from commands.routing.analysis import (
 from commands.routing.parsing import CaseWindow
 from commands.scope import ChannelScope
 from integrations.case_sources.records import CaseBatch, CaseRecord
-from storage.routing import CASE_FIELDS, group_sums, replace_cases
-
-_DERIVED = ("solve_hours", "first_response_hours")
+from storage.routing import group_sums, replace_cases
 
 
 def store_cases(*, session: Session, batch: CaseBatch) -> int:
     """Replace the batch's cases by case id, in the session's transaction."""
-    fields = [name for name in CASE_FIELDS if name not in _DERIVED]
     rows = [
-        {name: getattr(case, name) for name in fields}
-        | {"solve_hours": case.solve_hours, "first_response_hours": case.first_response_hours}
+        (
+            case.case_id,
+            case.created_at,
+            case.channel,
+            case.reason,
+            case.initial_queue,
+            case.final_queue,
+            case.transfers,
+            case.first_response_at,
+            case.solved_at,
+            case.vendor,
+            case.country,
+            case.language,
+            case.solve_hours,
+            case.first_response_hours,
+        )
         for case in batch.cases.values()
     ]
     return replace_cases(session.connection(), rows)
