@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from commands.routing.analysis import RoutingParams
 from commands.routing.parsing import parse_routing_text
-from commands.routing.service import analyse_stored
+from commands.routing.service import analyse_stored_off_loop
 from commands.routing.views import render_routing
 from commands.scope import scope_for_channel
 
@@ -19,15 +19,22 @@ Clock = Callable[[], datetime]
 
 
 async def handle_routing(
-    ack: Any, command: dict[str, Any], db: Session, settings: Any, clock: Clock
+    ack: Any,
+    command: dict[str, Any],
+    db: Session,
+    settings: Any,
+    clock: Clock,
+    runtime: Any,
 ) -> None:
     """Answer `/routing [period] [reason:…|vendor:…]`."""
     timezone = settings.opsbot_timezone
     today = clock().astimezone(ZoneInfo(timezone)).date()
     request = parse_routing_text(command.get("text", ""), today=today, timezone=timezone)
     scope = scope_for_channel(db, command.get("channel_id"))
-    analysis = analyse_stored(
-        session=db,
+    # One GROUP BY over every case of the period: run it in a worker thread, on a session of
+    # its own, so a large case table never blocks the event loop.
+    analysis = await analyse_stored_off_loop(
+        sessions=runtime.sessions,
         window=request.window,
         filters=request.filters,
         scope=scope,

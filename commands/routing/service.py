@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from commands.routing.analysis import (
 from commands.routing.parsing import CaseWindow
 from commands.scope import ChannelScope
 from integrations.case_sources.records import CaseBatch, CaseRecord
+from storage.engine import SessionFactory, unit_of_work
 from storage.routing import group_sums, replace_cases
 
 
@@ -104,6 +106,25 @@ def analyse_stored(
             responded=answered,
         )
     return analyse(tally, weeks=window.weeks, params=params)
+
+
+async def analyse_stored_off_loop(
+    *,
+    sessions: SessionFactory,
+    window: CaseWindow,
+    filters: Mapping[str, tuple[str, ...]],
+    scope: ChannelScope,
+    params: RoutingParams,
+) -> RoutingAnalysis:
+    """Run `analyse_stored` in a worker thread on a short session of its own."""
+
+    def work() -> RoutingAnalysis:
+        with unit_of_work(sessions) as session:
+            return analyse_stored(
+                session=session, window=window, filters=filters, scope=scope, params=params
+            )
+
+    return await asyncio.to_thread(work)
 
 
 def report_json(analysis: RoutingAnalysis) -> dict[str, Any]:
