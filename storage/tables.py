@@ -13,6 +13,7 @@ from storage import (
     outbox,
     request_keys,
     routing,
+    routing_suggestions,
     rules,
     suggestions,
     summary,
@@ -34,5 +35,6 @@ TABLE_MODULES = (
     rules,
     summary,
     routing,
+    routing_suggestions,
 )
 metadata = SQLModel.metadata

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -16,11 +17,14 @@ from commands.routing.analysis import (
     analyse,
     tally_cases,
 )
+from commands.routing.decisions import ShownSuggestion, remember_suggestions
 from commands.routing.parsing import CaseWindow
 from commands.scope import ChannelScope
 from integrations.case_sources.records import CaseBatch, CaseRecord
 from storage.engine import SessionFactory, unit_of_work
 from storage.routing import group_sums, replace_cases
+
+T = TypeVar("T")
 
 
 def store_cases(*, session: Session, batch: CaseBatch) -> int:
@@ -108,23 +112,37 @@ def analyse_stored(
     return analyse(tally, weeks=window.weeks, params=params)
 
 
-async def analyse_stored_off_loop(
+def routing_answer(
     *,
-    sessions: SessionFactory,
+    session: Session,
     window: CaseWindow,
     filters: Mapping[str, tuple[str, ...]],
     scope: ChannelScope,
     params: RoutingParams,
-) -> RoutingAnalysis:
-    """Run `analyse_stored` in a worker thread on a short session of its own."""
+    now: datetime,
+) -> tuple[RoutingAnalysis, list[ShownSuggestion]]:
+    """Analyse the stored cases and record the suggestions shown (without dismissed ones)."""
+    analysis = analyse_stored(
+        session=session, window=window, filters=filters, scope=scope, params=params
+    )
+    shown = remember_suggestions(
+        session=session, analysis=analysis, scope=scope, window_label=window.label, now=now
+    )
+    return analysis, shown
 
-    def work() -> RoutingAnalysis:
+
+async def in_worker(sessions: SessionFactory, work: Callable[[Session], T]) -> T:
+    """Run `work` in a worker thread on a short session of its own, committed at the end.
+
+    The stored analysis is one GROUP BY over every case of the period: off the event loop,
+    a large case table never stalls other requests.
+    """
+
+    def run() -> T:
         with unit_of_work(sessions) as session:
-            return analyse_stored(
-                session=session, window=window, filters=filters, scope=scope, params=params
-            )
+            return work(session)
 
-    return await asyncio.to_thread(work)
+    return await asyncio.to_thread(run)
 
 
 def report_json(analysis: RoutingAnalysis) -> dict[str, Any]:
