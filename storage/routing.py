@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Index, Select, Table, func, select
+from sqlalchemy import Index, Select, Table, case, func, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel, col
 
@@ -201,3 +201,27 @@ def _aware(value: object) -> datetime | None:
         return None
     stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
+
+
+WHY_DIMENSIONS = ("reason", "initial_queue", "vendor", "channel", "country", "language")
+
+
+def misroute_leaves(
+    connection: Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    filters: Mapping[str, Sequence[str]],
+    dims: Sequence[str],
+) -> list[tuple[tuple[str, ...], int, int]]:
+    """Return (dimension values, misrouted, cases) per leaf of the matching cases."""
+    t = _table().c
+    keys = [t[name] for name in dims if name in WHY_DIMENSIONS]
+    misrouted = func.sum(case((t.initial_queue != t.final_queue, 1), else_=0))
+    query = select(*keys, misrouted, func.count()).group_by(*keys)
+    rows = connection.execute(_filtered(query, start=start, end=end, filters=filters)).all()
+    width = len(keys)
+    return [
+        (tuple("" if v is None else str(v) for v in r[:width]), int(r[width]), int(r[width + 1]))
+        for r in rows
+    ]

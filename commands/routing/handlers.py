@@ -18,6 +18,8 @@ from commands.routing.decisions import dismiss, open_as_initiative
 from commands.routing.parsing import parse_routing_text
 from commands.routing.service import in_worker, routing_answer
 from commands.routing.views import render_dismissed, render_opened, render_routing
+from commands.routing.why import explain_misroutes
+from commands.routing.why_views import render_why
 from commands.scope import scope_for_channel
 
 Clock = Callable[[], datetime]
@@ -37,6 +39,14 @@ async def handle_routing(
     today = now.astimezone(ZoneInfo(timezone)).date()
     request = parse_routing_text(command.get("text", ""), today=today, timezone=timezone)
     scope = scope_for_channel(db, command.get("channel_id"))
+    vendor = scope.vendor.name if scope.vendor is not None else None
+    if request.why:
+        explain = partial(
+            explain_misroutes, window=request.window, filters=request.filters, scope=scope
+        )
+        change = await in_worker(runtime.sessions, lambda session: explain(session=session))
+        await ack(**render_why(change, request=request, vendor=vendor))
+        return
     work = partial(
         routing_answer,
         window=request.window,
@@ -46,7 +56,6 @@ async def handle_routing(
         now=now,
     )
     analysis, shown = await in_worker(runtime.sessions, lambda session: work(session=session))
-    vendor = scope.vendor.name if scope.vendor is not None else None
     await ack(**render_routing(analysis, shown, request=request, vendor=vendor))
 
 

@@ -182,3 +182,22 @@ async def test_dismissed_suggestions_stay_away_and_vendor_channels_cannot_touch_
     # The vendor channel's own answer has its own suggestion, not the team's dismissal.
     acme = body(await dispatch(slash_command("/routing", "28d", channel_id="C0ACME")))
     assert len(_suggestion_buttons(acme)) == 1
+
+
+async def test_why_localises_a_change_in_the_misroute_rate(
+    dispatch: Dispatch, runtime: Runtime, tmp_path: Path
+) -> None:
+    runtime.services["clock"] = Clock(MONDAY)
+    before = generate_cases(seed=21, cases=6000, start=datetime(2026, 9, 7, tzinfo=UTC))
+    planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
+    now = generate_cases(seed=22, cases=6000, planted=planted, id_prefix="501")
+    for name, data in (("before.csv", before), ("now.csv", now)):
+        path = tmp_path / name
+        path.write_text(data.csv_text)
+        _import(runtime, path)
+    answer = body(await dispatch(slash_command("/routing", "why 28d")))
+    text = _all_text(answer)
+    assert "against" in text and "6,000 cases" in text and "of 6,000 the period before" in text
+    lines = [line for line in text.splitlines() if line.startswith("• ")]
+    assert lines and "reason refund" in lines[0], text
+    assert "was " in lines[0] and "% of the change" in lines[0]
