@@ -21,6 +21,7 @@ from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.wiring import install_escalations
 from commands.initiatives.wiring import install_planning
 from commands.kpi.setup import install as install_kpi
+from commands.routing.setup import install_routing
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
@@ -120,5 +121,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop
     install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, scheduler
     install_planning(runtime)  # initiatives, suggestions, KPI rules, weekly team summary
+    install_routing(runtime)  # "routing" digest section
     install_housekeeping(runtime)
     return runtime

@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
+from commands.checkins.digest_build import digest_window
 from commands.routing.views import DISMISS_ACTION, OPEN_ACTION
+from commands.summary.service import build_summary
 from storage.engine import unit_of_work
 from storage.initiatives import Initiative
 from storage.routing_suggestions import RoutingSuggestion
@@ -201,3 +203,36 @@ async def test_why_localises_a_change_in_the_misroute_rate(
     lines = [line for line in text.splitlines() if line.startswith("• ")]
     assert lines and "reason refund" in lines[0], text
     assert "was " in lines[0] and "% of the change" in lines[0]
+
+
+async def test_weekly_summary_and_vendor_digests_get_a_routing_section(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
+    path = tmp_path / "cases.csv"
+    path.write_text(generate_cases(seed=9, cases=6000, planted=planted).csv_text)
+    _import(runtime, path)
+    sources = runtime.services["digest_sources"]
+    with unit_of_work(runtime.sessions) as session:
+        _window, sections = build_summary(
+            session=session, sources=sources, now=MONDAY, timezone="UTC"
+        )
+        team = next(s for s in sections if s.key == "routing")
+        acme_window = digest_window(vendor_slug="acme", now=MONDAY, timezone="UTC")
+        acme = next(
+            s.section(session=session, window=acme_window) for s in sources if s.key == "routing"
+        )
+        later = digest_window(
+            vendor_slug=None, now=datetime(2027, 3, 1, tzinfo=UTC), timezone="UTC"
+        )
+        nothing = next(
+            s.section(session=session, window=later) for s in sources if s.key == "routing"
+        )
+    assert team.title == "Routing" and team.lines[0].startswith("*Misroute rate* ")
+    assert "(was " in team.lines[0]  # the week before is in the data too
+    assert team.lines[1].startswith("• Route *refund* to *payments* instead of billing")
+    assert acme is not None
+    team_cases = int(team.lines[0].split(" of ")[1].split(" ")[0].replace(",", ""))
+    acme_cases = int(acme.lines[0].split(" of ")[1].split(" ")[0].replace(",", ""))
+    assert 0 < acme_cases < team_cases
+    assert nothing is None
