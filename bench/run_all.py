@@ -25,6 +25,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("load_table.py", ["-n", "200", "-c", "1,10", "--warmup", "10"]),
     ("kpi_bench.py", ["--days", "60", "--slices", "200", "--repeats", "10", "--csv-rows", "20000"]),
     ("kb_search_bench.py", ["--articles", "2000", "--queries", "100"]),
+    ("routing_bench.py", ["--cases", "100000"]),
 ]
 
 

@@ -14,15 +14,11 @@ import typer
 from commands.errors import UsageError
 from commands.routing.analysis import RoutingAnalysis, RoutingParams
 from commands.routing.parsing import FILTER_OPTIONS, parse_period_option
+from commands.routing.pull import pull_and_store, salesforce_config
 from commands.routing.service import analyse_records, report_json, store_cases
 from integrations.case_sources.csv_reader import read_case_files
 from integrations.case_sources.records import CaseInputError
-from integrations.case_sources.salesforce_pull import (
-    CasePullError,
-    SalesforceConfig,
-    connect,
-    pull_cases,
-)
+from integrations.case_sources.salesforce_pull import CasePullError
 from storage.engine import make_engine, session_factory, unit_of_work
 
 if TYPE_CHECKING:
@@ -164,29 +160,6 @@ def pull(
     typer.echo(f"pulled {written:,} cases from Salesforce ({first} to {last})")
 
 
-def salesforce_config(settings: Settings) -> SalesforceConfig:
-    """Return the pull's configuration from the SALESFORCE_* settings."""
-
-    def secret(value: object) -> str | None:
-        return value.get_secret_value() if value is not None else None  # type: ignore[attr-defined]
-
-    return SalesforceConfig(
-        instance_url=settings.salesforce_instance_url,
-        username=settings.salesforce_username,
-        password=secret(settings.salesforce_password),
-        security_token=secret(settings.salesforce_security_token),
-        session_id=secret(settings.salesforce_session_id),
-        domain=settings.salesforce_domain,
-        api_version=settings.salesforce_api_version,
-        reason_field=settings.salesforce_reason_field,
-        channel_field=settings.salesforce_channel_field,
-        first_response_field=settings.salesforce_first_response_field,
-        vendor_field=settings.salesforce_vendor_field,
-        country_field=settings.salesforce_country_field,
-        language_field=settings.salesforce_language_field,
-    )
-
-
 def run_pull(
     settings: Settings,
     *,
@@ -198,14 +171,16 @@ def run_pull(
     """Pull every case created in [since, until), then store them in one transaction."""
     from bot.cli import migrate
 
-    config = salesforce_config(settings)
-    batch = pull_cases(
-        connect(config, session=http), config=config, since=since, until=until, sleep=sleep
-    )
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
-        with unit_of_work(session_factory(engine)) as session:
-            return store_cases(session=session, batch=batch)
+        return pull_and_store(
+            sessions=session_factory(engine),
+            config=salesforce_config(settings),
+            http=http,
+            since=since,
+            until=until,
+            sleep=sleep,
+        )
     finally:
         engine.dispose()

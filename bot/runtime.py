@@ -24,6 +24,7 @@ from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
 from commands.kpi.setup import install as install_kpi
 from commands.permissions import Permissions
+from commands.routing.setup import install_routing
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
@@ -143,5 +144,6 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, scheduler
     install_planning(runtime)  # initiatives, suggestions, KPI rules, weekly team summary
     install_kb(runtime)  # stale-articles digest section, training rollout jobs
+    install_routing(runtime)  # "routing" digest section
     install_housekeeping(runtime)
     return runtime

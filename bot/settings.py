@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     salesforce_vendor_field: str | None = None
     salesforce_country_field: str | None = None
     salesforce_language_field: str | None = None
+    salesforce_pull_minutes: int = Field(default=60, ge=1)
+    salesforce_pull_days: int = Field(default=2, ge=1, le=90)
 
     port: int = Field(default=3000, ge=1, le=65535)
 

@@ -14,6 +14,7 @@ from storage import (
     outbox,
     request_keys,
     routing,
+    routing_suggestions,
     rules,
     suggestions,
     summary,
@@ -38,5 +39,6 @@ TABLE_MODULES = (
     kb,
     training,
     routing,
+    routing_suggestions,
 )
 metadata = SQLModel.metadata

@@ -16,6 +16,7 @@ ROUTING_USAGE = "\n".join(
     (
         "/routing [week | 28d | last-month | YYYY-MM-DD..YYYY-MM-DD] [reason:R] [vendor:V]",
         "    [channel:C] [country:CC] [language:L] [queue:Q]",
+        "/routing why [PERIOD] [filters]   (what changed the misroute rate)",
     )
 )
 DEFAULT_PERIOD = "28d"
@@ -54,6 +55,7 @@ class RoutingRequest:
 
     window: CaseWindow
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    why: bool = False
 
 
 def window_for_days(start: date, end: date, *, timezone: str, label: str) -> CaseWindow:
@@ -84,6 +86,9 @@ def parse_period_option(text: str | None, *, timezone: str = "UTC") -> CaseWindo
 def parse_routing_text(text: str, *, today: date, timezone: str) -> RoutingRequest:
     """Parse `/routing` text; periods read as in `/kpi`, filters as `key:value`."""
     parsed = parse_text(text)
+    why = bool(parsed.words) and parsed.words[0].lower() == "why"
+    if why:
+        parsed.words.pop(0)
     if len(parsed.words) > 1:
         raise UsageError("Give at most one period.", usage=ROUTING_USAGE)
     word = parsed.words[0] if parsed.words else DEFAULT_PERIOD
@@ -104,4 +109,4 @@ def parse_routing_text(text: str, *, today: date, timezone: str) -> RoutingReque
             raise UsageError(f"`{key}:` needs a value.", usage=ROUTING_USAGE)
         filters[column] = values
     window = window_for_days(period.start, period.end, timezone=timezone, label=period.label)
-    return RoutingRequest(window=window, filters=filters)
+    return RoutingRequest(window=window, filters=filters, why=why)

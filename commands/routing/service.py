@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
@@ -15,20 +17,35 @@ from commands.routing.analysis import (
     analyse,
     tally_cases,
 )
+from commands.routing.decisions import ShownSuggestion, remember_suggestions
 from commands.routing.parsing import CaseWindow
 from commands.scope import ChannelScope
 from integrations.case_sources.records import CaseBatch, CaseRecord
-from storage.routing import CASE_FIELDS, group_sums, replace_cases
+from storage.engine import SessionFactory, unit_of_work
+from storage.routing import group_sums, replace_cases
 
-_DERIVED = ("solve_hours", "first_response_hours")
+T = TypeVar("T")
 
 
 def store_cases(*, session: Session, batch: CaseBatch) -> int:
     """Replace the batch's cases by case id, in the session's transaction."""
-    fields = [name for name in CASE_FIELDS if name not in _DERIVED]
     rows = [
-        {name: getattr(case, name) for name in fields}
-        | {"solve_hours": case.solve_hours, "first_response_hours": case.first_response_hours}
+        (
+            case.case_id,
+            case.created_at,
+            case.channel,
+            case.reason,
+            case.initial_queue,
+            case.final_queue,
+            case.transfers,
+            case.first_response_at,
+            case.solved_at,
+            case.vendor,
+            case.country,
+            case.language,
+            case.solve_hours,
+            case.first_response_hours,
+        )
         for case in batch.cases.values()
     ]
     return replace_cases(session.connection(), rows)
@@ -93,6 +110,39 @@ def analyse_stored(
             responded=answered,
         )
     return analyse(tally, weeks=window.weeks, params=params)
+
+
+def routing_answer(
+    *,
+    session: Session,
+    window: CaseWindow,
+    filters: Mapping[str, tuple[str, ...]],
+    scope: ChannelScope,
+    params: RoutingParams,
+    now: datetime,
+) -> tuple[RoutingAnalysis, list[ShownSuggestion]]:
+    """Analyse the stored cases and record the suggestions shown (without dismissed ones)."""
+    analysis = analyse_stored(
+        session=session, window=window, filters=filters, scope=scope, params=params
+    )
+    shown = remember_suggestions(
+        session=session, analysis=analysis, scope=scope, window_label=window.label, now=now
+    )
+    return analysis, shown
+
+
+async def in_worker(sessions: SessionFactory, work: Callable[[Session], T]) -> T:
+    """Run `work` in a worker thread on a short session of its own, committed at the end.
+
+    The stored analysis is one GROUP BY over every case of the period: off the event loop,
+    a large case table never stalls other requests.
+    """
+
+    def run() -> T:
+        with unit_of_work(sessions) as session:
+            return work(session)
+
+    return await asyncio.to_thread(run)
 
 
 def report_json(analysis: RoutingAnalysis) -> dict[str, Any]:

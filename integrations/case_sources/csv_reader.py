@@ -45,6 +45,6 @@ def _read_one(path: Path, batch: CaseBatch) -> None:
                         min(len(cells), width) + 1,
                         f"{len(cells)} cells, the header has {width}",
                     )
-                cases.add(dict(zip(cases.columns, cells, strict=True)), line)
+                cases.add_cells(cells, line)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise CaseInputError(source, reader.line_num, 1, f"malformed CSV: {exc}") from None

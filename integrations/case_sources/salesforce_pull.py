@@ -19,7 +19,12 @@ import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
 
-from integrations.case_sources.records import CaseBatch, CaseInputError, CaseReader
+from integrations.case_sources.records import (
+    CASE_COLUMNS,
+    CaseBatch,
+    CaseInputError,
+    CaseReader,
+)
 
 SOURCE = "salesforce"
 QUEUE_ID_PREFIX = "00G"  # Group ids; owners that are queues
@@ -146,7 +151,7 @@ def pull_cases(
         for row in _records(sf, query, config, sleep):
             histories.setdefault(str(row["CaseId"]), []).append(row)
     batch = CaseBatch()
-    reader = CaseReader(SOURCE, _COLUMNS, batch)
+    reader = CaseReader(SOURCE, CASE_COLUMNS, batch)
     for number, case in enumerate(cases, start=1):
         row = case_row(case, histories.get(str(case["Id"]), []), config)
         try:
@@ -154,22 +159,6 @@ def pull_cases(
         except CaseInputError as exc:
             raise CasePullError(f"case {case.get('Id')}: {exc.problem}") from None
     return batch
-
-
-_COLUMNS = (
-    "case_id",
-    "created_at",
-    "channel",
-    "reason",
-    "initial_queue",
-    "final_queue",
-    "transfers",
-    "first_response_at",
-    "solved_at",
-    "vendor",
-    "country",
-    "language",
-)
 
 
 def case_row(

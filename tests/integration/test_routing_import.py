@@ -148,3 +148,26 @@ def test_stored_analysis_agrees_with_the_file_report_and_keeps_to_the_vendor(
         )
     assert report_json(stored) == json.loads(file_report.output)
     assert (acme.cases, acme.misrouted) == (4, 2)  # c1, c2, c4, c6
+
+
+def test_stored_window_includes_its_first_instant_and_excludes_its_end(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "edges.csv"
+    path.write_text(
+        HEADER
+        + "e0,2026-11-01T23:59:59.999999Z,,x,p,p,0,,,,,\n"
+        + "e1,2026-11-02T00:00:00Z,,x,p,p,0,,,,,\n"
+        + "e2,2026-11-04T23:59:59Z,,x,p,q,1,,,,,\n"
+        + "e3,2026-11-05T00:00:00Z,,x,p,q,1,,,,,\n"
+    )
+    assert run_import(database_url, path)[0] == 0
+    with Session(engine) as session:
+        analysis = analyse_stored(
+            session=session,
+            window=parse_period_option("2026-11-02..2026-11-04"),
+            filters={},
+            scope=ChannelScope(vendor=None),
+            params=RoutingParams(),
+        )
+    assert (analysis.cases, analysis.misrouted) == (2, 1)  # e1 and e2

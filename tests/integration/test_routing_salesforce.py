@@ -13,7 +13,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.cli_routing import run_pull
+from bot.runtime import Runtime
 from bot.settings import Settings
+from commands.routing.pull import CasePullLoop
 from integrations.case_sources.salesforce_pull import CasePullError
 from storage.routing import RoutingCase
 from tests.fakes.salesforce_server import INSTANCE, FakeSalesforce, loopback_session
@@ -218,3 +220,39 @@ def test_a_refused_login_names_no_secret(fake: FakeSalesforce, database_url: str
     with loopback_session(fake) as http, pytest.raises(CasePullError) as caught:
         run_pull(settings, http=http, since=SINCE, until=UNTIL)
     assert str(caught.value) == "Salesforce refused the login"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    """Service Cloud configured: the runtime installs the scheduled case pull."""
+    return {
+        "salesforce_instance_url": f"https://{INSTANCE}",
+        "salesforce_session_id": "valid-session-token",
+        "salesforce_pull_days": 7,
+        "salesforce_pull_minutes": 30,
+    }
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_the_scheduled_pull_stores_the_recent_cases_or_nothing(
+    fake: FakeSalesforce, runtime: Runtime, engine: Engine
+) -> None:
+    assert isinstance(runtime.services["routing_pull"], CasePullLoop)  # installed by settings
+    runtime.services["clock"] = _Clock(datetime(2026, 11, 8, 12, tzinfo=UTC))
+    sleeps: list[float] = []
+    loop = CasePullLoop(runtime, http_factory=lambda: loopback_session(fake), sleep=sleeps.append)
+    fake.faults.fail("/services/data/v59.0/query/01g*", status=503, times=None)
+    assert await loop.run_once() is False
+    assert _count(engine) == 0 and len(sleeps) == 3
+    fake.faults.clear()
+    assert await loop.run_once() is True
+    assert _count(engine) == 7  # 2026-11-01 12:00 .. 2026-11-08 12:00: c1..c7
+    window = fake.queries()[-7].query or ""  # the Case query of the second run
+    assert "CreatedDate >= 2026-11-01T12:00:00Z AND CreatedDate < 2026-11-08T12:00:00Z" in window

@@ -75,6 +75,7 @@ def generate_cases(
     penalty_hours: float = 8.0,
     planted: tuple[PlantedRule, ...] = (),
     ambiguous_share: float = 0.45,
+    id_prefix: str = "500",
 ) -> GeneratedCases:
     """Return `cases` rows spread over `weeks` weeks from `start`."""
     rng = random.Random(seed)
@@ -111,7 +112,7 @@ def generate_cases(
         solved = created + timedelta(hours=solve) if rng.random() < 0.93 else None
         writer.writerow(
             [
-                f"500{number:012d}",
+                f"{id_prefix}{number:012d}",
                 created.isoformat().replace("+00:00", "Z"),
                 rng.choice(("email", "chat", "web", "phone")),
                 reason,

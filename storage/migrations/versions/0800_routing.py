@@ -1,4 +1,4 @@
-"""Customer cases for routing analysis (Service Cloud imports and pulls).
+"""Customer cases for routing analysis, and the routing suggestions shown and decided.
 
 Revision ID: 0800_routing
 Revises: 0002_vendors
@@ -37,9 +37,46 @@ def upgrade() -> None:
         sa.Column("first_response_hours", sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint("case_id", name="pk_routing_case"),
     )
-    op.create_index("ix_routing_case_created_at", "routing_case", ["created_at"])
-    op.create_index("ix_routing_case_vendor", "routing_case", ["vendor"])
+    # Covering, in group order: the analysis's GROUP BY scans it without sorting (see
+    # storage/routing.py); deliberately no index on created_at alone.
+    op.create_index(
+        "ix_routing_case_groups",
+        "routing_case",
+        [
+            "reason",
+            "initial_queue",
+            "final_queue",
+            "created_at",
+            "transfers",
+            "solve_hours",
+            "first_response_hours",
+            "vendor",
+        ],
+    )
+    op.create_table(
+        "routing_suggestion",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("reason", sa.String(120), nullable=False),
+        sa.Column("from_queue", sa.String(80), nullable=False),
+        sa.Column("to_queue", sa.String(80), nullable=False),
+        sa.Column("vendor_slug", sa.String(64), nullable=False),
+        sa.Column("share", sa.Float(), nullable=False),
+        sa.Column("cases", sa.Integer(), nullable=False),
+        sa.Column("cases_per_week", sa.Float(), nullable=False),
+        sa.Column("hours_saved_per_week", sa.Float(), nullable=False),
+        sa.Column("delay_hours", sa.Float(), nullable=False),
+        sa.Column("window_label", sa.String(80), nullable=False),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("initiative_id", sa.Integer(), nullable=True),
+        sa.Column("decided_by", sa.String(32), nullable=True),
+        sa.Column("decided_at", UTCDateTime(), nullable=True),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint(
+            "reason", "from_queue", "to_queue", "vendor_slug", name="uq_routing_suggestion"
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("routing_suggestion")
     op.drop_table("routing_case")

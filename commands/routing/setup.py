@@ -1,0 +1,19 @@
+"""Routing's part of the runtime: its digest section and the Service Cloud pull loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.routing.digest import RoutingDigestSource
+
+
+def install_routing(runtime: Any) -> None:
+    """Add the "routing" digest section and, when SALESFORCE_* is set, the case pull loop."""
+    from commands.routing.pull import CasePullLoop, salesforce_configured
+
+    runtime.services["digest_sources"].append(RoutingDigestSource())
+    if salesforce_configured(runtime.settings):
+        loop = CasePullLoop(runtime)
+        runtime.services["routing_pull"] = loop
+        runtime.on_startup.append(loop.start)
+        runtime.on_shutdown.append(loop.stop)
