@@ -1,4 +1,8 @@
-"""Post the weekly team summary once per fire time, and sweep KPI rules, on a timer.
+"""Post the weekly team summary once per fire time, and sweep KPI rules, on the scheduler.
+
+Both run as recurring jobs on the process's one APScheduler scheduler (see bot/scheduler.py):
+the summary at its own fire times (and once at start, to catch up within the grace period),
+the rule sweep every minute.
 
 The fire time is claimed (unique row) in the same transaction that queues the post in the
 outbox, so a claimed summary is never lost: the outbox retries a failed post with backoff,
@@ -12,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 
 from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
-from commands.periodic import PeriodicTask
 from commands.rules.service import evaluate_rules, rule_runtime_parts
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
@@ -31,7 +34,9 @@ from storage.summary import FAILED, POSTED, TeamSummaryRun, finish_summary_run
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.summary")
-TICK_SECONDS = 60.0
+RULES_EVERY_SECONDS = 60.0
+SUMMARY_JOB = "team-summary"
+RULES_JOB = "kpi-rules"
 POST_JOB = "team_summary.post"
 EVENT_TYPE = "opsbot_team_summary"
 
@@ -47,7 +52,6 @@ class SummaryRunner:
     outbox: OutboxWorker
     poster: SlackDigestPoster
     clock: Callable[[], datetime] = utcnow
-    _periodic: PeriodicTask | None = field(default=None, repr=False)
 
     def due_fire(self, now: datetime) -> datetime | None:
         """Return the newest fire time not older than the grace period, if any."""
@@ -155,19 +159,17 @@ class SummaryRunner:
             )
 
     async def tick(self) -> None:
-        """Do one round: rules, then the summary when due (database work off the loop)."""
-        await asyncio.to_thread(self.sweep_rules)
+        """Do one round by hand: rules, then the summary when due (database work off the loop)."""
+        await self.sweep_rules_off_loop(self.clock())
         await self.run_due(now=self.clock())
 
-    async def start(self) -> None:
-        """Start ticking in the background."""
-        self._periodic = PeriodicTask("team-summary", self.tick, interval=TICK_SECONDS)
-        await self._periodic.start()
+    async def sweep_rules_off_loop(self, now: datetime) -> list[str]:
+        """Run `sweep_rules` in a worker thread (a scheduler step; `now` is not needed)."""
+        return await asyncio.to_thread(self.sweep_rules)
 
-    async def stop(self) -> None:
-        """Stop ticking."""
-        if self._periodic is not None:
-            await self._periodic.stop()
+    async def run_due_at(self, now: datetime) -> TeamSummaryRun | None:
+        """Scheduler step: `run_due` at `now`."""
+        return await self.run_due(now=now)
 
 
 def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
@@ -190,7 +192,12 @@ def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
     )
     desk.outbox.register(POST_JOB, runner.post_job, on_failed=runner.post_failed)
     runtime.services["summary_runner"] = runner
-    if settings.opsbot_scheduler == "on":
-        runtime.on_startup.append(runner.start)
-        runtime.on_shutdown.append(runner.stop)
+    # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).
+    scheduler = runtime.services.get("checkin_scheduler")
+    if scheduler is not None:
+        spec = (settings.opsbot_summary_schedule, settings.opsbot_timezone)
+        scheduler.add_recurring(SUMMARY_JOB, runner.run_due_at, spec=spec)
+        scheduler.add_recurring(
+            RULES_JOB, runner.sweep_rules_off_loop, every_seconds=RULES_EVERY_SECONDS
+        )
     return runner
