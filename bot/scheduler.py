@@ -1,4 +1,4 @@
-"""The check-in scheduler: APScheduler 3 (asyncio) with a SQLAlchemy job store.
+"""The scheduler: APScheduler 3 (asyncio), check-ins in a SQLAlchemy job store.
 
 `checkin_schedule` is the source of truth; APScheduler holds one job per schedule
 (`checkin:<id>`) so digests fire on the second, and a sweep job every 30 s re-syncs the
@@ -6,6 +6,10 @@ jobs, catches up missed fire times, resumes retries and sends action reminders. 
 fires, the claim table decides who posts, so several scheduler processes may share one
 database. Jobs reach the runner through our own executor: the job store keeps only the
 schedule id, never a reference to live objects.
+
+Other scheduled work of the same kind (the weekly team summary, KPI rule checks) registers
+with `add_recurring` and runs on the same scheduler, from an in-memory job store: such a job
+is a live callable, rebuilt at every start, and claims its own fire times where it posts.
 """
 
 from __future__ import annotations
@@ -16,14 +20,18 @@ import logging
 import os
 import socket
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.base import BaseExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,6 +59,16 @@ SWEEP_SECONDS = 30
 JOBSTORE_TABLE = "scheduler_job"
 START_RETRY_SECONDS = 15.0
 STOP_TIMEOUT = 20.0  # seconds a stopping process gives in-flight digests to finish
+RECURRING_STORE = "recurring"
+
+
+@dataclass(frozen=True)
+class RecurringJob:
+    """In-process scheduled work: `step(now)` at the trigger's fire times, and once at start."""
+
+    job_id: str
+    step: Callable[[datetime], Awaitable[object]]
+    trigger: BaseTrigger
 
 
 class CheckinTrigger(BaseTrigger):  # type: ignore[misc]
@@ -136,6 +154,25 @@ class CheckinScheduler:
         self._starter: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._resync_pending = False
+        self.recurring: dict[str, RecurringJob] = {}
+
+    def add_recurring(
+        self,
+        job_id: str,
+        step: Callable[[datetime], Awaitable[object]],
+        *,
+        every_seconds: float | None = None,
+        spec: tuple[str, str] | None = None,
+    ) -> None:
+        """Run `step(now)` every N seconds or on a schedule spec `(spec, zone)`, from start."""
+        if (every_seconds is None) == (spec is None):
+            raise ValueError("give every_seconds or spec")
+        trigger = (
+            IntervalTrigger(seconds=every_seconds, timezone="UTC")
+            if every_seconds is not None
+            else CheckinTrigger(*spec)  # type: ignore[misc]
+        )
+        self.recurring[job_id] = RecurringJob(job_id, step, trigger)
 
     async def start(self) -> None:
         """Start in the background once the database is reachable and migrated."""
@@ -167,7 +204,8 @@ class CheckinScheduler:
         self.executor = CheckinExecutor(self)
         scheduler = AsyncIOScheduler(
             jobstores={
-                "default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename=JOBSTORE_TABLE)
+                "default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename=JOBSTORE_TABLE),
+                RECURRING_STORE: MemoryJobStore(),
             },
             executors={"default": self.executor},
             job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
@@ -185,6 +223,16 @@ class CheckinScheduler:
             replace_existing=True,
             next_run_time=utcnow(),  # the start-up catch-up
         )
+        for job in self.recurring.values():
+            scheduler.add_job(
+                checkin_job,
+                job.trigger,
+                args=[0],
+                id=job.job_id,
+                jobstore=RECURRING_STORE,
+                replace_existing=True,
+                next_run_time=utcnow(),  # each catches up (or finds nothing due) at start
+            )
         self.runner.change_listeners.append(self.request_resync)
 
     async def stop(self) -> None:
@@ -242,6 +290,9 @@ class CheckinScheduler:
         now = self.runner.clock()
         if job_id == SWEEP_JOB:
             await self.sweep(now=now)
+            return
+        if (recurring := self.recurring.get(job_id)) is not None:
+            await recurring.step(now)
             return
         schedule_id = int(job_id.removeprefix(JOB_PREFIX))
         run_ids = await asyncio.to_thread(

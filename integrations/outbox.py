@@ -94,6 +94,7 @@ class OutboxWorker:
     policy: OutboxPolicy = field(default_factory=OutboxPolicy)
     _handlers: dict[str, _Registration] = field(default_factory=dict)
     _wake: asyncio.Event | None = None
+    _wake_loop: asyncio.AbstractEventLoop | None = None
     _task: asyncio.Task[None] | None = None
     _running: set[asyncio.Task[None]] = field(default_factory=set)
     _stopping: bool = False
@@ -123,9 +124,19 @@ class OutboxWorker:
         return enqueue_job(session, kind=kind, payload=payload, idempotency_key=key, fresh=fresh)
 
     def wake(self) -> None:
-        """Tell the worker new work is due (safe to call from the event loop at any time)."""
-        if self._wake is not None:
-            self._wake.set()
+        """Tell the worker new work is due (safe to call from any loop or thread)."""
+        wake, loop = self._wake, self._wake_loop
+        if wake is None or loop is None:
+            return
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        if here is loop:
+            wake.set()
+        elif not loop.is_closed():
+            # An asyncio.Event set from another thread would not wake its loop.
+            loop.call_soon_threadsafe(wake.set)
 
     async def start(self) -> None:
         """Start polling in the background."""
@@ -133,6 +144,7 @@ class OutboxWorker:
             return
         self._stopping = False
         self._wake = asyncio.Event()
+        self._wake_loop = asyncio.get_running_loop()
         self._task = asyncio.get_running_loop().create_task(self._loop(), name="outbox")
 
     async def stop(self) -> None:
@@ -149,9 +161,19 @@ class OutboxWorker:
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._task
             self._task = None
-        if self._running:
-            await asyncio.wait(set(self._running))
+        await self._wait_running(return_when=asyncio.ALL_COMPLETED)
         self._wake = None
+        self._wake_loop = None
+
+    async def _wait_running(self, *, return_when: str) -> None:
+        """Wait for running jobs; those of another loop (a test draining a server's worker
+        from its own loop) are polled, as asyncio cannot wait on another loop's tasks."""
+        here = asyncio.get_running_loop()
+        mine = {task for task in set(self._running) if task.get_loop() is here}
+        if mine:
+            await asyncio.wait(mine, return_when=return_when)
+        elif self._running:
+            await asyncio.sleep(0.05)
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -179,8 +201,7 @@ class OutboxWorker:
         """Claim due jobs up to the free concurrency and start them; return how many."""
         free = self.policy.concurrency - len(self._running)
         if free <= 0:
-            if self._running:
-                await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+            await self._wait_running(return_when=asyncio.FIRST_COMPLETED)
             return 0
 
         def claim(session: Session) -> list[JobContext]:
@@ -215,7 +236,7 @@ class OutboxWorker:
         while loop.time() < deadline:
             started = await self.run_due()
             if self._running:
-                await asyncio.wait(set(self._running), return_when=asyncio.FIRST_COMPLETED)
+                await self._wait_running(return_when=asyncio.FIRST_COMPLETED)
                 continue
             if started:
                 continue

@@ -92,11 +92,17 @@ class SlackDigestPoster:
     """Post digests through a client that does not retry on its own (we decide)."""
 
     def __init__(
-        self, client: AsyncWebClient, dispatcher: ChannelDispatcher, *, max_rate_limited: int = 5
+        self,
+        client: AsyncWebClient,
+        dispatcher: ChannelDispatcher,
+        *,
+        max_rate_limited: int = 5,
+        event_type: str = EVENT_TYPE,
     ) -> None:
         self._client = client
         self.dispatcher = dispatcher
         self._max_rate_limited = max_rate_limited
+        self.event_type = event_type  # the metadata tag that finds a post again
 
     def slot(self, channel: str) -> Any:
         """Hold the channel's turn under its rate limit."""
@@ -111,7 +117,7 @@ class SlackDigestPoster:
                     text=message["text"],
                     blocks=message["blocks"],
                     unfurl_links=False,
-                    metadata={"event_type": EVENT_TYPE, "event_payload": {"run_id": run_id}},
+                    metadata={"event_type": self.event_type, "event_payload": {"run_id": run_id}},
                 )
             except SlackApiError as exc:
                 status = exc.response.status_code
@@ -145,7 +151,10 @@ class SlackDigestPoster:
             for message in response.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
-                if metadata.get("event_type") == EVENT_TYPE and payload.get("run_id") == run_id:
+                if (
+                    metadata.get("event_type") == self.event_type
+                    and payload.get("run_id") == run_id
+                ):
                     return str(message["ts"])
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:

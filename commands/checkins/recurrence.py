@@ -93,11 +93,15 @@ class Recurrence:
                 return fire
         return None
 
-    def between(self, start: datetime, end: datetime) -> list[datetime]:
-        """Return the fire times in (start, end], oldest first."""
+    def between(
+        self, start: datetime, end: datetime, *, limit: int | None = None
+    ) -> list[datetime]:
+        """Return the fire times in (start, end], oldest first; at most `limit` of them."""
         fires: list[datetime] = []
         cursor = start
-        while (fire := self.next_after(cursor)) is not None and fire <= end:
+        while (limit is None or len(fires) < limit) and (
+            (fire := self.next_after(cursor)) is not None and fire <= end
+        ):
             fires.append(fire)
             cursor = fire
         return fires

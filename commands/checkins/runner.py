@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from commands.checkins.digest_build import build_digest
-from commands.checkins.recurrence import recurrence_from_spec
+from commands.checkins.recurrence import Recurrence, recurrence_from_spec
 from commands.digest import DigestSource
 from storage import checkins as store
 from storage.engine import SessionFactory, unit_of_work
@@ -29,6 +29,9 @@ CLAIM_LEASE = timedelta(minutes=10)  # a claimer that has not posted by then is 
 STALE_POSTING = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
 MAX_LOOKBACK = timedelta(days=31)  # older fire times are not even recorded as missed
+# Rows one catch-up writes at most per kind (missed, coalesced): an every-minute check-in back
+# from a month down would otherwise insert 44,640 of them. Only the newest fire is ever posted.
+MAX_RECORDED_FIRES = 100
 Clock = Callable[[], datetime]
 
 
@@ -100,7 +103,7 @@ class CheckinRunner:
         with unit_of_work(self.sessions) as session:
             last = store.last_fire_time(session, schedule.id or 0)
         since = max(schedule.effective_from, last or schedule.effective_from, now - MAX_LOOKBACK)
-        fires = recurrence.between(since, now)
+        fires = _fires_to_record(recurrence, since=since, now=now, grace=self.grace)
         claimed: list[int] = []
         for index, fire in enumerate(fires):
             latest = index == len(fires) - 1
@@ -266,6 +269,23 @@ class CheckinRunner:
                 next_attempt_at=now + backoff,
             )
             return status
+
+
+def _fires_to_record(
+    recurrence: Recurrence, *, since: datetime, now: datetime, grace: timedelta
+) -> list[datetime]:
+    """Return the fire times in (since, now] to record: all of them, unless there are many.
+
+    Then the oldest missed ones (beyond grace) and the newest ones within grace are kept,
+    MAX_RECORDED_FIRES of each, so the run to post is still the newest fire time.
+    """
+    late_until = max(since, now - grace)
+    late = recurrence.between(since, late_until, limit=MAX_RECORDED_FIRES)
+    if len(late) == MAX_RECORDED_FIRES:
+        log.warning("check-in fired more than %s times while down; recording the first", len(late))
+    # The window within grace holds at most grace / 1 minute fire times: cheap to enumerate.
+    recent = recurrence.between(late_until, now)[-MAX_RECORDED_FIRES:]
+    return late + recent
 
 
 def _takeable(run: store.DigestRun, now: datetime) -> bool:

@@ -1,36 +1,57 @@
-"""Post the weekly team summary once per fire time, and sweep KPI rules, on a timer."""
+"""Post the weekly team summary once per fire time, and sweep KPI rules, on the scheduler.
+
+Both run as recurring jobs on the process's one APScheduler scheduler (see bot/scheduler.py):
+the summary at its own fire times (and once at start, to catch up within the grace period),
+the rule sweep every minute.
+
+The fire time is claimed (unique row) in the same transaction that queues the post in the
+outbox, so a claimed summary is never lost: the outbox retries a failed post with backoff,
+honouring Retry-After. Posts are tagged with the run id, and a retry first looks for the post
+in the channel, so a post whose answer was lost is not posted twice. Database work runs in
+worker threads; the event loop only awaits Slack.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
+from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
-from commands.periodic import PeriodicTask
 from commands.rules.service import evaluate_rules, rule_runtime_parts
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
+from integrations.outbox import GiveUp, JobContext, OutboxWorker, RetryLater
+from integrations.slack_api import make_slack_client
 from storage.engine import unit_of_work
-from storage.summary import FAILED, POSTED, TeamSummaryRun, claim_summary_run, finish_summary_run
+from storage.summary import FAILED, POSTED, TeamSummaryRun, finish_summary_run
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.summary")
-TICK_SECONDS = 60.0
+RULES_EVERY_SECONDS = 60.0
+SUMMARY_JOB = "team-summary"
+RULES_JOB = "kpi-rules"
+POST_JOB = "team_summary.post"
+EVENT_TYPE = "opsbot_team_summary"
 
 
 @dataclass
 class SummaryRunner:
-    """Claims the latest due fire time (unique), builds the summary and posts it."""
+    """Claims the latest due fire time (unique) and queues its post; the outbox delivers it."""
 
     runtime: Any
     recurrence: Recurrence
     channel_id: str | None
     grace: timedelta
+    outbox: OutboxWorker
+    poster: SlackDigestPoster
     clock: Callable[[], datetime] = utcnow
-    _periodic: PeriodicTask | None = field(default=None, repr=False)
 
     def due_fire(self, now: datetime) -> datetime | None:
         """Return the newest fire time not older than the grace period, if any."""
@@ -40,35 +61,88 @@ class SummaryRunner:
         return fires[-1]
 
     async def run_due(self, *, now: datetime) -> TeamSummaryRun | None:
-        """Post the summary for the due fire time unless another process claimed it."""
+        """Claim the due fire time and queue its post, unless another process claimed it."""
         fire = self.due_fire(now)
         if fire is None or not self.channel_id:
             return None
-        with unit_of_work(self.runtime.sessions) as session:
-            run = claim_summary_run(session, fire_time=fire, channel_id=self.channel_id)
-        if run is None:
-            return None
-        await self.post(run=run, now=now)
+        run = await asyncio.to_thread(self._claim_and_queue, fire, self.channel_id, now)
+        if run is not None:
+            self.outbox.wake()
         return run
 
-    async def post(self, *, run: TeamSummaryRun, now: datetime) -> None:
-        """Build and post one claimed run, recording the outcome."""
+    def _claim_and_queue(
+        self, fire: datetime, channel_id: str, now: datetime
+    ) -> TeamSummaryRun | None:
         with unit_of_work(self.runtime.sessions) as session:
+            run = TeamSummaryRun(fire_time=fire, channel_id=channel_id)
+            session.add(run)
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                return None  # another process (or an earlier tick) claimed this fire time
+            self.outbox.enqueue(
+                session,
+                kind=POST_JOB,
+                # Built as of the claim, so every attempt posts what the first would have.
+                payload={"run_id": run.id, "as_of": now.isoformat()},
+                key=f"{POST_JOB}:{run.id}",
+                fresh=True,
+            )
+            session.refresh(run)
+            session.expunge(run)
+        return run
+
+    async def post_job(self, job: JobContext) -> None:
+        """Outbox handler: post one claimed run, unless it is already in the channel."""
+        run_id = int(job.payload["run_id"])
+        as_of = datetime.fromisoformat(str(job.payload["as_of"]))
+        prepared = await asyncio.to_thread(self._prepare, run_id, as_of)
+        if prepared is None:
+            return  # posted already, or the run is gone
+        run, message = prepared
+        if job.attempt > 1:
+            # The last attempt may have posted and lost the answer: look before posting again.
+            found = await self.poster.find_posted(
+                channel=run.channel_id, run_id=run_id, since=run.created_at
+            )
+            if found is not None:
+                await asyncio.to_thread(self._finish, run_id, POSTED, found, None)
+                return
+        async with self.poster.slot(run.channel_id):
+            outcome = await self.poster.post(channel=run.channel_id, message=message, run_id=run_id)
+        if outcome.kind == "posted":
+            await asyncio.to_thread(self._finish, run_id, POSTED, outcome.ts, None)
+            return
+        if outcome.kind == "rejected":
+            raise GiveUp(outcome.error or "rejected")
+        raise RetryLater(outcome.error or outcome.kind, retry_after=outcome.retry_after)
+
+    async def post_failed(self, job: JobContext, error: str) -> None:
+        """Outbox hook: record a run given up on, so it shows as failed."""
+        await asyncio.to_thread(self._finish, int(job.payload["run_id"]), FAILED, None, error)
+
+    def _prepare(
+        self, run_id: int, as_of: datetime
+    ) -> tuple[TeamSummaryRun, dict[str, Any]] | None:
+        with unit_of_work(self.runtime.sessions) as session:
+            run = session.get(TeamSummaryRun, run_id)
+            if run is None or run.status == POSTED:
+                return None
             window, sections = build_summary(
                 session=session,
                 sources=self.runtime.services["digest_sources"],
-                now=now,
+                now=as_of,
                 timezone=self.runtime.settings.opsbot_timezone,
             )
-        message = render_summary(window=window, sections=sections)
-        try:
-            answer = await self.runtime.slack.chat_postMessage(channel=run.channel_id, **message)
-        except Exception as exc:
-            with unit_of_work(self.runtime.sessions) as session:
-                finish_summary_run(session, run, status=FAILED, posted_ts=None, error=str(exc))
-            raise
+            session.expunge(run)
+        return run, render_summary(window=window, sections=sections)
+
+    def _finish(self, run_id: int, status: str, ts: str | None, error: str | None) -> None:
         with unit_of_work(self.runtime.sessions) as session:
-            finish_summary_run(session, run, status=POSTED, posted_ts=str(answer["ts"]), error=None)
+            run = session.get(TeamSummaryRun, run_id)
+            if run is not None:
+                finish_summary_run(session, run, status=status, posted_ts=ts, error=error)
 
     def sweep_rules(self) -> list[str]:
         """Evaluate KPI rules against what imports stored since the last sweep."""
@@ -85,33 +159,45 @@ class SummaryRunner:
             )
 
     async def tick(self) -> None:
-        """Do one round: rules, then the summary when due."""
-        self.sweep_rules()
+        """Do one round by hand: rules, then the summary when due (database work off the loop)."""
+        await self.sweep_rules_off_loop(self.clock())
         await self.run_due(now=self.clock())
 
-    async def start(self) -> None:
-        """Start ticking in the background."""
-        self._periodic = PeriodicTask("team-summary", self.tick, interval=TICK_SECONDS)
-        await self._periodic.start()
+    async def sweep_rules_off_loop(self, now: datetime) -> list[str]:
+        """Run `sweep_rules` in a worker thread (a scheduler step; `now` is not needed)."""
+        return await asyncio.to_thread(self.sweep_rules)
 
-    async def stop(self) -> None:
-        """Stop ticking."""
-        if self._periodic is not None:
-            await self._periodic.stop()
+    async def run_due_at(self, now: datetime) -> TeamSummaryRun | None:
+        """Scheduler step: `run_due` at `now`."""
+        return await self.run_due(now=now)
 
 
 def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
-    """Register the summary runner; it ticks with the server when the scheduler is on."""
+    """Register the summary runner and its outbox job; it ticks when the scheduler is on."""
     settings = runtime.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    # No automatic retries in the client: a 5xx after Slack stored the message must not post
+    # it twice. The outbox retries, after looking for the post in the channel.
+    client = make_slack_client(
+        token=token, base_url=settings.slack_api_url, metrics=runtime.metrics, max_retries=0
+    )
     runner = SummaryRunner(
         runtime=runtime,
         recurrence=recurrence_from_spec(settings.opsbot_summary_schedule, settings.opsbot_timezone),
         channel_id=settings.opsbot_team_channel,
         grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
+        outbox=desk.outbox,
+        poster=SlackDigestPoster(client, ChannelDispatcher(), event_type=EVENT_TYPE),
         clock=lambda: runtime.services.get("clock", utcnow)(),
     )
+    desk.outbox.register(POST_JOB, runner.post_job, on_failed=runner.post_failed)
     runtime.services["summary_runner"] = runner
-    if settings.opsbot_scheduler == "on":
-        runtime.on_startup.append(runner.start)
-        runtime.on_shutdown.append(runner.stop)
+    # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).
+    scheduler = runtime.services.get("checkin_scheduler")
+    if scheduler is not None:
+        spec = (settings.opsbot_summary_schedule, settings.opsbot_timezone)
+        scheduler.add_recurring(SUMMARY_JOB, runner.run_due_at, spec=spec)
+        scheduler.add_recurring(
+            RULES_JOB, runner.sweep_rules_off_loop, every_seconds=RULES_EVERY_SECONDS
+        )
     return runner

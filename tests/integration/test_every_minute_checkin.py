@@ -7,6 +7,7 @@ so nothing depends on the wall clock or on how fast the machine is.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
@@ -15,11 +16,12 @@ from bot.local_slack import LocalSlack
 from bot.loop_lag import LoopLagMonitor
 from bot.runtime import Runtime
 from bot.scheduler import JOB_PREFIX, CheckinScheduler, CheckinTrigger
+from commands.checkins.runner import MAX_RECORDED_FIRES, CheckinRunner
 from storage import checkins as store
 from storage.engine import unit_of_work
 from tests.conftest import Dispatch
 from tests.integration.test_checkin_commands import body
-from tests.integration.test_checkin_runs import Clock, digests, runs
+from tests.integration.test_checkin_runs import Clock, digests, make_checkin, runs
 from tests.support.slack_requests import slash_command
 
 START = datetime(2026, 11, 20, 9, 0, 30, tzinfo=UTC)
@@ -87,3 +89,26 @@ async def test_scheduler_posts_each_minute_once(
     assert fired == [
         (START.replace(second=0) + timedelta(minutes=m), store.RUN_POSTED) for m in (1, 2, 3)
     ]
+
+
+async def test_back_after_a_month_down_posts_the_newest_minute_and_records_a_bounded_few(
+    runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    local_slack.add_channel("C0ACME", "acme-idops")
+    schedule_id = make_checkin(
+        runtime, cron="* * * * *", every=None, tz="UTC", since=START - timedelta(days=40)
+    )
+    runner: CheckinRunner = runtime.services["checkin_runner"]
+    assert await runner.tick(now=START) == [store.RUN_POSTED]
+    by_status = Counter(r.status for r in runs(runtime, schedule_id))
+    # 31 days x 1,440 minutes were due; the first 100 misses and the last 100 minutes within
+    # grace are recorded, and only the newest minute is posted.
+    assert by_status == {
+        store.RUN_MISSED: MAX_RECORDED_FIRES,
+        store.RUN_COALESCED: MAX_RECORDED_FIRES - 1,
+        store.RUN_POSTED: 1,
+    }
+    newest = max(r.fire_time for r in runs(runtime, schedule_id))
+    assert newest == START.replace(second=0)
+    assert await runner.tick(now=START + timedelta(minutes=1)) == [store.RUN_POSTED]
+    assert len(digests(local_slack, "C0ACME")) == 2

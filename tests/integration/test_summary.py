@@ -101,12 +101,18 @@ async def test_summary_posts_once_with_every_section(
     seed(runtime, tmp_path)
     runner: SummaryRunner = runtime.services["summary_runner"]
     replica = SummaryRunner(
-        runtime=runtime, recurrence=runner.recurrence, channel_id=TEAM, grace=runner.grace
+        runtime=runtime,
+        recurrence=runner.recurrence,
+        channel_id=TEAM,
+        grace=runner.grace,
+        outbox=runner.outbox,
+        poster=runner.poster,
     )
     first = await runner.run_due(now=MONDAY)
     again = await runner.run_due(now=MONDAY + timedelta(minutes=1))
     other = await replica.run_due(now=MONDAY + timedelta(minutes=2))
     assert first is not None and again is None and other is None
+    await runner.outbox.drain()
     posts = local_slack.messages(TEAM)
     assert len(posts) == 1
     text = "\n".join(b["text"]["text"] for b in posts[0]["blocks"] if b["type"] == "section")

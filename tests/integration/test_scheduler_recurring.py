@@ -1,0 +1,73 @@
+"""The weekly summary and the KPI rule sweep run as jobs on the one APScheduler scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.local_slack import LocalSlack
+from bot.runtime import Runtime
+from bot.scheduler import RECURRING_STORE, CheckinScheduler, CheckinTrigger
+from commands.summary.loop import EVENT_TYPE, RULES_JOB, SUMMARY_JOB
+from tests.integration.test_checkin_runs import Clock
+
+TEAM = "C0TEAM"
+MONDAY = datetime(2026, 11, 16, 9, 5, tzinfo=UTC)  # five minutes after Monday's 09:00 run
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, Any]:
+    return {"opsbot_team_channel": TEAM, "opsbot_summary_schedule": "every:mon 09:00"}
+
+
+def summary_posts(local_slack: LocalSlack) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in local_slack.messages(TEAM)
+        if (m.get("metadata") or {}).get("event_type") == EVENT_TYPE
+    ]
+
+
+async def test_summary_and_rules_are_scheduler_jobs_that_catch_up_at_start(
+    runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    local_slack.add_channel(TEAM, "team")
+    runtime.services["clock"] = Clock(MONDAY)
+    await runtime.start()
+    # The start-up run finds Monday's 09:00 summary due (within grace) and posts it.
+    await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=60)
+    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    assert service.scheduler is not None
+    summary = service.scheduler.get_job(SUMMARY_JOB, jobstore=RECURRING_STORE)
+    rules = service.scheduler.get_job(RULES_JOB, jobstore=RECURRING_STORE)
+    assert summary is not None and rules is not None
+    assert isinstance(summary.trigger, CheckinTrigger)
+    assert (summary.trigger.spec, summary.trigger.timezone) == ("every:mon 09:00", "UTC")
+    summary = await rescheduled(service, SUMMARY_JOB)
+    # APScheduler times jobs by the real clock: whatever today is, the next run is a Monday 09:00.
+    assert (summary.next_run_time.weekday(), summary.next_run_time.hour) == (0, 9)
+    assert isinstance(rules.trigger, IntervalTrigger)
+    assert rules.trigger.interval.total_seconds() == 60
+    # Firing again (another replica, or a late timer) finds the fire time claimed.
+    await service.run_job(SUMMARY_JOB, [MONDAY])
+    await runtime.services["outbox"].drain()
+    assert len(summary_posts(local_slack)) == 1
+
+
+async def rescheduled(service: CheckinScheduler, job_id: str) -> Any:
+    """Return the job once its start-up run is behind it and it holds its next trigger time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while True:
+        assert service.scheduler is not None
+        job = service.scheduler.get_job(job_id, jobstore=RECURRING_STORE)
+        when = job.next_run_time
+        # The start-up run was due at "now" (with seconds); trigger times are whole minutes.
+        if when is not None and (when.minute, when.second, when.microsecond) == (0, 0, 0):
+            return job
+        assert loop.time() < deadline, f"{job_id} was not rescheduled"
+        await asyncio.sleep(0.05)
