@@ -38,7 +38,7 @@ async def _why(
     response = await dispatch(slash_command("/kpi", text, channel_id="C0OPS", response_url=url))
     assert response.status == 200
     (message,) = local_slack.messages(channel)
-    return message  # type: ignore[no-any-return]
+    return message
 
 
 def _sentence(message: dict[str, Any]) -> str:
