@@ -56,8 +56,16 @@ def render_localisation(file: str, result: Localisation) -> dict[str, Any]:
             "score": round(cause.score, 6),
             "actual": cause.actual,
             "expected": cause.expected,
+            "share": round(cause.share, 6),
+            "strength": round(cause.strength, 3),
         }
         if cause.kind is not None:
             entry["kind"] = cause.kind
         causes.append(entry)
-    return {"file": file, "root_causes": causes, "elapsed_ms": round(result.elapsed_ms, 3)}
+    return {
+        "file": file,
+        "root_causes": causes,
+        "confidence": round(result.confidence, 4),
+        "explained": round(result.explained, 6),
+        "elapsed_ms": round(result.elapsed_ms, 3),
+    }

@@ -82,13 +82,18 @@ class LeafTable:
         codes = np.zeros((n, len(dims)), dtype=np.int32)
         values: list[NDArray[np.str_]] = []
         for j, dim in enumerate(dims):
-            column = np.asarray(columns[dim], dtype=np.str_)
-            if column.shape != (n,):
-                raise ValueError(f"dimension {dim!r} has {column.shape[0]} values, expected {n}")
-            # Sorted uniques make codes independent of row order.
-            uniques, inverse = np.unique(column, return_inverse=True)
-            codes[:, j] = inverse.reshape(-1)
-            values.append(uniques)
+            column = [str(v) for v in columns[dim]]
+            if len(column) != n:
+                raise ValueError(f"dimension {dim!r} has {len(column)} values, expected {n}")
+            # A dict codes millions of strings faster than sorting them; sorted uniques then
+            # make codes independent of row order.
+            seen: dict[str, int] = {}
+            first = np.fromiter((seen.setdefault(v, len(seen)) for v in column), np.int64, n)
+            names = sorted(seen)
+            rank = np.empty(len(names), dtype=np.int32)
+            rank[[seen[name] for name in names]] = np.arange(len(names), dtype=np.int32)
+            codes[:, j] = rank[first]
+            values.append(np.array(names, dtype=np.str_))
         return cls(
             dims=dims,
             codes=codes,

@@ -69,10 +69,11 @@ def test_prints_one_json_line_per_file(app: typer.Typer, tmp_path: Path) -> None
     printed = lines(result.stdout)
     assert [p["file"] for p in printed] == [str(first), str(second)]
     for entry in printed:
-        assert set(entry) == {"file", "root_causes", "elapsed_ms"}
+        assert set(entry) == {"file", "root_causes", "confidence", "explained", "elapsed_ms"}
+        assert entry["explained"] == pytest.approx(1.0, abs=0.05)
         assert isinstance(entry["elapsed_ms"], float)
         (cause,) = entry["root_causes"]
-        assert set(cause) == {"elements", "score", "actual", "expected"}
+        assert set(cause) == {"elements", "score", "actual", "expected", "share", "strength"}
         assert cause["elements"] == {"queue": "impersonation", "vendor": "acme"}
         assert cause["actual"] == pytest.approx(1.6 * cause["expected"], rel=0.02)
 

@@ -203,3 +203,76 @@ def test_row_order_and_value_names_do_not_change_the_answer(
     assert [c.score for c in shuffled.root_causes] == pytest.approx(
         [c.score for c in baseline.root_causes]
     )
+
+
+def ratio_cube(*, volume_growth: float = 1.0, slow_rate: float = 1.0, seed: int = 4) -> LeafTable:
+    """An AHT cube (seconds / handled) with count-like noise, on a 5 x 6 x 8 x 4 grid."""
+    rng = np.random.default_rng(seed)
+    rows = list(
+        itertools.product(
+            *[[f"{d}{i}" for i in range(k)] for d, k in zip("abcd", (5, 6, 8, 4), strict=True)]
+        )
+    )
+    handled = rng.poisson(60.0, len(rows)).astype(float) + 1.0
+    aht = np.array([300.0 + 40.0 * int(row[0][1]) for row in rows])
+    actual_handled = rng.poisson(handled * volume_growth).astype(float)
+    slow = np.array([row[1] == "b2" for row in rows])
+    actual_aht = aht * np.where(slow, slow_rate, 1.0) * rng.lognormal(0.0, 0.03, len(rows))
+    return LeafTable.from_rows(
+        ("a", "b", "c", "d"),
+        rows,
+        actual=actual_handled * actual_aht,
+        expected=handled * aht,
+        actual_den=actual_handled,
+        expected_den=handled,
+    )
+
+
+def test_volume_growing_everywhere_is_not_a_cause_of_a_ratio() -> None:
+    # Every slice handles 30 % more at the same AHT: the AHT did not move because of any slice.
+    result = localise(ratio_cube(volume_growth=1.3), top_k=None)
+    assert result.root_causes == ()
+
+
+def test_ratio_rate_change_under_volume_growth_is_the_one_cause() -> None:
+    result = localise(ratio_cube(volume_growth=1.3, slow_rate=1.2), top_k=None)
+    (only,) = result.root_causes
+    assert dict(only.elements) == {"b": "b2"}
+    assert only.kind == "rate"
+    assert result.confidence > 0.5
+
+
+def test_pure_noise_on_a_large_cube_gives_no_cause_and_says_so() -> None:
+    rng = np.random.default_rng(8)
+    cards = (6, 36, 10, 10)
+    rows = list(
+        itertools.product(
+            *[[f"{d}{i}" for i in range(k)] for d, k in zip("abcd", cards, strict=True)]
+        )
+    )
+    expected = rng.lognormal(3.0, 1.8, len(rows))
+    expected[rng.random(len(rows)) < 0.4] = 0.0
+    # Count-like noise: small leaves swing by tens of percent, large ones by a percent.
+    spread = np.minimum(0.05 / np.sqrt(np.maximum(expected, 1e-9) / 20.0), 0.5)
+    actual = np.maximum(expected * (1.0 + rng.normal(0.0, 1.0, len(rows)) * spread), 0.0)
+    result = localise(LeafTable.from_rows("abcd", rows, actual=actual, expected=expected))
+    assert result.root_causes == ()
+    assert result.noise_only
+    assert 0 < len(result.checked) <= 5
+    assert all(c.reason for c in result.checked)
+
+
+def test_an_even_move_everywhere_is_reported_as_even_not_as_slices() -> None:
+    truth = {cause(region=r): 0.3 for r in VALUES[0]}  # every region +30 %: the whole cube
+    result = localise(additive(truth), top_k=None)
+    assert result.root_causes == ()
+    assert result.even_rest == pytest.approx(1.0)
+    assert {c.reason for c in result.checked} == {"moved about as much as the rest of the data"}
+
+
+def test_a_cause_carries_its_strength_and_the_share_explained() -> None:
+    result = localise(additive({cause(vendor="acme", queue="spam"): 0.6}))
+    (only,) = result.root_causes
+    assert only.strength > 10
+    assert result.explained == pytest.approx(1.0, abs=0.05)
+    assert result.confidence == pytest.approx(1.0, abs=0.05)
