@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from storage import (
     actions,
+    assessments,
     audit,
     checkins,
     escalations,
@@ -36,5 +37,6 @@ TABLE_MODULES = (
     summary,
     kb,
     training,
+    assessments,
 )
 metadata = SQLModel.metadata
