@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.runtime import Runtime
+from commands.checkins.digest_build import build_digest
 from storage.assessments import AgentAssessment
 from storage.engine import unit_of_work
 from storage.vendors import upsert_vendor
@@ -117,3 +118,23 @@ async def test_vendor_channel_sees_its_own_scores_only(
         await dispatch(slash_command("/training", "scores vendor:globex", channel_id="C0ACME"))
     )
     assert "bound to vendor Acme BPO" in other["text"]
+
+
+async def test_the_vendor_digest_carries_the_weeks_assessments(
+    runtime: Runtime, database_url: str, scores_file: Path
+) -> None:
+    assert run_import(database_url, scores_file)[0] == 0
+    with unit_of_work(runtime.sessions) as session:
+        vendor = upsert_vendor(session, slug="acme", name="Acme BPO")
+        content = build_digest(
+            session=session,
+            sources=runtime.services["digest_sources"],
+            vendor=vendor,
+            now=NOW + timedelta(days=1),  # the digest covers 12–18 Nov, against 5–11 Nov
+            timezone="UTC",
+        )
+    (section,) = [s for s in content.sections if s.key == "training"]
+    assert section.lines == (
+        "• *acme* · Fraud basics — pass rate 100% (=), mean 100.0 (▲ 20.0), "
+        "spread 0.0 · 1 results from 1 agents",
+    )
