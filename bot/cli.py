@@ -120,6 +120,7 @@ FEATURE_CLI_MODULES: tuple[str, ...] = (
     "bot.cli_scheduler",
     "bot.cli_kb",
     "bot.cli_routing",
+    "bot.cli_training",
 )
 for _module in FEATURE_CLI_MODULES:
     importlib.import_module(_module).register_cli(app)

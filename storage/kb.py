@@ -59,10 +59,12 @@ def article_by_path(session: Session, path: str) -> KbArticle | None:
 
 def articles_by_path(session: Session, paths: list[str]) -> dict[str, KbArticle]:
     """Return the stored articles among `paths`, by path."""
-    if not paths:
-        return {}
-    rows = session.exec(select(KbArticle).where(col(KbArticle.path).in_(paths)))
-    return {a.path: a for a in rows}
+    found: dict[str, KbArticle] = {}
+    for start in range(0, len(paths), 500):  # under every driver's bound-parameter limit
+        chunk = paths[start : start + 500]
+        rows = session.exec(select(KbArticle).where(col(KbArticle.path).in_(chunk)))
+        found.update((a.path, a) for a in rows)
+    return found
 
 
 def article_version(session: Session, article_id: int, version: int) -> KbArticleVersion | None:

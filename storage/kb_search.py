@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -125,7 +126,10 @@ def search_articles(
     if vendor:
         params["vendor"] = vendor
     try:
-        rows = session.execute(text(sql), params).all()
+        if dialect == "sqlite":
+            rows = session.execute(text(sql), params).all()
+        else:
+            rows = _postgres_rows(session, sql, params)
     except OperationalError as exc:
         # A query FTS5 cannot parse is the user's, not a fault: say "no results".
         if "fts5" in str(exc).lower() or "syntax" in str(exc).lower():
@@ -137,3 +141,16 @@ def search_articles(
         SearchHit(article_id=int(row.id), score=sign * float(row.rank), snippet=str(row.snippet))
         for row in rows
     ]
+
+
+def _postgres_rows(session: Session, sql: str, params: dict[str, object]) -> list[Any]:
+    # The planner prices `@@` like any cheap operator and picks a sequential scan, which
+    # reads every article's tsvector (10,000 articles: ~250 ms). The GIN index reads only the
+    # matches. SET LOCAL inside a savepoint that is rolled back leaves the request's own
+    # transaction as it was.
+    savepoint = session.begin_nested()
+    try:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        return list(session.execute(text(sql), params).all())
+    finally:
+        savepoint.rollback()

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from storage import (
     actions,
+    assessments,
     audit,
     checkins,
     escalations,
@@ -40,5 +41,6 @@ TABLE_MODULES = (
     training,
     routing,
     routing_suggestions,
+    assessments,
 )
 metadata = SQLModel.metadata

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import PurePosixPath
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,9 +12,17 @@ from sqlmodel import Session
 
 from commands.kb import service
 from commands.kb.parsing import parse_kb_text
-from commands.kb.views import render_article, render_diff, render_search, render_stale
+from commands.kb.views import (
+    article_was_cut,
+    render_article,
+    render_diff,
+    render_search,
+    render_stale,
+)
+from commands.mrkdwn import clip, escape_clip
 from commands.scope import scope_for_channel
 from integrations.slack_directory import SlackDirectory
+from storage.kb import KbArticle
 
 Clock = Callable[[], datetime]
 
@@ -30,6 +39,9 @@ async def handle_kb(
     settings: Any,
     directory: SlackDirectory,
     clock: Clock,
+    client: Any,
+    background: Any,
+    respond: Any,
 ) -> None:
     """Answer `/kb QUERY`, `/kb ARTICLE-ID [diff]` and `/kb stale [all]`."""
     request = parse_kb_text(command.get("text", ""))
@@ -58,7 +70,38 @@ async def handle_kb(
         return
     if article is not None:
         stale = article.reviewed < service.stale_cutoff(today, review_days)
-        await ack(**render_article(article, stale=stale))
+        answer = render_article(article, stale=stale)
+        await ack(**answer)
+        if article_was_cut(answer):
+            # Block Kit holds only part of a long article: the whole text follows by DM.
+            background.spawn(
+                "kb.article.file",
+                _send_as_file(client, str(command["user_id"]), article),
+                report=_reporter(respond),
+            )
         return
     results = service.search(session=db, scope=scope, query=request.words, area=request.area)
     await ack(**render_search(request.words, request.area, results))
+
+
+def _send_as_file(client: Any, user_id: str, article: KbArticle) -> Any:
+    async def job(_session: Session) -> None:
+        opened = await client.conversations_open(users=user_id)
+        await client.files_upload_v2(
+            channel=opened["channel"]["id"],
+            content=article.body,
+            filename=PurePosixPath(article.path).name or "article.md",
+            title=clip(article.title, 200),
+            initial_comment=(
+                f"The whole article `{escape_clip(article.path, 200)}`, v{article.version}."
+            ),
+        )
+
+    return job
+
+
+def _reporter(respond: Any) -> Any:
+    async def report(message: str) -> None:
+        await respond(text=message, response_type="ephemeral", replace_original=False)
+
+    return report

@@ -75,6 +75,7 @@ def import_articles(
     """Create new articles and version changed ones; unchanged ones are left alone."""
     summary = ImportSummary()
     stored = articles_by_path(session, [a.path for a in articles])
+    written: list[tuple[KbArticle, ArticleFile]] = []
     for article in articles:
         digest = article.content_hash
         current = stored.get(article.path)
@@ -102,17 +103,19 @@ def import_articles(
         current.vendors, current.tags = list(article.vendors), list(article.tags)
         current.content_hash, current.updated_at = digest, now
         session.add(current)
-        session.flush()
-        session.add(
-            KbArticleVersion(
-                article_id=current.id or 0,
-                version=current.version,
-                title=article.title,
-                body=article.body,
-                meta=article.meta(),
-                content_hash=digest,
-                created_at=now,
-            )
+        written.append((current, article))
+    session.flush()  # one batch of inserts and updates; the new ids are known after it
+    session.add_all(
+        KbArticleVersion(
+            article_id=current.id or 0,
+            version=current.version,
+            title=article.title,
+            body=article.body,
+            meta=article.meta(),
+            content_hash=current.content_hash,
+            created_at=now,
         )
+        for current, article in written
+    )
     session.flush()
     return summary

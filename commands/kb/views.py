@@ -112,7 +112,7 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": clip(article.title, 150)},
+            "text": {"type": "plain_text", "text": escape_clip(article.title, 150)},
         },
         _context(" · ".join(facts)),
         *sections,
@@ -120,8 +120,8 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
     if cut:
         blocks.append(
             _context(
-                f"The article goes on ({len(article.body):,} characters); "
-                f"read the rest in its source file `{escape_clip(article.path, 200)}`."
+                f"The article goes on ({len(article.body):,} characters): the whole text is "
+                f"sent to you as a file, and it is in `{escape_clip(article.path, 200)}`."
             )
         )
     return {
@@ -129,6 +129,12 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
         "text": clip(f"{escape(article.title)} ({escape(article.path)}, v{article.version})", 500),
         "blocks": blocks,
     }
+
+
+def article_was_cut(answer: dict[str, Any]) -> bool:
+    """Tell whether `render_article` had to leave part of the text out."""
+    blocks = answer.get("blocks") or []
+    return bool(blocks) and "The article goes on" in str(blocks[-1])
 
 
 def diff_text(diff: ArticleDiff, limit: int) -> str:

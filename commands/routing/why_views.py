@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.mrkdwn import clip, escape
+from commands.mrkdwn import clip, escape, escape_clip
 from commands.routing.parsing import RoutingRequest
 from commands.routing.why import MisrouteChange
 
@@ -36,7 +36,7 @@ def render_why(
         lines.append("*Where it changed*")
         for cause in causes:
             where = ", ".join(
-                f"{_DIM_NAMES.get(d, d)} {clip(escape(v), 60)}"
+                f"{_DIM_NAMES.get(d, d)} {escape_clip(v, 60)}"
                 for d, v in sorted(cause.elements.items())
             )
             lines.append(

@@ -17,11 +17,13 @@ from commands.scope import scope_for_channel
 from commands.training import service
 from commands.training.jobs import POST, REFRESH, TrainingJobs
 from commands.training.parsing import parse_training_text
+from commands.training.scores import score_lines
 from commands.training.views import (
     ACTION_QUESTION,
     ACTION_SCHEDULED,
     ACTION_TRAINED,
     BLOCK_PREFIX,
+    render_scores,
     render_started,
     render_status,
 )
@@ -42,7 +44,7 @@ async def handle_training(
     training_jobs: TrainingJobs,
     clock: Clock,
 ) -> None:
-    """Answer `/training rollout …` and `/training status …`."""
+    """Answer `/training rollout …`, `/training status …` and `/training scores …`."""
     today = team_today(clock, settings.opsbot_timezone)
     request = parse_training_text(command.get("text", ""), today=today)
     scope = scope_for_channel(db, command.get("channel_id"))
@@ -66,6 +68,12 @@ async def handle_training(
         db.commit()  # the worker reads the rollouts from its own session
         training_jobs.outbox.wake()
         await ack(**render_started(result))
+        return
+    if request.scores is not None:
+        start, end, lines = score_lines(
+            session=db, scope=scope, request=request.scores, today=today
+        )
+        await ack(**render_scores(lines, start=start, end=end))
         return
     rows = service.unconfirmed(
         session=db, scope=scope, article_text=request.article, vendor_text=request.vendor

@@ -10,6 +10,7 @@ from commands.errors import UsageError
 from commands.kb.article_files import clean_text
 from commands.mrkdwn import escape, escape_clip
 from commands.slash_text import parse_text
+from commands.training.scores import ScoresRequest, parse_scores_text
 from commands.training.service import TRAINING_USAGE
 
 
@@ -17,12 +18,13 @@ from commands.training.service import TRAINING_USAGE
 class TrainingRequest:
     """What `/training` was asked."""
 
-    verb: str  # "rollout" | "status"
+    verb: str  # "rollout" | "status" | "scores"
     article: str | None = None
     vendors: list[str] = field(default_factory=list)
     due: date | None = None
     note: str = ""
     vendor: str | None = None
+    scores: ScoresRequest | None = None
 
 
 def parse_training_text(text: str, *, today: date) -> TrainingRequest:
@@ -51,6 +53,8 @@ def parse_training_text(text: str, *, today: date) -> TrainingRequest:
             due=parse_due(options["due"], today=today),
             note=" ".join(rest[1:]),
         )
+    if verb == "scores":
+        return TrainingRequest(verb="scores", scores=parse_scores_text(rest, options))
     if verb in ("status", ""):
         unknown = sorted(set(options) - {"vendor"})
         if unknown or len(rest) > 1:

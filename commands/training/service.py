@@ -29,6 +29,7 @@ TRAINING_USAGE = "\n".join(
     (
         "/training rollout ARTICLE-ID to:acme,globex due:fri [NOTE]   (admins, article owner)",
         "/training status [ARTICLE-ID | vendor:NAME]                 who has not confirmed",
+        "/training scores [vendor:NAME] [assessment:NAME] [week|month|28d]   pass rates",
     )
 )
 ANSWERS = (TRAINED, SCHEDULED, QUESTION)

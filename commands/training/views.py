@@ -8,6 +8,7 @@ from typing import Any
 from commands.kb.service import ArticleDiff
 from commands.kb.views import article_ref, diff_text
 from commands.mrkdwn import clip, escape, escape_clip
+from commands.training.scores import ScoreLine
 from commands.training.service import RolloutResult, StatusRow
 from storage.kb import KbArticle
 from storage.training import PENDING, QUESTION, SCHEDULED, TRAINED, TrainingRollout
@@ -152,3 +153,39 @@ def question_text(rollout: TrainingRollout, article: KbArticle, user_id: str) ->
         f":question: <@{user_id}> has a question about {article_ref(article)}. "
         f"<@{rollout.created_by}>, please answer in this thread."
     )
+
+
+def _change(now: float, before: float | None, unit: str, scale: float = 1.0) -> str:
+    if before is None:
+        return ""
+    delta = (now - before) * scale
+    if abs(delta) < 0.05:
+        return " (=)"
+    arrow = "▲" if delta > 0 else "▼"
+    return f" ({arrow} {abs(delta):.1f}{unit})"
+
+
+def score_line_text(line: ScoreLine) -> str:
+    """Return one vendor and assessment: pass rate, mean, spread, change, and counts only."""
+    now, before = line.current, line.previous
+    rate = f"pass rate {now.pass_rate * 100:.0f}%" + _change(
+        now.pass_rate, before.pass_rate if before else None, " pts", 100.0
+    )
+    mean = f"mean {now.mean:.1f}" + _change(now.mean, before.mean if before else None, "")
+    return (
+        f"• *{escape(line.vendor)}* · {escape_clip(line.assessment, 100)} — {rate}, {mean}, "
+        f"spread {now.spread:.1f} · {now.results} results from {now.agents} agents"
+    )
+
+
+def render_scores(lines: list[ScoreLine], *, start: date, end: date) -> dict[str, Any]:
+    """Return the assessment figures for the period, against the period before."""
+    days = (end - start).days + 1
+    head = f"*Assessment scores* {start:%d %b} – {end:%d %b %Y} ({days} days, vs the {days} before)"
+    if not lines:
+        return {"response_type": "ephemeral", "text": f"{head}\nNo assessment results."}
+    rows = [score_line_text(line) for line in lines[:40]]
+    if len(lines) > 40:
+        rows.append(f"_and {len(lines) - 40} more_")
+    text = clip(head + "\n" + "\n".join(rows), SECTION_MAX)
+    return {"response_type": "ephemeral", "text": text, "blocks": [_section(text)]}

@@ -139,17 +139,24 @@ async def test_hostile_queries_get_no_results_and_a_hint(
         assert session.execute(text("SELECT count(*) FROM kb_article")).scalar_one() == 1
 
 
-async def test_long_article_is_split_within_block_kit_limits(
-    dispatch: Dispatch, clocked: Runtime
+async def test_long_article_is_split_within_block_kit_limits_and_sent_whole(
+    dispatch: Dispatch, clocked: Runtime, local_slack: LocalSlack
 ) -> None:
+    local_slack.add_user("U0READER", "reader")
     paragraphs = "\n\n".join(f"Paragraph {n} " + "&" * 700 for n in range(80))
-    seed(clocked, {"long.md": article_text("Long one", body=paragraphs)})
-    shown = body(await dispatch(slash_command_kb("long.md")))
+    seed(clocked, {"long/guide.md": article_text("Long one", body=paragraphs)})
+    shown = body(await dispatch(slash_command_kb("long/guide.md", user_id="U0READER")))
     assert len(shown["blocks"]) <= 50
     for block in shown["blocks"]:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= 3000
-    assert "The article goes on" in json.dumps(shown["blocks"][-1])
+    assert "sent to you as a file" in json.dumps(shown["blocks"][-1])
+    (upload,) = local_slack.calls_to("files.upload")
+    assert upload.args["content"].decode() == paragraphs
+    assert upload.args["filename"] == "guide.md" and upload.args["channel"].startswith("D")
+    short = body(await dispatch(slash_command_kb("long/guide.md diff")))
+    assert "first version" in short["text"]
+    assert len(local_slack.calls_to("files.upload")) == 1
 
 
 async def test_diff_shows_what_changed(dispatch: Dispatch, clocked: Runtime) -> None:

@@ -1,4 +1,4 @@
-"""Knowledge base (articles, versions, each backend's own full-text index) and rollouts.
+"""Knowledge base (articles, versions, each backend's own full-text index), rollouts, scores.
 
 Revision ID: 0700_kb
 Revises: 0002_vendors
@@ -41,6 +41,8 @@ _POSTGRES_FTS = (
     "setweight(to_tsvector('english'::regconfig, tags), 'B') || "
     "setweight(to_tsvector('english'::regconfig, body), 'C')) STORED",
     "CREATE INDEX ix_kb_article_search ON kb_article USING GIN (search)",
+    # Uncompressed: ranking reads each match's vector, and decompressing it cost more.
+    "ALTER TABLE kb_article ALTER COLUMN search SET STORAGE EXTERNAL",
 )
 
 
@@ -111,9 +113,26 @@ def upgrade() -> None:
         sa.Column("sent_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("rollout_id", "on_day", name="uq_training_nudge_day"),
     )
+    op.create_table(
+        "agent_assessment",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("vendor_slug", sa.String(64), nullable=False),
+        sa.Column("assessment", sa.String(100), nullable=False),
+        sa.Column("agent", sa.String(64), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("passed", sa.Boolean(), nullable=False),
+        sa.Column("imported_at", UTCDateTime(), nullable=False),
+        sa.UniqueConstraint(
+            "day", "vendor_slug", "assessment", "agent", name="uq_agent_assessment"
+        ),
+    )
+    op.create_index("ix_agent_assessment_day", "agent_assessment", ["day"])
+    op.create_index("ix_agent_assessment_vendor_slug", "agent_assessment", ["vendor_slug"])
 
 
 def downgrade() -> None:
+    op.drop_table("agent_assessment")
     op.drop_table("training_nudge")
     op.drop_table("training_rollout")
     if op.get_bind().dialect.name == "sqlite":

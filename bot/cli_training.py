@@ -1,0 +1,48 @@
+"""`opsbot training import-assessments FILE…`: validate every row, then store them all at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from commands.training.assessment_files import AssessmentInputError, read_assessment_csv
+from commands.training.scores import import_rows
+from storage.engine import make_engine, session_factory, unit_of_work
+from storage.types import utcnow
+
+training_app = typer.Typer(help="Training: agent assessments.", no_args_is_help=True)
+
+
+def register_cli(app: typer.Typer) -> None:
+    """Attach `opsbot training …` to the main CLI."""
+    app.add_typer(training_app, name="training")
+
+
+@training_app.command("import-assessments")
+def import_assessments(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV: date, vendor, assessment, agent, score, passed."),
+    ],
+) -> None:
+    """Import assessment results idempotently; a bad row changes nothing (exit 2)."""
+    from bot.cli import fail, load_settings, migrate
+
+    settings = load_settings("cli")
+    try:
+        rows = [row for path in files for row in read_assessment_csv(path)]
+    except AssessmentInputError as exc:
+        raise fail(str(exc)) from None
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(session_factory(engine)) as session:
+            stored, replaced = import_rows(session=session, rows=rows, now=utcnow())
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"imported {stored:,} assessment results from {len(files)} file(s); "
+        f"{replaced:,} replaced earlier ones"
+    )
