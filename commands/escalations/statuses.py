@@ -28,6 +28,11 @@ async def available_transitions(
     except (TimeoutError, OpsbotError):
         log.info("could not list transitions of %s in time; the job checks", escalation.key)
         return None
+    except Exception:
+        # The check is a courtesy before queueing: an answer the tracker client cannot read
+        # must not lose the request. The job meets the same answer and reports it by job id.
+        log.warning("could not read the transitions of %s; the job checks", escalation.key)
+        return None
 
 
 def checked_status(escalation: Escalation, available: list[Transition] | None, wanted: str) -> str:

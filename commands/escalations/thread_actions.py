@@ -123,7 +123,9 @@ async def open_small_modal(
     choices = None
     if callback_id == "escalation_status":
         available = await available_transitions(escalations, escalation)
-        choices = sorted({t.to_status for t in available}) if available else None
+        # A move to done is a resolve (with a root cause): the Resolve button offers it.
+        offered = {t.to_status for t in available or () if t.to_category != "done"}
+        choices = sorted(offered) if offered else None
     view = text_modal(
         callback_id=callback_id,
         title=title,

@@ -8,7 +8,7 @@ channel history. `tests.support.payload_scan` says what counts as a ping from us
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,10 +133,13 @@ async def test_kpi_why_escapes_imported_dimension_values_in_its_text_fallback(
     dispatch: Dispatch,
     local_slack: LocalSlack,
     tmp_path: Path,
+    runtime: Runtime,
 ) -> None:
     cube = tmp_path / "cube.csv"
     _cube_with_a_hostile_queue(cube)
     assert run_import(database_url, cube)[0] == 0
+    # Asked the day after the cube's data ends, whatever today is.
+    runtime.services["clock"] = lambda: datetime(2026, 11, 22, 12, tzinfo=UTC)
     url = local_slack.response_url(channel="C0OPS")
     await dispatch(
         slash_command("/kpi", "why manual_incoming 2026-11-09..2026-11-15", response_url=url)

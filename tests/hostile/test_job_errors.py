@@ -36,7 +36,9 @@ async def test_unreadable_tracker_answer_is_reported_with_the_job_id_only(
     key = str(escalations(runtime)[0].key)
     # Transitions without `statusCategory`: the client raises KeyError: 'statusCategory'.
     broken = {"transitions": [{"id": "21", "name": "Start", "to": {"name": "In Progress"}}]}
-    fake_jira.answer_next(f"GET /rest/api/2/issue/{key}/transitions", broken, times=ATTEMPTS)
+    # One more than the job's attempts: the command reads the transitions first, to check the
+    # status before it queues anything, and meets the same answer.
+    fake_jira.answer_next(f"GET /rest/api/2/issue/{key}/transitions", broken, times=ATTEMPTS + 1)
     await dispatch(slash_command("/escalation", f'{key} status "In Progress"', user_id="U0LEAD"))
     await settle(runtime)
     with unit_of_work(runtime.sessions) as session:

@@ -61,14 +61,16 @@ async def test_change_status_button_offers_a_select_of_valid_statuses(
     view = json.loads(view) if isinstance(view, str) else view
     element = next(b for b in view["blocks"] if b["type"] == "input")["element"]
     assert element["type"] == "static_select"
-    assert [o["value"] for o in element["options"]] == ["Done", "In Progress", "Resolved"]
+    # Done and Resolved are done-category moves: they belong to the Resolve button.
+    assert [o["value"] for o in element["options"]] == ["In Progress"]
     meta = view["private_metadata"]
-    chosen = {"value": {"value": {"type": "static_select", "selected_option": {"value": "Done"}}}}
+    option = {"value": "In Progress"}
+    chosen = {"value": {"value": {"type": "static_select", "selected_option": option}}}
     await dispatch(sr.view_submission("escalation_status", chosen, private_metadata=meta))
     await settle(runtime)
     with unit_of_work(runtime.sessions) as session:
         issue = local_issue(session, "ESC-1")
-        assert issue is not None and issue.status == "Done"
+        assert issue is not None and issue.status == "In Progress"
     typed = {"value": {"value": {"type": "plain_text_input", "value": "Resolvd"}}}
     response = await dispatch(
         sr.view_submission("escalation_status", typed, private_metadata=meta, view_id="V2")
