@@ -97,6 +97,8 @@ class OutboxWorker:
     _wake_loop: asyncio.AbstractEventLoop | None = None
     _task: asyncio.Task[None] | None = None
     _running: set[asyncio.Task[None]] = field(default_factory=set)
+    # Claims in flight on a worker thread: their jobs are leased but not yet in _running.
+    _claiming: int = 0
     _stopping: bool = False
 
     def register(
@@ -216,13 +218,17 @@ class OutboxWorker:
                 for j in jobs
             ]
 
-        contexts = await in_worker(self.sessions, claim)
-        for context in contexts:
-            task = asyncio.get_running_loop().create_task(
-                self._run(context), name=f"outbox:{context.kind}:{context.id}"
-            )
-            self._running.add(task)
-            task.add_done_callback(self._done)
+        self._claiming += 1
+        try:
+            contexts = await in_worker(self.sessions, claim)
+            for context in contexts:
+                task = asyncio.get_running_loop().create_task(
+                    self._run(context), name=f"outbox:{context.kind}:{context.id}"
+                )
+                self._running.add(task)
+                task.add_done_callback(self._done)
+        finally:
+            self._claiming -= 1
         return len(contexts)
 
     def _done(self, task: asyncio.Task[None]) -> None:
@@ -239,6 +245,9 @@ class OutboxWorker:
                 await self._wait_running(return_when=asyncio.FIRST_COMPLETED)
                 continue
             if started:
+                continue
+            if self._claiming:  # the poll loop holds leased jobs it has not started yet
+                await asyncio.sleep(0.01)
                 continue
             due = await in_worker(self.sessions, next_due_at)
             wait = (due - utcnow()).total_seconds() if due is not None else None

@@ -86,7 +86,7 @@ class KpiRequest:
         parts = [self.period.span()]
         # A default comparison stays implicit, so `/kpi why` from a button uses the same
         # baseline as the command (the seasonal one unless `vs` was given).
-        if self.compare.label != "previous period" or self.compare != self.period.preceding():
+        if self.compare_given:
             parts += ["vs", self.compare.span()]
         parts += [f"{k}:{','.join(v)}" for k, v in self.filters.items()]
         return " ".join(parts)

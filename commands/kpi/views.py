@@ -74,8 +74,14 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     ]
     for line in snapshot.lines[:40]:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _kpi_text(line)}})
+    # The buttons ask again with the same comparison: typed `vs` stays explicit, a default
+    # stays default (so Why? uses the seasonal baseline, as the command does).
     filtered = KpiRequest(
-        "snapshot", request.period, request.compare, dict(snapshot.filters), False, None, True
+        "snapshot",
+        request.period,
+        request.compare,
+        dict(snapshot.filters),
+        compare_given=request.compare_given,
     )
     canonical = filtered.canonical()
     # A button value must parse back whole, so a request too long for one gets no button

@@ -26,7 +26,6 @@ from storage.kpi_queries import stored_granularity
 
 DEFAULT_WEEKS = 6
 # `vs` not given: the grammar names the default comparison so.
-_DEFAULT_COMPARE_LABEL = "previous period"
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class WhyFinding:
 
 def explicit_compare(request: KpiRequest) -> bool:
     """Tell whether the user asked for a comparison period with `vs`."""
-    return request.compare.label != _DEFAULT_COMPARE_LABEL
+    return request.compare_given
 
 
 def explain_change(
