@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -81,7 +82,7 @@ async def test_scheduler_off_setting_starts_nothing(settings: Settings) -> None:
 @pytest.mark.postgres_only
 @pytest.mark.slow
 def test_two_scheduler_processes_post_each_digest_once(
-    engine: Engine, database_url: str, local_slack: LocalSlack
+    engine: Engine, database_url: str, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("the multi-process test needs PostgreSQL (TEST_DATABASE_URL)")
@@ -105,23 +106,30 @@ def test_two_scheduler_processes_post_each_digest_once(
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_URL": local_slack.api_url,
     }
-    processes = [
-        subprocess.Popen(
-            opsbot_command("scheduler"),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(2)]
+    processes = []
+    for log in logs:
+        with log.open("wb") as sink:
+            processes.append(
+                subprocess.Popen(
+                    opsbot_command("scheduler"), env=env, stdout=subprocess.DEVNULL, stderr=sink
+                )
+            )
     try:
         local_slack.wait_for("chat.postMessage", len(channels), timeout=60)
+        # Both must be up (not still importing on a busy machine) before they are told to stop:
+        # the clean exit on SIGTERM is part of what this test proves.
+        deadline = time.monotonic() + 120
+        while not all("scheduler running" in log.read_text(errors="replace") for log in logs):
+            assert time.monotonic() < deadline, [log.read_text(errors="replace") for log in logs]
+            time.sleep(0.1)
         time.sleep(2)  # room for a wrongful second post to show up
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
-            _, errors = process.communicate(timeout=60)
-            assert process.returncode == 0, errors.decode()[-2000:]
+            process.wait(timeout=60)
+    for process, log in zip(processes, logs, strict=True):
+        assert process.returncode == 0, log.read_text(errors="replace")[-2000:]
     for channel in channels:
         assert len(digests(local_slack, channel)) == 1
