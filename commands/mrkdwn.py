@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from storage.text import clean_text
+
 # An entity cut in half (`&am`) would show as text, or swallow what follows it.
 _PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 ELLIPSIS = "…"
@@ -12,7 +13,7 @@ ELLIPSIS = "…"
 
 def escape(text: str) -> str:
     """Escape `&`, `<` and `>` (Slack's rule), which neutralises `<!channel>` and `<@U…>`."""
-    cleaned = _CONTROL.sub("", text)
+    cleaned = clean_text(text)
     return cleaned.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

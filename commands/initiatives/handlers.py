@@ -16,7 +16,6 @@ from commands.initiatives.service import (
     add_child,
     assess_now,
     change_status,
-    clean_text,
     create_initiative,
     link_escalation,
     local_today,
@@ -33,6 +32,7 @@ from commands.slash_text import parse_text, tokenize
 from commands.vendors.service import UnknownVendor, require_vendor
 from integrations.errors import OpsbotError, UsageError
 from storage.initiatives import initiative_by_key, links_for, notes_for
+from storage.text import clean_text
 from storage.types import utcnow
 
 USAGE = (

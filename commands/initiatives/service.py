@@ -31,15 +31,10 @@ from storage.initiatives import (
     recount_children,
     upsert_child,
 )
+from storage.text import clean_text
 from storage.types import utcnow
 
 ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """Drop control characters (PostgreSQL refuses NUL; none of them means anything here)."""
-    return _CONTROL.sub("", text)
 
 
 @dataclass

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.initiatives.service import clean_text
 from commands.mrkdwn import escape
 from commands.permissions import Permissions, require
 from commands.rules.parsing import RULE_USAGE, parse_rule
 from commands.rules.service import create_rule, describe_rules, remove_rule
 from commands.slash_text import tokenize
 from integrations.errors import UsageError
+from storage.text import clean_text
 
 USAGE = (RULE_USAGE, "/opsbot rule list", "/opsbot rule remove ID")
 

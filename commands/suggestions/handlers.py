@@ -15,7 +15,6 @@ from sqlmodel import Session
 from commands.checkins.digest_build import digest_window
 from commands.digest import DigestSource
 from commands.initiatives.desk import PlanningDesk
-from commands.initiatives.service import clean_text
 from commands.mrkdwn import escape, escape_clip
 from commands.permissions import Actor, Permissions, require
 from commands.slash_text import parse_count, parse_text
@@ -40,6 +39,7 @@ from commands.suggestions.views import (
 )
 from integrations.errors import OpsbotError, UsageError
 from storage.suggestions import Suggestion
+from storage.text import clean_text
 
 USAGE = (
     "/suggest TEXT",
