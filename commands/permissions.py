@@ -24,6 +24,7 @@ from sqlmodel import Session
 from commands.authz import AdminPolicy
 from commands.scope import ChannelScope, scope_for_channel
 from integrations.errors import NotAllowed, NotFound
+from storage.engine import SessionFactory, in_worker
 
 
 class Role(StrEnum):
@@ -238,12 +239,23 @@ class Permissions:
         self.admins = admins
         self._key = hashlib.sha256(b"opsbot modal context|" + seal_key).digest()
 
-    async def actor(self, session: Session, *, user_id: str, channel_id: str | None) -> Actor:
-        """Return who asks and the scope of the channel they ask from."""
+    async def actor(
+        self, store: Session | SessionFactory, *, user_id: str, channel_id: str | None
+    ) -> Actor:
+        """Return who asks and the scope of the channel they ask from.
+
+        Given the session factory, the scope is read on a worker thread (the event loop never
+        waits on the database); a request's own session is still accepted while handlers
+        move off it.
+        """
+        if isinstance(store, Session):
+            scope = scope_for_channel(store, channel_id)
+        else:
+            scope = await in_worker(store, lambda session: scope_for_channel(session, channel_id))
         return Actor(
             user_id=user_id,
             is_admin=await self.admins.is_admin(user_id),
-            scope=scope_for_channel(session, channel_id),
+            scope=scope,
             channel_id=channel_id,
         )
 

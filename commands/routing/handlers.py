@@ -16,11 +16,12 @@ from commands.initiatives.desk import PlanningDesk
 from commands.routing.analysis import RoutingParams
 from commands.routing.decisions import dismiss, open_as_initiative
 from commands.routing.parsing import parse_routing_text
-from commands.routing.service import in_worker, routing_answer
+from commands.routing.service import routing_answer
 from commands.routing.views import render_dismissed, render_opened, render_routing
 from commands.routing.why import explain_misroutes
 from commands.routing.why_views import render_why
 from commands.scope import scope_for_channel
+from storage.engine import in_worker
 
 Clock = Callable[[], datetime]
 

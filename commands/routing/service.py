@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -21,7 +20,6 @@ from commands.routing.decisions import ShownSuggestion, remember_suggestions
 from commands.routing.parsing import CaseWindow
 from commands.scope import ChannelScope
 from integrations.case_sources.records import CaseBatch, CaseRecord
-from storage.engine import SessionFactory, unit_of_work
 from storage.routing import group_sums, replace_cases
 
 T = TypeVar("T")
@@ -129,20 +127,6 @@ def routing_answer(
         session=session, analysis=analysis, scope=scope, window_label=window.label, now=now
     )
     return analysis, shown
-
-
-async def in_worker(sessions: SessionFactory, work: Callable[[Session], T]) -> T:
-    """Run `work` in a worker thread on a short session of its own, committed at the end.
-
-    The stored analysis is one GROUP BY over every case of the period: off the event loop,
-    a large case table never stalls other requests.
-    """
-
-    def run() -> T:
-        with unit_of_work(sessions) as session:
-            return work(session)
-
-    return await asyncio.to_thread(run)
 
 
 def report_json(analysis: RoutingAnalysis) -> dict[str, Any]:
