@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     opsbot_drift_k: float = Field(default=0.5, ge=0)
     opsbot_drift_h: float = Field(default=8.0, gt=0)
 
+    # Expensive work (why, chart, break-down, proposals) waits in one bounded queue: at most
+    # this many jobs queued or running, this many per user, and this many running at once.
+    opsbot_work_queue_size: int = Field(default=16, ge=1)
+    opsbot_work_queue_per_user: int = Field(default=2, ge=1)
+    opsbot_work_queue_workers: int = Field(default=2, ge=1)
+
     # Check-ins: the in-process scheduler ("off" when `opsbot scheduler` runs apart) and how
     # late a run missed while down may still be posted.
     opsbot_scheduler: Literal["on", "off"] = "on"

@@ -1,4 +1,9 @@
-"""Slack handlers for /kpi, its break-down buttons and "Why?": ack, parse, service, view."""
+"""Slack handlers for /kpi, its break-down buttons and "Why?": parse, compute off the loop, render.
+
+Every database read runs on a worker thread (`in_worker`), and the expensive answers (why,
+chart, break-down) go through the bounded work queue: a full queue answers "busy" at once,
+and no session is open while a job waits for its turn or for Slack.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,22 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.background import ErrorReporter
 from commands.kpi.chart import render_trend_png
-from commands.kpi.filters import Filters, resolve_filters
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
-from commands.kpi.registry import KpiRegistry
-from commands.kpi.snapshot import Snapshot, build_breakdown, fit_request
+from commands.kpi.registry import KpiDefinition, KpiRegistry
+from commands.kpi.service import (
+    WhyQuestion,
+    breakdown_answer,
+    snapshot_answer,
+    why_answer,
+    why_question,
+)
+from commands.kpi.snapshot import Snapshot
 from commands.kpi.snapshot_cache import SnapshotCache
 from commands.kpi.views import (
     BREAKDOWN_ACTION_PREFIX,
@@ -24,37 +38,27 @@ from commands.kpi.views import (
     render_help,
     render_snapshot,
 )
-from commands.kpi.why import WhyFinding
-from commands.kpi.why_runner import BUSY_MESSAGE, WhyRunner, explain_in
 from commands.kpi.why_views import render_finding
-from commands.scope import scope_for_channel
+from commands.permissions import Actor, Permissions
+from commands.work_queue import Busy, WorkQueue
 from integrations.errors import UsageError
+from storage.engine import SessionFactory, in_worker
+from storage.kpi import DIMENSIONS
 
 BREAKDOWN_ACTION = re.compile(rf"^{BREAKDOWN_ACTION_PREFIX}(\w+)$")
+Clock = Callable[[], datetime]
 
 
-def today_in(settings: Any, clock: Callable[[], datetime]) -> date:
+def today_in(settings: Any, clock: Clock) -> date:
     """Return today's date in OPSBOT_TIMEZONE by the runtime's clock."""
     return clock().astimezone(ZoneInfo(settings.opsbot_timezone)).date()
 
 
-def _request_and_filters(
-    session: Session,
-    text: str,
-    *,
-    channel_id: str | None,
-    settings: Any,
-    registry: KpiRegistry,
-    clock: Callable[[], datetime],
-) -> tuple[KpiRequest, Filters]:
-    request = parse_kpi_text(text, today=today_in(settings, clock), kpi_keys=registry.keys)
-    request = fit_request(session, request)  # periods never run past the data
-    scope = scope_for_channel(session, channel_id)
-    filters = resolve_filters(session=session, filters=request.filters, scope=scope)
-    return request, filters
+def _parse(text: str, settings: Any, clock: Clock, registry: KpiRegistry) -> KpiRequest:
+    return parse_kpi_text(text, today=today_in(settings, clock), kpi_keys=registry.keys)
 
 
-def _reporter(respond: Any) -> Any:
+def _reporter(respond: AsyncRespond) -> ErrorReporter:
     async def report(message: str) -> None:
         await respond(text=message, response_type="ephemeral", replace_original=False)
 
@@ -62,159 +66,188 @@ def _reporter(respond: Any) -> Any:
 
 
 async def handle_kpi(
-    ack: Any,
+    ack: AsyncAck,
     command: dict[str, Any],
-    db: Session,
+    sessions: SessionFactory,
+    permissions: Permissions,
     settings: Any,
-    clock: Callable[[], datetime],
+    clock: Clock,
     kpi_registry: KpiRegistry,
-    background: Any,
-    respond: Any,
-    runtime: Any,
-    kpi_why: WhyRunner,
     kpi_snapshots: SnapshotCache,
+    work_queue: WorkQueue,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
 ) -> None:
-    """Answer `/kpi …` with a snapshot; `why` and `chart` continue in the background."""
-    text = command.get("text", "")
+    """Answer `/kpi …` with a snapshot; `why` and `chart` continue through the work queue."""
     channel_id = command.get("channel_id")
-    request, filters = _request_and_filters(
-        db, text, channel_id=channel_id, settings=settings, registry=kpi_registry, clock=clock
-    )
+    actor = await permissions.actor(sessions, user_id=command["user_id"], channel_id=channel_id)
+    request = _parse(command.get("text", ""), settings, clock, kpi_registry)
     if request.action == "help":
         await ack(**render_help(kpi_registry))
         return
     if request.action == "why":
-        kpi = kpi_registry.get(request.kpi) if request.kpi else None
-        if kpi is None:
-            snapshot = kpi_snapshots.snapshot(session=db, request=request, filters=filters)
-            moved = snapshot.most_changed()
-            kpi = moved.kpi if moved else kpi_registry.kpis[0]
-        if not kpi_why.reserve():
-            await ack(response_type="ephemeral", text=BUSY_MESSAGE)
-            return
-        await ack(response_type="ephemeral", text=f"Looking into what moved {kpi.label}…")
-        _spawn_why(
-            background,
-            respond,
-            kpi_why,
-            explain_in(request, filters, kpi, weeks=settings.opsbot_spike_weeks),
+        chosen = kpi_registry.get(request.kpi) if request.kpi else None
+        question = await in_worker(
+            sessions,
+            lambda session: why_question(
+                session=session,
+                request=request,
+                scope=actor.scope,
+                registry=kpi_registry,
+                cache=kpi_snapshots,
+                kpi=chosen,
+            ),
         )
+        _queue_why(work_queue, actor, sessions, settings, respond, lambda _: question)
+        await ack(response_type="ephemeral", text=f"Looking into what moved {question.kpi.label}…")
         return
-    snapshot = kpi_snapshots.snapshot(session=db, request=request, filters=filters)
-    await ack(**render_snapshot(snapshot))
+    snapshot = await in_worker(
+        sessions,
+        lambda session: snapshot_answer(
+            session=session, request=request, scope=actor.scope, cache=kpi_snapshots
+        ),
+    )
+    busy: Busy | None = None
     if request.chart and channel_id:
-        _spawn_chart(background, respond, runtime.slack, snapshot, channel_id)
+        try:
+            _queue_chart(work_queue, actor, client, respond, snapshot, channel_id)
+        except Busy as refused:
+            busy = refused  # the numbers are ready; only the picture has to wait
+    await ack(**render_snapshot(snapshot))
+    if busy is not None:
+        await respond(
+            text=f"{busy.user_message} (for the chart)",
+            response_type="ephemeral",
+            replace_original=False,
+        )
 
 
-def _spawn_chart(
-    background: Any, respond: Any, slack: Any, snapshot: Snapshot, channel_id: str
+def _queue_chart(
+    queue: WorkQueue,
+    actor: Actor,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+    snapshot: Snapshot,
+    channel_id: str,
 ) -> None:
-    async def upload(_: Session) -> None:
-        png = await asyncio.to_thread(render_trend_png, snapshot)
+    async def upload() -> None:
+        png = await asyncio.to_thread(render_trend_png, snapshot)  # matplotlib is CPU-bound
         period = snapshot.request.period.span()
-        await slack.files_upload_v2(
+        await client.files_upload_v2(
             channel=channel_id,
             content=png,
             filename=f"kpi-{period}.png",
             title=f"KPI trend {period}",
         )
 
-    background.spawn("kpi_chart", upload, report=_reporter(respond))
+    queue.submit(user_id=actor.user_id, name="kpi_chart", work=upload, report=_reporter(respond))
 
 
-def _spawn_why(
-    background: Any, respond: Any, runner: WhyRunner, work: Callable[[Session], WhyFinding]
+def _queue_why(
+    queue: WorkQueue,
+    actor: Actor,
+    sessions: SessionFactory,
+    settings: Any,
+    respond: AsyncRespond,
+    question: Callable[[Any], WhyQuestion],
 ) -> None:
-    # The job's own session stays unused: the runner's thread opens and closes one, so no
-    # connection is held while respond() waits on the event loop.
-    async def explain(_: Session) -> None:
-        finding = await runner.run(work)
+    """Queue the localisation; `question` is worked out in the same unit of work first."""
+
+    async def explain() -> None:
+        finding = await in_worker(
+            sessions,
+            lambda session: why_answer(
+                session=session, question=question(session), weeks=settings.opsbot_spike_weeks
+            ),
+        )
         await respond(**render_finding(finding))
 
-    background.spawn("kpi_why", explain, report=_reporter(respond))
+    queue.submit(user_id=actor.user_id, name="kpi_why", work=explain, report=_reporter(respond))
 
 
-def _action(body: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+def _clicked(body: dict[str, Any]) -> tuple[dict[str, Any], str, str | None]:
     action = body["actions"][0]
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id"
     )
-    return action, channel
+    return action, str(body["user"]["id"]), channel
 
 
 async def handle_breakdown(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
+    sessions: SessionFactory,
+    permissions: Permissions,
     settings: Any,
-    clock: Callable[[], datetime],
+    clock: Clock,
     kpi_registry: KpiRegistry,
-    background: Any,
-    respond: Any,
+    work_queue: WorkQueue,
+    respond: AsyncRespond,
 ) -> None:
     """Answer a "By vendor/queue/…" button with a ranked table, posted after the ack."""
     await ack()
-    action, channel_id = _action(body)
+    action, user_id, channel_id = _clicked(body)
     match = BREAKDOWN_ACTION.match(action.get("action_id", ""))
-    if match is None:
+    if match is None or match[1] not in DIMENSIONS:
         raise UsageError("That break-down is not one I know.")
     dimension = match[1]
-    text = str(action.get("value") or "")
+    request = _parse(str(action.get("value") or ""), settings, clock, kpi_registry)
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
 
-    async def answer(session: Session) -> None:
-        request, filters = _request_and_filters(
-            session,
-            text,
-            channel_id=channel_id,
-            settings=settings,
-            registry=kpi_registry,
-            clock=clock,
-        )
-        rows = build_breakdown(
-            session=session, request=request, filters=filters, dimension=dimension
-        )
-        shown = KpiRequest(
-            "snapshot", request.period, request.compare, dict(filters), notes=request.notes
+    async def answer() -> None:
+        rows, shown = await in_worker(
+            sessions,
+            lambda session: breakdown_answer(
+                session=session, request=request, scope=actor.scope, dimension=dimension
+            ),
         )
         await respond(
             **render_breakdown(rows, dimension=dimension, request=shown, registry=kpi_registry)
         )
 
-    background.spawn("kpi_breakdown", answer, report=_reporter(respond))
+    work_queue.submit(user_id=user_id, name="kpi_breakdown", work=answer, report=_reporter(respond))
+
+
+def _why_value(value: str, registry: KpiRegistry) -> tuple[KpiDefinition, str]:
+    """Return the KPI and request text a "Why?" button carries; refuse a stale or forged one."""
+    try:
+        carried = json.loads(value or "{}")
+        key, text = str(carried["kpi"]), str(carried["q"])
+    except (ValueError, KeyError, TypeError):
+        raise UsageError("That button is out of date; run /kpi again.", usage=USAGE) from None
+    kpi = registry.get(key)
+    if kpi is None:
+        raise UsageError("That KPI is no longer defined; run /kpi again.")
+    return kpi, text
 
 
 async def handle_why_button(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
+    sessions: SessionFactory,
+    permissions: Permissions,
     settings: Any,
-    clock: Callable[[], datetime],
+    clock: Clock,
     kpi_registry: KpiRegistry,
-    background: Any,
-    respond: Any,
-    kpi_why: WhyRunner,
+    kpi_snapshots: SnapshotCache,
+    work_queue: WorkQueue,
+    respond: AsyncRespond,
 ) -> None:
-    """Answer the "Why?" button: localise the most-changed KPI of the snapshot."""
+    """Answer "Why?" (on a /kpi answer or a spike alert) exactly as `/kpi why KPI …` would."""
     await ack()
-    action, channel_id = _action(body)
-    try:
-        value = json.loads(action.get("value") or "{}")
-        kpi = kpi_registry.get(str(value["kpi"]))
-        text = str(value["q"])
-    except (ValueError, KeyError, TypeError):
-        raise UsageError("That button is out of date; run /kpi again.", usage=USAGE) from None
-    if kpi is None:
-        raise UsageError("That KPI is no longer defined; run /kpi again.")
-    if not kpi_why.reserve():
-        raise UsageError(BUSY_MESSAGE)
+    action, user_id, channel_id = _clicked(body)
+    kpi, text = _why_value(str(action.get("value") or ""), kpi_registry)
+    request = _parse(text, settings, clock, kpi_registry)
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
 
-    def work(session: Session) -> WhyFinding:
-        request, filters = _request_and_filters(
-            session,
-            text,
-            channel_id=channel_id,
-            settings=settings,
+    def question(session: Any) -> WhyQuestion:
+        return why_question(
+            session=session,
+            request=request,
+            scope=actor.scope,
             registry=kpi_registry,
-            clock=clock,
+            cache=kpi_snapshots,
+            kpi=kpi,
         )
-        return explain_in(request, filters, kpi, weeks=settings.opsbot_spike_weeks)(session)
 
-    _spawn_why(background, respond, kpi_why, work)
+    _queue_why(work_queue, actor, sessions, settings, respond, question)

@@ -15,12 +15,13 @@ from sqlmodel import Session
 from commands.initiatives.desk import PlanningDesk
 from commands.routing.analysis import RoutingParams
 from commands.routing.decisions import dismiss, open_as_initiative
-from commands.routing.parsing import parse_routing_text
+from commands.routing.parsing import RoutingRequest, parse_routing_text
 from commands.routing.service import routing_answer
 from commands.routing.views import render_dismissed, render_opened, render_routing
 from commands.routing.why import explain_misroutes
 from commands.routing.why_views import render_why
-from commands.scope import scope_for_channel
+from commands.scope import ChannelScope, scope_for_channel
+from commands.work_queue import WorkQueue
 from storage.engine import in_worker
 
 Clock = Callable[[], datetime]
@@ -33,8 +34,10 @@ async def handle_routing(
     settings: Any,
     clock: Clock,
     runtime: Any,
+    work_queue: WorkQueue,
+    respond: AsyncRespond,
 ) -> None:
-    """Answer `/routing [period] [reason:…|vendor:…]`."""
+    """Answer `/routing [period] [reason:…|vendor:…]`; `why` continues through the work queue."""
     timezone = settings.opsbot_timezone
     now = clock()
     today = now.astimezone(ZoneInfo(timezone)).date()
@@ -42,11 +45,7 @@ async def handle_routing(
     scope = scope_for_channel(db, command.get("channel_id"))
     vendor = scope.vendor.name if scope.vendor is not None else None
     if request.why:
-        explain = partial(
-            explain_misroutes, window=request.window, filters=request.filters, scope=scope
-        )
-        change = await in_worker(runtime.sessions, lambda session: explain(session=session))
-        await ack(**render_why(change, request=request, vendor=vendor))
+        await _queue_why(ack, respond, work_queue, runtime, command, request, scope, vendor)
         return
     work = partial(
         routing_answer,
@@ -58,6 +57,32 @@ async def handle_routing(
     )
     analysis, shown = await in_worker(runtime.sessions, lambda session: work(session=session))
     await ack(**render_routing(analysis, shown, request=request, vendor=vendor))
+
+
+async def _queue_why(
+    ack: Any,
+    respond: AsyncRespond,
+    queue: WorkQueue,
+    runtime: Any,
+    command: dict[str, Any],
+    request: RoutingRequest,
+    scope: ChannelScope,
+    vendor: str | None,
+) -> None:
+    """Localise off the ack path: a full queue answers "busy" at once (Busy → the error path)."""
+    explain = partial(
+        explain_misroutes, window=request.window, filters=request.filters, scope=scope
+    )
+
+    async def answer() -> None:
+        change = await in_worker(runtime.sessions, lambda session: explain(session=session))
+        await respond(**render_why(change, request=request, vendor=vendor), replace_original=False)
+
+    async def report(message: str) -> None:
+        await respond(text=message, response_type="ephemeral", replace_original=False)
+
+    queue.submit(user_id=command["user_id"], name="routing_why", work=answer, report=report)
+    await ack(response_type="ephemeral", text="Looking into what moved the misroute rate…")
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str, str, str | None]:

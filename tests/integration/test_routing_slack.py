@@ -187,7 +187,7 @@ async def test_dismissed_suggestions_stay_away_and_vendor_channels_cannot_touch_
 
 
 async def test_why_localises_a_change_in_the_misroute_rate(
-    dispatch: Dispatch, runtime: Runtime, tmp_path: Path
+    dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
     runtime.services["clock"] = Clock(MONDAY)
     before = generate_cases(seed=21, cases=6000, start=datetime(2026, 9, 7, tzinfo=UTC))
@@ -197,8 +197,13 @@ async def test_why_localises_a_change_in_the_misroute_rate(
         path = tmp_path / name
         path.write_text(data.csv_text)
         _import(runtime, path)
-    answer = body(await dispatch(slash_command("/routing", "why 28d")))
-    text = _all_text(answer)
+    url = local_slack.response_url(channel="C0OPS")
+    ack = body(await dispatch(slash_command("/routing", "why 28d", response_url=url)))
+    assert ack["response_type"] == "ephemeral" and "Looking into" in ack["text"]
+    # The localisation went through the work queue and answered on the response URL.
+    (answer,) = [m for m in local_slack.ephemeral_messages() if m["kind"] == "response_url"]
+    assert answer["response_type"] == "ephemeral"
+    text = _all_text({k: answer[k] for k in ("text", "blocks")})
     assert "against" in text and "6,000 cases" in text and "of 6,000 the period before" in text
     lines = [line for line in text.splitlines() if line.startswith("• ")]
     assert lines and "reason refund" in lines[0], text
