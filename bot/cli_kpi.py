@@ -112,8 +112,8 @@ def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:
             metrics=None,
         )
 
-        async def post(to: str, text: str) -> None:
-            await client.chat_postMessage(channel=to, text=text)
+        async def post(to: str, message: dict[str, Any]) -> None:
+            await client.chat_postMessage(channel=to, **message)
 
         return await announce_spikes(
             sessions=sessions,  # type: ignore[arg-type]

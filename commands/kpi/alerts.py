@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from sqlmodel import Session
 
+from commands.kpi.grammar import KpiRequest, Period
 from commands.kpi.registry import KpiRegistry
-from commands.mrkdwn import escape
+from commands.kpi.views import BUTTON_VALUE, WHY_ACTION
+from commands.mrkdwn import clip_mrkdwn, escape
 from storage.engine import SessionFactory, in_worker
 from storage.kpi import KpiSpike
 from storage.kpi_spikes import mark_alerted, unalerted_spikes
 
-Post = Callable[[str, str], Awaitable[None]]
+# (channel, message): the message is chat.postMessage's text and blocks.
+Post = Callable[[str, dict[str, Any]], Awaitable[None]]
 STALE_DAYS = 7
 
 
@@ -28,6 +33,36 @@ def spike_text(registry: KpiRegistry, spike: KpiSpike) -> str:
         f"{icon} *{escape(label)}* {spike.kind} — {escape(where)} on {spike.day:%a %d %b}: "
         f"{escape(spike.explanation)}"
     )
+
+
+def why_request_text(spike: KpiSpike) -> str:
+    """Return the `/kpi why` text for the spike's day and slice (what its Why? button asks)."""
+    day = Period(spike.day, spike.day, spike.day.isoformat())
+    filters: dict[str, tuple[str, ...]] = {}
+    for part in spike.slice_key.split("|"):
+        name, _, value = part.partition("=")
+        if part:
+            filters[name] = (value,)
+    return KpiRequest("why", day, day.preceding(), filters).canonical()
+
+
+def spike_message(registry: KpiRegistry, spike: KpiSpike) -> dict[str, Any]:
+    """Build the alert: the spike's line and a "Why?" button answering as `/kpi why` does."""
+    text = spike_text(registry, spike)
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, 2990)}}
+    ]
+    value = json.dumps({"kpi": spike.kpi, "q": why_request_text(spike)})
+    if len(value) <= BUTTON_VALUE:  # a clipped value would not parse back: no button then
+        button = {
+            "type": "button",
+            "action_id": WHY_ACTION,
+            "text": {"type": "plain_text", "text": "Why?"},
+            "style": "primary",
+            "value": value,
+        }
+        blocks.append({"type": "actions", "block_id": "kpi_alert", "elements": [button]})
+    return {"text": text, "blocks": blocks}
 
 
 async def announce_spikes(
@@ -47,7 +82,7 @@ async def announce_spikes(
     for spike in pending:
         # A first import of a year of history should not flood the channel with old news.
         if spike.day >= newest - timedelta(days=STALE_DAYS - 1):
-            await post(channel, spike_text(registry, spike))
+            await post(channel, spike_message(registry, spike))
             posted += 1
         # Marked one by one so a failure halfway never re-posts what already went out.
         await in_worker(sessions, partial(_mark, spike))

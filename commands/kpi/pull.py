@@ -51,8 +51,8 @@ async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = Non
     if summary.new_vendors:  # the registry learnt them; an admin may want to name them
         log.info("KPI pull found new vendor(s): %s", ", ".join(summary.new_vendors))
 
-    async def post(channel: str, text: str) -> None:
-        await runtime.slack.chat_postMessage(channel=channel, text=text)
+    async def post(channel: str, message: dict[str, Any]) -> None:
+        await runtime.slack.chat_postMessage(channel=channel, **message)
 
     await announce_spikes(
         sessions=runtime.sessions,

@@ -125,6 +125,18 @@ def _finding_value(title: str, description: str, vendor: str | None) -> str:
         description = description[: len(description) // 2]
 
 
+def _finding_description(finding: WhyFinding, sentence: str, causes: tuple[RootCause, ...]) -> str:
+    """Return the finding as plain text for the escalation form: what, when, where, causes."""
+    where = " ".join(f"{k}:{','.join(vs)}" for k, vs in finding.filters.items()) or "whole team"
+    lines = [sentence, "", f"Period: {period_text(finding.request.period)} · {where}"]
+    lines += [
+        f"{rank}. {_elements(cause)}: {cause.share:.0%} of the change; "
+        f"{_cause_numbers(finding, cause)}"
+        for rank, cause in enumerate(causes, start=1)
+    ]
+    return "\n".join(lines)
+
+
 def render_finding(finding: WhyFinding) -> dict[str, Any]:
     """Build the answer with a ranked table of causes and an "Open escalation" button."""
     sentence = finding_sentence(finding)
@@ -172,6 +184,7 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
         if vendor is None and len(finding.filters.get("vendor", ())) == 1:
             vendor = finding.filters["vendor"][0]
         title = clip(f"{finding.kpi.label} change: {_elements(causes[0])}", 150)
+        description = _finding_description(finding, sentence, causes)
         blocks.append(
             {
                 "type": "actions",
@@ -181,7 +194,7 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
                         "type": "button",
                         "action_id": ESCALATION_ACTION,
                         "text": {"type": "plain_text", "text": "Open escalation"},
-                        "value": _finding_value(title, sentence, vendor),
+                        "value": _finding_value(title, description, vendor),
                     }
                 ],
             }

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
+from commands.kpi.alerts import announce_spikes
 from commands.kpi.demo_data import load_kpi_demo
 from commands.kpi.registry import load_registry
 from commands.kpi.spikes import SpikeParams
@@ -112,3 +113,81 @@ async def test_why_button_gives_the_commands_answer(
     from_command = await _why(dispatch, local_slack, f"why {kpi} 2026-11-27", "C0COMMAND")
     assert _sentence(from_button) == _sentence(from_command)
     assert "vs a usual Friday" in _sentence(from_button)
+
+
+async def _alerts(runtime: Runtime, local_slack: LocalSlack) -> list[dict[str, Any]]:
+    """Announce the demo's recent spikes in C0OPS as the pull would; return the posts."""
+
+    async def post(channel: str, message: dict[str, Any]) -> None:
+        await runtime.slack.chat_postMessage(channel=channel, **message)
+
+    registry = runtime.services["kpi_registry"]
+    posted = await announce_spikes(
+        sessions=runtime.sessions, registry=registry, channel="C0OPS", post=post
+    )
+    alerts = local_slack.messages("C0OPS")
+    assert posted == len(alerts) > 0
+    return alerts
+
+
+async def test_spike_alert_why_button_gives_the_commands_answer_for_its_day_and_slice(
+    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+) -> None:
+    with unit_of_work(session_factory(engine)) as session:
+        load_kpi_demo(
+            session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
+        )
+    runtime.services["clock"] = lambda: NOW
+    alerts = await _alerts(runtime, local_slack)
+    cases = (
+        (
+            "Manual incoming",
+            "vendor:acme",
+            "why manual_incoming 2026-11-27 queue:impersonation vendor:acme",
+        ),
+        ("AHT", "whole team on Thu 26 Nov", "why aht 2026-11-26"),
+    )
+    for label, where, typed in cases:
+        alert = next(m for m in alerts if f"*{label}*" in m["text"] and where in m["text"])
+        button = alert["blocks"][-1]["elements"][0]
+        assert button["action_id"] == "kpi_why" and button["text"]["text"] == "Why?"
+        channel = f"C0BTN{len(label)}"
+        url = local_slack.response_url(channel=channel)
+        clicked = await dispatch(
+            block_action("kpi_why", button["value"], channel_id="C0OPS", response_url=url)
+        )
+        assert clicked.status == 200
+        (from_button,) = local_slack.messages(channel)
+        from_command = await _why(dispatch, local_slack, typed, f"C0CMD{len(label)}")
+        assert from_button["blocks"] == from_command["blocks"]
+        assert from_button["text"] == from_command["text"]
+    team_drift = _sentence(from_button)
+    assert "vs a usual Thursday" in team_drift
+    assert "vendor:globex" in team_drift and "rate (the slice itself changed)" in team_drift
+
+
+async def test_open_escalation_carries_the_finding_into_the_form(
+    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+) -> None:
+    with unit_of_work(session_factory(engine)) as session:
+        load_kpi_demo(
+            session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
+        )
+    runtime.services["clock"] = lambda: NOW
+    finding = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0FIND")
+    button = finding["blocks"][-1]["elements"][0]
+    assert button["action_id"] == "escalation_from_finding"
+    opened = await dispatch(block_action("escalation_from_finding", button["value"]))
+    assert opened.status == 200
+    (call,) = local_slack.calls_to("views.open")
+    view = call.args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    by_block = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert by_block["title"]["initial_value"] == (
+        "Manual incoming change: queue:impersonation × vendor:acme"
+    )
+    assert by_block["vendor"]["initial_option"]["value"] == "acme"
+    description = by_block["description"]["initial_value"]
+    assert description.startswith(_sentence(finding))
+    assert "Period: 2026-11-27" in description and "whole team" in description
+    assert "1. queue:impersonation × vendor:acme:" in description
