@@ -201,3 +201,60 @@ async def test_kpi_answer_follows_a_reimport_made_by_another_process(
     assert run_import(database_url, changed)[0] == 0
     after = _answer(await dispatch(slash_command("/kpi", PERIOD)))
     assert "*Total incoming*  1,260" in _text(after["blocks"])
+
+
+def _aht_cube(path: Path, *, seed: int, mix_shift: bool) -> None:
+    """Two weeks of handle time per vendor × queue × country, each slice at its own steady rate.
+
+    With `mix_shift`, globex × copyright (the slowest slice) handles three times its volume
+    in the second week at an unchanged rate: AHT rises by mix alone.
+    """
+    rng = np.random.default_rng(seed)
+    vendors = ("acme", "globex", "initech", "umbrella")
+    queues = ("impersonation", "copyright", "trademark")
+    lines = ["date,vendor,queue,country,incoming,handled,handle_seconds"]
+    start = date(2026, 11, 2)
+    for offset in range(14):
+        day = start + timedelta(days=offset)
+        for v, vendor in enumerate(vendors):
+            for q, queue in enumerate(queues):
+                rate = (
+                    900.0 if (vendor, queue) == ("globex", "copyright") else 300 + 40 * v + 60 * q
+                )
+                for country in ("US", "DE", "JP"):
+                    handled = int(rng.normal(200, 6))
+                    if mix_shift and offset >= 7 and (vendor, queue) == ("globex", "copyright"):
+                        handled *= 3
+                    seconds = int(handled * rate * rng.normal(1.0, 0.01))
+                    lines.append(f"{day},{vendor},{queue},{country},{handled},{handled},{seconds}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("seed", [3, 17])
+async def test_why_names_a_planted_mix_shift_mix_and_pure_noise_no_cause(
+    database_url: str,
+    engine: Engine,
+    dispatch: Dispatch,
+    local_slack: LocalSlack,
+    tmp_path: Path,
+    seed: int,
+) -> None:
+    asked = "why aht 2026-11-09..2026-11-15 vs 2026-11-02..2026-11-08"
+    sentences = {}
+    for name, mix_shift in (("mix", True), ("noise", False)):
+        cube = tmp_path / f"{name}.csv"
+        _aht_cube(cube, seed=seed, mix_shift=mix_shift)
+        assert run_import(database_url, cube)[0] == 0  # replaces the same days and slices
+        channel = f"C0{name.upper()}"
+        url = local_slack.response_url(channel=channel)
+        response = await dispatch(slash_command("/kpi", asked, response_url=url))
+        assert _answer(response)["text"] == "Looking into what moved AHT…"
+        (message,) = local_slack.messages(channel)
+        sentences[name] = message["blocks"][0]["text"]["text"]
+    mix = sentences["mix"]
+    assert mix.startswith("AHT +") and "vs w45." in mix
+    assert "of the change comes from queue:copyright × vendor:globex" in mix
+    assert "mix (volume moved)" in mix and "rate (the slice itself changed)" not in mix
+    noise = sentences["noise"]
+    assert "of the change comes from" not in noise
+    assert "stands out" in noise
