@@ -33,6 +33,7 @@ class KpiLine:
     previous: float | None
     series: tuple[float | None, ...]
     spike: str | None  # the detector's one-line explanation
+    spike_days: tuple[date, ...] = ()  # every day the detector flagged in the period
 
     @property
     def relative_change(self) -> float | None:
@@ -102,7 +103,7 @@ def build_snapshot(
     previous = daily_sums(session, granularity=granularity, period=request.compare, filters=filters)
     now_sums, then_sums = add_sums(list(current.values())), add_sums(list(previous.values()))
     days = [request.period.start + timedelta(days=i) for i in range(request.period.days)]
-    spikes = _spike_notes(session, request.period, filters)
+    spikes, spike_days = _spike_notes(session, request.period, filters)
     scale = comparison_scale(request)
     lines = []
     for kpi in registry.kpis:
@@ -120,6 +121,7 @@ def build_snapshot(
                 previous=before,
                 series=series,
                 spike=spikes.get(kpi.key),
+                spike_days=tuple(sorted(spike_days.get(kpi.key, ()))),
             )
         )
     return Snapshot(
@@ -130,15 +132,20 @@ def build_snapshot(
     )
 
 
-def _spike_notes(session: Session, period: Period, filters: Filters) -> dict[str, str]:
+def _spike_notes(
+    session: Session, period: Period, filters: Filters
+) -> tuple[dict[str, str], dict[str, set[date]]]:
+    """Return each KPI's latest spike explanation and every flagged day, for this slice."""
     key = slice_key(filters)
     if key is None:
-        return {}
+        return {}, {}
     notes: dict[str, str] = {}
+    days: dict[str, set[date]] = {}
     for spike in spikes_between(session, start=period.start, end=period.end, slice_keys=[key]):
         # Later days win: the freshest explanation is the one worth reading.
         notes[spike.kpi] = f"{spike.kind} {spike.day:%a %d %b}: {spike.explanation}"
-    return notes
+        days.setdefault(spike.kpi, set()).add(spike.day)
+    return notes, days
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,19 @@ from sqlalchemy.engine import Engine
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kpi.alerts import announce_spikes
+from commands.kpi.chart import SPIKE_LABEL, trend_figure
 from commands.kpi.demo_data import load_kpi_demo
+from commands.kpi.grammar import parse_kpi_text
 from commands.kpi.registry import load_registry
+from commands.kpi.service import snapshot_answer
+from commands.kpi.snapshot_cache import SnapshotCache
 from commands.kpi.spikes import SpikeParams
+from commands.scope import TEAM
 from storage.engine import session_factory, unit_of_work
+from storage.kpi_spikes import spikes_between
 from tests.conftest import Dispatch
 from tests.support.slack_requests import block_action, slash_command
+from tests.unit.test_kpi_chart import xs
 
 LAST_DAY = date(2026, 11, 30)  # a Monday; the demo's spike is on Friday 2026-11-27
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -191,3 +198,26 @@ async def test_open_escalation_carries_the_finding_into_the_form(
     assert description.startswith(_sentence(finding))
     assert "Period: 2026-11-27" in description and "whole team" in description
     assert "1. queue:impersonation × vendor:acme:" in description
+
+
+async def test_chart_marks_the_days_the_spike_detector_flagged(
+    engine: Engine, runtime: Runtime
+) -> None:
+    registry = load_registry(None)
+    with unit_of_work(session_factory(engine)) as session:
+        load_kpi_demo(session=session, end=LAST_DAY, registry=registry, params=SpikeParams())
+        request = parse_kpi_text(
+            "2026-11-01..2026-11-30 vendor:globex", today=NOW.date(), kpi_keys=registry.keys
+        )
+        snapshot = snapshot_answer(
+            session=session, request=request, scope=TEAM, cache=SnapshotCache(registry)
+        )
+        flagged = spikes_between(
+            session, start=date(2026, 11, 1), end=LAST_DAY, slice_keys=["vendor=globex"]
+        )
+    figure = trend_figure(snapshot)
+    minutes = next(ax for ax in figure.axes if ax.get_ylabel() == "minutes")
+    (markers,) = [x for x in minutes.get_lines() if x.get_label() == SPIKE_LABEL]
+    expected = sorted({s.day.isoformat() for s in flagged if s.kpi == "aht"})
+    assert expected  # the demo's globex drift
+    assert xs(markers) == expected
