@@ -64,8 +64,8 @@ class Settings(BaseSettings):
 
     # Expensive work (why, chart, break-down, proposals) waits in one bounded queue: at most
     # this many jobs queued or running, this many per user, and this many running at once.
-    opsbot_work_queue_size: int = Field(default=16, ge=1)
-    opsbot_work_queue_per_user: int = Field(default=2, ge=1)
+    opsbot_work_queue_size: int = Field(default=32, ge=1)
+    opsbot_work_queue_per_user: int = Field(default=4, ge=1)
     opsbot_work_queue_workers: int = Field(default=2, ge=1)
 
     # Check-ins: the in-process scheduler ("off" when `opsbot scheduler` runs apart) and how

@@ -28,6 +28,7 @@ from sqlmodel import Session
 
 from bot.background import BackgroundTasks, ErrorReporter
 from integrations.errors import OpsbotError
+from integrations.metrics import OpsMetrics
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +47,18 @@ class WorkQueue:
     """Admit at most `size` jobs (`per_user` each) and run at most `workers` at once."""
 
     def __init__(
-        self, background: BackgroundTasks, *, size: int, per_user: int, workers: int
+        self,
+        background: BackgroundTasks,
+        *,
+        size: int,
+        per_user: int,
+        workers: int,
+        metrics: OpsMetrics | None = None,
     ) -> None:
         if min(size, per_user, workers) < 1:
             raise ValueError("queue size, per-user cap and workers must be at least 1")
         self._background = background
+        self._metrics = metrics
         self.size = size
         self.per_user = per_user
         self._running = asyncio.Semaphore(workers)
@@ -74,6 +82,8 @@ class WorkQueue:
         """
         if self.admitted >= self.size or self._held[user_id] >= self.per_user:
             log.info("work queue refused %s for %s (%d queued)", name, user_id, self.admitted)
+            if self._metrics is not None:  # counted as the job's outcome in /metrics
+                self._metrics.jobs.labels(name, "busy").inc()
             raise Busy()
         self._held[user_id] += 1
 
@@ -106,6 +116,7 @@ def install_work_queue(runtime: object) -> WorkQueue:
         size=settings.opsbot_work_queue_size,
         per_user=settings.opsbot_work_queue_per_user,
         workers=settings.opsbot_work_queue_workers,
+        metrics=runtime.metrics,  # type: ignore[attr-defined]
     )
     services["work_queue"] = queue
     return queue

@@ -81,6 +81,9 @@ async def test_a_full_queue_answers_busy_at_once(app: OpsbotApp, runtime: Runtim
         assert answer["response_type"] == "ephemeral"
         assert answer["text"] == BUSY_MESSAGE
         assert "try again in a minute" in answer["text"]
+    for job in ("kpi_why", "routing_why"):
+        labels = {"job": job, "outcome": "busy"}
+        assert runtime.metrics.registry.get_sample_value("opsbot_jobs_total", labels) == 1
     gate.set()
     await runtime.background.drain()
     assert queue.admitted == 0
