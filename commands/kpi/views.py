@@ -51,29 +51,9 @@ def _kpi_text(line: KpiLine) -> str:
     return clip_mrkdwn(text, SECTION_LIMIT)
 
 
-def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
-    """Build the in-channel answer: one section per KPI, context, break-down and Why?."""
+def _buttons(snapshot: Snapshot) -> list[dict[str, Any]]:
+    """Return the break-down buttons and "Why?", each carrying the request as typed."""
     request = snapshot.request
-    through = (
-        f"data through {snapshot.data_through.isoformat()}" if snapshot.data_through else "no data"
-    )
-    context = (
-        f"{describe_filters(snapshot.filters)} · vs {period_text(request.compare)} · {through}"
-    )
-    if request.notes:  # periods fitted to the data, scaled comparisons: said, never silent
-        context += "\n" + "; ".join(request.notes) + "."
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "text": clip(f"KPIs — {period_text(request.period)}", 150),
-            },
-        },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(context, 2900)}]},
-    ]
-    for line in snapshot.lines[:40]:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _kpi_text(line)}})
     # The buttons ask again with the same comparison: typed `vs` stays explicit, a default
     # stays default (so Why? uses the seasonal baseline, as the command does).
     filtered = KpiRequest(
@@ -108,6 +88,33 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
                 "value": why,
             }
         )
+    return buttons
+
+
+def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
+    """Build the in-channel answer: one section per KPI, context, break-down and Why?."""
+    request = snapshot.request
+    through = (
+        f"data through {snapshot.data_through.isoformat()}" if snapshot.data_through else "no data"
+    )
+    context = (
+        f"{describe_filters(snapshot.filters)} · vs {period_text(request.compare)} · {through}"
+    )
+    if request.notes:  # periods fitted to the data, scaled comparisons: said, never silent
+        context += "\n" + "; ".join(request.notes) + "."
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "text": clip(f"KPIs — {period_text(request.period)}", 150),
+            },
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip_mrkdwn(context, 2900)}]},
+    ]
+    for line in snapshot.lines[:40]:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": _kpi_text(line)}})
+    buttons = _buttons(snapshot)
     if buttons:
         note = {"type": "mrkdwn", "text": "Break down by…"}
         blocks.append({"type": "context", "elements": [note]})

@@ -137,6 +137,24 @@ def _finding_description(finding: WhyFinding, sentence: str, causes: tuple[RootC
     return "\n".join(lines)
 
 
+def _escalation_actions(
+    finding: WhyFinding, sentence: str, causes: tuple[RootCause, ...]
+) -> dict[str, Any]:
+    """Return the "Open escalation" button, carrying title, description and vendor."""
+    vendor = next((c.elements.get("vendor") for c in causes if "vendor" in c.elements), None)
+    if vendor is None and len(finding.filters.get("vendor", ())) == 1:
+        vendor = finding.filters["vendor"][0]
+    title = clip(f"{finding.kpi.label} change: {_elements(causes[0])}", 150)
+    description = _finding_description(finding, sentence, causes)
+    button = {
+        "type": "button",
+        "action_id": ESCALATION_ACTION,
+        "text": {"type": "plain_text", "text": "Open escalation"},
+        "value": _finding_value(title, description, vendor),
+    }
+    return {"type": "actions", "block_id": "kpi_finding", "elements": [button]}
+
+
 def render_finding(finding: WhyFinding) -> dict[str, Any]:
     """Build the answer with a ranked table of causes and an "Open escalation" button."""
     sentence = finding_sentence(finding)
@@ -180,25 +198,7 @@ def render_finding(finding: WhyFinding) -> dict[str, Any]:
         blocks.append(
             {"type": "section", "text": {"type": "mrkdwn", "text": escape_clip(table, 2990)}}
         )
-        vendor = next((c.elements.get("vendor") for c in causes if "vendor" in c.elements), None)
-        if vendor is None and len(finding.filters.get("vendor", ())) == 1:
-            vendor = finding.filters["vendor"][0]
-        title = clip(f"{finding.kpi.label} change: {_elements(causes[0])}", 150)
-        description = _finding_description(finding, sentence, causes)
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "kpi_finding",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ESCALATION_ACTION,
-                        "text": {"type": "plain_text", "text": "Open escalation"},
-                        "value": _finding_value(title, description, vendor),
-                    }
-                ],
-            }
-        )
+        blocks.append(_escalation_actions(finding, sentence, causes))
     return {
         "response_type": "in_channel",
         "replace_original": False,
