@@ -93,7 +93,7 @@ async def _run_one(job_id: int) -> str:
 
     runtime = build_runtime(load_settings("cli"))
     try:
-        worker = runtime.services["outbox"]
+        worker = runtime.outbox
         await worker.drain(within=60.0)
         with unit_of_work(runtime.sessions) as session:
             job = get_job(session, job_id)

@@ -97,12 +97,10 @@ class ShellSession:
     async def _settle(self) -> None:
         """Let the work a command started finish, so its messages show before the prompt."""
         await self.app.runtime.background.drain()
-        outbox = self.app.runtime.services.get("outbox")
-        if outbox is not None:
-            # Jobs due within a few seconds run here: filing, then the posts that wait for its
-            # message (they retry after a short backoff). Later retries (an outage) do not
-            # block the prompt; the bound only matters when something hangs.
-            await outbox.drain(within=60.0, horizon=5.0)
+        # Jobs due within a few seconds run here: filing, then the posts that wait for its
+        # message (they retry after a short backoff). Later retries (an outage) do not
+        # block the prompt; the bound only matters when something hangs.
+        await self.app.runtime.outbox.drain(within=60.0, horizon=5.0)
         await self.app.runtime.background.drain()
 
     async def _click(self, number: str) -> str:

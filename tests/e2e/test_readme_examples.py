@@ -78,7 +78,7 @@ async def shell(
         with unit_of_work(runtime.sessions) as db:
             batch = read_kpi_csv(steady_csv(tmp_path), timezone="UTC")
             write_batches(session=db, batches=[batch])
-        runtime.services["clock"] = Clock(MONDAY_MANILA)
+        runtime.clock = Clock(MONDAY_MANILA)
         add_vendor_channels(local, runtime)
         console = Console(file=out, width=200, highlight=False)
         session = ShellSession(create_app(runtime), local, console, "U0LOCAL1", "C0LOCAL1")
