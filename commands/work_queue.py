@@ -23,6 +23,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlmodel import Session
 
@@ -104,19 +105,12 @@ class WorkQueue:
             del self._held[user_id]
 
 
-def install_work_queue(runtime: object) -> WorkQueue:
-    """Give the runtime its one work queue (under `work_queue`), sized by the settings."""
-    services: dict[str, object] = runtime.services  # type: ignore[attr-defined]
-    existing = services.get("work_queue")
-    if isinstance(existing, WorkQueue):
-        return existing
-    settings = runtime.settings  # type: ignore[attr-defined]
-    queue = WorkQueue(
-        runtime.background,  # type: ignore[attr-defined]
+def build_work_queue(settings: Any, background: BackgroundTasks, metrics: OpsMetrics) -> WorkQueue:
+    """Return the process's one work queue, sized by OPSBOT_WORK_QUEUE_* settings."""
+    return WorkQueue(
+        background,
         size=settings.opsbot_work_queue_size,
         per_user=settings.opsbot_work_queue_per_user,
         workers=settings.opsbot_work_queue_workers,
-        metrics=runtime.metrics,  # type: ignore[attr-defined]
+        metrics=metrics,
     )
-    services["work_queue"] = queue
-    return queue

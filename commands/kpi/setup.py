@@ -21,17 +21,15 @@ def spike_params(settings: Any) -> SpikeParams:
 
 
 def install(runtime: Any) -> None:
-    """Add the KPI registry, work queue, digest source and (when configured) HTTP pull loop."""
+    """Add the KPI registry, snapshot cache, digest source and (when configured) HTTP pull loop."""
     from commands.kpi.digest import KpiDigestSource
     from commands.kpi.pull import PullLoop
     from commands.kpi.snapshot_cache import SnapshotCache
-    from commands.work_queue import install_work_queue
 
     registry = load_registry(runtime.settings.opsbot_metrics_file)
-    runtime.services["kpi_registry"] = registry
-    install_work_queue(runtime)  # shared with /routing why and proposals
-    runtime.services["kpi_snapshots"] = SnapshotCache(registry)
-    runtime.services["digest_sources"].append(KpiDigestSource(registry))
+    runtime.kpi_registry = registry
+    runtime.kpi_snapshots = SnapshotCache(registry)
+    runtime.digest_sources.append(KpiDigestSource(registry))
     if runtime.settings.opsbot_kpi_source_url:
         loop = PullLoop(runtime, registry)
         runtime.on_startup.append(loop.start)

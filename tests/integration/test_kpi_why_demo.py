@@ -62,7 +62,7 @@ async def test_why_on_the_demo_names_the_planted_spike_and_drift(
         )
     assert summary.spike_day == date(2026, 11, 27)
     # Today comes from the runtime's clock, not the machine's.
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
 
     spike = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0SPIKE")
     sentence = _sentence(spike)
@@ -102,7 +102,7 @@ async def test_why_button_gives_the_commands_answer(
         load_kpi_demo(
             session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
         )
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
     snapshot = await dispatch(slash_command("/kpi", "2026-11-27", channel_id="C0OPS"))
     answer = json.loads(snapshot.body)
     why = next(
@@ -128,7 +128,7 @@ async def _alerts(runtime: Runtime, local_slack: LocalSlack) -> list[dict[str, A
     async def post(channel: str, message: dict[str, Any]) -> None:
         await runtime.slack.chat_postMessage(channel=channel, **message)
 
-    registry = runtime.services["kpi_registry"]
+    registry = runtime.kpi_registry
     posted = await announce_spikes(
         sessions=runtime.sessions, registry=registry, channel="C0OPS", post=post
     )
@@ -144,7 +144,7 @@ async def test_spike_alert_why_button_gives_the_commands_answer_for_its_day_and_
         load_kpi_demo(
             session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
         )
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
     alerts = await _alerts(runtime, local_slack)
     cases = (
         (
@@ -180,7 +180,7 @@ async def test_open_escalation_carries_the_finding_into_the_form(
         load_kpi_demo(
             session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
         )
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
     finding = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0FIND")
     button = finding["blocks"][-1]["elements"][0]
     assert button["action_id"] == "escalation_from_finding"

@@ -39,11 +39,11 @@ def settings_overrides() -> dict[str, Any]:
 def pinned_today(runtime: Runtime, database_url: str) -> None:
     """Data through 2026-11-17, asked about the day after, whatever today is."""
     assert run_import(database_url, SMALL)[0] == 0
-    runtime.services["clock"] = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
+    runtime.clock = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
 
 
 def _queue(runtime: Runtime) -> WorkQueue:
-    queue = runtime.services["work_queue"]
+    queue = runtime.work_queue
     assert isinstance(queue, WorkQueue)
     return queue
 
