@@ -156,3 +156,19 @@ async def test_a_job_error_reaches_the_user_as_a_clear_message(
     assert told[0] == "The tracker said no."
     assert told[1].startswith("Sorry, something went wrong") and "internal" not in told[1]
     assert queue.admitted == 0  # failed jobs give their places back
+
+
+async def test_a_chart_refused_by_a_full_queue_still_gets_its_numbers(
+    app: OpsbotApp, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    queue, gate = _queue(runtime), asyncio.Event()
+    _hold(queue, "U0FIRST", gate, 2)
+    _hold(queue, "U0SECOND", gate, 1)
+    url = local_slack.response_url(channel="C0OPS")
+    answer = _answer(await _send(app, slash_command("/kpi", f"{PERIOD} chart", response_url=url)))
+    assert answer["response_type"] == "in_channel" and "Total incoming" in answer["text"]
+    (told,) = local_slack.ephemeral_messages()
+    assert told["text"] == f"{BUSY_MESSAGE} (for the chart)"
+    gate.set()
+    await runtime.background.drain()
+    assert local_slack.calls_to("files.upload") == []
