@@ -32,7 +32,7 @@ from commands.kpi.rootcause_noise import (
     symmetric_deviation,
 )
 from commands.kpi.rootcause_search import Element, SearchResult, greedy_search
-from commands.kpi.rootcause_table import LeafTable
+from commands.kpi.rootcause_table import LeafTable, take_rows
 
 __all__ = [
     "CauseKind",
@@ -107,7 +107,7 @@ def localise(
     search = SearchResult([], [0.0])
     if leaves.dims and evidence.size:
         search = greedy_search(
-            leaves.codes[evidence],
+            take_rows(leaves.codes, evidence),
             cards,
             np.stack(p_rows),
             np.stack(q_rows),
