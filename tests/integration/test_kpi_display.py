@@ -19,7 +19,7 @@ PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
 
 @pytest.fixture(autouse=True)
 def pinned_today(runtime: Runtime) -> None:
-    runtime.services["clock"] = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
+    runtime.clock = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
 
 
 def _answer(response: Any) -> dict[str, Any]:
