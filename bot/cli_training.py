@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from commands.training.assessment_files import AssessmentInputError, read_assessment_csv
+from commands.training.assessment_files import read_assessment_files
 from commands.training.scores import import_rows
+from integrations.csv_rows import BadRows
 from storage.engine import make_engine, session_factory, unit_of_work
 from storage.types import utcnow
 
@@ -32,8 +33,8 @@ def import_assessments(
 
     settings = load_settings("cli")
     try:
-        rows = [row for path in files for row in read_assessment_csv(path)]
-    except AssessmentInputError as exc:
+        rows = read_assessment_files(files)
+    except BadRows as exc:
         raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
