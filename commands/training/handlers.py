@@ -15,13 +15,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from commands.errors import UsageError
+from commands.kpi.setup import spike_params
 from commands.mrkdwn import clip, escape
 from commands.permissions import Permissions
 from commands.slash_request import Clock, SlashRequest, slash_request
 from commands.training import service
 from commands.training.jobs import POST, REFRESH, TrainingJobs
 from commands.training.parsing import TrainingRequest, parse_training_text
-from commands.training.scores import score_lines
+from commands.training.scores import assessment_detector, score_lines
 from commands.training.views import (
     ACTION_SCHEDULED,
     ACTION_TRAINED,
@@ -72,10 +73,11 @@ async def handle_training(
     scope = asked.actor.scope
     if request.scores is not None:
         scores = request.scores
+        detector = assessment_detector(spike_params(settings))
         start, end, lines = await in_worker(
             sessions,
             lambda session: score_lines(
-                session=session, scope=scope, request=scores, today=asked.today
+                session=session, scope=scope, request=scores, today=asked.today, detector=detector
             ),
         )
         await ack(**render_scores(lines, start=start, end=end))

@@ -7,6 +7,7 @@ from typing import Any
 
 from commands.kb.service import ArticleDiff
 from commands.kb.views import article_ref, diff_text, owner_text
+from commands.kpi.spikes import Finding
 from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 from commands.training.scores import ScoreLine
 from commands.training.service import RolloutResult, StatusRow
@@ -227,9 +228,19 @@ def score_line_text(line: ScoreLine) -> str:
         now.pass_rate, before.pass_rate if before else None, " pts", 100.0
     )
     mean = f"mean {now.mean:.1f}" + _change(now.mean, before.mean if before else None, "")
-    return (
+    text = (
         f"• *{escape(line.vendor)}* · {escape_clip(line.assessment, 100)} — {rate}, {mean}, "
         f"spread {now.spread:.1f} · {now.results} results from {now.agents} agents"
+    )
+    return text + marker_text(line.marker) if line.marker is not None else text
+
+
+def marker_text(marker: Finding) -> str:
+    """Return the detector's flag, worded as the KPI cards word theirs."""
+    when = "on" if marker.kind == "spike" else "since"
+    return (
+        f" · :rotating_light: *{marker.kind}* {when} {marker.day:%a %d %b}: pass rate "
+        f"{marker.actual:.0f}% against {marker.expected:.0f}% expected"
     )
 
 

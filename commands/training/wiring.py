@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from commands.kpi.setup import spike_params
 from commands.periodic import PeriodicTask
 from commands.training.digest import TrainingDigestSource
 from commands.training.jobs import TrainingJobs
+from commands.training.scores import assessment_detector
 
 NUDGE_SWEEP_SECONDS = 300.0
 
@@ -26,7 +28,8 @@ def install_training(runtime: Any) -> TrainingJobs:
     )
     jobs.register()
     runtime.services["training_jobs"] = jobs
-    runtime.services["digest_sources"].append(TrainingDigestSource())
+    detector = assessment_detector(spike_params(runtime.settings))
+    runtime.services["digest_sources"].append(TrainingDigestSource(detector))
     if runtime.settings.opsbot_scheduler == "on":
         sweep = PeriodicTask("training.nudges", jobs.send_nudges, interval=NUDGE_SWEEP_SECONDS)
         runtime.on_startup.append(sweep.start)
