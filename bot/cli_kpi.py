@@ -75,7 +75,7 @@ def import_files(
             summary = write_batches(session=session, batches=batches)
             new = find_spikes(session=session, registry=registry, params=spike_params(settings))
         posted = _announce(settings, registry, sessions)
-        opened = _run_import_hooks(settings, engine)
+        opened = run_import_hooks_for_cli(settings, engine)
     finally:
         engine.dispose()
     elapsed = time.perf_counter() - started
@@ -92,7 +92,7 @@ def import_files(
         )
 
 
-def _run_import_hooks(settings: Any, engine: Any) -> list[str]:
+def run_import_hooks_for_cli(settings: Any, engine: Any) -> list[str]:
     # The escalation a rule opens goes through the outbox; the server's worker files it.
     from bot.runtime import build_runtime
     from commands.kpi.pull import run_import_hooks

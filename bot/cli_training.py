@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from bot.cli_kpi import run_import_hooks_for_cli
 from commands.training.assessment_files import read_assessment_files
 from commands.training.scores import import_rows
 from integrations.csv_rows import BadRows
@@ -41,9 +42,12 @@ def import_assessments(
     try:
         with unit_of_work(session_factory(engine)) as session:
             stored, replaced = import_rows(session=session, rows=rows, now=utcnow())
+        # The rules (pass_rate ones among them) look at the new results at once.
+        opened = run_import_hooks_for_cli(settings, engine)
     finally:
         engine.dispose()
     typer.echo(
         f"imported {stored:,} assessment results from {len(files)} file(s); "
         f"{replaced:,} replaced earlier ones"
+        + (f"; rules opened {', '.join(opened)}" if opened else "")
     )
