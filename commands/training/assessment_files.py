@@ -7,7 +7,7 @@ Columns (any order, a header line first): `date, vendor, assessment, agent, scor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -75,6 +75,38 @@ def read_assessment_files(paths: Sequence[Path]) -> list[AssessmentRow]:
         read_csv_rows(path, start, problems=problems)
     problems.check()
     return [row for reader in readers for row in reader.rows]
+
+
+def validate_assessment_records(
+    records: Sequence[Mapping[str, object]], *, source: str
+) -> list[AssessmentRow]:
+    """Validate JSON rows like CSV lines (row N is reported as line N + 1); raise BadRows."""
+    if not records:
+        return []
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(str(k) for k in record))
+    problems = RowProblems()
+    try:
+        reader = AssessmentReader(source, list(columns))
+    except RowError as error:
+        problems.add(error)
+        problems.check()
+    names = list(columns)
+    for line, record in enumerate(records, start=2):
+        try:
+            reader.add_cells([_cell(record.get(name)) for name in names], line)
+        except RowError as error:
+            problems.add(error)
+    problems.check()
+    return reader.rows
+
+
+def _cell(value: object) -> str:
+    # JSON true/false and numbers read as their CSV spellings; a missing value is empty.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def read_assessment_csv(path: Path) -> list[AssessmentRow]:

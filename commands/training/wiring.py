@@ -9,6 +9,7 @@ from commands.kpi.setup import spike_params
 from commands.periodic import PeriodicTask
 from commands.training.digest import TrainingDigestSource
 from commands.training.jobs import TrainingJobs
+from commands.training.pull import AssessmentPullLoop, assessment_pull_configured
 from commands.training.scores import assessment_detector
 
 NUDGE_SWEEP_SECONDS = 300.0
@@ -34,4 +35,9 @@ def install_training(runtime: Any) -> TrainingJobs:
         sweep = PeriodicTask("training.nudges", jobs.send_nudges, interval=NUDGE_SWEEP_SECONDS)
         runtime.on_startup.append(sweep.start)
         runtime.on_shutdown.append(sweep.stop)
+    if assessment_pull_configured(runtime.settings):
+        pull = AssessmentPullLoop(runtime)
+        runtime.services["assessment_pull"] = pull
+        runtime.on_startup.append(pull.start)
+        runtime.on_shutdown.append(pull.stop)
     return jobs
