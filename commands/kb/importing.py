@@ -134,6 +134,16 @@ def import_articles(
         session.add(current)
         written.append((current, article))
     session.flush()  # one batch of inserts and updates; the new ids are known after it
+    _keep_versions(session, written, now=now)
+    if folders:
+        present = {a.path for a in articles}
+        summary.retired = retire_missing(session, folders=folders, present=present, now=now)
+    return summary
+
+
+def _keep_versions(
+    session: Session, written: list[tuple[KbArticle, ArticleFile]], *, now: datetime
+) -> None:
     session.add_all(
         KbArticleVersion(
             article_id=current.id or 0,
@@ -147,7 +157,3 @@ def import_articles(
         for current, article in written
     )
     session.flush()
-    if folders:
-        present = {a.path for a in articles}
-        summary.retired = retire_missing(session, folders=folders, present=present, now=now)
-    return summary

@@ -106,23 +106,7 @@ def start_rollout(
         raise UsageError("Name the vendors with `to:acme,globex`.", usage=TRAINING_USAGE)
     if len(note) > MAX_NOTE:
         raise UsageError(f"Keep the note under {MAX_NOTE} characters.", usage=TRAINING_USAGE)
-    vendors: list[Vendor] = []
-    for text in vendor_texts:
-        vendor = resolve_vendor(session, text)
-        if vendor.slug not in [v.slug for v in vendors]:
-            vendors.append(vendor)
-    scope.restrict([v.slug for v in vendors])
-    for vendor in vendors:
-        if article.vendors and vendor.slug not in article.vendors:
-            raise UsageError(
-                f"`{escape(article.path)}` is for {escape(', '.join(article.vendors))} only, "
-                f"not {escape(vendor.name)}."
-            )
-        if not vendor.channel_id:
-            raise UsageError(
-                f"{escape(vendor.name)} has no vendor channel yet; an admin can bind one with "
-                "`/opsbot vendor bind`."
-            )
+    vendors = _rollout_vendors(session, scope, article, vendor_texts)
     result = RolloutResult(article=article)
     for vendor in vendors:
         found = existing_rollout(
@@ -168,6 +152,30 @@ def rollout_article(*, session: Session, rollout: TrainingRollout) -> KbArticle:
     if article is None:
         raise NotFound("That rollout's article no longer exists.")
     return article
+
+
+def _rollout_vendors(
+    session: Session, scope: ChannelScope, article: KbArticle, vendor_texts: list[str]
+) -> list[Vendor]:
+    """Return the named vendors once each, if this channel, the article and a channel allow."""
+    vendors: list[Vendor] = []
+    for text in vendor_texts:
+        vendor = resolve_vendor(session, text)
+        if vendor.slug not in [v.slug for v in vendors]:
+            vendors.append(vendor)
+    scope.restrict([v.slug for v in vendors])
+    for vendor in vendors:
+        if article.vendors and vendor.slug not in article.vendors:
+            raise UsageError(
+                f"`{escape(article.path)}` is for {escape(', '.join(article.vendors))} only, "
+                f"not {escape(vendor.name)}."
+            )
+        if not vendor.channel_id:
+            raise UsageError(
+                f"{escape(vendor.name)} has no vendor channel yet; an admin can bind one with "
+                "`/opsbot vendor bind`."
+            )
+    return vendors
 
 
 def record_answer(
