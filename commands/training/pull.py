@@ -39,7 +39,7 @@ async def pull_assessments_once(runtime: Any, *, transport: Any = None) -> tuple
     ) as client:
         records = await fetch_rows(client, url, what="assessment source")
     rows = validate_assessment_records(records, source=url.split("?")[0])
-    now = runtime.services["clock"]()
+    now = runtime.clock()
     stored, replaced = await in_worker(
         runtime.sessions, lambda session: import_rows(session=session, rows=rows, now=now)
     )

@@ -59,10 +59,11 @@ def counted(runtime: Runtime, outcome: str) -> str:
 async def test_every_page_is_stored_after_a_retried_503(
     runtime: Runtime, export: FakeReportExport
 ) -> None:
-    assert isinstance(runtime.services["assessment_pull"], AssessmentPullLoop)
-    runtime.services["clock"] = Clock(datetime(2026, 11, 19, 6, tzinfo=UTC))
+    assert isinstance(runtime.assessment_pull, AssessmentPullLoop)
+    runtime.clock = Clock(datetime(2026, 11, 19, 6, tzinfo=UTC))
     export.faults.fail("/export", status=503, retry_after=0)
-    loop = runtime.services["assessment_pull"]
+    loop = runtime.assessment_pull
+    assert loop is not None
     assert await loop.run_once()
     assert len(table(runtime, AgentAssessment)) == 250
     assert [cursor for cursor, _ in export.requests] == [None, None, "100", "200"]
@@ -76,7 +77,8 @@ async def test_every_page_is_stored_after_a_retried_503(
 async def test_a_failed_pull_stores_nothing_and_is_counted(
     runtime: Runtime, export: FakeReportExport, caplog: pytest.LogCaptureFixture
 ) -> None:
-    loop = runtime.services["assessment_pull"]
+    loop = runtime.assessment_pull
+    assert loop is not None
     caplog.set_level(logging.WARNING, logger="commands.training.pull")
     export.requests.clear()
     export.faults.clear()
@@ -110,7 +112,8 @@ async def test_a_pulled_breach_opens_the_pass_rate_rules_action_item(
     await dispatch(
         sr.slash_command("/opsbot", 'rule add "pass_rate vendor:acme < 95% for 2 weeks"')
     )
-    assert await runtime.services["assessment_pull"].run_once()
+    assert runtime.assessment_pull is not None
+    assert await runtime.assessment_pull.run_once()
     (item,) = table(runtime, ActionItem)
     # The week to 18 Nov: 126 results (n % 14 < 7), 15 of them failing (n % 10 == 0): 88 %.
     assert item.vendor_slug == "acme" and "latest 88%" in item.text
