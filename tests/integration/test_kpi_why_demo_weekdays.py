@@ -33,7 +33,7 @@ async def test_why_names_the_planted_spike_on_every_weekday(
             session=session, end=last_day, registry=load_registry(None), params=SpikeParams()
         )
     now = datetime.combine(last_day + timedelta(days=1), time(9), tzinfo=UTC)
-    runtime.services["clock"] = lambda: now
+    runtime.clock = lambda: now
     day = summary.spike_day.isoformat()
     usual = _sentence(await _why(dispatch, local_slack, f"why manual_incoming {day}", "C0USUAL"))
     assert "of the change comes from queue:impersonation × vendor:acme" in usual, usual
