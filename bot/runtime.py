@@ -35,6 +35,7 @@ from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
 from commands.summary.loop import SummaryRunner
 from commands.training.jobs import TrainingJobs
+from commands.training.pull import AssessmentPullLoop
 from commands.work_queue import WorkQueue, build_work_queue
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
@@ -98,6 +99,8 @@ class Runtime:
     planning_desk: PlanningDesk = field(init=False)
     summary_runner: SummaryRunner = field(init=False)
     training_jobs: TrainingJobs = field(init=False)
+    # None unless OPSBOT_ASSESSMENT_SOURCE_URL is set.
+    assessment_pull: AssessmentPullLoop | None = field(init=False)
     # None unless SALESFORCE_* is set.
     routing_pull: CasePullLoop | None = field(init=False)
 
