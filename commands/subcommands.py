@@ -110,6 +110,7 @@ class SubcommandRouter(Generic[D]):
     fallback: Verb[D] | None = None  # e.g. `/initiative KEY …`, `/suggest TEXT`
     default: str | None = None  # the verb an empty command means; else the usage is shown
     extra_usage: tuple[str, ...] = field(default_factory=tuple)
+    fallback_first: bool = False  # the fallback's form is the main one (`/suggest TEXT`)
 
     def __post_init__(self) -> None:
         self._by_name = {verb.name: verb for verb in self.verbs}
@@ -118,7 +119,9 @@ class SubcommandRouter(Generic[D]):
     def usage(self) -> tuple[str, ...]:
         """Return every usage line, admin-only forms marked."""
         lines: list[str] = []
-        for verb in [*self.verbs, *([self.fallback] if self.fallback else [])]:
+        fallback = [self.fallback] if self.fallback else []
+        ordered = [*fallback, *self.verbs] if self.fallback_first else [*self.verbs, *fallback]
+        for verb in ordered:
             mark = "   (admins)" if verb.admin_only else ""
             lines += [line + mark for line in verb.usage]
         return (*lines, *self.extra_usage)

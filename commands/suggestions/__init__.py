@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commands.catalog import CommandFamily
 from commands.suggestions.handlers import (
-    USAGE,
+    ROUTER,
     handle_edit_button,
     handle_edit_submission,
     handle_score_menu,
@@ -15,11 +14,7 @@ from commands.suggestions.handlers import (
     handle_upvote,
 )
 
-FAMILY = CommandFamily(
-    command="/suggest",
-    summary="Suggest a process improvement; vote, score and promote it to Jira.",
-    usage=USAGE,
-)
+FAMILY = ROUTER.family()
 FAMILIES = (FAMILY,)
 
 
