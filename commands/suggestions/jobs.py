@@ -9,7 +9,7 @@ from sqlmodel import Session
 from commands.initiatives.desk import PlanningDesk, tracker_call
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
-from commands.suggestions.story import story_sentence
+from commands.suggestions.story import story_sentence, story_title
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import IssueDraft, TrackerIssue
 from integrations.tracker.wiki import wiki_escape
@@ -19,14 +19,6 @@ from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
 from storage.types import utcnow
 
 Job = Callable[[JobContext], Awaitable[None]]
-
-
-def story_summary(s: Suggestion) -> str:
-    """Return the issue summary: the wish as a title ("Add a macro"), or the text as typed."""
-    wish = s.capability.removeprefix("to ").strip()
-    if not wish or wish.startswith("this change: "):
-        wish = s.text
-    return (wish[:1].upper() + wish[1:])[:255] or f"Suggestion {s.id}"
 
 
 def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
@@ -43,7 +35,7 @@ def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
     )
     return IssueDraft(
         project=desk.project,
-        summary=story_summary(s),
+        summary=story_title(s.capability, s.text)[:255] or f"Suggestion {s.id}",
         description=description,
         correlation_label=s.label,
         issue_type=desk.story_type,

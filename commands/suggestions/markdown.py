@@ -2,6 +2,7 @@
 
 Digest sections speak Slack's mrkdwn (`*bold*`, `_italic_`, `<url|label>`, `:emoji:`
 codes); a `.md` file is read by Markdown renderers, which show those as stray marks.
+`_italic_` means the same in both.
 """
 
 from __future__ import annotations
@@ -25,10 +26,9 @@ _LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^|>\s]+)>")
 _MENTION = re.compile(r"<([@#!])([A-Za-z0-9^]+)(?:\|([^>]+))?>")
 _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
-_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 _STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])")
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>:-])")
 
 
 def mrkdwn_to_markdown(text: str) -> str:
@@ -37,7 +37,6 @@ def mrkdwn_to_markdown(text: str) -> str:
     out = _BARE_LINK.sub(lambda m: m[1], out)
     out = _MENTION.sub(lambda m: (m[3] and f"{m[1]}{m[3]}") or f"{m[1]}{m[2]}", out)
     out = _BOLD.sub(r"**\1**", out)
-    out = _ITALIC.sub(r"*\1*", out)
     out = _STRIKE.sub(r"~~\1~~", out)
     return _EMOJI.sub(lambda m: EMOJI.get(m[1], ""), out).replace("  ", " ").strip()
 

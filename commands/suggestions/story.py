@@ -64,6 +64,8 @@ _SO = re.compile(r"\s*,?\s+so\s+", re.IGNORECASE)
 _BECAUSE = re.compile(r"\s*,?\s+(?:because|since|as)\s+", re.IGNORECASE)
 _IN_ORDER_TO = re.compile(r"\s+(?:in\s+order\s+)?to\s+(?=\w)", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+")
+_SPACE_PUNCT = re.compile(r"\s+([,.;!?])")  # "add , add" → "add, add"
+_PUNCT_RUN = re.compile(r"([,.;:!?])[,.;:!?]+")  # "wait,, what..." → "wait, what."
 _EDGES = " ,.;:!?-–—\"'“”‘’"
 
 
@@ -94,7 +96,8 @@ def story_sentence(role: str, capability: str, benefit: str) -> str:
 
 def derive_story(text: str, *, team_words: str = "") -> DraftStory:
     """Derive role, capability, benefit and criteria from the suggestion's text."""
-    cleaned = " ".join(text.split()).strip(_EDGES)
+    cleaned = _PUNCT_RUN.sub(r"\1", _SPACE_PUNCT.sub(r"\1", " ".join(text.split())))
+    cleaned = cleaned.strip(_EDGES)
     role = derive_role(f"{team_words} {cleaned}")
     wish, purpose = _split_benefit(_LEADS.sub("", cleaned).strip(_EDGES))
     capability = _capability(wish.strip(_EDGES))
@@ -180,3 +183,11 @@ def _lower_first(text: str) -> str:
     if first[1].isupper():
         return text
     return text[0].lower() + text[1:]
+
+
+def story_title(capability: str, text: str) -> str:
+    """Return a title for the story: the wish ("Add a macro"), or the text as typed."""
+    wish = capability.removeprefix("to ").strip()
+    if not wish or wish.startswith("this change: "):
+        wish = text
+    return wish[:1].upper() + wish[1:]

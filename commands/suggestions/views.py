@@ -8,7 +8,7 @@ from typing import Any
 from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 from commands.suggestions.markdown import escape_markdown, mrkdwn_to_markdown
 from commands.suggestions.service import CONFIDENCES, IMPACTS
-from commands.suggestions.story import story_sentence
+from commands.suggestions.story import story_sentence, story_title
 from storage.suggestions import Suggestion
 
 Blocks = list[dict[str, Any]]
@@ -183,7 +183,7 @@ def proposal_entry(s: Suggestion, evidence: list[str]) -> tuple[str, str]:
     )
     criteria_md = "\n".join(f"- {escape_markdown(c)}" for c in s.criteria)
     markdown = (
-        f"## #{s.id} {escape_markdown(s.capability)}\n\n"
+        f"## #{s.id} {escape_markdown(story_title(s.capability, s.text))}\n\n"
         f"**Problem:** {escape_markdown(s.text)}\n\n"
         f"**Story:** {escape_markdown(story_sentence(s.role, s.capability, s.benefit))}\n\n"
         f"**Acceptance criteria:**\n{criteria_md}\n\n"
