@@ -12,9 +12,15 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
+from commands.initiatives.listing import (
+    LIST_TITLES,
+    record_children,
+    select_initiatives,
+    tracker_children,
+    visible_initiative,
+)
 from commands.initiatives.parsing import EXPIRED, KEY_USAGE, LIST_USAGE, NEW_USAGE, read_modal
 from commands.initiatives.service import (
-    LIST_TITLES,
     add_child,
     assess_now,
     change_status,
@@ -23,11 +29,7 @@ from commands.initiatives.service import (
     link_escalation,
     local_today,
     post_update,
-    record_children,
     scoped_vendors,
-    select_initiatives,
-    tracker_children,
-    visible_initiative,
 )
 from commands.initiatives.views import initiative_detail, initiative_list, new_initiative_modal
 from commands.mrkdwn import escape_clip

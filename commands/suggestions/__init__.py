@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commands.suggestions.handlers import (
-    ROUTER,
+from commands.suggestions.card import (
     handle_edit_button,
     handle_edit_submission,
     handle_score_menu,
-    handle_suggest,
     handle_upvote,
 )
+from commands.suggestions.handlers import ROUTER, handle_suggest
 
 FAMILY = ROUTER.family()
 FAMILIES = (FAMILY,)

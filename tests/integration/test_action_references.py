@@ -69,6 +69,7 @@ async def test_escalation_of_another_vendor_is_refused_in_a_bound_channel(
 async def test_owner_is_told_when_someone_else_closes_their_item(
     dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
 ) -> None:
+    local_slack.add_user("U0MARIA", "maria")
     runtime.services["clock"] = Clock(WED_NOON)
     body(await dispatch(slash_command("/action", "add <@U0MARIA> due:fri Send the roster")))
     (item,) = table(runtime, ActionItem)
@@ -77,6 +78,9 @@ async def test_owner_is_told_when_someone_else_closes_their_item(
     sent = [c.args for c in local_slack.calls_to("chat.postMessage")]
     told = [a for a in sent if a.get("channel") == "U0MARIA"]
     assert told and "<@U0ADMIN> marked your action" in json.dumps(told[-1])
+    dm = local_slack.workspace.open_dm(["U0MARIA"])
+    (delivered,) = local_slack.messages(dm)
+    assert "marked your action" in delivered["text"]
     # The owner closing their own item is not told about it.
     body(await dispatch(slash_command("/action", "add <@U0MARIA> due:fri Again")))
     second = table(runtime, ActionItem)[-1]
