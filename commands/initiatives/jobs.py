@@ -130,7 +130,7 @@ class InitiativeJobs:
         def store(session: Session) -> Initiative:
             row = _row(session, initiative)
             row.message_ts = str(answer["ts"])
-            session.add(row)
+            _write_then_reread(session, row)
             if row.filing_state == FILED:
                 queue_reply(session, desk, row, f"Epic filed: <{row.url}|{row.key}>")
             return row
@@ -274,10 +274,23 @@ def _filed(
     row.key, row.url, row.filing_state = issue.key, issue.url, FILED
     row.status, row.status_category = issue.status, issue.status_category
     row.filing_error = None
-    session.add(row)
+    _write_then_reread(session, row)
     if row.message_ts:
         queue_reply(session, desk, row, f"Epic filed: <{issue.url}|{issue.key}>")
     return row
+
+
+def _write_then_reread(session: Session, row: Initiative) -> None:
+    """Write this job's columns, then read the row again inside the same transaction.
+
+    The post and file jobs run concurrently and each must know whether the other finished
+    (to say "Epic filed" and show the key in the post). Writing first takes the row's write
+    lock, so of two such jobs the second always reads the first one's committed columns:
+    one of them, never neither, sees both.
+    """
+    session.add(row)
+    session.flush()
+    session.refresh(row)
 
 
 def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
