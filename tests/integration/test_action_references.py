@@ -32,7 +32,7 @@ def store_escalation(runtime: Runtime, key: str, vendor: str | None) -> None:
 
 
 async def test_unknown_escalation_is_refused(dispatch: Dispatch, runtime: Runtime) -> None:
-    runtime.services["clock"] = Clock(WED_NOON)
+    runtime.clock = Clock(WED_NOON)
     answer = body(
         await dispatch(slash_command("/action", "add <@U0MARIA> due:fri Call back esc:ESC-999"))
     )
@@ -51,7 +51,7 @@ async def test_escalation_of_another_vendor_is_refused_in_a_bound_channel(
     make_checkin(runtime, vendor="Beta Corp", channel="C0BETA")
     store_escalation(runtime, "ESC-5", "beta")
     store_escalation(runtime, "ESC-6", "acme")
-    runtime.services["clock"] = Clock(WED_NOON)
+    runtime.clock = Clock(WED_NOON)
     refused = body(
         await dispatch(
             slash_command("/action", "add <@U0A> due:fri x esc:ESC-5", channel_id="C0ACME")
@@ -70,7 +70,7 @@ async def test_owner_is_told_when_someone_else_closes_their_item(
     dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_user("U0MARIA", "maria")
-    runtime.services["clock"] = Clock(WED_NOON)
+    runtime.clock = Clock(WED_NOON)
     body(await dispatch(slash_command("/action", "add <@U0MARIA> due:fri Send the roster")))
     (item,) = table(runtime, ActionItem)
     body(await dispatch(slash_command("/action", f"done {item.id}", user_id="U0ADMIN")))
