@@ -17,8 +17,8 @@ from commands.escalations.service import require_escalation
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.risk import Risk, assess
 from commands.initiatives.views import progress_note
-from commands.mrkdwn import escape, escape_clip
-from commands.permissions import Actor, Subject, require
+from commands.mrkdwn import escape_clip
+from commands.permissions import Actor, Subject, may, require
 from integrations.errors import NotFound, UsageError
 from storage.engine import SessionFactory, in_worker
 from storage.initiatives import (
@@ -124,15 +124,31 @@ def require_initiative(session: Session, key: str, *, actor: Actor, verb: str) -
     """
     if not ISSUE_KEY.match(key):
         raise UsageError(
-            f"`{escape(clean_text(key)[:40])}` is not an initiative key like INIT-12.",
+            f"`{escape_clip(clean_text(key), 40)}` is not an initiative key like INIT-12.",
             usage="/initiative KEY",
         )
     initiative = initiative_by_key(session, key)
     name = f"initiative {escape_clip(key.upper(), 40)}"
     if initiative is None:
-        raise NotFound(f"I know no {name}. Try `/initiative list`.")
+        raise NotFound(
+            _not_an_initiative(session, key, actor) or f"I know no {name}. Try `/initiative list`."
+        )
     require(actor, "initiatives", verb, initiative_subject(initiative), what=name)
     return initiative
+
+
+def _not_an_initiative(session: Session, key: str, actor: Actor) -> str | None:
+    """Say where a story's key belongs, when its initiative is visible from here."""
+    story = child_by_key(session, key)
+    if story is None:
+        return None
+    parent = initiative_by_id(session, story.initiative_id)
+    if parent is None or not may(actor, "initiatives", "view", initiative_subject(parent)):
+        return None
+    return (
+        f"{story.key} is a story of initiative {parent.key}: `/initiative {story.key} status "
+        f"Done` moves it, `/initiative {parent.key}` shows the progress."
+    )
 
 
 def scoped_vendors(actor: Actor, vendors: list[str]) -> list[str]:

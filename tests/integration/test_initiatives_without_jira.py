@@ -55,6 +55,8 @@ async def test_a_story_is_completed_and_progress_moves(
     await settle(runtime)
     detail = json.dumps(local_slack.ephemeral_messages()[-1])
     assert "1/1 stories done (100%)" in detail
+    story = json.loads((await dispatch(sr.slash_command("/initiative", "INIT-2"))).body)
+    assert "INIT-2 is a story of initiative INIT-1" in story["text"]
 
 
 async def test_a_story_of_another_vendors_initiative_is_not_found_from_a_vendor_channel(
