@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -25,12 +23,11 @@ from commands.actions.views import (
 )
 from commands.errors import UsageError
 from commands.mrkdwn import escape_clip
+from commands.slash_request import Clock, team_today
 from commands.slash_text import parse_mention, parse_text
 from commands.subcommands import Invocation, SubcommandRouter, Verb
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -56,11 +53,6 @@ def action_deps(context: Mapping[str, Any]) -> ActionDeps:
 
 
 Call = Invocation[ActionDeps]
-
-
-def team_today(clock: Clock, timezone: str) -> date:
-    """Return today's date in the team's time zone."""
-    return clock().astimezone(ZoneInfo(timezone)).date()
 
 
 async def add_verb(call: Call) -> None:
