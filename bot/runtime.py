@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ from commands.routing.setup import install_routing
 from integrations.metrics import OpsMetrics
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
-from storage.engine import SessionFactory, make_engine, session_factory
+from storage.engine import WorkerSessions, make_engine, session_factory
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.runtime")
@@ -40,7 +41,7 @@ class Runtime:
 
     settings: Settings
     engine: Engine
-    sessions: SessionFactory
+    sessions: WorkerSessions
     metrics: OpsMetrics
     slack: InstrumentedWebClient
     directory: SlackDirectory
@@ -84,6 +85,9 @@ class Runtime:
                 # others running or the connections open.
                 log.exception("shutdown step %s failed", getattr(hook, "__qualname__", hook))
         await self.background.drain()
+        # Units of work still on the worker pool finish (and return their connections)
+        # before the engine is disposed; waited for on a thread so the loop keeps running.
+        await asyncio.to_thread(self.sessions.shutdown)
         self.engine.dispose()
 
 
@@ -106,8 +110,8 @@ def _warn_without_admins(admins: AdminPolicy) -> Callable[[], Awaitable[None]]:
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
-    engine = engine or make_engine(settings.database_url)
-    sessions = session_factory(engine)
+    engine = engine or make_engine(settings.database_url, pool=settings.pool_options)
+    sessions = session_factory(engine, workers=settings.pool_options.workers)
     metrics = OpsMetrics()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = make_slack_client(token=token, base_url=settings.slack_api_url, metrics=metrics)
@@ -124,7 +128,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         directory=directory,
         admins=admins,
         background=BackgroundTasks(sessions, metrics),
-        audit=AuditWriter(engine, metrics),
+        audit=AuditWriter(sessions, metrics),
     )
     runtime.services["permissions"] = Permissions(admins=admins, seal_key=_seal_key(settings))
     runtime.on_startup.append(runtime.audit.start)
@@ -146,4 +150,15 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_kb(runtime)  # stale-articles digest section, training rollout jobs
     install_routing(runtime)  # "routing" digest section
     install_housekeeping(runtime)
+    _schedule_periodic_work(runtime)
     return runtime
+
+
+def _schedule_periodic_work(runtime: Runtime) -> None:
+    """Put the features' periodic jobs on the one scheduler, when this process runs it."""
+    scheduler = runtime.services.get("checkin_scheduler")
+    if scheduler is None:
+        return
+    for name in ("kpi_pull", "rule_sweep"):
+        if (job := runtime.services.get(name)) is not None:
+            job.schedule_on(scheduler)

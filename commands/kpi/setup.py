@@ -33,6 +33,6 @@ def install(runtime: Any) -> None:
     runtime.services["kpi_snapshots"] = SnapshotCache(registry)
     runtime.services["digest_sources"].append(KpiDigestSource(registry))
     if runtime.settings.opsbot_kpi_source_url:
-        loop = PullLoop(runtime, registry)
-        runtime.on_startup.append(loop.start)
-        runtime.on_shutdown.append(loop.stop)
+        # Scheduled once the process's scheduler exists (see bot/runtime.py); a process
+        # without one (OPSBOT_SCHEDULER=off) leaves the pull to the one that has it.
+        runtime.services["kpi_pull"] = PullLoop(runtime, registry)

@@ -12,7 +12,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from bot.scheduler import RECURRING_STORE, CheckinScheduler, CheckinTrigger
-from commands.summary.loop import EVENT_TYPE, RULES_JOB, SUMMARY_JOB
+from commands.rules.jobs import RULES_JOB
+from commands.summary.loop import EVENT_TYPE, SUMMARY_JOB
 from tests.integration.test_checkin_runs import Clock
 
 TEAM = "C0TEAM"
