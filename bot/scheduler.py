@@ -67,6 +67,7 @@ START_RETRY_SECONDS = 15.0
 STOP_TIMEOUT = 20.0  # seconds a stopping process gives in-flight digests to finish
 RECURRING_STORE = "recurring"
 REMINDERS_JOB = "action-reminders"
+CATCH_UP = ":catch-up"
 REMINDER_SECONDS = 60.0
 # Interval jobs count their fire times from here, so every replica fires (and claims) the
 # same instants whenever it started: a Monday, midnight UTC.
@@ -264,15 +265,18 @@ class CheckinScheduler:
 
     def _add_recurring_job(self, job: RecurringJob) -> None:
         assert self.scheduler is not None
-        self.scheduler.add_job(
-            checkin_job,
-            job.trigger,
-            args=[0],
-            id=job.job_id,
-            jobstore=RECURRING_STORE,
-            replace_existing=True,
-            next_run_time=utcnow(),  # each catches up (or finds nothing due) at start
-        )
+        for job_id, trigger in ((job.job_id, job.trigger), (job.job_id + CATCH_UP, "date")):
+            # The start-up catch-up is a one-off job of its own: run as the job's first fire
+            # it would shift an interval job's later fires off the grid the replicas share.
+            self.scheduler.add_job(
+                checkin_job,
+                trigger,
+                args=[0],
+                id=job_id,
+                jobstore=RECURRING_STORE,
+                replace_existing=True,
+                **({"run_date": utcnow()} if trigger == "date" else {}),
+            )
 
     async def stop(self) -> None:
         """Stop firing; jobs stay in the store for the next start."""
@@ -339,7 +343,7 @@ class CheckinScheduler:
         if job_id == SWEEP_JOB:
             await self.sweep(now=now)
             return
-        if (recurring := self.recurring.get(job_id)) is not None:
+        if (recurring := self.recurring.get(job_id.removesuffix(CATCH_UP))) is not None:
             await self._run_recurring(recurring, run_times, now=now)
             return
         schedule_id = int(job_id.removeprefix(JOB_PREFIX))
