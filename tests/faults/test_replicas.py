@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
@@ -138,10 +139,11 @@ def test_two_replicas_post_each_minute_once_when_one_is_killed_mid_post(
     local_slack.delay("chat.postMessage", 1.0)
     clock = FastClock(base=BASE, zero=time.monotonic(), rate=RATE)
     env = bot_env(database_url, local_slack, **clock.env())
+    runtime: Any = SimpleNamespace(sessions=session_factory(engine))
     with serve(env, tmp_path / "a.log") as a, serve(env, tmp_path / "b.log") as b:
         since = clock.now()
         make_checkin(
-            SimpleNamespace(sessions=session_factory(engine)),
+            runtime,
             vendor="Acme",
             slug="acme",
             channel=MINUTE_CHANNEL,
