@@ -50,7 +50,7 @@ def install_housekeeping(runtime: Runtime, *, interval: float = INTERVAL_SECONDS
 
     A process without the scheduler (OPSBOT_SCHEDULER=off) leaves it to the one that has it.
     """
-    scheduler = runtime.services.get("checkin_scheduler")
+    scheduler = runtime.checkin_scheduler
     if scheduler is None:
         return
     scheduler.add_recurring(

@@ -13,16 +13,13 @@ from commands.rules.jobs import RuleSweep
 
 def install_planning(runtime: Any) -> PlanningDesk:
     """Build the planning desk on the escalations' tracker and outbox; register jobs and sinks."""
-    from commands.escalations.wiring import outbox_for, tracker_for
     from commands.suggestions.jobs import build_suggestion_jobs
     from commands.summary.loop import install_summary
 
     settings = runtime.settings
-    tracker = runtime.services.get("tracker") or tracker_for(runtime)
-    runtime.services.setdefault("tracker", tracker)
     desk = PlanningDesk(
-        tracker=tracker,
-        outbox=outbox_for(runtime),
+        tracker=runtime.tracker,
+        outbox=runtime.outbox,
         sessions=runtime.sessions,
         slack=runtime.slack,
         project=settings.jira_initiative_project,
@@ -35,11 +32,11 @@ def install_planning(runtime: Any) -> PlanningDesk:
     )
     for kind, job in {**build_jobs(desk), **build_suggestion_jobs(desk)}.items():
         desk.outbox.register(kind, job)
-    runtime.services["planning_desk"] = desk
-    runtime.services["digest_sources"].append(InitiativeDigestSource(desk))
+    runtime.planning_desk = desk
+    runtime.digest_sources.append(InitiativeDigestSource(desk))
     runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))
     install_summary(runtime, desk)
     rules = RuleSweep(runtime)
-    runtime.services["rule_sweep"] = rules  # scheduled by bot/runtime.py
-    runtime.services["kpi_import_hooks"].append(rules.check)
+    runtime.rule_sweep = rules  # scheduled by bot/runtime.py
+    runtime.kpi_import_hooks.append(rules.check)
     return desk

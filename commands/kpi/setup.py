@@ -28,11 +28,12 @@ def install(runtime: Any) -> None:
     from commands.kpi.why_runner import WhyRunner
 
     registry = load_registry(runtime.settings.opsbot_metrics_file)
-    runtime.services["kpi_registry"] = registry
-    runtime.services["kpi_why"] = WhyRunner(runtime.sessions)
-    runtime.services["kpi_snapshots"] = SnapshotCache(registry)
-    runtime.services["digest_sources"].append(KpiDigestSource(registry))
-    if runtime.settings.opsbot_kpi_source_url:
-        # Scheduled once the process's scheduler exists (see bot/runtime.py); a process
-        # without one (OPSBOT_SCHEDULER=off) leaves the pull to the one that has it.
-        runtime.services["kpi_pull"] = PullLoop(runtime, registry)
+    runtime.kpi_registry = registry
+    runtime.kpi_why = WhyRunner(runtime.sessions)
+    runtime.kpi_snapshots = SnapshotCache(registry)
+    runtime.digest_sources.append(KpiDigestSource(registry))
+    # Scheduled once the process's scheduler exists (see bot/runtime.py); a process without
+    # one (OPSBOT_SCHEDULER=off) leaves the pull to the one that has it.
+    runtime.kpi_pull = (
+        PullLoop(runtime, registry) if runtime.settings.opsbot_kpi_source_url else None
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from commands.rules.service import evaluate_rules, rule_runtime_parts
+from commands.rules.service import evaluate_rules
 from storage.engine import in_worker
 
 RULES_JOB = "kpi-rules"
@@ -26,14 +26,10 @@ class RuleSweep:
 
     def check(self, session: Session) -> list[str]:
         """Evaluate every active rule in `session`; return the keys of escalations opened."""
-        parts = rule_runtime_parts(self.runtime)
-        if parts is None:
-            return []
-        desk, registry = parts
         return evaluate_rules(
             session=session,
-            desk=desk,
-            registry=registry,
+            desk=self.runtime.escalations,
+            registry=self.runtime.kpi_registry,
             dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,
         )
 

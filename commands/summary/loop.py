@@ -131,7 +131,7 @@ class SummaryRunner:
                 return None
             window, sections = build_summary(
                 session=session,
-                sources=self.runtime.services["digest_sources"],
+                sources=self.runtime.digest_sources,
                 now=as_of,
                 timezone=self.runtime.settings.opsbot_timezone,
             )
@@ -169,12 +169,12 @@ def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
         grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
         outbox=desk.outbox,
         poster=SlackDigestPoster(client, ChannelDispatcher(), event_type=EVENT_TYPE),
-        clock=lambda: runtime.services.get("clock", utcnow)(),
+        clock=lambda: runtime.clock(),
     )
     desk.outbox.register(POST_JOB, runner.post_job, on_failed=runner.post_failed)
-    runtime.services["summary_runner"] = runner
+    runtime.summary_runner = runner
     # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).
-    scheduler = runtime.services.get("checkin_scheduler")
+    scheduler = runtime.checkin_scheduler
     if scheduler is not None:
         spec = (settings.opsbot_summary_schedule, settings.opsbot_timezone)
         scheduler.add_recurring(SUMMARY_JOB, runner.run_due_at, spec=spec)

@@ -118,7 +118,7 @@ def year_of_data(engine: Engine, runtime: Runtime, local_slack: LocalSlack) -> R
             session=session, end=YEAR_END, registry=load_registry(None), params=SpikeParams()
         )
         load_escalation_demo(session, runtime.settings)
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
     local_slack.add_channel("C0ACME", "acme-idops")
     return runtime
 

@@ -37,11 +37,12 @@ async def test_summary_and_rules_are_scheduler_jobs_that_catch_up_at_start(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_channel(TEAM, "team")
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     await runtime.start()
     # The start-up run finds Monday's 09:00 summary due (within grace) and posts it.
     await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=60)
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None  # OPSBOT_SCHEDULER=on in these tests
     assert service.scheduler is not None
     summary = service.scheduler.get_job(SUMMARY_JOB, jobstore=RECURRING_STORE)
     rules = service.scheduler.get_job(RULES_JOB, jobstore=RECURRING_STORE)
@@ -55,7 +56,7 @@ async def test_summary_and_rules_are_scheduler_jobs_that_catch_up_at_start(
     assert rules.trigger.interval.total_seconds() == 60
     # Firing again (another replica, or a late timer) finds the fire time claimed.
     await service.run_job(SUMMARY_JOB, [MONDAY])
-    await runtime.services["outbox"].drain()
+    await runtime.outbox.drain()
     assert len(summary_posts(local_slack)) == 1
 
 
@@ -89,7 +90,8 @@ def claims(runtime: Runtime, job_id: str) -> list[datetime]:
 )
 async def test_every_periodic_job_is_on_the_one_scheduler(runtime: Runtime, job_id: str) -> None:
     await runtime.start()
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None
     job = await rescheduled_interval(service, job_id)
     assert isinstance(job.trigger, IntervalTrigger)
     # Fire times lie on the grid every replica shares, whenever the process started.
@@ -98,14 +100,15 @@ async def test_every_periodic_job_is_on_the_one_scheduler(runtime: Runtime, job_
 
 
 async def test_a_claimed_job_runs_once_per_fire_time_across_replicas(runtime: Runtime) -> None:
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None
     ran: list[datetime] = []
 
     async def step(now: datetime) -> None:
         ran.append(now)
 
     service.add_recurring("probe", step, every_seconds=60, claimed=True)
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     fire = datetime(2026, 11, 16, 9, 5, tzinfo=UTC)
     # Two replicas fire the same instant; a third is late, and one starts up mid-minute.
     await asyncio.gather(service.run_job("probe", [fire]), service.run_job("probe", [fire]))
@@ -118,7 +121,8 @@ async def test_a_claimed_job_runs_once_per_fire_time_across_replicas(runtime: Ru
 
 
 async def test_a_failed_step_gives_its_fire_time_back(runtime: Runtime) -> None:
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None
     outcomes = iter([RuntimeError("source down"), None])
 
     async def step(now: datetime) -> None:
