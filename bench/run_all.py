@@ -1,4 +1,4 @@
-"""Run every benchmark in bench/ in turn with small defaults (`make bench`).
+"""Run every benchmark in bench/ in turn (`make bench`): small defaults, issue 13's at size.
 
 A bench listed here that does not exist yet is skipped with a note; a script in bench/ that
 is not listed is named at the end so that it gets an entry. PostgreSQL runs join in when
@@ -16,9 +16,15 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 # Modules that are helpers of a bench, not benches.
 HELPERS = {"__init__.py", "run_all.py", "bare_bolt.py", "targets.py", "load.py"}
-# (script, small-default arguments): each finishes in about a minute or less.
+# (script, arguments): the others finish in about a minute or less each.
+# Issue 13's speed targets, at their own sizes: /opsbot help and /kpi week (on a year of demo
+# KPIs) against the bare Bolt app at c=10 and c=50; /kpi at 5,000,000 rows.
+SLASH = ["--baseline", "--demo", "-n", "1000", "-c", "10,50", "--warmup", "50"]
+SLASH += ["--command", "/opsbot help", "--command", "/kpi week"]
+KPI_5M = ["--days", "965", "--slices", "5184", "--repeats", "30", "--csv-rows", "0"]
 BENCHES: list[tuple[str, list[str]]] = [
-    ("slash_load.py", ["-n", "300", "-c", "1,10", "--warmup", "20", "--baseline"]),
+    ("slash_load.py", SLASH),
+    ("kpi_bench.py", KPI_5M),
     ("rca_bench.py", ["--quick"]),
     ("escalation_bench.py", ["-n", "50", "-c", "1,10", "--jira-delay", "0.5"]),
     ("digest_bench.py", ["--digests", "40", "--channels", "20"]),
@@ -34,9 +40,11 @@ def planned_runs() -> list[tuple[str, list[str]]]:
     runs = list(BENCHES)
     server = os.environ.get("BENCH_DATABASE_URL")
     if server:
-        pg_args = ["-n", "300", "-c", "1,10", "--warmup", "20", "--baseline"]
-        pg_args += ["--database-url", server, "--fresh-database"]
-        runs.insert(1, ("slash_load.py", pg_args))
+        on_server = ["--database-url", server, "--fresh-database"]
+        runs.insert(1, ("slash_load.py", SLASH + on_server))
+        runs.insert(3, ("kpi_bench.py", KPI_5M + on_server))
+        # COPY into a staging table, then one INSERT … ON CONFLICT: 1,000,000 rows < 20 s.
+        runs.insert(4, ("kpi_import_bench.py", ["--rows", "1000000", "--database-url", server]))
     return runs
 
 

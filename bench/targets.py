@@ -161,8 +161,13 @@ def _wait_healthy(process: subprocess.Popen[bytes], base: str, log_path: Path) -
 
 
 @contextmanager
-def opsbot_server(*, slack_api_url: str, database_url: str, scratch: Path) -> Iterator[Server]:
-    """Run `opsbot serve` (it migrates the database at start) until the block ends."""
+def opsbot_server(
+    *, slack_api_url: str, database_url: str, scratch: Path, demo: bool = False
+) -> Iterator[Server]:
+    """Run `opsbot serve` (it migrates the database at start) until the block ends.
+
+    With `demo`, `opsbot demo` loads its data (a year of KPIs, escalations) first.
+    """
     port = free_port()
     env = _clean_env(
         {
@@ -173,6 +178,14 @@ def opsbot_server(*, slack_api_url: str, database_url: str, scratch: Path) -> It
             "OPSBOT_ADMINS": "U0ADMIN",
         }
     )
+    if demo:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "demo"],
+            env=env,
+            cwd=scratch,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     argv = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
     with _process("opsbot", argv, env, port=port, scratch=scratch) as server:
         yield server

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -24,6 +23,7 @@ from commands import register_all
 from commands.catalog import CommandCatalog
 from commands.mrkdwn import escape
 from integrations.slack_api import make_slack_client
+from storage.engine import off_loop
 from storage.request_keys import claim_request_key, release_request_key
 from storage.types import utcnow
 
@@ -195,7 +195,7 @@ class OpsbotApp(AsyncApp):
 async def _off_loop(runtime: Runtime, call: Any, key: str) -> Any:
     # Even SQLite's local insert waits for the write lock, which another process (a KPI import)
     # may hold for seconds: inline, that wait would freeze every request on this loop.
-    return await asyncio.to_thread(call, runtime.engine, key)
+    return await off_loop(runtime.sessions, call, runtime.engine, key)
 
 
 async def _verified_request_scope(

@@ -6,13 +6,13 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from commands.periodic import PeriodicTask
 from integrations.metrics import OpsMetrics
 from storage.audit import insert_events
+from storage.engine import WorkerSessions, off_loop
 
 log = logging.getLogger("opsbot.audit")
+FLUSH_JOB = "audit-flush"
 
 
 class AuditWriter:
@@ -22,11 +22,16 @@ class AuditWriter:
     a crash may lose at most one interval of audit rows, never a Slack answer.
     """
 
-    def __init__(self, engine: Engine, metrics: OpsMetrics, *, interval: float = 0.5) -> None:
-        self._engine = engine
+    def __init__(
+        self, sessions: WorkerSessions, metrics: OpsMetrics, *, interval: float = 0.5
+    ) -> None:
+        self._sessions = sessions
+        self._engine = sessions.engine
         self._metrics = metrics
         self._pending: list[dict[str, Any]] = []
         self._lock = asyncio.Lock()
+        self._interval = interval
+        self._scheduled = False
         self._periodic = PeriodicTask("audit-writer", self.flush, interval=interval)
 
     def add(self, row: dict[str, Any]) -> None:
@@ -40,16 +45,29 @@ class AuditWriter:
             if not rows:
                 return
             try:
-                await asyncio.to_thread(insert_events, self._engine, rows)
+                await off_loop(self._sessions, insert_events, self._engine, rows)
             except Exception:
                 # Keep them for the next try rather than lose the trail of a database blip.
                 self._pending[:0] = rows
                 self._metrics.jobs.labels("audit_flush", "error").inc()
                 log.exception("writing %d audit rows failed; will retry", len(rows))
 
+    def schedule_on(self, scheduler: Any) -> None:
+        """Flush from this process's scheduler instead of a timer of its own.
+
+        A local job, never claimed: each replica flushes its own buffer. A process without
+        the scheduler (OPSBOT_SCHEDULER=off) keeps the timer.
+        """
+        self._scheduled = True
+        scheduler.add_recurring(FLUSH_JOB, self._flush_step, every_seconds=self._interval)
+
+    async def _flush_step(self, _now: object) -> None:
+        await self.flush()
+
     async def start(self) -> None:
-        """Start the periodic flush."""
-        await self._periodic.start()
+        """Start the periodic flush (unless the scheduler runs it)."""
+        if not self._scheduled:
+            await self._periodic.start()
 
     async def stop(self) -> None:
         """Stop the periodic flush and write what is left."""

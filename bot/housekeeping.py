@@ -1,15 +1,15 @@
-"""Periodic clean-up that every replica may run: old dedupe keys go after two days."""
+"""Periodic clean-up on the scheduler: old dedupe keys and old fire-time claims go."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from commands.periodic import PeriodicTask
-from storage.engine import unit_of_work
+from storage.engine import off_loop, unit_of_work
 from storage.request_keys import purge_request_keys
+from storage.scheduled_runs import purge_claims
+from storage.types import utcnow
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -18,28 +18,41 @@ log = logging.getLogger("opsbot.housekeeping")
 
 # Slack retries within minutes and Jira within hours; two days covers both with margin.
 KEEP_REQUEST_KEYS = timedelta(days=2)
+# A claim only has to outlive the catch-up grace of its job (at most a day or so).
+KEEP_CLAIMS = timedelta(days=7)
 INTERVAL_SECONDS = 3600.0
+PURGE_JOB = "purge-request-keys"
 
 
-def purge_once(runtime: Runtime) -> int:
-    """Delete expired dedupe keys; return how many went."""
+def purge_once(runtime: Runtime, now: datetime | None = None) -> int:
+    """Delete expired dedupe keys and fire-time claims; return how many keys went."""
     with unit_of_work(runtime.sessions) as session:
-        return purge_request_keys(session, older_than=KEEP_REQUEST_KEYS)
+        removed = purge_request_keys(session, older_than=KEEP_REQUEST_KEYS)
+        purge_claims(session, older_than=KEEP_CLAIMS, now=now or utcnow())
+    return removed
+
+
+async def purge_job(runtime: Runtime, now: datetime) -> int:
+    """Scheduler step: `purge_once` on the worker pool, counted in the job metrics."""
+    try:
+        removed = await off_loop(runtime.sessions, purge_once, runtime, now)
+    except Exception:
+        runtime.metrics.jobs.labels("purge_request_keys", "error").inc()
+        raise
+    runtime.metrics.jobs.labels("purge_request_keys", "ok").inc()
+    if removed:
+        log.info("purged %d expired request keys", removed)
+    return removed
 
 
 def install_housekeeping(runtime: Runtime, *, interval: float = INTERVAL_SECONDS) -> None:
-    """Run `purge_once` every `interval` seconds while the runtime is started."""
+    """Run `purge_once` hourly as a claimed job on this process's scheduler, if it runs one.
 
-    async def purge() -> None:
-        try:
-            removed = await asyncio.to_thread(purge_once, runtime)
-        except Exception:
-            runtime.metrics.jobs.labels("purge_request_keys", "error").inc()
-            raise
-        runtime.metrics.jobs.labels("purge_request_keys", "ok").inc()
-        if removed:
-            log.info("purged %d expired request keys", removed)
-
-    task = PeriodicTask("purge-request-keys", purge, interval=interval)
-    runtime.on_startup.append(task.start)
-    runtime.on_shutdown.append(task.stop)
+    A process without the scheduler (OPSBOT_SCHEDULER=off) leaves it to the one that has it.
+    """
+    scheduler = runtime.checkin_scheduler
+    if scheduler is None:
+        return
+    scheduler.add_recurring(
+        PURGE_JOB, lambda now: purge_job(runtime, now), every_seconds=interval, claimed=True
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -14,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot.jira_webhook_shape import delivery_key, malformed_reason
 from bot.runtime import Runtime
+from storage.engine import off_loop
 from storage.request_keys import claim_request_key, release_request_key
 
 log = logging.getLogger("opsbot.jira_webhook")
@@ -46,14 +46,14 @@ async def receive_jira_webhook(request: Request, runtime: Runtime) -> Response:
         log.info("jira webhook refused as malformed: %s", reason)
         return JSONResponse({"error": f"malformed body: {reason}"}, status_code=400)
     key = delivery_key(request.headers.get("x-atlassian-webhook-identifier"), payload)
-    if not await asyncio.to_thread(claim_request_key, runtime.engine, key):
+    if not await off_loop(runtime.sessions, claim_request_key, runtime.engine, key):
         return JSONResponse({"status": "duplicate"}, status_code=200)
     try:
         for sink in runtime.jira_webhook_sinks:
             await sink(payload)
     except Exception:
         log.exception("jira webhook %s failed", key)
-        await asyncio.to_thread(release_request_key, runtime.engine, key)
+        await off_loop(runtime.sessions, release_request_key, runtime.engine, key)
         # 500 makes Jira deliver again; the key was released so the retry runs.
         return JSONResponse({"error": "processing failed"}, status_code=500)
     return JSONResponse({"status": "ok"}, status_code=200)

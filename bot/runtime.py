@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -27,12 +28,14 @@ from commands.escalations.wiring import install_escalations
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
+from commands.kpi.pull import PullLoop
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
 from commands.kpi.snapshot_cache import SnapshotCache
 from commands.permissions import Permissions
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
+from commands.rules.jobs import RuleSweep
 from commands.summary.loop import SummaryRunner
 from commands.training.jobs import TrainingJobs
 from commands.training.pull import AssessmentPullLoop
@@ -44,7 +47,7 @@ from integrations.slack_directory import SlackDirectory
 from integrations.tracker.base import Tracker
 from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
 from integrations.tracker.local_tracker import LocalTracker
-from storage.engine import SessionFactory, make_engine, session_factory
+from storage.engine import SessionFactory, WorkerSessions, make_engine, session_factory
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.runtime")
@@ -63,7 +66,7 @@ class Runtime:
 
     settings: Settings
     engine: Engine
-    sessions: SessionFactory
+    sessions: WorkerSessions
     metrics: OpsMetrics
     slack: InstrumentedWebClient
     directory: SlackDirectory
@@ -96,6 +99,9 @@ class Runtime:
     checkin_runner: CheckinRunner = field(init=False)
     # None when this process does not run the scheduler (OPSBOT_SCHEDULER=off).
     checkin_scheduler: CheckinScheduler | None = field(init=False)
+    # None unless OPSBOT_KPI_SOURCE_URL is set.
+    kpi_pull: PullLoop | None = field(init=False)
+    rule_sweep: RuleSweep = field(init=False)
     planning_desk: PlanningDesk = field(init=False)
     summary_runner: SummaryRunner = field(init=False)
     training_jobs: TrainingJobs = field(init=False)
@@ -136,6 +142,8 @@ class Runtime:
             "summary_runner": self.summary_runner,
             "training_jobs": self.training_jobs,
             "routing_pull": self.routing_pull,
+            "kpi_pull": self.kpi_pull,
+            "rule_sweep": self.rule_sweep,
         }
 
     async def start(self) -> None:
@@ -153,6 +161,9 @@ class Runtime:
                 # others running or the connections open.
                 log.exception("shutdown step %s failed", getattr(hook, "__qualname__", hook))
         await self.background.drain()
+        # Units of work still on the worker pool finish (and return their connections)
+        # before the engine is disposed; waited for on a thread so the loop keeps running.
+        await asyncio.to_thread(self.sessions.shutdown)
         self.engine.dispose()
 
 
@@ -205,8 +216,8 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
 
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
-    engine = engine or make_engine(settings.database_url)
-    sessions = session_factory(engine)
+    engine = engine or make_engine(settings.database_url, pool=settings.pool_options)
+    sessions = session_factory(engine, workers=settings.pool_options.workers)
     metrics = OpsMetrics()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = make_slack_client(token=token, base_url=settings.slack_api_url, metrics=metrics)
@@ -223,8 +234,13 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         slack=slack,
         directory=directory,
         admins=admins,
+<<<<<<< HEAD
         background=background,
         audit=AuditWriter(engine, metrics),
+=======
+        background=BackgroundTasks(sessions, metrics),
+        audit=AuditWriter(sessions, metrics),
+>>>>>>> ops
         permissions=Permissions(admins=admins, seal_key=_seal_key(settings)),
         outbox=_build_outbox(settings, sessions, metrics),
         tracker=_build_tracker(settings, sessions, metrics),
@@ -244,5 +260,16 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_kb(runtime)  # stale-articles digest section, training_jobs
     install_routing(runtime)  # "routing" digest section, routing_pull
     install_housekeeping(runtime)
+    _schedule_periodic_work(runtime)
     runtime.check_installed()
     return runtime
+
+
+def _schedule_periodic_work(runtime: Runtime) -> None:
+    """Put the features' periodic jobs on the one scheduler, when this process runs it."""
+    scheduler = runtime.checkin_scheduler
+    if scheduler is None:
+        return
+    if runtime.kpi_pull is not None:
+        runtime.kpi_pull.schedule_on(scheduler)
+    runtime.rule_sweep.schedule_on(scheduler)

@@ -1,15 +1,20 @@
-"""The scheduler: APScheduler 3 (asyncio), check-ins in a SQLAlchemy job store.
+"""The scheduler: APScheduler 3 (asyncio), the one scheduler for all periodic work.
 
-`checkin_schedule` is the source of truth; APScheduler holds one job per schedule
-(`checkin:<id>`) so digests fire on the second, and a sweep job every 30 s re-syncs the
-jobs, catches up missed fire times, resumes retries and sends action reminders. Whatever
-fires, the claim table decides who posts, so several scheduler processes may share one
-database. Jobs reach the runner through our own executor: the job store keeps only the
-schedule id, never a reference to live objects.
+`checkin_schedule` is the source of truth for check-ins; APScheduler holds one job per
+schedule (`checkin:<id>`) so digests fire on the second, and a sweep job every 30 s re-syncs
+the jobs, catches up missed fire times and resumes retries. Whatever fires, the claim table
+decides who posts, so several scheduler processes may share one database. Jobs reach the
+runner through our own executor: the job store keeps only the schedule id, never a reference
+to live objects.
 
-Other scheduled work of the same kind (the weekly team summary, KPI rule checks) registers
-with `add_recurring` and runs on the same scheduler, from an in-memory job store: such a job
-is a live callable, rebuilt at every start, and claims its own fire times where it posts.
+Other periodic work registers with `add_recurring` and runs on the same scheduler, from an
+in-memory job store (a live callable, rebuilt at every start): the weekly team summary (which
+claims its own fire times in `team_summary_run`), and, with `claimed=True`, the KPI pull, the
+dedupe-key purge, the KPI rule sweep and action reminders. A claimed job's fire times lie on a
+grid shared by every replica (interval steps from CLAIM_ANCHOR); a run first inserts
+`(job, fire time)` into `scheduled_run` under a unique constraint and only the claimer runs
+it. Process-local work (the audit flush of this process's buffer) uses `local=True`: no
+claim, since each replica has its own buffer.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -43,9 +48,10 @@ from commands.checkins.runner import CheckinRunner
 from commands.checkins.topics import TopicsSource
 from integrations.errors import SlackUnavailable
 from integrations.slack_api import make_slack_client
-from storage.checkins import list_schedules
-from storage.engine import unit_of_work
+from storage.checkins import CheckinSchedule, list_schedules
+from storage.engine import in_worker, off_loop
 from storage.migrate import pending_heads
+from storage.scheduled_runs import claim_fire, release_fire
 from storage.types import utcnow
 
 if TYPE_CHECKING:
@@ -60,15 +66,34 @@ JOBSTORE_TABLE = "scheduler_job"
 START_RETRY_SECONDS = 15.0
 STOP_TIMEOUT = 20.0  # seconds a stopping process gives in-flight digests to finish
 RECURRING_STORE = "recurring"
+REMINDERS_JOB = "action-reminders"
+CATCH_UP = ":catch-up"
+REMINDER_SECONDS = 60.0
+# Interval jobs count their fire times from here, so every replica fires (and claims) the
+# same instants whenever it started: a Monday, midnight UTC.
+CLAIM_ANCHOR = datetime(2000, 1, 3, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
 class RecurringJob:
-    """In-process scheduled work: `step(now)` at the trigger's fire times, and once at start."""
+    """In-process scheduled work: `step(now)` at the trigger's fire times, and once at start.
+
+    `every` is set for interval jobs; with `claimed`, each fire time (floored onto the shared
+    grid) runs on one replica only.
+    """
 
     job_id: str
     step: Callable[[datetime], Awaitable[object]]
     trigger: BaseTrigger
+    every: timedelta | None = None
+    claimed: bool = False
+
+    def fire_time(self, run_time: datetime) -> datetime:
+        """Return the grid fire time `run_time` belongs to (a late or start-up run included)."""
+        if self.every is None:
+            return run_time
+        steps = (run_time - CLAIM_ANCHOR) // self.every
+        return CLAIM_ANCHOR + steps * self.every
 
 
 class CheckinTrigger(BaseTrigger):  # type: ignore[misc]
@@ -154,6 +179,7 @@ class CheckinScheduler:
         self._starter: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._resync_pending = False
+        self._resyncs: set[asyncio.Task[None]] = set()
         self.recurring: dict[str, RecurringJob] = {}
 
     def add_recurring(
@@ -163,16 +189,26 @@ class CheckinScheduler:
         *,
         every_seconds: float | None = None,
         spec: tuple[str, str] | None = None,
+        claimed: bool = False,
     ) -> None:
-        """Run `step(now)` every N seconds or on a schedule spec `(spec, zone)`, from start."""
+        """Run `step(now)` every N seconds or on a schedule spec `(spec, zone)`, from start.
+
+        With `claimed`, each fire time runs once across replicas (see the module docstring).
+        May be called before or after the scheduler started.
+        """
         if (every_seconds is None) == (spec is None):
             raise ValueError("give every_seconds or spec")
-        trigger = (
-            IntervalTrigger(seconds=every_seconds, timezone="UTC")
-            if every_seconds is not None
-            else CheckinTrigger(*spec)  # type: ignore[misc]
-        )
-        self.recurring[job_id] = RecurringJob(job_id, step, trigger)
+        if every_seconds is not None:
+            every = timedelta(seconds=every_seconds)
+            trigger: BaseTrigger = IntervalTrigger(
+                seconds=every_seconds, start_date=CLAIM_ANCHOR, timezone="UTC"
+            )
+        else:
+            every, trigger = None, CheckinTrigger(*spec)  # type: ignore[misc]
+        job = RecurringJob(job_id, step, trigger, every=every, claimed=claimed)
+        self.recurring[job_id] = job
+        if self.scheduler is not None:
+            self._add_recurring_job(job)
 
     async def start(self) -> None:
         """Start in the background once the database is reachable and migrated."""
@@ -185,7 +221,7 @@ class CheckinScheduler:
         # or migrations are pending; the scheduler follows as soon as it can run.
         while not self._stopping.is_set():
             try:
-                pending = await asyncio.to_thread(pending_heads, self.runtime.engine)
+                pending = await off_loop(self.runtime.sessions, pending_heads, self.runtime.engine)
             except SQLAlchemyError as exc:
                 log.warning("check-in scheduler waiting for the database: %s", type(exc).__name__)
             else:
@@ -213,7 +249,7 @@ class CheckinScheduler:
         )
         self.scheduler = scheduler
         scheduler.start()
-        self.resync()
+        self.request_resync()
         scheduler.add_job(
             checkin_job,
             "interval",
@@ -224,16 +260,23 @@ class CheckinScheduler:
             next_run_time=utcnow(),  # the start-up catch-up
         )
         for job in self.recurring.values():
-            scheduler.add_job(
+            self._add_recurring_job(job)
+        self.runner.change_listeners.append(self.request_resync)
+
+    def _add_recurring_job(self, job: RecurringJob) -> None:
+        assert self.scheduler is not None
+        for job_id, trigger in ((job.job_id, job.trigger), (job.job_id + CATCH_UP, "date")):
+            # The start-up catch-up is a one-off job of its own: run as the job's first fire
+            # it would shift an interval job's later fires off the grid the replicas share.
+            self.scheduler.add_job(
                 checkin_job,
-                job.trigger,
+                trigger,
                 args=[0],
-                id=job.job_id,
+                id=job_id,
                 jobstore=RECURRING_STORE,
                 replace_existing=True,
-                next_run_time=utcnow(),  # each catches up (or finds nothing due) at start
+                **({"run_date": utcnow()} if trigger == "date" else {}),
             )
-        self.runner.change_listeners.append(self.request_resync)
 
     async def stop(self) -> None:
         """Stop firing; jobs stay in the store for the next start."""
@@ -255,16 +298,25 @@ class CheckinScheduler:
         if self.scheduler is None or self._resync_pending:
             return
         self._resync_pending = True
-        asyncio.get_running_loop().call_soon(self.resync)
+        task = asyncio.get_running_loop().create_task(self.resync(), name="checkin-resync")
+        self._resyncs.add(task)
+        task.add_done_callback(self._resyncs.discard)
 
-    def resync(self) -> None:
+    async def resync(self) -> None:
         """Make the job store hold exactly one job per active schedule, with its trigger."""
         self._resync_pending = False
+        if self.scheduler is None:
+            return
+        schedules = await in_worker(
+            self.runtime.sessions, lambda session: list_schedules(session, active_only=True)
+        )
+        # The job store is a table too: its reads and writes go to a worker thread as well.
+        await off_loop(self.runtime.sessions, self._apply_schedules, schedules)
+
+    def _apply_schedules(self, schedules: list[CheckinSchedule]) -> None:
         scheduler = self.scheduler
         if scheduler is None:
             return
-        with unit_of_work(self.runtime.sessions) as session:
-            schedules = list_schedules(session, active_only=True)
         wanted = {f"{JOB_PREFIX}{s.id}": s for s in schedules}
         for job in scheduler.get_jobs():
             if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
@@ -291,19 +343,47 @@ class CheckinScheduler:
         if job_id == SWEEP_JOB:
             await self.sweep(now=now)
             return
-        if (recurring := self.recurring.get(job_id)) is not None:
-            await recurring.step(now)
+        if (recurring := self.recurring.get(job_id.removesuffix(CATCH_UP))) is not None:
+            await self._run_recurring(recurring, run_times, now=now)
             return
         schedule_id = int(job_id.removeprefix(JOB_PREFIX))
-        run_ids = await asyncio.to_thread(
-            self.runner.reconcile, now=now, schedule_ids=[schedule_id]
+        run_ids = await off_loop(
+            self.runtime.sessions, self.runner.reconcile, now=now, schedule_ids=[schedule_id]
         )
         await self.runner.deliver_many(run_ids, now=now)
 
+    async def _run_recurring(
+        self, job: RecurringJob, run_times: list[datetime], *, now: datetime
+    ) -> None:
+        if not job.claimed:
+            await job.step(now)
+            return
+        fire = job.fire_time(max(run_times))
+        instance = self.runner.instance
+
+        def claim(session: Any) -> bool:
+            return claim_fire(session, job_id=job.job_id, fire_time=fire, instance=instance)
+
+        if not await in_worker(self.runtime.sessions, claim):
+            return  # another replica (or an earlier, late timer here) has this fire time
+        try:
+            await job.step(now)
+        except Exception:
+            # Nothing was done for this fire time: give it back so a replica's late timer (or
+            # the start-up catch-up) may run it, and let the executor log the error.
+            await in_worker(
+                self.runtime.sessions,
+                lambda session: release_fire(session, job_id=job.job_id, fire_time=fire),
+            )
+            raise
+
     async def sweep(self, *, now: datetime) -> None:
-        """Re-sync jobs, catch up and retry digests, send due action reminders."""
-        self.resync()
+        """Re-sync jobs, catch up and retry digests."""
+        await self.resync()
         await self.runner.tick(now=now)
+
+    async def send_reminders(self, now: datetime) -> None:
+        """Send due action reminders (a claimed job: one replica per fire time)."""
         await send_action_reminders(
             sessions=self.runtime.sessions,
             now=now,
@@ -357,6 +437,10 @@ def install_checkins(runtime: Runtime, *, scheduler: bool | None = None) -> Chec
     if enabled:
         service = CheckinScheduler(runtime, runner)
         runtime.checkin_scheduler = service
+        runtime.audit.schedule_on(service)
+        service.add_recurring(
+            REMINDERS_JOB, service.send_reminders, every_seconds=REMINDER_SECONDS, claimed=True
+        )
         runtime.on_startup.append(service.start)
         runtime.on_shutdown.append(service.stop)
     return runner

@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.app import OpsbotApp
 from bot.jira_webhook import receive_jira_webhook
 from bot.loop_lag import LoopLagMonitor
+from storage.engine import off_loop
 from storage.migrate import pending_heads
 
 MAX_BODY_BYTES = 1_000_000
@@ -150,7 +151,9 @@ def create_http_app(bolt: OpsbotApp) -> ASGIApp:
     async def readyz(_: Request) -> Response:
         try:
             # The driver blocks; a database that hangs must not stall the event loop.
-            missing = await asyncio.wait_for(asyncio.to_thread(check_database), timeout=3.0)
+            missing = await asyncio.wait_for(
+                off_loop(runtime.sessions, check_database), timeout=3.0
+            )
         except Exception as exc:
             return JSONResponse({"status": "unavailable", "reason": type(exc).__name__}, 503)
         if missing:

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.engine import PoolOptions
+
 Mode = Literal["serve", "socket", "shell", "cli"]
 
 # Values copied from sample configs that must never reach a real workspace.
@@ -36,6 +38,11 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
 
     database_url: str = "sqlite:///opsbot.db"
+    # The engine's connection pool; database work runs on a worker pool of as many threads
+    # (pool size + overflow), so concurrency is bounded and the loop never waits on a checkout.
+    opsbot_db_pool_size: int = Field(default=10, ge=1, le=500)
+    opsbot_db_max_overflow: int = Field(default=20, ge=0, le=500)
+    opsbot_db_pool_timeout: float = Field(default=5.0, gt=0)
 
     jira_url: str | None = None
     jira_email: str | None = None
@@ -174,6 +181,15 @@ class Settings(BaseSettings):
         """Return every secret setting's value, so logging can redact all of them."""
         values = (getattr(self, name) for name in type(self).model_fields)
         return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
+    @property
+    def pool_options(self) -> PoolOptions:
+        """Return the database pool sizes (the worker pool is sized from them)."""
+        return PoolOptions(
+            pool_size=self.opsbot_db_pool_size,
+            max_overflow=self.opsbot_db_max_overflow,
+            pool_timeout=self.opsbot_db_pool_timeout,
+        )
 
     @property
     def jira_configured(self) -> bool:

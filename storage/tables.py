@@ -17,6 +17,7 @@ from storage import (
     routing,
     routing_suggestions,
     rules,
+    scheduled_runs,
     suggestions,
     summary,
     training,
@@ -42,5 +43,6 @@ TABLE_MODULES = (
     routing,
     routing_suggestions,
     assessments,
+    scheduled_runs,
 )
 metadata = SQLModel.metadata

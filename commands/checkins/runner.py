@@ -20,7 +20,7 @@ from commands.checkins.digest_build import build_digest
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
 from commands.digest import DigestSource
 from storage import checkins as store
-from storage.engine import SessionFactory, unit_of_work
+from storage.engine import SessionFactory, off_loop, unit_of_work
 from storage.vendors import Vendor
 
 log = logging.getLogger("opsbot.checkins")
@@ -138,8 +138,8 @@ class CheckinRunner:
         """Claim what is due, resume what is pending, deliver it all; return the outcomes."""
         moment = now or self.clock()
         # The claims are many small blocking transactions: keep them off the event loop.
-        run_ids = await asyncio.to_thread(self.reconcile, now=moment)
-        resumable = await asyncio.to_thread(self.resumable, now=moment)
+        run_ids = await off_loop(self.sessions, self.reconcile, now=moment)
+        resumable = await off_loop(self.sessions, self.resumable, now=moment)
         run_ids += [r for r in resumable if r not in run_ids]
         return await self.deliver_many(run_ids, now=moment)
 
@@ -187,7 +187,7 @@ class CheckinRunner:
 
     async def _deliver_in_slot(self, run_id: int, *, now: datetime) -> str:
         # Database work runs in a worker thread so command handling on the loop never waits.
-        prepared = await asyncio.to_thread(self._prepare, run_id, now)
+        prepared = await off_loop(self.sessions, self._prepare, run_id, now)
         if isinstance(prepared, str):
             return prepared
         taken, message, vendor_id, look_first = prepared
@@ -197,9 +197,9 @@ class CheckinRunner:
             )
             if found is not None:
                 outcome = PostOutcome("posted", ts=found)
-                return await asyncio.to_thread(self._finish, taken, outcome, now, vendor_id)
+                return await off_loop(self.sessions, self._finish, taken, outcome, now, vendor_id)
         outcome = await self.poster.post(channel=taken.channel_id, message=message, run_id=run_id)
-        return await asyncio.to_thread(self._finish, taken, outcome, now, vendor_id)
+        return await off_loop(self.sessions, self._finish, taken, outcome, now, vendor_id)
 
     def _prepare(
         self, run_id: int, now: datetime

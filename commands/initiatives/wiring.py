@@ -8,6 +8,7 @@ from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.digest import InitiativeDigestSource
 from commands.initiatives.jobs import build_jobs
 from commands.initiatives.webhook import InitiativeWebhookSink
+from commands.rules.jobs import RuleSweep
 
 
 def install_planning(runtime: Any) -> PlanningDesk:
@@ -35,20 +36,7 @@ def install_planning(runtime: Any) -> PlanningDesk:
     runtime.digest_sources.append(InitiativeDigestSource(desk))
     runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))
     install_summary(runtime, desk)
-    runtime.kpi_import_hooks.append(_rules_after_import(runtime))
+    rules = RuleSweep(runtime)
+    runtime.rule_sweep = rules  # scheduled by bot/runtime.py
+    runtime.kpi_import_hooks.append(rules.check)
     return desk
-
-
-def _rules_after_import(runtime: Any) -> Any:
-    """Return the hook that checks KPI rules right after an import stored new data."""
-    from commands.rules.service import evaluate_rules
-
-    def check_rules(session: Any) -> list[str]:
-        return evaluate_rules(
-            session=session,
-            desk=runtime.escalations,
-            registry=runtime.kpi_registry,
-            dedupe_days=runtime.settings.opsbot_rule_dedupe_days,
-        )
-
-    return check_rules

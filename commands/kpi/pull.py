@@ -1,12 +1,12 @@
 """Scheduled pull of KPI rows from the HTTP source; import, detect, announce.
 
-A plain asyncio loop started with the runtime. When the shared APScheduler lands, `pull_once`
-is the job to register there (interval OPSBOT_KPI_PULL_MINUTES) and this loop goes away.
+A claimed job on the process's one scheduler (bot/scheduler.py), every
+OPSBOT_KPI_PULL_MINUTES: each fire time is pulled by one replica only. A spike whose post
+failed stays unannounced and goes out with the next pull.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -16,7 +16,6 @@ from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import ImportSummary, find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import spike_params
-from commands.periodic import PeriodicTask
 from integrations.kpi_sources.http_pull import (
     KpiInputError,
     KpiSourceError,
@@ -24,7 +23,7 @@ from integrations.kpi_sources.http_pull import (
     make_source_client,
     validate_rows,
 )
-from storage.engine import in_worker, unit_of_work
+from storage.engine import in_worker, off_loop, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = Non
         channel=settings.opsbot_alerts_channel,
         post=post,
     )
-    await asyncio.to_thread(run_import_hooks, runtime)
+    await off_loop(runtime.sessions, run_import_hooks, runtime)
     return summary
 
 
@@ -73,6 +72,9 @@ def run_import_hooks(runtime: Any) -> list[object]:
     return results
 
 
+PULL_JOB = "kpi-pull"
+
+
 class PullLoop:
     """Run `pull_once` every OPSBOT_KPI_PULL_MINUTES; failures are logged and counted."""
 
@@ -80,9 +82,6 @@ class PullLoop:
         self.runtime = runtime
         self.registry = registry
         self.transport = transport
-        self._periodic = PeriodicTask(
-            "kpi_pull", self.run_once, interval=runtime.settings.opsbot_kpi_pull_minutes * 60
-        )
 
     async def run_once(self) -> bool:
         """Pull once; return whether it succeeded (the outcome is counted either way)."""
@@ -101,10 +100,11 @@ class PullLoop:
         jobs.labels("kpi_pull", "ok").inc()
         return True
 
-    async def start(self) -> None:
-        """Start pulling in the background."""
-        await self._periodic.start()
+    async def step(self, _now: object) -> None:
+        """Scheduler step: one pull (its outcome is logged and counted, never raised)."""
+        await self.run_once()
 
-    async def stop(self) -> None:
-        """Stop pulling."""
-        await self._periodic.stop()
+    def schedule_on(self, scheduler: Any) -> None:
+        """Register the pull as a claimed job on the scheduler."""
+        minutes = self.runtime.settings.opsbot_kpi_pull_minutes
+        scheduler.add_recurring(PULL_JOB, self.step, every_seconds=minutes * 60, claimed=True)

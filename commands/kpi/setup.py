@@ -30,7 +30,8 @@ def install(runtime: Any) -> None:
     runtime.kpi_registry = registry
     runtime.kpi_snapshots = SnapshotCache(registry)
     runtime.digest_sources.append(KpiDigestSource(registry))
-    if runtime.settings.opsbot_kpi_source_url:
-        loop = PullLoop(runtime, registry)
-        runtime.on_startup.append(loop.start)
-        runtime.on_shutdown.append(loop.stop)
+    # Scheduled once the process's scheduler exists (see bot/runtime.py); a process without
+    # one (OPSBOT_SCHEDULER=off) leaves the pull to the one that has it.
+    runtime.kpi_pull = (
+        PullLoop(runtime, registry) if runtime.settings.opsbot_kpi_source_url else None
+    )

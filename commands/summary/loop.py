@@ -1,8 +1,8 @@
-"""Post the weekly team summary once per fire time, and sweep KPI rules, on the scheduler.
+"""Post the weekly team summary once per fire time, on the scheduler.
 
-Both run as recurring jobs on the process's one APScheduler scheduler (see bot/scheduler.py):
-the summary at its own fire times (and once at start, to catch up within the grace period),
-the rule sweep every minute.
+A recurring job on the process's one APScheduler scheduler (see bot/scheduler.py), at its own
+fire times and once at start, to catch up within the grace period. (The KPI rule sweep is a
+job of its own: commands/rules/jobs.py.)
 
 The fire time is claimed (unique row) in the same transaction that queues the post in the
 outbox, so a claimed summary is never lost: the outbox retries a failed post with backoff,
@@ -13,7 +13,6 @@ worker threads; the event loop only awaits Slack.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,19 +23,16 @@ from sqlalchemy.exc import IntegrityError
 
 from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
-from commands.rules.service import evaluate_rules
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
 from integrations.outbox import GiveUp, JobContext, OutboxWorker, RetryLater
 from integrations.slack_api import make_slack_client
-from storage.engine import unit_of_work
+from storage.engine import off_loop, unit_of_work
 from storage.summary import FAILED, POSTED, TeamSummaryRun, finish_summary_run
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.summary")
-RULES_EVERY_SECONDS = 60.0
 SUMMARY_JOB = "team-summary"
-RULES_JOB = "kpi-rules"
 POST_JOB = "team_summary.post"
 EVENT_TYPE = "opsbot_team_summary"
 
@@ -65,7 +61,9 @@ class SummaryRunner:
         fire = self.due_fire(now)
         if fire is None or not self.channel_id:
             return None
-        run = await asyncio.to_thread(self._claim_and_queue, fire, self.channel_id, now)
+        run = await off_loop(
+            self.runtime.sessions, self._claim_and_queue, fire, self.channel_id, now
+        )
         if run is not None:
             self.outbox.wake()
         return run
@@ -97,7 +95,7 @@ class SummaryRunner:
         """Outbox handler: post one claimed run, unless it is already in the channel."""
         run_id = int(job.payload["run_id"])
         as_of = datetime.fromisoformat(str(job.payload["as_of"]))
-        prepared = await asyncio.to_thread(self._prepare, run_id, as_of)
+        prepared = await off_loop(self.runtime.sessions, self._prepare, run_id, as_of)
         if prepared is None:
             return  # posted already, or the run is gone
         run, message = prepared
@@ -107,12 +105,12 @@ class SummaryRunner:
                 channel=run.channel_id, run_id=run_id, since=run.created_at
             )
             if found is not None:
-                await asyncio.to_thread(self._finish, run_id, POSTED, found, None)
+                await off_loop(self.runtime.sessions, self._finish, run_id, POSTED, found, None)
                 return
         async with self.poster.slot(run.channel_id):
             outcome = await self.poster.post(channel=run.channel_id, message=message, run_id=run_id)
         if outcome.kind == "posted":
-            await asyncio.to_thread(self._finish, run_id, POSTED, outcome.ts, None)
+            await off_loop(self.runtime.sessions, self._finish, run_id, POSTED, outcome.ts, None)
             return
         if outcome.kind == "rejected":
             raise GiveUp(outcome.error or "rejected")
@@ -120,7 +118,9 @@ class SummaryRunner:
 
     async def post_failed(self, job: JobContext, error: str) -> None:
         """Outbox hook: record a run given up on, so it shows as failed."""
-        await asyncio.to_thread(self._finish, int(job.payload["run_id"]), FAILED, None, error)
+        await off_loop(
+            self.runtime.sessions, self._finish, int(job.payload["run_id"]), FAILED, None, error
+        )
 
     def _prepare(
         self, run_id: int, as_of: datetime
@@ -144,24 +144,9 @@ class SummaryRunner:
             if run is not None:
                 finish_summary_run(session, run, status=status, posted_ts=ts, error=error)
 
-    def sweep_rules(self) -> list[str]:
-        """Evaluate KPI rules against what imports stored since the last sweep."""
-        with unit_of_work(self.runtime.sessions) as session:
-            return evaluate_rules(
-                session=session,
-                desk=self.runtime.escalations,
-                registry=self.runtime.kpi_registry,
-                dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,
-            )
-
     async def tick(self) -> None:
-        """Do one round by hand: rules, then the summary when due (database work off the loop)."""
-        await self.sweep_rules_off_loop(self.clock())
+        """Do one round by hand: the summary when due (database work off the loop)."""
         await self.run_due(now=self.clock())
-
-    async def sweep_rules_off_loop(self, now: datetime) -> list[str]:
-        """Run `sweep_rules` in a worker thread (a scheduler step; `now` is not needed)."""
-        return await asyncio.to_thread(self.sweep_rules)
 
     async def run_due_at(self, now: datetime) -> TeamSummaryRun | None:
         """Scheduler step: `run_due` at `now`."""
@@ -193,7 +178,4 @@ def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
     if scheduler is not None:
         spec = (settings.opsbot_summary_schedule, settings.opsbot_timezone)
         scheduler.add_recurring(SUMMARY_JOB, runner.run_due_at, spec=spec)
-        scheduler.add_recurring(
-            RULES_JOB, runner.sweep_rules_off_loop, every_seconds=RULES_EVERY_SECONDS
-        )
     return runner

@@ -2,30 +2,43 @@
 
 The survivor takes over the dead replica's outbox jobs once their lease runs out
 (`expire_leases` moves that clock on) and every escalation is filed and posted exactly once.
+With an every-minute check-in, each minute is posted exactly once and none is missed, also
+when the replica posting a minute is killed mid-post; the replicas run on a fast clock
+(tests/support/fast_clock.py), so three minutes take a few seconds.
 """
 
 from __future__ import annotations
 
 import json
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import col, select
 
 from bot.local_slack import LocalSlack
+from storage import checkins as store
 from storage.engine import session_factory, unit_of_work
 from storage.outbox import list_jobs
 from tests.fakes.jira_server import FakeJira
 from tests.faults.test_process_kill import (
     CHANNEL,
     bot_env,
+    digest_run_ids,
     esc_issues,
     escalations,
     jira_env,
     wait_until,
 )
+from tests.integration.test_checkin_runs import make_checkin
 from tests.support import slack_requests as sr
+from tests.support.fast_clock import FastClock
 from tests.support.killable import expire_leases, serve
 
 CREATE = "/rest/api/2/issue"
@@ -98,3 +111,74 @@ def test_two_replicas_one_killed_the_other_finishes_its_jobs(
     with unit_of_work(session_factory(engine)) as session:
         left = [j for j in list_jobs(session) if j.kind == "escalation.file"]
     assert left == []  # nothing pending, running or failed
+
+
+MINUTE_CHANNEL = "C0MINUTE"
+# Fake minutes pass in 2 real seconds: the 10-minute posting lease a SIGKILL leaves behind
+# runs out in 20 s, by itself, for the survivor to take over.
+RATE = 30.0
+BASE = datetime(2026, 11, 20, 8, 59, 40, tzinfo=UTC)
+
+
+def minute_runs(engine: Engine) -> list[store.DigestRun]:
+    with unit_of_work(session_factory(engine)) as session:
+        return list(session.exec(select(store.DigestRun).order_by(col(store.DigestRun.id))))
+
+
+def posted_fire_times(engine: Engine, local_slack: LocalSlack) -> list[datetime]:
+    """Return the fire time of every digest message in the channel, one entry per message."""
+    by_run = {r.id: r.fire_time for r in minute_runs(engine)}
+    return [by_run[i] for i in digest_run_ids(local_slack, MINUTE_CHANNEL)]
+
+
+def test_two_replicas_post_each_minute_once_when_one_is_killed_mid_post(
+    engine: Engine, database_url: str, local_slack: LocalSlack, tmp_path: Path
+) -> None:
+    local_slack.add_channel(MINUTE_CHANNEL, "acme-idops")
+    # Each post is in flight 30 fake seconds, so a kill lands in the middle of one.
+    local_slack.delay("chat.postMessage", 1.0)
+    clock = FastClock(base=BASE, zero=time.monotonic(), rate=RATE)
+    env = bot_env(database_url, local_slack, **clock.env())
+    runtime: Any = SimpleNamespace(sessions=session_factory(engine))
+    with serve(env, tmp_path / "a.log") as a, serve(env, tmp_path / "b.log") as b:
+        since = clock.now()
+        make_checkin(
+            runtime,
+            vendor="Acme",
+            slug="acme",
+            channel=MINUTE_CHANNEL,
+            cron="* * * * *",
+            every=None,
+            tz="UTC",
+            since=since,
+            bind=False,
+        )
+        first = since.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        minutes = [first + timedelta(minutes=n) for n in range(4)]  # three minutes, both ends
+
+        def in_flight() -> store.DigestRun | None:
+            posting = [r for r in minute_runs(engine) if r.status == store.RUN_POSTING]
+            return posting[0] if posting and local_slack.calls_to("chat.postMessage") else None
+
+        wait_until(lambda: in_flight() is not None, "a post in flight", within=60)
+        run = in_flight()
+        assert run is not None
+        pid = int(run.claimed_by.rsplit(":", 1)[1])
+        victim, survivor = (a, b) if a.process.pid == pid else (b, a)
+        assert victim.process.pid == pid, (run.claimed_by, a.process.pid, b.process.pid)
+        victim.kill()
+        # The survivor posts every minute (the killed one once its lease runs out) and one
+        # more after the window, which proves the window's last minute has settled.
+        after = minutes[-1] + timedelta(minutes=1)
+        wait_until(
+            lambda: {*minutes, after} <= set(posted_fire_times(engine, local_slack)),
+            f"every minute posted (killed during {run.fire_time:%H:%M}; log {survivor.log})",
+            within=120,
+        )
+        assert survivor.process.poll() is None, survivor.output()
+    posted = Counter(posted_fire_times(engine, local_slack))
+    assert [posted[m] for m in minutes] == [1, 1, 1, 1], posted
+    assert all(count == 1 for count in posted.values()), posted
+    runs_by_minute = Counter(r.fire_time for r in minute_runs(engine))
+    assert all(runs_by_minute[m] == 1 for m in minutes), runs_by_minute
+    assert run.fire_time in minutes

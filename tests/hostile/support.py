@@ -161,9 +161,10 @@ def assert_polite(
     assert response.body or calls, (typed, "no answer at all")
 
 
-# Written by the server's own background parts (the scheduler's job store, the audit trail of
-# verified requests), not by what a request carried: left out of "nothing written" checks.
-BOOKKEEPING_TABLES = frozenset({"alembic_version", "scheduler_job"})
+# Written by the server's own background parts (the scheduler's job store and fire-time
+# claims, the audit trail of verified requests), not by what a request carried: left out of
+# "nothing written" checks.
+BOOKKEEPING_TABLES = frozenset({"alembic_version", "scheduler_job", "scheduled_run"})
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
