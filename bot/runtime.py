@@ -234,13 +234,8 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         slack=slack,
         directory=directory,
         admins=admins,
-<<<<<<< HEAD
         background=background,
-        audit=AuditWriter(engine, metrics),
-=======
-        background=BackgroundTasks(sessions, metrics),
         audit=AuditWriter(sessions, metrics),
->>>>>>> ops
         permissions=Permissions(admins=admins, seal_key=_seal_key(settings)),
         outbox=_build_outbox(settings, sessions, metrics),
         tracker=_build_tracker(settings, sessions, metrics),
