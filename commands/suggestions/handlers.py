@@ -37,6 +37,7 @@ from commands.suggestions.views import (
     suggestion_card,
     suggestion_list,
 )
+from commands.work_queue import WorkQueue
 from integrations.errors import UsageError
 from storage.engine import SessionFactory, in_worker
 
@@ -52,7 +53,7 @@ class SuggestDeps:
     clock: Callable[[], datetime]
     timezone: str
     digest_sources: Sequence[DigestSource]
-    background: Any
+    work_queue: WorkQueue
 
 
 def suggest_deps(context: Mapping[str, Any]) -> SuggestDeps:
@@ -63,7 +64,7 @@ def suggest_deps(context: Mapping[str, Any]) -> SuggestDeps:
         clock=context["clock"],
         timezone=context["settings"].opsbot_timezone,
         digest_sources=context["digest_sources"],
-        background=context["background"],
+        work_queue=context["work_queue"],
     )
 
 
@@ -137,43 +138,62 @@ def _kpi_section(
 
 
 async def proposal_verb(call: Call) -> None:
-    """`/suggest proposal [N]`: the message here, the Markdown document uploaded after."""
+    """`/suggest proposal [N]`: built through the work queue, then posted and uploaded.
+
+    Ranking, evidence and KPI sections are the expensive part: they wait their turn in the
+    bounded queue, and a full queue answers "busy" at once instead of starting more.
+    """
     words = parse_text(call.rest).words
     if len(words) > 1:
         return await record_verb(call)
     wanted = parse_count(words[0] if words else "5", "N", 1, MAX_PROPOSAL, usage=call.usage)
+    build = _proposal_builder(call, wanted)
+
+    async def post() -> None:
+        message, document, today = await in_worker(call.deps.sessions, build)
+        if call.respond is not None:
+            await call.respond(**message, replace_original=False)
+        await _upload(call.client, call.channel_id, document, today)
+
+    call.deps.work_queue.submit(
+        user_id=call.user_id, name="suggest_proposal", work=post, report=call.report
+    )
+    await call.ack(
+        response_type="ephemeral", text=f"Building the proposal of the top {wanted} suggestions…"
+    )
+
+
+def _proposal_builder(
+    call: Call, wanted: int
+) -> Callable[[Session], tuple[dict[str, Any], str, date]]:
     now = call.deps.clock()
     section = _kpi_section(call.deps, call.actor, now)
-    material = await in_worker(
-        call.deps.sessions,
-        lambda session: proposal_material(
+    today = now.astimezone(ZoneInfo(call.deps.timezone)).date()
+
+    def build(session: Session) -> tuple[dict[str, Any], str, date]:
+        material = proposal_material(
             session=session,
             scope=call.actor.scope,
             user_id=call.user_id,
             wanted=wanted,
             kpi_section=section,
-        ),
-    )
-    today = now.astimezone(ZoneInfo(call.deps.timezone)).date()
-    entries = [proposal_entry(s, evidence) for s, evidence in material.rows]
-    message, document = proposal(entries, kpi_lines=material.kpi_lines, today=today)
-    await call.ack(**message)
-    upload = _uploader(call.client, call.channel_id, document, today)
-    call.deps.background.spawn("suggest.proposal.upload", upload, report=call.report)
-
-
-def _uploader(
-    client: AsyncWebClient, channel_id: str | None, document: str, today: date
-) -> Callable[[Session], Any]:
-    async def upload(_session: Session) -> None:
-        await client.files_upload_v2(
-            channel=channel_id,
-            content=document,
-            filename=f"proposal-{today.isoformat()}.md",
-            title=f"Improvement proposal {today.isoformat()}",
         )
+        entries = [proposal_entry(s, evidence) for s, evidence in material.rows]
+        message, document = proposal(entries, kpi_lines=material.kpi_lines, today=today)
+        return message, document, today
 
-    return upload
+    return build
+
+
+async def _upload(
+    client: AsyncWebClient, channel_id: str | None, document: str, today: date
+) -> None:
+    await client.files_upload_v2(
+        channel=channel_id,
+        content=document,
+        filename=f"proposal-{today.isoformat()}.md",
+        title=f"Improvement proposal {today.isoformat()}",
+    )
 
 
 ROUTER = SubcommandRouter[SuggestDeps](

@@ -184,7 +184,11 @@ async def test_proposal_stays_within_block_kit_and_uploads_markdown(
 ) -> None:
     for n in range(25):
         await suggest(dispatch, f"Improvement number {n} " + "with a long explanation " * 60)
-    answer = body(await dispatch(sr.slash_command("/suggest", "proposal 20")))
+    url = local_slack.response_url(channel="C0OPS")
+    started = body(await dispatch(sr.slash_command("/suggest", "proposal 20", response_url=url)))
+    assert "Building the proposal" in started["text"]
+    # Posted in channel by the queued job (the uploaded file is shared there too).
+    (answer,) = [m for m in local_slack.messages("C0OPS") if m.get("blocks")]
     assert len(answer["blocks"]) <= 50
     for block in answer["blocks"]:
         if block["type"] == "section":

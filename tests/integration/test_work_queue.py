@@ -172,3 +172,32 @@ async def test_a_chart_refused_by_a_full_queue_still_gets_its_numbers(
     gate.set()
     await runtime.background.drain()
     assert local_slack.calls_to("files.upload") == []
+
+
+async def test_a_proposal_waits_its_turn_and_a_full_queue_answers_busy(
+    app: OpsbotApp, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    await _send(app, slash_command("/suggest", "Add a macro for clone reports", user_id="U0FIRST"))
+    queue, gate = _queue(runtime), asyncio.Event()
+    _hold(queue, "U0FIRST", gate, 2)
+    _hold(queue, "U0SECOND", gate, 1)
+    url = local_slack.response_url(channel="C0OPS")
+    refused = _answer(await _send(app, slash_command("/suggest", "proposal", response_url=url)))
+    assert not gate.is_set() and queue.admitted == 3
+    assert refused["response_type"] == "ephemeral" and refused["text"] == BUSY_MESSAGE
+    labels = {"job": "suggest_proposal", "outcome": "busy"}
+    assert runtime.metrics.registry.get_sample_value("opsbot_jobs_total", labels) == 1
+    gate.set()
+    await runtime.background.drain()
+    assert local_slack.messages("C0OPS") == [] and local_slack.calls_to("files.upload") == []
+
+    started = _answer(await _send(app, slash_command("/suggest", "proposal 3", response_url=url)))
+    assert started["text"] == "Building the proposal of the top 3 suggestions…"
+    await runtime.background.drain()
+    # The proposal is for the channel (the uploaded file is shared there too).
+    (posted,) = [m for m in local_slack.messages("C0OPS") if m.get("blocks")]
+    assert posted["text"].startswith("Improvement proposal") and posted["blocks"]
+    assert "clone reports" in json.dumps(posted["blocks"])
+    (upload,) = local_slack.calls_to("files.upload")
+    assert upload.args["content"].decode().startswith("# Improvement proposal")
+    assert queue.admitted == 0
