@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlmodel import Session
@@ -47,10 +48,16 @@ class LocalTracker:
     def __init__(self, sessions: SessionFactory, *, base_url: str = "opsbot://issues") -> None:
         self._sessions = sessions
         self._base_url = base_url
+        # Creates in this process take numbers one at a time, in the order they were asked
+        # (FIFO, waiting off the loop's threads): two filings running at once would otherwise
+        # both read the same next number and one would fail on the unique key and retry.
+        # Another replica racing is still caught by that key and the outbox's retry.
+        self._numbering = asyncio.Lock()
 
     async def create_issue(self, draft: IssueDraft) -> TrackerIssue:
         """Create the issue unless the correlation label already names one."""
-        return await in_worker(self._sessions, lambda session: self._create(session, draft))
+        async with self._numbering:
+            return await in_worker(self._sessions, lambda session: self._create(session, draft))
 
     def _create(self, session: Session, draft: IssueDraft) -> TrackerIssue:
         # The label look-up and the insert share one unit of work: a re-try finds the first.
