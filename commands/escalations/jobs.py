@@ -6,6 +6,7 @@ import logging
 
 from commands.escalations.jobs_changes import ChangeJobs
 from commands.escalations.tracker_text import issue_draft
+from commands.escalations.views import filed_note
 from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import TrackerOutage, TrackerRejected
@@ -127,7 +128,7 @@ class EscalationJobs(ChangeJobs):
         self.queue_refresh(escalation.id or 0)
         self.queue_thread(
             escalation.id or 0,
-            f"Filed as <{issue.url}|{issue.key}>.",
+            filed_note(key=issue.key, url=issue.url),
             key=f"esc:{escalation.id}:filed-note",
         )
         if job.attempt > 1:

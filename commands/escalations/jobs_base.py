@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session
+
 from commands.escalations.service import EscalationDesk
 from commands.escalations.views import escalation_message
 from integrations.errors import NotFound
@@ -31,10 +33,16 @@ class JobsBase:
 
     def _queue(self, kind: str, payload: dict[str, Any], key: str | None = None) -> None:
         with unit_of_work(self.sessions) as session:
-            self.desk.outbox.enqueue(
-                session, kind=kind, payload=payload, key=key or f"{kind}:{uuid.uuid4().hex}"
-            )
+            self.enqueue(session, kind, payload, key)
         self.desk.outbox.wake()
+
+    def enqueue(
+        self, session: Session, kind: str, payload: dict[str, Any], key: str | None = None
+    ) -> None:
+        """Queue one escalation job in the caller's unit of work (wake the outbox after)."""
+        self.desk.outbox.enqueue(
+            session, kind=kind, payload=payload, key=key or f"{kind}:{uuid.uuid4().hex}"
+        )
 
     def queue_refresh(self, escalation_id: int) -> None:
         """Queue a chat.update of the escalation's message."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from commands.escalations.jobs_base import JobsBase
 from commands.escalations.service import RESOLVE_INSTEAD
-from commands.mrkdwn import escape, escape_clip
+from commands.mrkdwn import escape, escape_clip, user_mention
 from integrations.errors import OpsbotError
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import TrackerRejected, pick_transition, resolving_transition
@@ -29,21 +29,21 @@ class ChangeJobs(JobsBase):
             stored = escalation_by_id(session, escalation.id or 0)
             if stored is not None:
                 record_event(session, stored, kind="comment", to_value=text, actor=author)
+        who = user_mention(job.payload.get("user"), author)
         self.queue_thread(
-            escalation.id or 0, f"📝 {escape(author)} added to {key}: {escape_clip(text, 2000)}"
+            escalation.id or 0, f"📝 {who} added to {escape(key)}: {escape_clip(text, 2000)}"
         )
 
     async def transition(self, job: JobContext) -> None:
         """Move the issue to the named status and mirror it locally."""
         escalation, key = await self._key(job)
         wanted = str(job.payload["status"])
-        actor = str(job.payload.get("author") or "someone")
         if job.attempt > 1:
             # An earlier attempt may have moved the issue and lost the answer; moving it
             # again would be refused (no transition to where it already is).
             issue = await self._tracker_call(job, self.desk.tracker.get_issue(key))
             if issue.status.casefold() == wanted.strip().casefold():
-                self._set_status(escalation, issue.status, issue.status_category, actor)
+                self._set_status(escalation, issue.status, issue.status_category, job)
                 return
         available = await self._tracker_call(job, self.desk.tracker.transitions(key))
         try:
@@ -56,16 +56,14 @@ class ChangeJobs(JobsBase):
             # tracker's own category is known).
             raise GiveUp(RESOLVE_INSTEAD)
         chosen = await self._tracker_call(job, self.desk.tracker.transition(key, chosen.id))
-        self._set_status(escalation, chosen.to_status, chosen.to_category, actor)
+        self._set_status(escalation, chosen.to_status, chosen.to_category, job)
 
     def _set_status(
-        self,
-        escalation: Escalation,
-        status: str,
-        category: str,
-        actor: str,
-        root_cause: str | None = None,
+        self, escalation: Escalation, status: str, category: str, job: JobContext
     ) -> None:
+        actor = str(job.payload.get("author") or "someone")
+        root_cause = job.payload.get("root_cause")
+        kind = job.payload.get("root_cause_kind")
         with unit_of_work(self.sessions) as session:
             stored = escalation_by_id(session, escalation.id or 0)
             if stored is None:
@@ -77,15 +75,16 @@ class ChangeJobs(JobsBase):
             if category == "done":
                 stored.resolved_at = stored.resolved_at or utcnow()
             if root_cause:
-                stored.root_cause = root_cause
+                stored.root_cause = str(root_cause)
+                stored.root_cause_kind = str(kind) if kind else None
             session.add(stored)
             record_event(
                 session, stored, kind="status", from_value=before, to_value=status, actor=actor
             )
         self.queue_refresh(escalation.id or 0)
-        self.queue_thread(
-            escalation.id or 0, f"🔄 {escape(actor)} moved {escalation.key} to *{escape(status)}*."
-        )
+        who = user_mention(job.payload.get("user"), actor)
+        moved = f"🔄 {who} moved {escape(escalation.key or '')} to *{escape(status)}*."
+        self.queue_thread(escalation.id or 0, moved)
 
     async def assign(self, job: JobContext) -> None:
         """Assign the issue to the Slack user's tracker account (matched by e-mail)."""
@@ -115,7 +114,8 @@ class ChangeJobs(JobsBase):
             session.add(stored)
             record_event(session, stored, kind="assignee", from_value=before, to_value=name)
         self.queue_refresh(escalation.id or 0)
-        self.queue_thread(escalation.id or 0, f"👤 {key} is assigned to {escape(name)}.")
+        who = user_mention(slack_user, name)
+        self.queue_thread(escalation.id or 0, f"👤 {escape(key)} is assigned to {who}.")
 
     async def resolve(self, job: JobContext) -> None:
         """Resolve the issue with its root cause (field when configured, else a comment)."""
@@ -138,5 +138,4 @@ class ChangeJobs(JobsBase):
             await self._tracker_call(
                 job, tracker.add_comment(key, f"Root cause: {root_cause}", ref=f"job-{job.id}")
             )
-        actor = str(job.payload.get("author") or "someone")
-        self._set_status(escalation, status, category, actor, root_cause)
+        self._set_status(escalation, status, category, job)

@@ -12,6 +12,15 @@ SEVERITIES: dict[int, str] = {
     4: "Low: needs follow-up, no urgency",
 }
 PRIORITY_BY_SEVERITY = {1: "Highest", 2: "High", 3: "Medium", 4: "Low"}
+TRAINING_GAP = "training-gap"
+# The kinds of root cause a resolve may name; a training gap offers a training rollout.
+ROOT_CAUSE_KINDS: dict[str, str] = {
+    TRAINING_GAP: "Training gap (agents were not taught this)",
+    "policy-gap": "Policy gap (no rule covered it)",
+    "tooling": "Tooling or product bug",
+    "vendor-process": "Vendor process not followed",
+    "other": "Other",
+}
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
