@@ -25,9 +25,7 @@ def stored(runtime: Runtime) -> list[Escalation]:
 
 def card(local_slack: LocalSlack, escalation: Escalation) -> dict[str, Any]:
     """Return the escalation's channel message (not a thread reply)."""
-    return next(
-        m for m in local_slack.messages(OPS) if m.get("ts") == escalation.message_ts
-    )
+    return next(m for m in local_slack.messages(OPS) if m.get("ts") == escalation.message_ts)
 
 
 def thread(local_slack: LocalSlack, escalation: Escalation) -> list[str]:
@@ -58,7 +56,9 @@ async def test_the_local_tracker_shows_no_fake_url(
     detail = body_json(await dispatch(sr.slash_command("/escalation", "ESC-1")))
     shown = json.dumps([local_slack.messages(OPS), said, detail])
     assert "opsbot://" not in shown
-    assert any("Filed as ESC-1 in opsbot's local tracker" in t for t in thread(local_slack, escalation))
+    assert any(
+        "Filed as ESC-1 in opsbot's local tracker" in t for t in thread(local_slack, escalation)
+    )
 
 
 async def test_users_are_mentions_and_only_valid_ids_become_mentions(
