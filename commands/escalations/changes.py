@@ -136,9 +136,10 @@ async def change_escalation(
     if change.kind == "transition":
         available = await available_transitions(desk, change.escalation)
         # A typo is refused with the valid list here, before anything is queued.
-        request = replace(
-            request, value=checked_status(change.escalation, available, request.value)
-        )
+        status = checked_status(change.escalation, available, request.value)
+        if any(t.to_status == status and t.to_category == "done" for t in available or ()):
+            raise UsageError(RESOLVE_INSTEAD)  # done by the workflow's own category
+        request = replace(request, value=status)
     return await desk.run(
         sessions,
         lambda session: commit_change(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 SEVERITIES: dict[int, str] = {
     1: "Critical: active harm to many accounts or a legal deadline today",
@@ -73,3 +74,15 @@ class EscalationInput:
     affected_accounts: int | None = None
     description: str = ""
     links: list[str] = field(default_factory=list)
+
+    def stored_fields(self) -> dict[str, Any]:
+        """Return the request as the escalation row stores it (links one per line)."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "area": self.area,
+            "severity": self.severity,
+            "vendor": self.vendor,
+            "affected_accounts": self.affected_accounts,
+            "links": "\n".join(self.links),
+        }

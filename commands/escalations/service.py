@@ -150,13 +150,7 @@ def file_escalation(
     if existing is not None:
         return existing, False
     escalation = Escalation(
-        title=data.title,
-        description=data.description,
-        area=data.area,
-        severity=data.severity,
-        vendor=data.vendor,
-        affected_accounts=data.affected_accounts,
-        links="\n".join(data.links),
+        **data.stored_fields(),
         reporter_id=reporter_id,
         reporter_name=reporter_name,
         origin_channel_id=origin_channel_id,

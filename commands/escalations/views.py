@@ -66,15 +66,7 @@ def filing_modal(
         _input("severity", "Severity", sev_el),
     ]
     if vendors:
-        vendor_el: dict[str, Any] = {
-            "type": "static_select",
-            "action_id": "value",
-            "options": [_option(slug, name) for slug, name in vendors[:100]],
-        }
-        chosen = next((v for v in vendors if v[0] == prefill.get("vendor")), None)
-        if chosen:
-            vendor_el["initial_option"] = _option(*chosen)
-        blocks.append(_input("vendor", "Vendor", vendor_el, optional=True))
+        blocks.append(_vendor_input(vendors, prefill.get("vendor")))
     blocks.append(
         _input(
             "affected",
@@ -100,6 +92,18 @@ def filing_modal(
         "private_metadata": json.dumps(metadata)[:3000],
         "blocks": blocks,
     }
+
+
+def _vendor_input(vendors: list[tuple[str, str]], prefilled: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option(slug, name) for slug, name in vendors[:100]],
+    }
+    chosen = next((v for v in vendors if v[0] == prefilled), None)
+    if chosen:
+        element["initial_option"] = _option(*chosen)
+    return _input("vendor", "Vendor", element, optional=True)
 
 
 def filed_modal(
