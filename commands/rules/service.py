@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
 from commands.escalations.model import EscalationInput
 from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
-from commands.rules.parsing import RULE_REMOVE_USAGE, RuleSpec, breaches
+from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec, breaches
 from commands.slash_text import parse_row_id
+from commands.training.rule_check import open_pass_rate_item
 from commands.vendors.service import require_vendor
 from integrations.errors import NotFound
 from storage.kpi import MEASURES
@@ -27,6 +27,7 @@ from storage.rules import (
     get_rule,
     recent_firing,
 )
+from storage.types import utcnow
 
 RULE_REPORTER = "opsbot"
 
@@ -106,6 +107,14 @@ def evaluate_rules(
     """Open one escalation per breaching rule and streak; return the escalations' keys."""
     opened: list[str] = []
     for rule in active_rules(session):
+        if (
+            rule.kpi == ASSESSMENT_RULE_KPI
+        ):  # assessments: an action item for the vendor, not an escalation
+            item = open_pass_rate_item(
+                session=session, rule=rule, dedupe_days=dedupe_days, now=utcnow()
+            )
+            opened.extend([item] if item else [])
+            continue
         breach = find_breach(session=session, rule=rule, registry=registry)
         if breach is None:
             continue
@@ -164,10 +173,3 @@ def _escalation_input(session: Session, desk: EscalationDesk, breach: Breach) ->
 def describe_rules(session: Session) -> list[KpiRule]:
     """Return the active rules, oldest first."""
     return active_rules(session)
-
-
-def rule_runtime_parts(runtime: Any) -> tuple[EscalationDesk, KpiRegistry] | None:
-    """Return the escalation desk and KPI registry when both features are installed."""
-    desk = runtime.services.get("escalations")
-    registry = runtime.services.get("kpi_registry")
-    return (desk, registry) if desk is not None and registry is not None else None
