@@ -275,10 +275,11 @@ def events_for(session: Session, escalation_id: int) -> list[EscalationEvent]:
 
 
 def kb_articles_in_area(session: Session, area: str, *, limit: int = 50) -> list[KbArticle]:
-    """Return the knowledge-base articles of a policy area, by path."""
+    """Return the live (not retired) knowledge-base articles of a policy area, by path."""
     statement = (
         select(KbArticle)
         .where(func.lower(col(KbArticle.area)) == area.lower())
+        .where(col(KbArticle.retired_at).is_(None))
         .order_by(col(KbArticle.path))
         .limit(limit)
     )

@@ -31,7 +31,7 @@ ARTICLE = "policies/imp.md"
 @pytest.fixture
 def world(runtime: Runtime, local_slack: LocalSlack) -> Runtime:
     """Acme with its channel; articles of two areas, one meant for globex only."""
-    runtime.services["clock"] = Clock(NOW)
+    runtime.clock = Clock(NOW)
     local_slack.add_channel("C0ACME", "acme-training")
     with unit_of_work(runtime.sessions) as session:
         upsert_vendor(session, slug="acme", name="Acme BPO", timezone="Asia/Manila")
