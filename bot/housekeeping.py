@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from commands.periodic import PeriodicTask
-from storage.engine import unit_of_work
+from integrations.metrics import OpsMetrics
+from storage.engine import SessionFactory, unit_of_work
 from storage.request_keys import purge_request_keys
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("opsbot.housekeeping")
 
@@ -21,25 +18,25 @@ KEEP_REQUEST_KEYS = timedelta(days=2)
 INTERVAL_SECONDS = 3600.0
 
 
-def purge_once(runtime: Runtime) -> int:
+def purge_once(sessions: SessionFactory) -> int:
     """Delete expired dedupe keys; return how many went."""
-    with unit_of_work(runtime.sessions) as session:
+    with unit_of_work(sessions) as session:
         return purge_request_keys(session, older_than=KEEP_REQUEST_KEYS)
 
 
-def install_housekeeping(runtime: Runtime, *, interval: float = INTERVAL_SECONDS) -> None:
-    """Run `purge_once` every `interval` seconds while the runtime is started."""
+def housekeeping_task(
+    sessions: SessionFactory, metrics: OpsMetrics, *, interval: float = INTERVAL_SECONDS
+) -> PeriodicTask:
+    """Return the task that runs `purge_once` every `interval` seconds once started."""
 
     async def purge() -> None:
         try:
-            removed = await asyncio.to_thread(purge_once, runtime)
+            removed = await asyncio.to_thread(purge_once, sessions)
         except Exception:
-            runtime.metrics.jobs.labels("purge_request_keys", "error").inc()
+            metrics.jobs.labels("purge_request_keys", "error").inc()
             raise
-        runtime.metrics.jobs.labels("purge_request_keys", "ok").inc()
+        metrics.jobs.labels("purge_request_keys", "ok").inc()
         if removed:
             log.info("purged %d expired request keys", removed)
 
-    task = PeriodicTask("purge-request-keys", purge, interval=interval)
-    runtime.on_startup.append(task.start)
-    runtime.on_shutdown.append(task.stop)
+    return PeriodicTask("purge-request-keys", purge, interval=interval)

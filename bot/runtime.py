@@ -14,11 +14,13 @@ from sqlmodel import Session
 
 from bot.audit_writer import AuditWriter
 from bot.background import BackgroundTasks
-from bot.housekeeping import install_housekeeping
-from bot.scheduler import CheckinScheduler, install_checkins
+from bot.housekeeping import housekeeping_task
+from bot.scheduler import CheckinScheduler
 from bot.settings import Settings
+from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
 from commands.checkins.runner import CheckinRunner
+from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
 from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.jobs import EscalationJobs
@@ -199,6 +201,17 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
     return JiraTracker(config, metrics=metrics)
 
 
+def _install_scheduler(runtime: Runtime) -> None:
+    """Run the scheduler in this process when OPSBOT_SCHEDULER=on (or `opsbot scheduler`)."""
+    runtime.checkin_scheduler = None
+    if runtime.settings.opsbot_scheduler != "on":
+        return
+    service = CheckinScheduler(runtime, runtime.checkin_runner)
+    runtime.checkin_scheduler = service
+    runtime.on_startup.append(service.start)
+    runtime.on_shutdown.append(service.stop)
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url)
@@ -233,10 +246,14 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_escalations(runtime)  # escalations, escalation_jobs, Jira webhook sink
     runtime.digest_sources.append(EscalationDigestSource(areas=runtime.escalations.areas))
     install_kpi(runtime)  # kpi_registry, kpi_why, kpi_snapshots, "kpi" digest source, pull loop
-    install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, checkin_scheduler
+    install_actions(runtime)  # "actions" digest section
+    install_checkins(runtime)  # "topics" digest section, checkin_runner
+    _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
     install_planning(runtime)  # planning_desk, suggestions, KPI rules, summary_runner
     install_kb(runtime)  # stale-articles digest section, training_jobs
     install_routing(runtime)  # "routing" digest section, routing_pull
-    install_housekeeping(runtime)
+    housekeeping = housekeeping_task(sessions, metrics)
+    runtime.on_startup.append(housekeeping.start)
+    runtime.on_shutdown.append(housekeeping.stop)
     runtime.check_installed()
     return runtime
