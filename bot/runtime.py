@@ -22,7 +22,6 @@ from commands.authz import AdminPolicy
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
-from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
@@ -36,8 +35,11 @@ from commands.kpi.why_runner import WhyRunner
 from commands.permissions import Permissions
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
-from commands.summary.loop import SummaryRunner
+from commands.rules.wiring import install_rules
+from commands.suggestions.wiring import install_suggestions
+from commands.summary.loop import SummaryRunner, install_summary
 from commands.training.jobs import TrainingJobs
+from commands.training.wiring import install_training
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
@@ -243,14 +245,17 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_startup.append(runtime.outbox.start)
     runtime.on_shutdown.append(runtime.outbox.stop)
     # The order is explicit: a family reads only fields installed above its line.
-    install_escalations(runtime)  # escalations, escalation_jobs, Jira webhook sink
-    runtime.digest_sources.append(EscalationDigestSource(areas=runtime.escalations.areas))
+    install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_registry, kpi_why, kpi_snapshots, "kpi" digest source, pull loop
     install_actions(runtime)  # "actions" digest section
     install_checkins(runtime)  # "topics" digest section, checkin_runner
     _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
-    install_planning(runtime)  # planning_desk, suggestions, KPI rules, summary_runner
-    install_kb(runtime)  # stale-articles digest section, training_jobs
+    install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
+    install_suggestions(runtime)  # suggestion jobs on the planning desk
+    install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
+    install_rules(runtime)  # KPI rules checked after each import
+    install_kb(runtime)  # stale-articles digest section
+    install_training(runtime)  # training_jobs, digest section, nudges
     install_routing(runtime)  # "routing" digest section, routing_pull
     housekeeping = housekeeping_task(sessions, metrics)
     runtime.on_startup.append(housekeeping.start)

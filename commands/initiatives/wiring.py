@@ -1,4 +1,4 @@
-"""Wire initiatives, suggestions, KPI rules and the team summary into a runtime."""
+"""Wire initiatives into a runtime: the planning desk, its jobs, digest section and webhook."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ from commands.initiatives.webhook import InitiativeWebhookSink
 
 
 def install_planning(runtime: Any) -> PlanningDesk:
-    """Build the planning desk on the escalations' tracker and outbox; register jobs and sinks."""
-    from commands.suggestions.jobs import build_suggestion_jobs
-    from commands.summary.loop import install_summary
-
+    """Build the planning desk on the runtime's tracker and outbox; register jobs and sinks."""
     settings = runtime.settings
     desk = PlanningDesk(
         tracker=runtime.tracker,
@@ -29,26 +26,9 @@ def install_planning(runtime: Any) -> PlanningDesk:
         stale_days=settings.opsbot_initiative_stale_days,
         timezone=settings.opsbot_timezone,
     )
-    for kind, job in {**build_jobs(desk), **build_suggestion_jobs(desk)}.items():
+    for kind, job in build_jobs(desk).items():
         desk.outbox.register(kind, job)
     runtime.planning_desk = desk
     runtime.digest_sources.append(InitiativeDigestSource(desk))
     runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))
-    install_summary(runtime, desk)
-    runtime.kpi_import_hooks.append(_rules_after_import(runtime))
     return desk
-
-
-def _rules_after_import(runtime: Any) -> Any:
-    """Return the hook that checks KPI rules right after an import stored new data."""
-    from commands.rules.service import evaluate_rules
-
-    def check_rules(session: Any) -> list[str]:
-        return evaluate_rules(
-            session=session,
-            desk=runtime.escalations,
-            registry=runtime.kpi_registry,
-            dedupe_days=runtime.settings.opsbot_rule_dedupe_days,
-        )
-
-    return check_rules

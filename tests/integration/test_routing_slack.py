@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
-from commands.checkins.digest_build import digest_window
 from commands.routing.views import DISMISS_ACTION, OPEN_ACTION
 from commands.summary.service import build_summary
+from commands.windows import digest_window
 from storage.engine import unit_of_work
 from storage.initiatives import Initiative
 from storage.routing_suggestions import RoutingSuggestion
