@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -38,19 +38,9 @@ _ACTIONS = {
 }
 
 
-class RerunCommand(Protocol):
-    """The app's `rerun_command`: a slash command run again through the front door."""
-
-    def __call__(
-        self,
-        *,
-        command: str,
-        text: str,
-        user_id: str,
-        channel_id: str,
-        team_id: str = "",
-        user_name: str = "",
-    ) -> Awaitable[dict[str, Any]]: ...
+# The app's `rerun_command(command=, text=, user_id=, channel_id=, team_id=, user_name=)`: a
+# slash command run again through the front door; it returns the ack.
+RerunCommand = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
