@@ -12,7 +12,9 @@ from storage.engine import make_engine, session_factory, unit_of_work
 from storage.outbox import FAILED, PENDING, RUNNING, STATUSES, get_job, list_jobs, retry_job
 
 outbox_app = typer.Typer(
-    help="Durable outbox: work for Jira and Slack not done yet.", invoke_without_command=True
+    rich_markup_mode=None,
+    help="Durable outbox: work for Jira and Slack not done yet.",
+    invoke_without_command=True,
 )
 
 
