@@ -39,6 +39,7 @@ from commands.rules.wiring import install_rules
 from commands.suggestions.wiring import install_suggestions
 from commands.summary.loop import SummaryRunner, install_summary
 from commands.training.jobs import TrainingJobs
+from commands.training.pull import AssessmentPullLoop
 from commands.training.wiring import install_training
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
@@ -101,6 +102,8 @@ class Runtime:
     planning_desk: PlanningDesk = field(init=False)
     summary_runner: SummaryRunner = field(init=False)
     training_jobs: TrainingJobs = field(init=False)
+    # None unless OPSBOT_ASSESSMENT_SOURCE_URL is set.
+    assessment_pull: AssessmentPullLoop | None = field(init=False)
     # None unless SALESFORCE_* is set.
     routing_pull: CasePullLoop | None = field(init=False)
 

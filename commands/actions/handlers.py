@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
@@ -24,15 +21,9 @@ from commands.actions.views import (
 from commands.errors import UsageError
 from commands.mrkdwn import escape_clip
 from commands.permissions import Permissions, require
+from commands.slash_request import Clock, team_today
 from commands.slash_text import parse_mention, parse_text
 from integrations.slack_directory import SlackDirectory
-
-Clock = Callable[[], datetime]
-
-
-def team_today(clock: Clock, timezone: str) -> date:
-    """Return today's date in the team's time zone."""
-    return clock().astimezone(ZoneInfo(timezone)).date()
 
 
 async def handle_action(

@@ -8,6 +8,9 @@ from commands.kpi.digest import KpiDigestSource
 from commands.kpi.pull import PullLoop
 from commands.kpi.registry import load_registry
 from commands.kpi.snapshot_cache import SnapshotCache
+
+# Families that tune detectors of their own import it from here; it lives in spikes.py.
+from commands.kpi.spikes import spike_params as spike_params
 from commands.kpi.why_runner import WhyRunner
 
 
