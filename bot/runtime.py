@@ -14,14 +14,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.audit_writer import AuditWriter
-from bot.background import BackgroundTasks
 from bot.housekeeping import install_housekeeping
-from bot.scheduler import CheckinScheduler, install_checkins
+from bot.scheduler import REMINDER_SECONDS, REMINDERS_JOB, CheckinScheduler
 from bot.settings import Settings
+from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
+from commands.background import BackgroundTasks
 from commands.checkins.runner import CheckinRunner
+from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
-from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
@@ -36,9 +37,12 @@ from commands.permissions import Permissions
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
 from commands.rules.jobs import RuleSweep
-from commands.summary.loop import SummaryRunner
+from commands.rules.wiring import install_rules
+from commands.suggestions.wiring import install_suggestions
+from commands.summary.loop import SummaryRunner, install_summary
 from commands.training.jobs import TrainingJobs
 from commands.training.pull import AssessmentPullLoop
+from commands.training.wiring import install_training
 from commands.work_queue import WorkQueue, build_work_queue
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
@@ -214,6 +218,21 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
     return JiraTracker(config, metrics=metrics)
 
 
+def _install_scheduler(runtime: Runtime) -> None:
+    """Run the scheduler in this process when OPSBOT_SCHEDULER=on (or `opsbot scheduler`)."""
+    runtime.checkin_scheduler = None
+    if runtime.settings.opsbot_scheduler != "on":
+        return
+    service = CheckinScheduler(runtime, runtime.checkin_runner)
+    runtime.checkin_scheduler = service
+    runtime.audit.schedule_on(service)
+    service.add_recurring(
+        REMINDERS_JOB, service.send_reminders, every_seconds=REMINDER_SECONDS, claimed=True
+    )
+    runtime.on_startup.append(service.start)
+    runtime.on_shutdown.append(service.stop)
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url, pool=settings.pool_options)
@@ -247,14 +266,19 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_startup.append(runtime.outbox.start)
     runtime.on_shutdown.append(runtime.outbox.stop)
     # The order is explicit: a family reads only fields installed above its line.
-    install_escalations(runtime)  # escalations, escalation_jobs, Jira webhook sink
-    runtime.digest_sources.append(EscalationDigestSource(areas=runtime.escalations.areas))
+    install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
-    install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, checkin_scheduler
-    install_planning(runtime)  # planning_desk, suggestions, KPI rules, summary_runner
-    install_kb(runtime)  # stale-articles digest section, training_jobs
+    install_actions(runtime)  # "actions" digest section
+    install_checkins(runtime)  # "topics" digest section, checkin_runner
+    _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
+    install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
+    install_suggestions(runtime)  # suggestion jobs on the planning desk
+    install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
+    install_rules(runtime)  # KPI rules checked after each import
+    install_kb(runtime)  # stale-articles digest section
+    install_training(runtime)  # training_jobs, digest section, nudges
     install_routing(runtime)  # "routing" digest section, routing_pull
-    install_housekeeping(runtime)
+    install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
     _schedule_periodic_work(runtime)
     runtime.check_installed()
     return runtime

@@ -19,7 +19,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import ErrorReporter
+from commands.background import ErrorReporter
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
 from commands.kpi.registry import KpiDefinition, KpiRegistry
 from commands.kpi.service import (

@@ -10,8 +10,9 @@ from sqlmodel import Session
 from commands.escalations.model import EscalationInput
 from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
-from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec, breaches
+from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec
 from commands.slash_text import parse_row_id
+from commands.thresholds import breaches
 from commands.training.rule_check import open_pass_rate_item
 from commands.vendors.service import require_vendor
 from integrations.errors import NotFound

@@ -20,7 +20,7 @@ from storage.suggestions import list_suggestions, suggestion_by_id
 from storage.vendors import upsert_vendor
 from tests.conftest import Dispatch
 from tests.hostile.support import seed_kpis, sent_texts, table_counts
-from tests.integration.test_escalations import settle
+from tests.support.answers import settle
 from tests.support.slack_requests import block_action, slash_command, view_submission
 
 MEMBER = "U0MEMBER"

@@ -12,8 +12,10 @@ from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, list_escalations
 from storage.vendors import upsert_vendor
-from tests.integration.test_escalations import body_json, modal_values, settle
+from tests.integration.test_escalations import modal_values
 from tests.support import slack_requests as sr
+from tests.support.answers import body as body_json
+from tests.support.answers import settle
 
 OPS = "C0OPS"
 

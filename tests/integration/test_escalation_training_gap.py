@@ -18,10 +18,11 @@ from storage.training import TrainingRollout
 from storage.vendors import upsert_vendor
 from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock
-from tests.integration.test_escalations import body_json, settle
 from tests.integration.test_kb_import import article_text
 from tests.integration.test_kb_search import seed
 from tests.support import slack_requests as sr
+from tests.support.answers import body as body_json
+from tests.support.answers import settle
 
 NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)
 OPS = "C0OPS"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,9 @@ from storage.engine import unit_of_work
 from storage.escalations import list_escalations
 from storage.rules import active_rules
 from tests.support import slack_requests as sr
+from tests.support.answers import body
 
 HEADER = "date,vendor,queue,incoming,solved,manual_solved,handle_seconds,handled\n"
-
-
-def body(response: Any) -> dict[str, Any]:
-    return json.loads(response.body) if response.body else {}
 
 
 def write_csv(path: Path, rows: list[tuple[str, str, int]]) -> Path:
