@@ -14,6 +14,7 @@ from commands.kpi.registry import KpiRegistry
 from commands.mrkdwn import escape_clip
 from commands.permissions import PERMISSIONS, Permissions
 from commands.rules.handlers import handle_rule_command
+from commands.rules.jobs import RuleSweep
 from commands.slash_text import tokenize
 from commands.vendors import VENDOR_USAGE, handle_vendor_command
 from integrations.slack_directory import SlackDirectory
@@ -54,12 +55,18 @@ async def handle_opsbot(
     admins: AdminPolicy,
     directory: SlackDirectory,
     kpi_registry: KpiRegistry | None,
+    rule_sweep: RuleSweep | None,
 ) -> None:
     """Answer `/opsbot [help [COMMAND]]` ephemerally; forward `rule …` and `vendor …`."""
     words = tokenize(command.get("text", ""))
     if words and words[0].lower() == "rule":  # KPI rules live in commands/rules/
         return await handle_rule_command(
-            ack, command, sessions=sessions, permissions=permissions, registry=kpi_registry
+            ack,
+            command,
+            sessions=sessions,
+            permissions=permissions,
+            registry=kpi_registry,
+            rule_sweep=rule_sweep,
         )
     if words and words[0].lower() == "vendor":  # the vendor registry lives in commands/vendors/
         return await handle_vendor_command(

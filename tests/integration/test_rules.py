@@ -145,3 +145,31 @@ async def test_cli_import_checks_rules_and_opens_one_escalation(
     with unit_of_work(runtime.sessions) as session:
         escalations = list_escalations(session, open_only=False)
     assert [e.vendor for e in escalations] == ["acme"]
+
+
+async def test_a_rule_breached_already_says_so_and_opens_its_escalation_at_once(
+    dispatch: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))
+    await import_and_evaluate(
+        runtime,
+        write_csv(tmp_path / "a.csv", [("2026-11-11", "acme", 600), ("2026-11-12", "acme", 620)]),
+    )
+    added = body(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3')
+        )
+    )
+    assert "→ SEV3 escalation." in added["text"]
+    # Saved at once; the outbox files it in the tracker, so its number is the local one.
+    assert "It is breached already: I opened #1 (filing)." in added["text"]
+    with unit_of_work(runtime.sessions) as session:
+        assert len(list_escalations(session, open_only=False)) == 1
+    # The import check that follows finds the same streak reported: nothing new.
+    assert await import_and_evaluate(runtime, tmp_path / "a.csv") == []
+    quiet = body(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 20m for 2 days" sev2')
+        )
+    )
+    assert "Checked against the data so far: not breached" in quiet["text"]
