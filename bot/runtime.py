@@ -20,6 +20,7 @@ from commands.authz import AdminPolicy
 from commands.digest import DigestSource
 from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.wiring import install_escalations
+from commands.home.jobs import install_home
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
 from commands.kpi.setup import install as install_kpi
@@ -146,4 +147,5 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_kb(runtime)  # stale-articles digest section, training rollout jobs
     install_routing(runtime)  # "routing" digest section
     install_housekeeping(runtime)
+    install_home(runtime)  # App Home publisher and its debounced refresh
     return runtime

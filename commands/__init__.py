@@ -9,6 +9,7 @@ from commands import actions as actions_family
 from commands import checkins as checkins_family
 from commands import escalations as escalations_family
 from commands import help as help_family
+from commands import home as home_family
 from commands import initiatives as initiatives_family
 from commands import kb as kb_family
 from commands import kpi as kpi_family
@@ -31,6 +32,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     kb_family,
     training_family,
     routing_family,
+    home_family,
 )
 
 

@@ -19,6 +19,7 @@ from storage import (
     rules,
     suggestions,
     summary,
+    surfaces,
     training,
     vendors,
 )
@@ -42,5 +43,6 @@ TABLE_MODULES = (
     routing,
     routing_suggestions,
     assessments,
+    surfaces,
 )
 metadata = SQLModel.metadata

@@ -50,7 +50,7 @@ def test_chat_unfurl_attaches_blocks_to_the_shared_message(
     shared = slack.user_message("C0OPS", "U0ANA", "see https://jira.example.com/browse/ESC-1")
     url = "https://jira.example.com/browse/ESC-1"
     client.chat_unfurl(channel="C0OPS", ts=shared["ts"], unfurls={url: {"blocks": CARD}})
-    stored = [m for m in slack.messages("C0OPS") if m["ts"] == shared["ts"]][0]
+    stored = next(m for m in slack.messages("C0OPS") if m["ts"] == shared["ts"])
     assert stored["unfurls"] == {url: {"blocks": CARD}}
     client.api_call(
         "chat.unfurl",
