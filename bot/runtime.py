@@ -24,6 +24,7 @@ from commands.home.jobs import install_home
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
 from commands.kpi.setup import install as install_kpi
+from commands.nudges.jobs import install_nudges
 from commands.permissions import Permissions
 from commands.routing.setup import install_routing
 from integrations.metrics import OpsMetrics
@@ -148,4 +149,5 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_routing(runtime)  # "routing" digest section
     install_housekeeping(runtime)
     install_home(runtime)  # App Home publisher and its debounced refresh
+    install_nudges(runtime)  # nudges for stale SEV1/SEV2 escalations and initiatives
     return runtime

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     opsbot_initiative_channel: str | None = None
     opsbot_initiative_near_days: int = Field(default=14, ge=0)
     opsbot_initiative_stale_days: int = Field(default=14, ge=1)
+    # Nudges for stale work (commands/nudges/parsing.py): RULE=DURATION|off, quiet=FROM-TO.
+    opsbot_nudges: str = ""
     opsbot_summary_schedule: str = "every:mon 09:00"
     opsbot_rule_dedupe_days: int = Field(default=7, ge=1)
 
