@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     opsbot_initiative_stale_days: int = Field(default=14, ge=1)
     # Nudges for stale work (commands/nudges/parsing.py): RULE=DURATION|off, quiet=FROM-TO.
     opsbot_nudges: str = ""
+    # Public base URL of opsbot's own pages: links to /escalations/KEY and /initiatives/KEY
+    # unfurl like Jira browse links (declare its host in the manifest's unfurl_domains).
+    opsbot_public_url: str | None = None
     opsbot_summary_schedule: str = "every:mon 09:00"
     opsbot_rule_dedupe_days: int = Field(default=7, ge=1)
 

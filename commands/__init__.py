@@ -13,6 +13,7 @@ from commands import home as home_family
 from commands import initiatives as initiatives_family
 from commands import kb as kb_family
 from commands import kpi as kpi_family
+from commands import links as links_family
 from commands import routing as routing_family
 from commands import suggestions as suggestions_family
 from commands import training as training_family
@@ -33,6 +34,7 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     training_family,
     routing_family,
     home_family,
+    links_family,
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from commands.escalations.views import SEV_ICON
+from commands.escalations.views import SEV_ICON, age_text
 from commands.home.service import HomeAction, HomeData, HomeEscalation, HomeInitiative
 from commands.mrkdwn import clip_mrkdwn, escape, escape_clip
 
@@ -50,14 +50,6 @@ def _link(url: str | None) -> Block | None:
     return {"type": "button", "text": _plain("Open"), "action_id": OPEN_LINK, "url": url}
 
 
-def _age(created_at: datetime, now: datetime) -> str:
-    minutes = max(0, int((now - created_at).total_seconds() // 60))
-    if minutes < 120:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h" if hours < 48 else f"{hours // 24} d"
-
-
 def _heading(text: str) -> list[Block]:
     return [{"type": "divider"}, {"type": "header", "text": _plain(text)}]
 
@@ -74,7 +66,7 @@ def escalation_row(item: HomeEscalation, now: datetime) -> Block:
     text = (
         f"{SEV_ICON.get(item.severity, '')} *SEV{item.severity}* *{escape(item.key)}* "
         f"{escape_clip(item.title, 200)}\n"
-        f"{escape_clip(item.status, 64)} · open {_age(item.created_at, now)}"
+        f"{escape_clip(item.status, 64)} · open {age_text(item.created_at, now)}"
     )
     accessory = (
         _button("Acknowledge", ACK_ESCALATION, str(item.id)) if item.is_new else _link(item.url)

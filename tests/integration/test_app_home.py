@@ -15,7 +15,7 @@ from commands.home import handlers
 from commands.home.jobs import HomePublisher
 from storage.actions import open_actions
 from storage.engine import unit_of_work
-from storage.escalations import escalation_by_key
+from storage.escalations import escalation_by_key, list_escalations
 from storage.suggestions import Suggestion
 from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
 from storage.vendors import upsert_vendor
@@ -54,7 +54,9 @@ async def world(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -
     await dispatch(sr.slash_command("/escalate", 'sev2 other "Acme queue stuck" vendor:acme'))
     await dispatch(sr.slash_command("/escalate", 'sev1 other "Globex login outage" vendor:globex'))
     await settle(runtime)
-    for key in ("ESC-1", "ESC-2"):
+    with unit_of_work(runtime.sessions) as session:
+        keys = [str(e.key) for e in list_escalations(session)]
+    for key in keys:
         await dispatch(sr.slash_command("/escalation", f"{key} assign <@U0PAT|pat>"))
     await dispatch(sr.slash_command("/action", "add <@U0ADMIN|admin> due:today Call acme"))
     await settle(runtime)
@@ -112,8 +114,7 @@ async def test_home_buttons_act_within_my_scope(
     home_view = {"id": "V0HOME", "type": "home"}
     with unit_of_work(world.sessions) as session:
         (item,) = open_actions(session, owner_id="U0ADMIN")
-        globex = escalation_by_key(session, "ESC-2")
-        assert globex is not None
+        (globex,) = list_escalations(session, vendors=["globex"])
     await dispatch(sr.block_action("home_action_done", str(item.id), view=home_view))
     assert "Call acme" not in home_text(local_slack, "U0ADMIN")
 
@@ -123,7 +124,7 @@ async def test_home_buttons_act_within_my_scope(
     )
     await settle(world)
     with unit_of_work(world.sessions) as session:
-        still = escalation_by_key(session, "ESC-2")
+        still = escalation_by_key(session, str(globex.key))
         assert still is not None and still.status_category == "new"
     dm = [m["text"] for m in local_slack.messages(local_slack_dm(local_slack, "U0PAT"))]
     assert any("no such escalation" in t for t in dm), dm

@@ -16,7 +16,7 @@ from commands.nudges.jobs import NudgeSender
 from commands.nudges.parsing import parse_policy
 from integrations.errors import UsageError
 from storage.engine import unit_of_work
-from storage.escalations import Escalation
+from storage.escalations import Escalation, list_escalations
 from storage.initiatives import Initiative
 from tests.conftest import Dispatch
 from tests.integration.test_escalations import settle
@@ -32,12 +32,12 @@ def sender_of(runtime: Runtime) -> NudgeSender:
     return sender
 
 
-def age(runtime: Runtime, key: str, *, created: timedelta, updated: timedelta) -> None:
+def age(runtime: Runtime, title: str, *, created: timedelta, updated: timedelta) -> None:
     """Make an escalation `created` old and `updated` since its last change, as of T."""
     with unit_of_work(runtime.sessions) as session:
         session.execute(
             update(Escalation)
-            .where(col(Escalation.key) == key)
+            .where(col(Escalation.title).startswith(title))
             .values(created_at=T - created, updated_at=T - updated)
         )
 
@@ -50,12 +50,13 @@ def nudges_in(slack: LocalSlack) -> list[dict[str, Any]]:
 async def filed(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -> Runtime:
     local_slack.add_user("U0MNL", "mara", tz="Asia/Manila")
     local_slack.add_user("U0NYC", "nick", tz="America/New_York")
-    await dispatch(sr.slash_command("/escalate", 'sev1 other "Login outage <!channel>"'))
-    await dispatch(sr.slash_command("/escalate", 'sev1 other "Payments stuck"'))
-    await dispatch(sr.slash_command("/escalate", 'sev2 other "Slow queue"'))
+    for line in ('sev1 other "Login outage <!channel>"', "sev1 other Payments", "sev2 other Slow"):
+        await dispatch(sr.slash_command("/escalate", line))
     await settle(runtime)
-    await dispatch(sr.slash_command("/escalation", "ESC-2 assign <@U0NYC|nick>"))
-    await dispatch(sr.slash_command("/escalation", "ESC-3 assign <@U0MNL|mara>"))
+    with unit_of_work(runtime.sessions) as session:
+        keys = {e.title: e.key for e in list_escalations(session)}
+    await dispatch(sr.slash_command("/escalation", f"{keys['Payments']} assign <@U0NYC|nick>"))
+    await dispatch(sr.slash_command("/escalation", f"{keys['Slow']} assign <@U0MNL|mara>"))
     await settle(runtime)
     runtime.services["clock"] = lambda: T
     return runtime
@@ -64,9 +65,9 @@ async def filed(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -
 async def test_an_unassigned_sev1_is_nudged_in_its_thread_once_per_interval(
     filed: Runtime, local_slack: LocalSlack, settings: Settings
 ) -> None:
-    age(filed, "ESC-1", created=timedelta(minutes=31), updated=timedelta(minutes=1))
-    age(filed, "ESC-2", created=timedelta(hours=1), updated=timedelta(minutes=1))
-    age(filed, "ESC-3", created=timedelta(hours=1), updated=timedelta(minutes=1))
+    age(filed, "Login", created=timedelta(minutes=31), updated=timedelta(minutes=1))
+    age(filed, "Payments", created=timedelta(hours=1), updated=timedelta(minutes=1))
+    age(filed, "Slow", created=timedelta(hours=1), updated=timedelta(minutes=1))
     local_slack.clear()
     other = build_runtime(settings)  # a second replica on the same database
     try:
@@ -85,9 +86,9 @@ async def test_an_unassigned_sev1_is_nudged_in_its_thread_once_per_interval(
 async def test_owners_get_one_dm_and_never_at_night(
     filed: Runtime, local_slack: LocalSlack
 ) -> None:
-    age(filed, "ESC-1", created=timedelta(minutes=5), updated=timedelta(minutes=5))
-    age(filed, "ESC-2", created=timedelta(hours=6), updated=timedelta(hours=5))  # SEV1, NY
-    age(filed, "ESC-3", created=timedelta(days=2), updated=timedelta(days=1, hours=1))  # SEV2
+    age(filed, "Login", created=timedelta(minutes=5), updated=timedelta(minutes=5))
+    age(filed, "Payments", created=timedelta(hours=6), updated=timedelta(hours=5))  # SEV1, NY
+    age(filed, "Slow", created=timedelta(days=2), updated=timedelta(days=1, hours=1))  # SEV2
     local_slack.clear()
     assert await sender_of(filed).sweep(T) == 1  # Manila's morning; New York sleeps
     (dm,) = nudges_in(local_slack)
@@ -112,7 +113,7 @@ async def test_a_stale_initiative_nudges_its_owner(filed: Runtime, local_slack: 
                 last_update_at=T - timedelta(days=8),
             )
         )
-    age(filed, "ESC-1", created=timedelta(minutes=5), updated=timedelta(minutes=5))
+    age(filed, "Login", created=timedelta(minutes=5), updated=timedelta(minutes=5))
     local_slack.clear()
     await sender_of(filed).sweep(T)
     (dm,) = nudges_in(local_slack)
