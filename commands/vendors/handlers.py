@@ -6,12 +6,21 @@ import json
 import re
 from typing import Any
 
+from sqlmodel import Session
+
 from commands.authz import AdminPolicy
 from commands.mrkdwn import clip, escape
 from commands.vendors import service
-from commands.vendors.parsing import ADMIN_VERBS, VENDOR_USAGE, parse_vendor_command
+from commands.vendors.parsing import (
+    ADMIN_VERBS,
+    VENDOR_USAGE,
+    VendorCommand,
+    parse_vendor_command,
+)
 from commands.vendors.views import render_listing, render_note
 from integrations.errors import UsageError
+from storage.engine import SessionFactory, in_worker
+from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
 from storage.vendors import vendor_by_slug_or_name
 
 _ACTIONS = {
@@ -20,6 +29,7 @@ _ACTIONS = {
     "alias": "add vendor aliases",
     "bind": "bind channels to vendors",
     "unbind": "unbind vendor channels",
+    "member": "map people to vendors",
 }
 
 
@@ -31,6 +41,9 @@ async def handle_vendor_command(ack: Any, command: dict[str, Any], context: Any)
     admins: AdminPolicy = context["admins"]
     if request.verb in ADMIN_VERBS:
         await admins.require_admin(user_id, action=_ACTIONS[request.verb])
+    if request.verb == "member":
+        await ack(**render_note(await _bind_member(context["sessions"], request)))
+        return
     db = context["db"]
     if request.verb == "list":
         await ack(**render_listing(service.vendor_listing(db)))
@@ -73,6 +86,19 @@ async def handle_vendor_command(ack: Any, command: dict[str, Any], context: Any)
             else f"Vendor *{escape(vendor.name)}* had no bound channel."
         )
     await ack(**render_note(answer))
+
+
+async def _bind_member(sessions: SessionFactory, request: VendorCommand) -> str:
+    kind = MEMBER_TEAM if request.argument.startswith("T") else MEMBER_USER
+
+    def bind(session: Session) -> str:
+        vendor = service.require_vendor(session, request.vendor)
+        bind_member(session, vendor=vendor, kind=kind, slack_id=request.argument)
+        return vendor.name
+
+    name = escape(await in_worker(sessions, bind))
+    who = f"<@{request.argument}>" if kind == MEMBER_USER else f"Team `{request.argument}`"
+    return f"{who} now belongs to vendor *{name}*: their App Home shows {name}'s data only."
 
 
 async def handle_add_and_continue(

@@ -17,7 +17,6 @@ from storage.actions import open_actions
 from storage.engine import unit_of_work
 from storage.escalations import escalation_by_key, list_escalations
 from storage.suggestions import Suggestion
-from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
 from storage.vendors import upsert_vendor
 from tests.conftest import Dispatch
 from tests.integration.test_escalations import settle
@@ -47,10 +46,11 @@ async def world(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -
     local_slack.add_user("U0PAT", "pat", team_id=PARTNER_TEAM)
     local_slack.add_user("U0VIC", "vic")
     with unit_of_work(runtime.sessions) as session:
-        acme = upsert_vendor(session, slug="acme", name="Acme BPO", channel_id="C0ACME")
+        upsert_vendor(session, slug="acme", name="Acme BPO", channel_id="C0ACME")
         upsert_vendor(session, slug="globex", name="Globex")
-        bind_member(session, vendor=acme, kind=MEMBER_TEAM, slack_id=PARTNER_TEAM)
-        bind_member(session, vendor=acme, kind=MEMBER_USER, slack_id="U0VIC")
+    for who in (PARTNER_TEAM, "<@U0VIC|vic>"):
+        answer = await dispatch(sr.slash_command("/opsbot", f"vendor member acme {who}"))
+        assert "now belongs to vendor *Acme BPO*" in json.loads(answer.body)["text"]
     await dispatch(sr.slash_command("/escalate", 'sev2 other "Acme queue stuck" vendor:acme'))
     await dispatch(sr.slash_command("/escalate", 'sev1 other "Globex login outage" vendor:globex'))
     await settle(runtime)
@@ -61,6 +61,15 @@ async def world(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -
     await dispatch(sr.slash_command("/action", "add <@U0ADMIN|admin> due:today Call acme"))
     await settle(runtime)
     return runtime
+
+
+async def test_only_admins_map_people_to_vendors(dispatch: Dispatch) -> None:
+    refused = await dispatch(
+        sr.slash_command("/opsbot", "vendor member acme <@U0PAT|pat>", user_id="U0VIC")
+    )
+    assert "admin" in json.loads(refused.body)["text"]
+    bad = await dispatch(sr.slash_command("/opsbot", "vendor member acme someone"))
+    assert "@-menu" in json.loads(bad.body)["text"]
 
 
 async def test_home_lists_my_work_sev_first_with_buttons(
