@@ -21,6 +21,7 @@ from commands.digest import DigestSource
 from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.wiring import install_escalations
 from commands.home.jobs import install_home
+from commands.incident_channels.jobs import install_incident_channels
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
 from commands.kpi.setup import install as install_kpi
@@ -150,4 +151,5 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_housekeeping(runtime)
     install_home(runtime)  # App Home publisher and its debounced refresh
     install_nudges(runtime)  # nudges for stale SEV1/SEV2 escalations and initiatives
+    install_incident_channels(runtime)  # SEV1 channels (OPSBOT_SEV1_CHANNELS=on)
     return runtime

@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     # Public base URL of opsbot's own pages: links to /escalations/KEY and /initiatives/KEY
     # unfurl like Jira browse links (declare its host in the manifest's unfurl_domains).
     opsbot_public_url: str | None = None
+    # SEV1 channels (commands/incident_channels): off unless "on"; responders are user ids
+    # and/or one user group (S…) invited to each; the channel is archived this long after
+    # the escalation is resolved.
+    opsbot_sev1_channels: Literal["on", "off"] = "off"
+    opsbot_sev1_responders: str = ""
+    opsbot_sev1_archive_hours: float = Field(default=24.0, ge=0)
     opsbot_summary_schedule: str = "every:mon 09:00"
     opsbot_rule_dedupe_days: int = Field(default=7, ge=1)
 

@@ -56,6 +56,45 @@ class NudgeSent(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+OPENING, OPEN, CLOSED, DEGRADED = "opening", "open", "closed", "degraded"
+
+
+class IncidentChannel(SQLModel, table=True):
+    """A SEV1's own channel (OPSBOT_SEV1_CHANNELS=on): one per escalation, claimed by insert."""
+
+    __tablename__ = "incident_channel"
+
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(unique=True, index=True)
+    channel_id: str | None = Field(default=None, max_length=32)
+    state: str = Field(default=OPENING, max_length=16)
+    error: str | None = Field(default=None, max_length=200)
+    mirrored_event_id: int = 0  # the last escalation event copied into the channel
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def incident_channel(session: Session, escalation_id: int) -> IncidentChannel | None:
+    """Return the escalation's incident channel record."""
+    statement = select(IncidentChannel).where(col(IncidentChannel.escalation_id) == escalation_id)
+    return session.exec(statement).first()
+
+
+def incident_channels(session: Session, *, states: tuple[str, ...]) -> list[IncidentChannel]:
+    """Return incident channel records in these states."""
+    statement = select(IncidentChannel).where(col(IncidentChannel.state).in_(states))
+    return list(session.exec(statement.order_by(col(IncidentChannel.id))))
+
+
+def claim_incident_channel(session: Session, *, escalation_id: int) -> bool:
+    """Insert the record; False when another replica (or an earlier sweep) has it."""
+    try:
+        with session.begin_nested():
+            session.add(IncidentChannel(escalation_id=escalation_id))
+    except IntegrityError:
+        return False
+    return True
+
+
 def bind_member(session: Session, *, vendor: Vendor, kind: str, slack_id: str) -> VendorMember:
     """Map a user or partner team to `vendor` (replacing an earlier mapping); flushes."""
     statement = select(VendorMember).where(

@@ -1,4 +1,4 @@
-"""Slack-native surfaces: vendor members, App Home state, nudges sent.
+"""Slack-native surfaces: vendor members, App Home state, nudges sent, SEV1 channels.
 
 Revision ID: 0900_surf_surfaces
 Revises: 0002_vendors
@@ -49,8 +49,23 @@ def upgrade() -> None:
         sa.UniqueConstraint("rule", "item_key", "slot", name="uq_nudge_slot"),
     )
 
+    op.create_table(
+        "incident_channel",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("escalation_id", sa.Integer(), nullable=False),
+        sa.Column("channel_id", sa.String(32), nullable=True),
+        sa.Column("state", sa.String(16), nullable=False),
+        sa.Column("error", sa.String(200), nullable=True),
+        sa.Column("mirrored_event_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index(
+        "ix_incident_channel_escalation_id", "incident_channel", ["escalation_id"], unique=True
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("incident_channel")
     op.drop_table("nudge_sent")
     op.drop_table("home_state")
     op.drop_table("vendor_member")
