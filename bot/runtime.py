@@ -17,6 +17,7 @@ from bot.housekeeping import install_housekeeping
 from bot.scheduler import install_checkins
 from bot.settings import Settings
 from commands.authz import AdminPolicy
+from commands.checkin_questions.jobs import install_checkin_questions
 from commands.digest import DigestSource
 from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.wiring import install_escalations
@@ -152,4 +153,5 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_home(runtime)  # App Home publisher and its debounced refresh
     install_nudges(runtime)  # nudges for stale SEV1/SEV2 escalations and initiatives
     install_incident_channels(runtime)  # SEV1 channels (OPSBOT_SEV1_CHANNELS=on)
+    install_checkin_questions(runtime)  # two-way check-ins: questions, answers in digests
     return runtime

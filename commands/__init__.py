@@ -6,6 +6,7 @@ from types import ModuleType
 from typing import Any
 
 from commands import actions as actions_family
+from commands import checkin_questions as checkin_questions_family
 from commands import checkins as checkins_family
 from commands import escalations as escalations_family
 from commands import help as help_family
@@ -24,6 +25,7 @@ from commands.catalog import CommandCatalog
 FAMILY_MODULES: tuple[ModuleType, ...] = (
     help_family,
     kpi_family,
+    checkin_questions_family,  # before checkins: it takes two /checkin forms
     checkins_family,
     actions_family,
     escalations_family,

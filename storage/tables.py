@@ -6,6 +6,7 @@ from storage import (
     actions,
     assessments,
     audit,
+    checkin_questions,
     checkins,
     escalations,
     initiatives,
@@ -44,5 +45,6 @@ TABLE_MODULES = (
     routing_suggestions,
     assessments,
     surfaces,
+    checkin_questions,
 )
 metadata = SQLModel.metadata

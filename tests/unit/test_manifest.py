@@ -78,7 +78,13 @@ def test_surfaces_are_declared(manifest: dict[str, Any]) -> None:
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_home_opened", "link_shared", "app_mention"} <= events
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"links:read", "links:write", "app_mentions:read", "im:write", "channels:manage"} <= scopes
+    assert {
+        "links:read",
+        "links:write",
+        "app_mentions:read",
+        "im:write",
+        "channels:manage",
+    } <= scopes
 
 
 def test_every_subscribed_surface_event_has_a_listener(app: OpsbotApp) -> None:
