@@ -46,10 +46,19 @@ def _filing_actor(actor: Actor) -> Actor:
     return actor
 
 
-async def home_opened(event: dict[str, Any], home: HomePublisher) -> None:
-    """Publish the home tab the user opened (the Messages tab needs nothing)."""
+async def home_opened(event: dict[str, Any], home: HomePublisher, background: Any) -> None:
+    """Publish the home tab the user opened (the Messages tab needs nothing).
+
+    The publish runs after the event is acknowledged: Slack retries an event not answered
+    within 3 seconds, and views.publish may be slow.
+    """
     if event.get("tab", "home") == "home" and event.get("user"):
-        await home.opened(str(event["user"]))
+        user_id = str(event["user"])
+
+        async def publish(_session: Any) -> None:
+            await home.opened(user_id)
+
+        background.spawn("home.opened", publish)
 
 
 async def open_filing(

@@ -12,5 +12,5 @@ FAMILIES: tuple[Any, ...] = ()
 
 def register(app: Any) -> None:
     """Attach the link_shared and app_mention events."""
-    app.event("link_shared")(handlers.unfurl_links)
-    app.event("app_mention")(handlers.answer_mention)
+    app.event("link_shared")(handlers.link_shared)
+    app.event("app_mention")(handlers.app_mention)

@@ -15,6 +15,48 @@ from commands.permissions import Permissions
 from storage.engine import SessionFactory, in_worker
 
 
+def after_ack(background: Any, name: str, work: Any) -> None:
+    """Run `work()` once the event is acknowledged (Slack retries after 3 seconds)."""
+
+    async def job(_session: Any) -> None:
+        await work()
+
+    background.spawn(name, job)
+
+
+async def link_shared(
+    event: dict[str, Any],
+    client: AsyncWebClient,
+    sessions: SessionFactory,
+    permissions: Permissions,
+    settings: Any,
+    clock: Callable[[], datetime],
+    background: Any,
+) -> None:
+    """link_shared: unfurl after the acknowledgement."""
+    after_ack(
+        background,
+        "links.unfurl",
+        lambda: unfurl_links(event, client, sessions, permissions, settings, clock),
+    )
+
+
+async def app_mention(
+    event: dict[str, Any],
+    client: AsyncWebClient,
+    sessions: SessionFactory,
+    permissions: Permissions,
+    clock: Callable[[], datetime],
+    background: Any,
+) -> None:
+    """app_mention: answer after the acknowledgement."""
+    after_ack(
+        background,
+        "links.mention",
+        lambda: answer_mention(event, client, sessions, permissions, clock),
+    )
+
+
 async def unfurl_links(
     event: dict[str, Any],
     client: AsyncWebClient,

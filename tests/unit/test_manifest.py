@@ -89,4 +89,4 @@ def test_surfaces_are_declared(manifest: dict[str, Any]) -> None:
 
 def test_every_subscribed_surface_event_has_a_listener(app: OpsbotApp) -> None:
     handlers = {listener.ack_function.__name__ for listener in app._async_listeners}
-    assert {"home_opened", "unfurl_links", "answer_mention"} <= handlers
+    assert {"home_opened", "link_shared", "app_mention"} <= handlers
