@@ -92,7 +92,7 @@ async def run(digests: int, channel_count: int, database_url: str | None) -> Non
         upgrade_database(runtime.engine)
         seed(runtime, digests=digests, channels=channels)
         local.rate_limit("chat.postMessage", 1.0)
-        runner: CheckinRunner = runtime.services["checkin_runner"]
+        runner: CheckinRunner = runtime.checkin_runner
         stop = asyncio.Event()
         probe = asyncio.create_task(probe_commands(runtime, stop))
         started = time.perf_counter()

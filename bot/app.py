@@ -22,6 +22,7 @@ from bot.request_info import RequestInfo, describe
 from bot.runtime import Runtime
 from commands import register_all
 from commands.catalog import CommandCatalog
+from commands.mrkdwn import escape
 from integrations.slack_api import make_slack_client
 from storage.request_keys import claim_request_key, release_request_key
 from storage.types import utcnow
@@ -77,6 +78,24 @@ class OpsbotApp(AsyncApp):
         )
         if req.context.response_url:  # Bolt builds respond() lazily; build ours now
             req.context["respond"] = CheckedRespond(req.context.respond)
+
+    def _handle_unmatched_requests(self, req: AsyncBoltRequest, resp: BoltResponse) -> BoltResponse:
+        """Answer a slash command opsbot does not know; log anything else unhandled briefly.
+
+        Bolt's default logs a developer hint ("@app.command…") and answers 404, which a
+        person who typed the command sees as a failure with no explanation.
+        """
+        command = req.body.get("command") if isinstance(req.body, dict) else None
+        if command:
+            req.context["outcome"] = "usage"
+            text = f"opsbot has no command {escape(str(command))}. Try `/opsbot help`."
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": text}),
+                headers={"content-type": ["application/json;charset=utf-8"]},
+            )
+        log.info("unhandled request of type %s", req.body.get("type") if req.body else None)
+        return resp
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
         """Dispatch `req` with a database session, audit record and metrics around it."""

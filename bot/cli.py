@@ -21,8 +21,10 @@ app = typer.Typer(
     help="Slack chat-ops bot: KPI snapshots, Jira escalations and initiatives, vendor check-ins.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help: no boxes hard-wrapped at 80 columns, no `<bool>` after every flag.
+    rich_markup_mode=None,
 )
-db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+db_app = typer.Typer(rich_markup_mode=None, help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 EXIT_USAGE = 2
@@ -45,7 +47,10 @@ def load_settings(mode: Mode, **overrides: object) -> Settings:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise fail(f"{name}: {first['msg']}") from None
-    configure_logging(secrets=settings.secret_values())
+    # The shell shows what Slack would show: only warnings and errors reach its terminal.
+    configure_logging(
+        level="WARNING" if mode == "shell" else "INFO", secrets=settings.secret_values()
+    )
     return settings
 
 

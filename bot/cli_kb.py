@@ -12,7 +12,7 @@ from commands.kb.importing import default_root, import_articles, read_articles
 from storage.engine import make_engine, session_factory, unit_of_work
 from storage.types import utcnow
 
-kb_app = typer.Typer(help="Knowledge-base articles.", no_args_is_help=True)
+kb_app = typer.Typer(rich_markup_mode=None, help="Knowledge-base articles.", no_args_is_help=True)
 
 
 def register_cli(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from integrations.kpi_sources.csv_reader import read_kpi_csv
 from integrations.kpi_sources.records import KpiBatch, KpiInputError
 from storage.engine import make_engine, session_factory, unit_of_work
 
-kpi_app = typer.Typer(help="KPI data.", no_args_is_help=True)
+kpi_app = typer.Typer(rich_markup_mode=None, help="KPI data.", no_args_is_help=True)
 LARGE_FILE_BYTES = 2_000_000
 
 
@@ -46,7 +46,16 @@ def _read(path: Path, timezone: str, console: Console) -> KpiBatch:
 def import_files(
     files: Annotated[list[Path], typer.Argument(help="KPI CSV files (date or hour rows).")],
 ) -> None:
-    """Import KPI CSV files idempotently; a bad file changes nothing (exit 2)."""
+    """Import KPI CSV files idempotently; a bad file changes nothing (exit 2).
+
+    \b
+    Columns (header line first, any order; docs/kpi-csv.md has the details):
+      date or hour      YYYY-MM-DD, or ISO 8601 hour (UTC unless an offset is given)
+      dimensions        any of queue, vendor, country, language, channel
+      measures          any of incoming, manual_incoming, solved, manual_solved,
+                        handle_seconds, handled, solve_age_seconds
+                        (non-negative; a missing column is absent data, not zero)
+    """
     from bot.cli import fail, load_settings, migrate
 
     settings = load_settings("cli")

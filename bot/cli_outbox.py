@@ -12,7 +12,9 @@ from storage.engine import make_engine, session_factory, unit_of_work
 from storage.outbox import FAILED, PENDING, RUNNING, STATUSES, get_job, list_jobs, retry_job
 
 outbox_app = typer.Typer(
-    help="Durable outbox: work for Jira and Slack not done yet.", invoke_without_command=True
+    rich_markup_mode=None,
+    help="Durable outbox: work for Jira and Slack not done yet.",
+    invoke_without_command=True,
 )
 
 
@@ -91,7 +93,7 @@ async def _run_one(job_id: int) -> str:
 
     runtime = build_runtime(load_settings("cli"))
     try:
-        worker = runtime.services["outbox"]
+        worker = runtime.outbox
         await worker.drain(within=60.0)
         with unit_of_work(runtime.sessions) as session:
             job = get_job(session, job_id)

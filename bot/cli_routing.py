@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
     from bot.settings import Settings
 
-routing_app = typer.Typer(help="Customer-report routing (case data).", no_args_is_help=True)
+routing_app = typer.Typer(
+    rich_markup_mode=None, help="Customer-report routing (case data).", no_args_is_help=True
+)
 
 FilesArg = Annotated[list[Path], typer.Argument(help="Case CSV files, one row per case.")]
 

@@ -12,7 +12,9 @@ from commands.training.scores import import_rows
 from storage.engine import make_engine, session_factory, unit_of_work
 from storage.types import utcnow
 
-training_app = typer.Typer(help="Training: agent assessments.", no_args_is_help=True)
+training_app = typer.Typer(
+    rich_markup_mode=None, help="Training: agent assessments.", no_args_is_help=True
+)
 
 
 def register_cli(app: typer.Typer) -> None:

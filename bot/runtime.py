@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -14,33 +15,54 @@ from sqlmodel import Session
 from bot.audit_writer import AuditWriter
 from bot.background import BackgroundTasks
 from bot.housekeeping import install_housekeeping
-from bot.scheduler import install_checkins
+from bot.scheduler import CheckinScheduler, install_checkins
 from bot.settings import Settings
 from commands.authz import AdminPolicy
-from commands.checkin_questions.jobs import install_checkin_questions
+from commands.checkin_questions.jobs import CheckinAsker, install_checkin_questions
+from commands.checkins.runner import CheckinRunner
 from commands.digest import DigestSource
 from commands.escalations.digest import EscalationDigestSource
+from commands.escalations.jobs import EscalationJobs
+from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
-from commands.home.jobs import install_home
-from commands.incident_channels.jobs import install_incident_channels
+from commands.home.jobs import HomePublisher, install_home
+from commands.incident_channels.jobs import IncidentChannels, install_incident_channels
+from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
+from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
-from commands.nudges.jobs import install_nudges
+from commands.kpi.snapshot_cache import SnapshotCache
+from commands.kpi.why_runner import WhyRunner
+from commands.nudges.jobs import NudgeSender, install_nudges
 from commands.permissions import Permissions
+from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
+from commands.summary.loop import SummaryRunner
+from commands.training.jobs import TrainingJobs
 from integrations.metrics import OpsMetrics
+from integrations.outbox import OutboxPolicy, OutboxWorker
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
+from integrations.tracker.base import Tracker
+from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
+from integrations.tracker.local_tracker import LocalTracker
 from storage.engine import SessionFactory, make_engine, session_factory
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.runtime")
 
 
-@dataclass
+@dataclass(slots=True)
 class Runtime:
-    """Settings, storage, clients and services shared by every request of one process."""
+    """Settings, storage, clients and services shared by every request of one process.
+
+    The fields after `on_shutdown` are installed by the command families, in the order
+    `build_runtime` calls them. Until its family installs it such a field does not exist
+    (reading it raises AttributeError), so a feature that needs another installed first fails
+    at build time, and `check_installed` refuses a runtime a family forgot. Slots make a
+    misspelt field an error too.
+    """
 
     settings: Settings
     engine: Engine
@@ -51,8 +73,15 @@ class Runtime:
     admins: AdminPolicy
     background: BackgroundTasks
     audit: AuditWriter
-    # Feature services reach handlers through Bolt's context under these names.
-    services: dict[str, Any] = field(default_factory=dict)
+    permissions: Permissions
+    outbox: OutboxWorker
+    tracker: Tracker
+    # The one reading of "now" that handlers and jobs share; tests and the shell replace it.
+    clock: Callable[[], datetime] = utcnow
+    # Features add their sections here; check-ins and the team summary render them in order.
+    digest_sources: list[DigestSource] = field(default_factory=list)
+    # Called with a session right after every KPI import (CLI or pull), e.g. KPI rules.
+    kpi_import_hooks: list[Callable[[Session], object]] = field(default_factory=list)
     # Long-running parts (outbox worker, scheduler) started and stopped with the server.
     on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -60,9 +89,33 @@ class Runtime:
     jira_webhook_sinks: list[Callable[[dict[str, Any]], Awaitable[None]]] = field(
         default_factory=list
     )
+    # Installed by the families (see build_runtime for the order).
+    escalations: EscalationDesk = field(init=False)
+    escalation_jobs: EscalationJobs = field(init=False)
+    kpi_registry: KpiRegistry = field(init=False)
+    kpi_why: WhyRunner = field(init=False)
+    kpi_snapshots: SnapshotCache = field(init=False)
+    checkin_runner: CheckinRunner = field(init=False)
+    # None when this process does not run the scheduler (OPSBOT_SCHEDULER=off).
+    checkin_scheduler: CheckinScheduler | None = field(init=False)
+    planning_desk: PlanningDesk = field(init=False)
+    summary_runner: SummaryRunner = field(init=False)
+    training_jobs: TrainingJobs = field(init=False)
+    # None unless SALESFORCE_* is set.
+    routing_pull: CasePullLoop | None = field(init=False)
+    home: HomePublisher = field(init=False)
+    nudges: NudgeSender = field(init=False)
+    incident_channels: IncidentChannels = field(init=False)
+    checkin_asker: CheckinAsker = field(init=False)
+
+    def check_installed(self) -> None:
+        """Raise when a family field was never installed (a family left out of the build)."""
+        missing = [f.name for f in fields(self) if not f.init and not hasattr(self, f.name)]
+        if missing:
+            raise RuntimeError(f"runtime built without {', '.join(missing)}")
 
     def context_items(self) -> dict[str, Any]:
-        """Return what each request's Bolt context carries, by argument name."""
+        """Return what each request's Bolt context carries, by handler argument name."""
         return {
             "settings": self.settings,
             "sessions": self.sessions,
@@ -70,7 +123,24 @@ class Runtime:
             "directory": self.directory,
             "admins": self.admins,
             "background": self.background,
-            **self.services,
+            "permissions": self.permissions,
+            "outbox": self.outbox,
+            "tracker": self.tracker,
+            "clock": self.clock,
+            "digest_sources": self.digest_sources,
+            "kpi_import_hooks": self.kpi_import_hooks,
+            "escalations": self.escalations,
+            "escalation_jobs": self.escalation_jobs,
+            "kpi_registry": self.kpi_registry,
+            "kpi_why": self.kpi_why,
+            "kpi_snapshots": self.kpi_snapshots,
+            "checkin_runner": self.checkin_runner,
+            "checkin_scheduler": self.checkin_scheduler,
+            "planning_desk": self.planning_desk,
+            "summary_runner": self.summary_runner,
+            "training_jobs": self.training_jobs,
+            "routing_pull": self.routing_pull,
+            "home": self.home,
         }
 
     async def start(self) -> None:
@@ -108,6 +178,36 @@ def _warn_without_admins(admins: AdminPolicy) -> Callable[[], Awaitable[None]]:
     return warn
 
 
+def _build_outbox(
+    settings: Settings, sessions: SessionFactory, metrics: OpsMetrics
+) -> OutboxWorker:
+    return OutboxWorker(
+        sessions=sessions,
+        metrics=metrics,
+        policy=OutboxPolicy(
+            max_attempts=settings.opsbot_outbox_max_attempts,
+            base_delay=settings.opsbot_outbox_base_delay,
+            max_delay=settings.opsbot_outbox_max_delay,
+            poll_interval=settings.opsbot_outbox_poll_seconds,
+            lease_seconds=settings.opsbot_outbox_lease_seconds,
+        ),
+    )
+
+
+def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMetrics) -> Tracker:
+    """Return Jira when JIRA_URL is set, else the local tracker."""
+    if not settings.jira_configured:
+        return LocalTracker(sessions)
+    config = JiraConfig(
+        url=str(settings.jira_url),
+        email=settings.jira_email,
+        api_token=settings.jira_api_token.get_secret_value() if settings.jira_api_token else None,
+        pat=settings.jira_pat.get_secret_value() if settings.jira_pat else None,
+        timeout=settings.jira_timeout_seconds,
+    )
+    return JiraTracker(config, metrics=metrics)
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url)
@@ -129,29 +229,27 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         admins=admins,
         background=BackgroundTasks(sessions, metrics),
         audit=AuditWriter(engine, metrics),
+        permissions=Permissions(admins=admins, seal_key=_seal_key(settings)),
+        outbox=_build_outbox(settings, sessions, metrics),
+        tracker=_build_tracker(settings, sessions, metrics),
     )
-    runtime.services["permissions"] = Permissions(admins=admins, seal_key=_seal_key(settings))
     runtime.on_startup.append(runtime.audit.start)
     runtime.on_startup.append(_warn_without_admins(admins))
     runtime.on_shutdown.insert(0, runtime.audit.stop)
-    # The one reading of "now" that handlers and jobs share; tests and the shell replace it.
-    runtime.services["clock"] = utcnow
-    # Features add their sections here; check-ins and the team summary render them in order.
-    digest_sources: list[DigestSource] = []
-    runtime.services["digest_sources"] = digest_sources
-    # Called with a session right after every KPI import (CLI or pull), e.g. KPI rules.
-    kpi_import_hooks: list[Callable[[Session], object]] = []
-    runtime.services["kpi_import_hooks"] = kpi_import_hooks
-    install_escalations(runtime)  # outbox service, tracker, escalation jobs, Jira webhook sink
-    digest_sources.append(EscalationDigestSource(areas=runtime.services["escalations"].areas))
-    install_kpi(runtime)  # kpi_registry service, "kpi" digest source, HTTP pull loop
-    install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, scheduler
-    install_planning(runtime)  # initiatives, suggestions, KPI rules, weekly team summary
-    install_kb(runtime)  # stale-articles digest section, training rollout jobs
-    install_routing(runtime)  # "routing" digest section
+    runtime.on_startup.append(runtime.outbox.start)
+    runtime.on_shutdown.append(runtime.outbox.stop)
+    # The order is explicit: a family reads only fields installed above its line.
+    install_escalations(runtime)  # escalations, escalation_jobs, Jira webhook sink
+    runtime.digest_sources.append(EscalationDigestSource(areas=runtime.escalations.areas))
+    install_kpi(runtime)  # kpi_registry, kpi_why, kpi_snapshots, "kpi" digest source, pull loop
+    install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, checkin_scheduler
+    install_planning(runtime)  # planning_desk, suggestions, KPI rules, summary_runner
+    install_kb(runtime)  # stale-articles digest section, training_jobs
+    install_routing(runtime)  # "routing" digest section, routing_pull
     install_housekeeping(runtime)
-    install_home(runtime)  # App Home publisher and its debounced refresh
-    install_nudges(runtime)  # nudges for stale SEV1/SEV2 escalations and initiatives
-    install_incident_channels(runtime)  # SEV1 channels (OPSBOT_SEV1_CHANNELS=on)
-    install_checkin_questions(runtime)  # two-way check-ins: questions, answers in digests
+    install_home(runtime)  # home: App Home publisher and its debounced refresh
+    install_nudges(runtime)  # nudges: stale SEV1/SEV2 escalations and initiatives
+    install_incident_channels(runtime)  # incident_channels: SEV1 channels (when on)
+    install_checkin_questions(runtime)  # checkin_asker, "answers" digest source
+    runtime.check_installed()
     return runtime

@@ -338,25 +338,25 @@ def build_checkin_runner(runtime: Runtime) -> CheckinRunner:
     poster = SlackDigestPoster(client, ChannelDispatcher(per_second=1.0))
     return CheckinRunner(
         sessions=runtime.sessions,
-        sources=runtime.services["digest_sources"],
+        sources=runtime.digest_sources,
         poster=poster,
         grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
-        # Read per call, so tests (and the shell) can put a controllable clock in services.
-        clock=lambda: runtime.services["clock"](),
+        # Read per call, so tests (and the shell) can put a controllable clock in the runtime.
+        clock=lambda: runtime.clock(),
         instance=f"{socket.gethostname()}:{os.getpid()}"[:64],
     )
 
 
 def install_checkins(runtime: Runtime, *, scheduler: bool | None = None) -> CheckinRunner:
     """Register the runner as a service and, unless turned off, the in-process scheduler."""
-    runtime.services.setdefault("clock", utcnow)
-    runtime.services["digest_sources"].extend([ActionsSource(), TopicsSource()])
+    runtime.digest_sources.extend([ActionsSource(), TopicsSource()])
     runner = build_checkin_runner(runtime)
-    runtime.services["checkin_runner"] = runner
+    runtime.checkin_runner = runner
+    runtime.checkin_scheduler = None
     enabled = runtime.settings.opsbot_scheduler == "on" if scheduler is None else scheduler
     if enabled:
         service = CheckinScheduler(runtime, runner)
-        runtime.services["checkin_scheduler"] = service
+        runtime.checkin_scheduler = service
         runtime.on_startup.append(service.start)
         runtime.on_shutdown.append(service.stop)
     return runner

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as escape_markup
+from rich.text import Text
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
@@ -34,7 +35,9 @@ from storage.audit import recent_events
 
 LOCAL_TOKEN = "xoxb-local-shell"  # noqa: S105 - only ever sent to the in-process LocalSlack
 LOCAL_SECRET = "local-shell-signing-secret"  # noqa: S105
-EXIT_CODES = {"ok": 0, "duplicate": 0, "usage": 2, "denied": 2, "refused": 1, "error": 1}
+# What the README promises: 0 done, 2 the request was refused (bad input, not found, not
+# allowed), 1 opsbot failed.
+EXIT_CODES = {"ok": 0, "duplicate": 0, "usage": 2, "denied": 2, "refused": 2, "error": 1}
 SHELL_HELP = (
     "Type a slash command (e.g. /opsbot help). `!click N` presses button N, "
     "`!quit` leaves. Modals become prompts; an empty answer keeps the default."
@@ -94,12 +97,10 @@ class ShellSession:
     async def _settle(self) -> None:
         """Let the work a command started finish, so its messages show before the prompt."""
         await self.app.runtime.background.drain()
-        outbox = self.app.runtime.services.get("outbox")
-        if outbox is not None:
-            # Jobs due within a few seconds run here: filing, then the posts that wait for its
-            # message (they retry after a short backoff). Later retries (an outage) do not
-            # block the prompt; the bound only matters when something hangs.
-            await outbox.drain(within=60.0, horizon=5.0)
+        # Jobs due within a few seconds run here: filing, then the posts that wait for its
+        # message (they retry after a short backoff). Later retries (an outage) do not
+        # block the prompt; the bound only matters when something hangs.
+        await self.app.runtime.outbox.drain(within=60.0, horizon=5.0)
         await self.app.runtime.background.drain()
 
     async def _click(self, number: str) -> str:
@@ -260,7 +261,10 @@ class ShellSession:
         )
         self.console.print(f"[green]{label}[/green]")
         for line in lines:
-            self.console.print(f"  {line}")
+            # Split after parsing the markup, so a style spanning lines (a code block) holds,
+            # and every line of a multi-line text stays inside the message's margin.
+            for part in Text.from_markup(line).split("\n", allow_blank=True):
+                self.console.print(Text("  ") + part)
 
     async def _last_outcome(self) -> str:
         await self.app.runtime.audit.flush()
@@ -283,7 +287,8 @@ async def run_shell(
     settings: Settings, *, command: str | None, user_id: str, channel_id: str
 ) -> int:
     """Run the bot against a local workspace; one command with `command`, else a prompt loop."""
-    console = Console(highlight=False)
+    # No hard wrap: a long line stays one line, as in Slack, and pipes keep whole lines.
+    console = Console(highlight=False, soft_wrap=True)
     local = LocalSlack(token=LOCAL_TOKEN).start()
     local.add_user(user_id, user_id.lower(), email=f"{user_id.lower()}@example.com")
     local.add_channel(channel_id, "shell")

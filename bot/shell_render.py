@@ -10,6 +10,9 @@ from typing import Any
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])")
 _LINK = re.compile(r"<([a-z][a-z0-9+.-]*://[^|>]+)\|([^>]+)>")
 _MENTION = re.compile(r"<([@#!])([A-Z0-9^a-z]+)(?:\|([^>]+))?>")
+_ITALIC = re.compile(r"(?<![\w_])_(?!\s)([^_\n]+?)_(?![\w_])")
+_CODE_BLOCK = re.compile(r"```\n?(.*?)\n?```", re.S)
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
 @dataclass(frozen=True)
@@ -26,11 +29,42 @@ class Button:
 
 
 def mrkdwn_to_rich(text: str) -> str:
-    """Turn Slack mrkdwn into rich console markup (bold, links, mentions, escapes)."""
+    """Turn Slack mrkdwn into rich console markup (bold, links, mentions, code, escapes).
+
+    Code blocks and spans are shown as Slack shows them: their text verbatim, without the
+    backticks and without formatting inside them.
+    """
+    pieces: list[str] = []
+    last = 0
+    for block in _CODE_BLOCK.finditer(text):
+        pieces.append(_inline(text[last : block.start()]))
+        pieces.append(f"[cyan]{_plain(block.group(1))}[/cyan]")
+        last = block.end()
+    pieces.append(_inline(text[last:]))
+    return "".join(pieces)
+
+
+def _plain(text: str) -> str:
+    return html.unescape(text).replace("[", r"\[")
+
+
+def _inline(text: str) -> str:
+    pieces: list[str] = []
+    last = 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces.append(_formatted(text[last : span.start()]))
+        pieces.append(f"[cyan]{_plain(span.group(1))}[/cyan]")
+        last = span.end()
+    pieces.append(_formatted(text[last:]))
+    return "".join(pieces)
+
+
+def _formatted(text: str) -> str:
     text = text.replace("[", r"\[")
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     text = _MENTION.sub(lambda m: f"{m.group(1)}{m.group(3) or m.group(2)}", text)
     text = _BOLD.sub(lambda m: f"[bold]{m.group(1)}[/bold]", text)
+    text = _ITALIC.sub(lambda m: f"[italic]{m.group(1)}[/italic]", text)
     return html.unescape(text)
 
 
@@ -72,7 +106,8 @@ class BlockRenderer:
             return ["─" * 40]
         if kind == "section":
             out = [_text_of(block.get("text"))] if block.get("text") else []
-            out += [f"  {_text_of(f)}" for f in block.get("fields") or []]
+            # Slack shows a field's label above its value, in columns; one line each reads best.
+            out += [f"  {_text_of(f).replace(chr(10), '  ')}" for f in block.get("fields") or []]
             accessory = block.get("accessory")
             if accessory and accessory.get("type") == "button":
                 out.append(self._button(accessory, block, channel, ts))

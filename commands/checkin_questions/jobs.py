@@ -132,16 +132,16 @@ def install_checkin_questions(runtime: Any) -> CheckinAsker:
     """Add the "From the vendor" digest section and the asking sweep on the scheduler."""
     from commands.checkin_questions.digest import VendorAnswersSource
 
-    runtime.services["digest_sources"].append(VendorAnswersSource())
+    runtime.digest_sources.append(VendorAnswersSource())
     asker = CheckinAsker(
         sessions=runtime.sessions,
         slack=runtime.slack,
         directory=runtime.directory,
         timezone=runtime.settings.opsbot_timezone,
-        clock=lambda: runtime.services["clock"](),
+        clock=lambda: runtime.clock(),
     )
-    runtime.services["checkin_asker"] = asker
-    scheduler = runtime.services.get("checkin_scheduler")
+    runtime.checkin_asker = asker
+    scheduler = runtime.checkin_scheduler
     if scheduler is not None:
         scheduler.add_recurring(ASK_JOB, asker.sweep, every_seconds=ASK_SECONDS)
     return asker

@@ -150,15 +150,15 @@ def install_home(runtime: Any) -> HomePublisher:
         slack=runtime.slack,
         directory=runtime.directory,
         admins=runtime.admins,
-        clock=lambda: runtime.services["clock"](),
+        clock=lambda: runtime.clock(),
         timezone=settings.opsbot_timezone,
-        digest_sources=runtime.services["digest_sources"],
+        digest_sources=runtime.digest_sources,
         near_days=settings.opsbot_initiative_near_days,
         stale_days=settings.opsbot_initiative_stale_days,
     )
-    runtime.services["home"] = publisher
+    runtime.home = publisher
     # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).
-    scheduler = runtime.services.get("checkin_scheduler")
+    scheduler = runtime.checkin_scheduler
     if scheduler is not None:
         scheduler.add_recurring(REFRESH_JOB, publisher.sweep, every_seconds=REFRESH_SECONDS)
     return publisher

@@ -207,14 +207,14 @@ def install_incident_channels(runtime: Any) -> IncidentChannels:
         sessions=runtime.sessions,
         slack=runtime.slack,
         directory=runtime.directory,
-        outbox=runtime.services["outbox"],
-        desk=runtime.services["escalations"],
+        outbox=runtime.outbox,
+        desk=runtime.escalations,
         responders=parse_responders(settings.opsbot_sev1_responders),
         archive_hours=settings.opsbot_sev1_archive_hours,
     )
     channels.register()
-    runtime.services["incident_channels"] = channels
-    scheduler = runtime.services.get("checkin_scheduler")
+    runtime.incident_channels = channels
+    scheduler = runtime.checkin_scheduler
     if settings.opsbot_sev1_channels == "on" and scheduler is not None:
         scheduler.add_recurring(SWEEP_JOB, channels.sweep, every_seconds=SWEEP_SECONDS)
     return channels

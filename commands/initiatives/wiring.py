@@ -12,16 +12,13 @@ from commands.initiatives.webhook import InitiativeWebhookSink
 
 def install_planning(runtime: Any) -> PlanningDesk:
     """Build the planning desk on the escalations' tracker and outbox; register jobs and sinks."""
-    from commands.escalations.wiring import outbox_for, tracker_for
     from commands.suggestions.jobs import build_suggestion_jobs
     from commands.summary.loop import install_summary
 
     settings = runtime.settings
-    tracker = runtime.services.get("tracker") or tracker_for(runtime)
-    runtime.services.setdefault("tracker", tracker)
     desk = PlanningDesk(
-        tracker=tracker,
-        outbox=outbox_for(runtime),
+        tracker=runtime.tracker,
+        outbox=runtime.outbox,
         sessions=runtime.sessions,
         slack=runtime.slack,
         project=settings.jira_initiative_project,
@@ -34,27 +31,23 @@ def install_planning(runtime: Any) -> PlanningDesk:
     )
     for kind, job in {**build_jobs(desk), **build_suggestion_jobs(desk)}.items():
         desk.outbox.register(kind, job)
-    runtime.services["planning_desk"] = desk
-    runtime.services["digest_sources"].append(InitiativeDigestSource(desk))
+    runtime.planning_desk = desk
+    runtime.digest_sources.append(InitiativeDigestSource(desk))
     runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))
     install_summary(runtime, desk)
-    runtime.services["kpi_import_hooks"].append(_rules_after_import(runtime))
+    runtime.kpi_import_hooks.append(_rules_after_import(runtime))
     return desk
 
 
 def _rules_after_import(runtime: Any) -> Any:
     """Return the hook that checks KPI rules right after an import stored new data."""
-    from commands.rules.service import evaluate_rules, rule_runtime_parts
+    from commands.rules.service import evaluate_rules
 
     def check_rules(session: Any) -> list[str]:
-        parts = rule_runtime_parts(runtime)
-        if parts is None:
-            return []
-        desk, registry = parts
         return evaluate_rules(
             session=session,
-            desk=desk,
-            registry=registry,
+            desk=runtime.escalations,
+            registry=runtime.kpi_registry,
             dedupe_days=runtime.settings.opsbot_rule_dedupe_days,
         )
 

@@ -12,5 +12,5 @@ def install_kb(runtime: Any) -> None:
     from commands.training.wiring import install_training
 
     review_days = runtime.settings.opsbot_kb_review_days
-    runtime.services["digest_sources"].append(KbDigestSource(review_days=review_days))
+    runtime.digest_sources.append(KbDigestSource(review_days=review_days))
     install_training(runtime)

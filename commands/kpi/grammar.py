@@ -102,7 +102,9 @@ def parse_kpi_text(text: str, *, today: date, kpi_keys: tuple[str, ...] = ()) ->
         action = "help" if words.pop(0).lower() == "help" else "why"
         if action == "help":
             return KpiRequest("help", _week(today), _week(today).preceding())
-        if words and _kpi_key(words[0], kpi_keys):
+        if len(words) >= 2 and _kpi_key(f"{words[0]}_{words[1]}", kpi_keys):
+            kpi = _kpi_key(f"{words.pop(0)}_{words.pop(0)}", kpi_keys)  # "manual incoming"
+        elif words and _kpi_key(words[0], kpi_keys):
             kpi = _kpi_key(words.pop(0), kpi_keys)
     problems: list[str] = []
     period: Period | None = None
@@ -125,6 +127,9 @@ def parse_kpi_text(text: str, *, today: date, kpi_keys: tuple[str, ...] = ()) ->
             if period is not None:
                 raise UsageError("Give one period (and optionally `vs PERIOD`).", usage=USAGE)
             period = found
+        elif (named := _named_kpi(words, index - 1, kpi_keys)) is not None:
+            problems.append(named[0])
+            index += named[1]
         else:
             problems.append(_unknown_word(words[index - 1], kpi_keys))
     filters: dict[str, tuple[str, ...]] = {}
@@ -205,9 +210,29 @@ def _kpi_key(word: str, kpi_keys: tuple[str, ...]) -> str | None:
     return wanted if wanted in kpi_keys else None
 
 
+def _named_kpi(words: list[str], at: int, kpi_keys: tuple[str, ...]) -> tuple[str, int] | None:
+    """Explain a KPI named where a period belongs; return the problem and the words it used.
+
+    A snapshot shows every KPI, so a KPI's name there ("manual incoming", one word or two)
+    is answered with what to type instead, not with a guess at a period.
+    """
+    pair = f"{words[at]}_{words[at + 1]}" if at + 1 < len(words) else ""
+    key, used = (_kpi_key(pair, kpi_keys), 1) if pair else (None, 0)
+    if key is None:
+        key, used = _kpi_key(words[at], kpi_keys), 0
+    if key is None:
+        return None
+    typed = escape_clip(" ".join(words[at : at + used + 1]), 40)
+    return (
+        f"`{typed}` is a KPI: `/kpi` shows every KPI, and `/kpi why {key}` explains this one",
+        used,
+    )
+
+
 def _unknown_word(word: str, kpi_keys: tuple[str, ...]) -> str:
     shown = f"`{escape_clip(word, 40)}`"
-    close = difflib.get_close_matches(word.lower(), [*_WORDS, *kpi_keys], n=1, cutoff=0.6)
+    candidates = [w for w in (*_WORDS, *kpi_keys) if w != word.lower()]
+    close = difflib.get_close_matches(word.lower(), candidates, n=1, cutoff=0.6)
     return f"{shown} (did you mean `{close[0]}`?)" if close else shown
 
 

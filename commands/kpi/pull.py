@@ -67,7 +67,7 @@ async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = Non
 def run_import_hooks(runtime: Any) -> list[object]:
     """Run what other features registered to follow a KPI import (KPI rules, say)."""
     results: list[object] = []
-    for hook in runtime.services.get("kpi_import_hooks", []):
+    for hook in runtime.kpi_import_hooks:
         with unit_of_work(runtime.sessions) as session:
             results.append(hook(session))
     return results

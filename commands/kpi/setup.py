@@ -28,10 +28,10 @@ def install(runtime: Any) -> None:
     from commands.kpi.why_runner import WhyRunner
 
     registry = load_registry(runtime.settings.opsbot_metrics_file)
-    runtime.services["kpi_registry"] = registry
-    runtime.services["kpi_why"] = WhyRunner(runtime.sessions)
-    runtime.services["kpi_snapshots"] = SnapshotCache(registry)
-    runtime.services["digest_sources"].append(KpiDigestSource(registry))
+    runtime.kpi_registry = registry
+    runtime.kpi_why = WhyRunner(runtime.sessions)
+    runtime.kpi_snapshots = SnapshotCache(registry)
+    runtime.digest_sources.append(KpiDigestSource(registry))
     if runtime.settings.opsbot_kpi_source_url:
         loop = PullLoop(runtime, registry)
         runtime.on_startup.append(loop.start)

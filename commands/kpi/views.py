@@ -8,7 +8,7 @@ from typing import Any
 from commands.kpi.filters import describe_filters
 from commands.kpi.formatting import format_change, format_value, sparkline
 from commands.kpi.grammar import USAGE, KpiRequest, Period
-from commands.kpi.registry import KpiRegistry
+from commands.kpi.registry import KpiDefinition, KpiRegistry
 from commands.kpi.snapshot import BreakdownRow, KpiLine, Snapshot
 from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 from storage.kpi import DIMENSIONS
@@ -51,9 +51,26 @@ def _kpi_text(line: KpiLine) -> str:
     return clip_mrkdwn(text, SECTION_LIMIT)
 
 
+def render_no_data(snapshot: Snapshot) -> dict[str, Any]:
+    """Answer a period without any data privately: a card of "no data" lines helps no one."""
+    request = snapshot.request
+    text = (
+        f"No KPI data for {period_text(request.period)}"
+        f"{' with ' + describe_filters(snapshot.filters) if snapshot.filters else ''}"
+    )
+    if snapshot.data_through is not None:
+        text += f": the data runs through {snapshot.data_through.isoformat()}"
+        text += ". Try `/kpi yesterday` or `/kpi week`."
+    else:
+        text += ": no KPI data has been imported yet (`opsbot kpi import FILE…`)."
+    return {"response_type": "ephemeral", "text": escape_clip(text, 3000)}
+
+
 def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     """Build the in-channel answer: one section per KPI, context, break-down and Why?."""
     request = snapshot.request
+    if snapshot.lines and all(line.value is None for line in snapshot.lines):
+        return render_no_data(snapshot)
     through = (
         f"data through {snapshot.data_through.isoformat()}" if snapshot.data_through else "no data"
     )
@@ -94,7 +111,8 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
             "value": canonical,
         }
         for dim in DIMENSIONS
-        if len(canonical) <= BUTTON_VALUE
+        # A view of one vendor broken down by vendor is that vendor again: no button.
+        if len(canonical) <= BUTTON_VALUE and len(snapshot.filters.get(dim, ())) != 1
     ]
     moved = snapshot.most_changed()
     why = json.dumps({"kpi": moved.kpi.key, "q": canonical}) if moved is not None else ""
@@ -119,6 +137,17 @@ def render_snapshot(snapshot: Snapshot) -> dict[str, Any]:
     return {"response_type": "in_channel", "text": text, "blocks": blocks[:50]}
 
 
+def _short_change(kpi: KpiDefinition, value: float, previous: float) -> str:
+    """The change as the card gives it: points for a percentage KPI, percent otherwise."""
+    if kpi.unit == "percent":
+        points = (value - previous) * 100
+        return f"{'+' if points >= 0 else '−'}{abs(points):.1f} pp"
+    if not previous:
+        return "new" if value else "±0%"
+    change = (value - previous) / abs(previous) * 100
+    return f"{'+' if change >= 0 else '−'}{abs(change):.0f}%"
+
+
 def render_breakdown(
     rows: list[BreakdownRow], *, dimension: str, request: KpiRequest, registry: KpiRegistry
 ) -> dict[str, Any]:
@@ -126,20 +155,22 @@ def render_breakdown(
     shown = [
         k for k in ("incoming", "manual_solved", "aht", "aas", "automation") if registry.get(k)
     ]
-    kpis = [registry.get(k) for k in shown]
-    header = f"{dimension:<18}" + "".join(f"{k.label[:14]:>16}" for k in kpis if k)
+    kpis = [kpi for kpi in (registry.get(k) for k in shown) if kpi is not None]
+    # Each column is as wide as its label: a header is never cut ("Automation rat").
+    widths = [max(16, len(kpi.label) + 2) for kpi in kpis]
+    header = f"{dimension:<18}" + "".join(
+        f"{kpi.label:>{width}}" for kpi, width in zip(kpis, widths, strict=True)
+    )
     lines = [header]
     for row in rows[:_TABLE_ROWS]:
         cells = []
-        for kpi in kpis:
-            assert kpi is not None
+        for kpi, width in zip(kpis, widths, strict=True):
             value = kpi.value(row.current)
             previous = kpi.value(row.previous)
             cell = format_value(kpi, value)
-            if value is not None and previous:
-                change = (value - previous) / abs(previous) * 100
-                cell += f" {'+' if change >= 0 else '−'}{abs(change):.0f}%"
-            cells.append(f"{cell:>16}")
+            if value is not None and previous is not None:
+                cell += f" {_short_change(kpi, value, previous)}"
+            cells.append(f"{cell:>{width}}")
         lines.append(f"{clip(row.value, 17):<18}" + "".join(cells))
     more = len(rows) - _TABLE_ROWS
     table = "```\n" + "\n".join(lines) + "\n```"

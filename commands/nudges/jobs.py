@@ -112,10 +112,10 @@ def install_nudges(runtime: Any) -> NudgeSender:
         directory=runtime.directory,
         policy=parse_policy(settings.opsbot_nudges),
         timezone=settings.opsbot_timezone,
-        clock=lambda: runtime.services["clock"](),
+        clock=lambda: runtime.clock(),
     )
-    runtime.services["nudges"] = sender
-    scheduler = runtime.services.get("checkin_scheduler")
+    runtime.nudges = sender
+    scheduler = runtime.checkin_scheduler
     if scheduler is not None:
         scheduler.add_recurring(NUDGE_JOB, sender.sweep, every_seconds=NUDGE_SECONDS)
     return sender

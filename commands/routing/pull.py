@@ -89,7 +89,7 @@ class CasePullLoop:
     async def run_once(self) -> bool:
         """Pull once in a worker thread (simple-salesforce is synchronous); True on success."""
         settings = self.runtime.settings
-        now: datetime = self.runtime.services["clock"]()
+        now: datetime = self.runtime.clock()
         since = now - timedelta(days=settings.salesforce_pull_days)
         jobs = self.runtime.metrics.jobs
 

@@ -11,9 +11,10 @@ def install_routing(runtime: Any) -> None:
     """Add the "routing" digest section and, when SALESFORCE_* is set, the case pull loop."""
     from commands.routing.pull import CasePullLoop, salesforce_configured
 
-    runtime.services["digest_sources"].append(RoutingDigestSource())
+    runtime.digest_sources.append(RoutingDigestSource())
+    runtime.routing_pull = None
     if salesforce_configured(runtime.settings):
         loop = CasePullLoop(runtime)
-        runtime.services["routing_pull"] = loop
+        runtime.routing_pull = loop
         runtime.on_startup.append(loop.start)
         runtime.on_shutdown.append(loop.stop)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
@@ -164,10 +163,3 @@ def _escalation_input(session: Session, desk: EscalationDesk, breach: Breach) ->
 def describe_rules(session: Session) -> list[KpiRule]:
     """Return the active rules, oldest first."""
     return active_rules(session)
-
-
-def rule_runtime_parts(runtime: Any) -> tuple[EscalationDesk, KpiRegistry] | None:
-    """Return the escalation desk and KPI registry when both features are installed."""
-    desk = runtime.services.get("escalations")
-    registry = runtime.services.get("kpi_registry")
-    return (desk, registry) if desk is not None and registry is not None else None

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
-from commands.rules.service import evaluate_rules, rule_runtime_parts
+from commands.rules.service import evaluate_rules
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
 from integrations.outbox import GiveUp, JobContext, OutboxWorker, RetryLater
@@ -131,7 +131,7 @@ class SummaryRunner:
                 return None
             window, sections = build_summary(
                 session=session,
-                sources=self.runtime.services["digest_sources"],
+                sources=self.runtime.digest_sources,
                 now=as_of,
                 timezone=self.runtime.settings.opsbot_timezone,
             )
@@ -146,15 +146,11 @@ class SummaryRunner:
 
     def sweep_rules(self) -> list[str]:
         """Evaluate KPI rules against what imports stored since the last sweep."""
-        parts = rule_runtime_parts(self.runtime)
-        if parts is None:
-            return []
-        desk, registry = parts
         with unit_of_work(self.runtime.sessions) as session:
             return evaluate_rules(
                 session=session,
-                desk=desk,
-                registry=registry,
+                desk=self.runtime.escalations,
+                registry=self.runtime.kpi_registry,
                 dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,
             )
 
@@ -188,12 +184,12 @@ def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
         grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
         outbox=desk.outbox,
         poster=SlackDigestPoster(client, ChannelDispatcher(), event_type=EVENT_TYPE),
-        clock=lambda: runtime.services.get("clock", utcnow)(),
+        clock=lambda: runtime.clock(),
     )
     desk.outbox.register(POST_JOB, runner.post_job, on_failed=runner.post_failed)
-    runtime.services["summary_runner"] = runner
+    runtime.summary_runner = runner
     # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).
-    scheduler = runtime.services.get("checkin_scheduler")
+    scheduler = runtime.checkin_scheduler
     if scheduler is not None:
         spec = (settings.opsbot_summary_schedule, settings.opsbot_timezone)
         scheduler.add_recurring(SUMMARY_JOB, runner.run_due_at, spec=spec)

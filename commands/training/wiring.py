@@ -14,19 +14,17 @@ NUDGE_SWEEP_SECONDS = 300.0
 
 def install_training(runtime: Any) -> TrainingJobs:
     """Register the rollout jobs; sweep for overdue rollouts while the scheduler runs here."""
-    from commands.escalations.wiring import outbox_for
 
     def now() -> datetime:
         # Read at call time: the shell and tests replace the runtime's clock after start-up.
-        clock = runtime.services["clock"]
-        return clock()  # type: ignore[no-any-return]
+        return runtime.clock()  # type: ignore[no-any-return]
 
     jobs = TrainingJobs(
-        sessions=runtime.sessions, slack=runtime.slack, outbox=outbox_for(runtime), clock=now
+        sessions=runtime.sessions, slack=runtime.slack, outbox=runtime.outbox, clock=now
     )
     jobs.register()
-    runtime.services["training_jobs"] = jobs
-    runtime.services["digest_sources"].append(TrainingDigestSource())
+    runtime.training_jobs = jobs
+    runtime.digest_sources.append(TrainingDigestSource())
     if runtime.settings.opsbot_scheduler == "on":
         sweep = PeriodicTask("training.nudges", jobs.send_nudges, interval=NUDGE_SWEEP_SECONDS)
         runtime.on_startup.append(sweep.start)

@@ -55,7 +55,7 @@ async def test_first_day(empty_database_url: str, tmp_path: Path, local_slack: L
         opsbot_admins=ADMIN_ID,
     )
     runtime = build_runtime(settings)
-    runtime.services["clock"] = Clock(MONDAY_MANILA - timedelta(days=3))
+    runtime.clock = Clock(MONDAY_MANILA - timedelta(days=3))
     app = create_app(runtime)
     local_slack.add_channel("C0ACME", "acme-idops")
 
@@ -84,7 +84,7 @@ async def test_first_day(empty_database_url: str, tmp_path: Path, local_slack: L
         assert "UTC+08:00" in added["text"]
 
         # 4. Monday 09:00 in Manila, Sunday's data not in yet: complete days only.
-        runtime.services["clock"] = Clock(MONDAY_MANILA)
+        runtime.clock = Clock(MONDAY_MANILA)
         preview = await slash("/checkin", "preview acme")
         shown = json.dumps(preview["blocks"], ensure_ascii=False)
         assert "data through 2026-10-31" in shown

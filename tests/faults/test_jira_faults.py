@@ -68,7 +68,7 @@ def settings_overrides(
 
 async def settle(runtime: Runtime, horizon: float = 2.0) -> None:
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=30.0, horizon=horizon)
+    await runtime.outbox.drain(within=30.0, horizon=horizon)
 
 
 def escalations(runtime: Runtime) -> list[Escalation]:
@@ -247,7 +247,7 @@ async def test_down_for_a_while_then_up_files_everything_once(
     titles = [f"Queued escalation {n}" for n in range(5)]
     for title in titles:
         await escalate(dispatch, title)
-    outbox = runtime.services["outbox"]
+    outbox = runtime.outbox
     for _ in range(2):  # a couple of failed rounds each, far from giving up
         await settle(runtime, horizon=0.1)
         await asyncio.sleep(1.0)

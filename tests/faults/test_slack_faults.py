@@ -23,7 +23,7 @@ def settings_overrides() -> dict[str, Any]:
 
 async def settle(runtime: Runtime) -> None:
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=30.0, horizon=3.0)
+    await runtime.outbox.drain(within=30.0, horizon=3.0)
 
 
 def posted(local_slack: LocalSlack, channel: str, needle: str) -> list[dict[str, Any]]:

@@ -78,7 +78,7 @@ def _initiative_values(title: str) -> dict[str, Any]:
 
 async def _settle(runtime: Runtime) -> None:
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=30.0, horizon=2.0)
+    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 async def test_an_initiative_title_and_update_note_are_escaped_on_post_update_and_thread(
@@ -139,7 +139,7 @@ async def test_kpi_why_escapes_imported_dimension_values_in_its_text_fallback(
     _cube_with_a_hostile_queue(cube)
     assert run_import(database_url, cube)[0] == 0
     # Asked the day after the cube's data ends, whatever today is.
-    runtime.services["clock"] = lambda: datetime(2026, 11, 22, 12, tzinfo=UTC)
+    runtime.clock = lambda: datetime(2026, 11, 22, 12, tzinfo=UTC)
     url = local_slack.response_url(channel="C0OPS")
     await dispatch(
         slash_command("/kpi", "why manual_incoming 2026-11-09..2026-11-15", response_url=url)

@@ -73,7 +73,7 @@ def leaks(text: str) -> list[str]:
 
 async def settle(runtime: Runtime) -> None:
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=20.0, horizon=2.0)
+    await runtime.outbox.drain(within=20.0, horizon=2.0)
 
 
 @pytest.mark.parametrize("fault", ["500", "refused"])

@@ -32,9 +32,7 @@ STORING = (
 async def settle(runtime: Runtime) -> None:
     """Finish background work and every outbox job due soon."""
     await runtime.background.drain()
-    outbox = runtime.services.get("outbox")
-    if outbox is not None:
-        await outbox.drain(within=30.0, horizon=2.0)
+    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 async def test_stored_text_is_escaped_wherever_it_is_shown(

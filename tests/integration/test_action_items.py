@@ -49,7 +49,7 @@ def test_bad_due_dates(text: str) -> None:
 
 
 async def test_add_list_done(dispatch: Dispatch, runtime: Runtime) -> None:
-    runtime.services["clock"] = Clock(WED_NOON)
+    runtime.clock = Clock(WED_NOON)
     added = body(
         await dispatch(
             slash_command("/action", "add <@U0MARIA|maria> due:fri Send the <!here> roster")
@@ -82,7 +82,7 @@ async def test_bound_channel_scopes_items(
 ) -> None:
     make_checkin(runtime)  # binds C0ACME to acme
     make_checkin(runtime, vendor="Beta Corp", channel="C0BETA")
-    runtime.services["clock"] = Clock(WED_NOON)
+    runtime.clock = Clock(WED_NOON)
     body(
         await dispatch(
             slash_command("/action", "add <@U0A> due:fri acme thing", channel_id="C0ACME")
@@ -105,7 +105,7 @@ async def test_digest_lists_due_and_overdue_items(
 ) -> None:
     local_slack.add_channel("C0ACME", "acme-idops")
     make_checkin(runtime)
-    runtime.services["clock"] = Clock(WED_NOON)
+    runtime.clock = Clock(WED_NOON)
     body(await dispatch(slash_command("/action", "add <@U0A> due:thu Fix SSO vendor:acme")))
     monday = datetime(2026, 11, 23, 1, tzinfo=UTC)
     await runner_of(runtime).tick(now=monday)

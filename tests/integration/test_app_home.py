@@ -34,7 +34,7 @@ def home_text(slack: LocalSlack, user_id: str) -> str:
 
 
 def home_of(runtime: Runtime) -> HomePublisher:
-    publisher = runtime.services["home"]
+    publisher = runtime.home
     assert isinstance(publisher, HomePublisher)
     return publisher
 
@@ -101,7 +101,7 @@ async def test_home_refreshes_once_when_my_data_changes(
 ) -> None:
     await dispatch(app_home_opened("U0ADMIN"))
     publisher = home_of(world)
-    now = world.services["clock"]()
+    now = world.clock()
     assert await publisher.sweep(now) == 0  # nothing changed: nothing published
     await dispatch(sr.slash_command("/action", "add <@U0ADMIN|admin> due:tomorrow Ring globex"))
     await dispatch(sr.slash_command("/action", "add <@U0ADMIN|admin> due:tomorrow Mail globex"))

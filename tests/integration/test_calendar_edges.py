@@ -38,7 +38,7 @@ def _write_days(path: Path, first: date, last: date, incoming: Callable[[date], 
 
 
 def _pin(runtime: Runtime, instant: datetime) -> None:
-    runtime.services["clock"] = lambda: instant
+    runtime.clock = lambda: instant
 
 
 def _answer(response: Any) -> dict[str, Any]:

@@ -45,7 +45,7 @@ async def test_add_creates_vendor_binds_channel_and_answers_next_run(
     dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_channel("C0ACME", "acme-idops")
-    runtime.services["clock"] = Clock(MANILA_MONDAY_9 - timedelta(days=2))
+    runtime.clock = Clock(MANILA_MONDAY_9 - timedelta(days=2))
     answer = body(await dispatch(slash_command(ADD, ACME_ADD)))
     assert "Acme BPO" in answer["text"] and "<#C0ACME>" in answer["text"]
     # A UTC offset, never "PST" (Philippine time that reads as US Pacific).
@@ -89,8 +89,8 @@ async def test_list_shows_viewer_zone_vendor_zone_and_missed(
 ) -> None:
     local_slack.add_user("U0NY", "nina", tz="America/New_York")
     schedule_id = make_checkin(runtime)
-    await runtime.services["checkin_runner"].tick(now=MANILA_MONDAY_9 + timedelta(hours=8))
-    runtime.services["clock"] = Clock(MANILA_MONDAY_9 + timedelta(hours=8))
+    await runtime.checkin_runner.tick(now=MANILA_MONDAY_9 + timedelta(hours=8))
+    runtime.clock = Clock(MANILA_MONDAY_9 + timedelta(hours=8))
     answer = body(await dispatch(slash_command(ADD, "list", user_id="U0NY")))
     assert f"`#{schedule_id}`" in answer["text"]
     assert "Sun 29 Nov 20:00 UTC−05:00" in answer["text"]  # next Monday 09:00 Manila, for Nina

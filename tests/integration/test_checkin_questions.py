@@ -29,7 +29,7 @@ BLOCKING, TRAINING = "What is blocking your team?", "Training needs this week?"
 
 
 def asker_of(runtime: Runtime) -> CheckinAsker:
-    found = runtime.services["checkin_asker"]
+    found = runtime.checkin_asker
     assert isinstance(found, CheckinAsker)
     return found
 
@@ -63,7 +63,7 @@ async def asked(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -
     answer = await dispatch(sr.slash_command("/checkin", text))
     assert "asks 2 question(s), 120 min before" in json.loads(answer.body)["text"]
     clock = Clock(MANILA_MONDAY_9 - timedelta(hours=3))
-    runtime.services["clock"] = clock
+    runtime.clock = clock
     return clock
 
 

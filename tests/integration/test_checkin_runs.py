@@ -80,7 +80,7 @@ def digests(local_slack: LocalSlack, channel: str) -> list[dict[str, Any]]:
 
 def runner_of(runtime: Runtime) -> CheckinRunner:
     """Return the runtime's check-in runner."""
-    runner: CheckinRunner = runtime.services["checkin_runner"]
+    runner: CheckinRunner = runtime.checkin_runner
     return runner
 
 

@@ -47,7 +47,7 @@ async def test_local_tracker_files_and_changes_without_jira(
     assert "ESC-1" in listing
     assert "Jira is not configured" in listing
 
-    source = EscalationDigestSource(areas=runtime.services["escalations"].areas)
+    source = EscalationDigestSource(areas=runtime.escalations.areas)
     now = utcnow()
     window = DigestWindow(
         vendor_slug=None, start=now.date(), end=now.date(), now=now, timezone="UTC"

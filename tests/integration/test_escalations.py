@@ -51,7 +51,7 @@ def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str
 async def settle(runtime: Runtime) -> None:
     """Finish background work and every outbox job due soon."""
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=30.0, horizon=2.0)
+    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 def escalations(runtime: Runtime) -> list[Escalation]:
@@ -214,7 +214,7 @@ async def test_jira_down_then_up_files_once_and_tells_the_lead(
         sr.slash_command("/escalate", "sev2 copyright Takedown stuck", user_id="U0LEAD")
     )
     assert response.status == 200
-    outbox = runtime.services["outbox"]
+    outbox = runtime.outbox
     # A long outage: however many attempts a slow machine squeezes into the drains below, the
     # job must still be waiting for Jira, not given up.
     outbox.policy.max_attempts = 10_000

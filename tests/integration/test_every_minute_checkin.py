@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.local_slack import LocalSlack
 from bot.loop_lag import LoopLagMonitor
 from bot.runtime import Runtime
-from bot.scheduler import JOB_PREFIX, CheckinScheduler, CheckinTrigger
+from bot.scheduler import JOB_PREFIX, CheckinTrigger
 from commands.checkins.runner import MAX_RECORDED_FIRES, CheckinRunner
 from storage import checkins as store
 from storage.engine import unit_of_work
@@ -44,7 +44,7 @@ async def add_and_measure(dispatch: Dispatch, runtime: Runtime, text: str) -> tu
 async def test_every_minute_cron_add_answers_without_stalling_the_loop(
     dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    runtime.services["clock"] = Clock(START)
+    runtime.clock = Clock(START)
     stalls: list[float] = []
     # The old evaluator stalled every add by 17-25 s. A shared machine can pause the whole
     # process now and then, so one add may see a stall that is not ours: up to three tries,
@@ -69,11 +69,12 @@ async def test_scheduler_posts_each_minute_once(
 ) -> None:
     local_slack.add_channel("C0ACME", "acme-idops")
     clock = Clock(START)
-    runtime.services["clock"] = clock
+    runtime.clock = clock
     body(await dispatch(slash_command("/checkin", EVERY_MINUTE)))
     with unit_of_work(runtime.sessions) as session:
         (schedule,) = session.exec(select(store.CheckinSchedule)).all()
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None  # OPSBOT_SCHEDULER=on in these tests
     job_id = f"{JOB_PREFIX}{schedule.id}"
     trigger = CheckinTrigger(schedule.spec, schedule.timezone)
     fire = trigger.get_next_fire_time(None, START)
@@ -98,7 +99,7 @@ async def test_back_after_a_month_down_posts_the_newest_minute_and_records_a_bou
     schedule_id = make_checkin(
         runtime, cron="* * * * *", every=None, tz="UTC", since=START - timedelta(days=40)
     )
-    runner: CheckinRunner = runtime.services["checkin_runner"]
+    runner: CheckinRunner = runtime.checkin_runner
     assert await runner.tick(now=START) == [store.RUN_POSTED]
     by_status = Counter(r.status for r in runs(runtime, schedule_id))
     # 31 days x 1,440 minutes were due; the first 100 misses and the last 100 minutes within

@@ -47,7 +47,7 @@ async def test_week_ends_at_the_data_and_says_so(
     dispatch: Dispatch, runtime: Runtime, database_url: str, tmp_path: Path
 ) -> None:
     assert run_import(database_url, steady_csv(tmp_path))[0] == 0
-    runtime.services["clock"] = Clock(MONDAY_MANILA)
+    runtime.clock = Clock(MONDAY_MANILA)
     shown = everything(await ask(dispatch, "/kpi", "week vendor:acme"))
     assert "2026-10-25 – 2026-10-31" in shown
     assert "data through 2026-10-31" in shown
@@ -60,7 +60,7 @@ async def test_unequal_comparison_is_scaled_and_the_answer_says_so(
     dispatch: Dispatch, runtime: Runtime, database_url: str, tmp_path: Path
 ) -> None:
     assert run_import(database_url, steady_csv(tmp_path))[0] == 0
-    runtime.services["clock"] = Clock(MONDAY_MANILA)
+    runtime.clock = Clock(MONDAY_MANILA)
     shown = everything(await ask(dispatch, "/kpi", "28d vs last-month vendor:acme"))
     assert "Total incoming*  2,800" in shown
     assert "scaled by 28/31" in shown
@@ -72,10 +72,10 @@ async def test_digest_compares_complete_weeks_only(
 ) -> None:
     local_slack.add_channel("C0ACME", "acme-idops")
     assert run_import(database_url, steady_csv(tmp_path))[0] == 0
-    runtime.services["clock"] = Clock(MONDAY_MANILA - timedelta(days=3))
+    runtime.clock = Clock(MONDAY_MANILA - timedelta(days=3))
     add = 'add vendor:"Acme BPO" channel:#acme-idops every:"mon 09:00" tz:Asia/Manila'
     assert "scheduled" in (await ask(dispatch, "/checkin", add))["text"]
-    runtime.services["clock"] = Clock(MONDAY_MANILA)
+    runtime.clock = Clock(MONDAY_MANILA)
     shown = everything(await ask(dispatch, "/checkin", "preview acme"))
     assert "data through 2026-10-31" in shown
     assert "*Total incoming* 700 (+0 (+0.0%) vs 2026-10-18 – 2026-10-24)" in shown
@@ -94,7 +94,7 @@ async def test_hourly_data_counts_only_complete_days(
     path = tmp_path / "hourly.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert run_import(database_url, path)[0] == 0
-    runtime.services["clock"] = Clock(MONDAY_MANILA)
+    runtime.clock = Clock(MONDAY_MANILA)
     shown = everything(await ask(dispatch, "/kpi", "week"))
     assert "2026-10-24 – 2026-10-30" in shown
     assert "Total incoming*  1,680" in shown  # 7 × 24 × 10: complete days only

@@ -43,7 +43,7 @@ def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str
 async def settle(runtime: Runtime) -> None:
     """Finish background work and every outbox job due soon."""
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=30.0, horizon=2.0)
+    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 def modal_values(title: str = "Cut impersonation AHT", target: str = "2027-03-01") -> Any:
@@ -64,7 +64,7 @@ def modal_values(title: str = "Cut impersonation AHT", target: str = "2027-03-01
 
 def sealed_origin(runtime: Runtime, channel_id: str = "C0OPS", user_id: str = "U0ADMIN") -> str:
     """Return the private_metadata `/initiative new` in `channel_id` gives the modal."""
-    permissions = runtime.services["permissions"]
+    permissions = runtime.permissions
     return json.dumps(permissions.seal({"channel_id": channel_id}, user_id=user_id))
 
 
@@ -261,10 +261,10 @@ def test_at_risk_rule_with_a_controlled_clock() -> None:
 async def test_at_risk_initiative_in_digest_and_list(dispatch: Any, runtime: Runtime) -> None:
     initiative = await create(dispatch, runtime)
     future = initiative.last_update_at + timedelta(days=20)
-    runtime.services["clock"] = lambda: future
+    runtime.clock = lambda: future
     response = await dispatch(sr.slash_command("/initiative", "list at-risk"))
     assert initiative.key in json.loads(response.body)["text"] + response.body
-    source = next(s for s in runtime.services["digest_sources"] if s.key == "initiatives")
+    source = next(s for s in runtime.digest_sources if s.key == "initiatives")
     assert isinstance(source, InitiativeDigestSource)
     window = DigestWindow(
         vendor_slug="acme",

@@ -17,7 +17,7 @@ from tests.support import slack_requests as sr
 async def test_local_tracker_files_epic_story_and_counts_progress(
     dispatch: Any, runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    assert runtime.services["planning_desk"].tracker.name == "local"
+    assert runtime.planning_desk.tracker.name == "local"
     initiative = await create(dispatch, runtime)
     assert initiative.key == "INIT-1" and initiative.filing_state == "filed"
     await dispatch(sr.slash_command("/initiative", 'INIT-1 child "Macro for clones"'))
@@ -32,7 +32,7 @@ async def test_local_tracker_files_epic_story_and_counts_progress(
     assert issues["INIT-1"].issue_type == "Epic"
     assert {k for k, i in issues.items() if i.parent_key == "INIT-1"} == {"INIT-2", "INIT-3"}
     assert suggestion is not None and suggestion.issue_key == "INIT-3"
-    await runtime.services["tracker"].transition("INIT-2", "Done")
+    await runtime.tracker.transition("INIT-2", "Done")
     url = local_slack.response_url(channel="C0OPS")
     await dispatch(sr.slash_command("/initiative", "INIT-1", response_url=url))
     detail = local_slack.ephemeral_messages()[-1]

@@ -49,7 +49,7 @@ def result_paths(answer: dict[str, Any]) -> list[str]:
 @pytest.fixture
 def clocked(runtime: Runtime) -> Runtime:
     """The runtime on a fixed clock."""
-    runtime.services["clock"] = Clock(NOW)
+    runtime.clock = Clock(NOW)
     return runtime
 
 
@@ -219,7 +219,7 @@ async def test_stale_articles_for_their_owner_and_in_the_team_summary(
     with unit_of_work(clocked.sessions) as session:
         _, sections = build_summary(
             session=session,
-            sources=clocked.services["digest_sources"],
+            sources=clocked.digest_sources,
             now=NOW,
             timezone="UTC",
         )

@@ -73,7 +73,7 @@ async def test_pull_imports_pages_with_retries_and_alerts_spikes_once(
 ) -> None:
     rows = _rows()
     transport, seen = _export(rows, fail_first=1)
-    loop = PullLoop(runtime, runtime.services["kpi_registry"], transport=transport)
+    loop = PullLoop(runtime, runtime.kpi_registry, transport=transport)
     assert await loop.run_once()
     assert _facts(runtime) == len(rows)
     assert all(r.headers["Authorization"] == "Bearer source-token-123" for r in seen)
@@ -94,7 +94,7 @@ async def test_a_bad_page_leaves_nothing_and_is_counted(runtime: Runtime) -> Non
     rows = _rows()
     rows[150]["incoming"] = -3
     transport, _ = _export(rows)
-    loop = PullLoop(runtime, runtime.services["kpi_registry"], transport=transport)
+    loop = PullLoop(runtime, runtime.kpi_registry, transport=transport)
     assert not await loop.run_once()
     assert _facts(runtime) == 0
     transport, _ = _export(rows, fail_first=10)
@@ -106,9 +106,9 @@ async def test_a_bad_page_leaves_nothing_and_is_counted(runtime: Runtime) -> Non
 
 async def test_digest_section_for_a_vendor(runtime: Runtime) -> None:
     transport, _ = _export(_rows())
-    loop = PullLoop(runtime, runtime.services["kpi_registry"], transport=transport)
+    loop = PullLoop(runtime, runtime.kpi_registry, transport=transport)
     assert await loop.run_once()
-    (source,) = [s for s in runtime.services["digest_sources"] if s.key == "kpi"]
+    (source,) = [s for s in runtime.digest_sources if s.key == "kpi"]
     window = DigestWindow(
         vendor_slug="acme",
         start=END - timedelta(days=6),

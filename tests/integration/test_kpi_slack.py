@@ -25,7 +25,7 @@ PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
 @pytest.fixture(autouse=True)
 def pinned_today(runtime: Runtime) -> None:
     """Ask every question on the day after the fixture data ends, whatever today is."""
-    runtime.services["clock"] = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
+    runtime.clock = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
 
 
 def _answer(response: Any) -> dict[str, Any]:

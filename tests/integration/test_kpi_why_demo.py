@@ -54,7 +54,7 @@ async def test_why_on_the_demo_names_the_planted_spike_and_drift(
         )
     assert summary.spike_day == date(2026, 11, 27)
     # Today comes from the runtime's clock, not the machine's.
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
 
     spike = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0SPIKE")
     sentence = _sentence(spike)
@@ -94,7 +94,7 @@ async def test_why_button_gives_the_commands_answer(
         load_kpi_demo(
             session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
         )
-    runtime.services["clock"] = lambda: NOW
+    runtime.clock = lambda: NOW
     snapshot = await dispatch(slash_command("/kpi", "2026-11-27", channel_id="C0OPS"))
     answer = json.loads(snapshot.body)
     why = next(

@@ -27,7 +27,7 @@ T = datetime(2026, 11, 18, 3, 0, tzinfo=UTC)
 
 
 def sender_of(runtime: Runtime) -> NudgeSender:
-    sender = runtime.services["nudges"]
+    sender = runtime.nudges
     assert isinstance(sender, NudgeSender)
     return sender
 
@@ -58,7 +58,7 @@ async def filed(dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack) -
     await dispatch(sr.slash_command("/escalation", f"{keys['Payments']} assign <@U0NYC|nick>"))
     await dispatch(sr.slash_command("/escalation", f"{keys['Slow']} assign <@U0MNL|mara>"))
     await settle(runtime)
-    runtime.services["clock"] = lambda: T
+    runtime.clock = lambda: T
     return runtime
 
 

@@ -125,7 +125,7 @@ async def test_outbox_cli_lists_failed_work_and_retry_replays_it(
 ) -> None:
     fake_jira.down()
     await dispatch(sr.slash_command("/escalate", "sev2 other Stuck takedowns"))
-    await runtime.services["outbox"].drain(horizon=0.0)
+    await runtime.outbox.drain(horizon=0.0)
     fake_jira.up()
     for name, value in {
         "DATABASE_URL": database_url,

@@ -244,8 +244,8 @@ class _Clock:
 async def test_the_scheduled_pull_stores_the_recent_cases_or_nothing(
     fake: FakeSalesforce, runtime: Runtime, engine: Engine
 ) -> None:
-    assert isinstance(runtime.services["routing_pull"], CasePullLoop)  # installed by settings
-    runtime.services["clock"] = _Clock(datetime(2026, 11, 8, 12, tzinfo=UTC))
+    assert isinstance(runtime.routing_pull, CasePullLoop)  # installed by settings
+    runtime.clock = _Clock(datetime(2026, 11, 8, 12, tzinfo=UTC))
     sleeps: list[float] = []
     loop = CasePullLoop(runtime, http_factory=lambda: loopback_session(fake), sleep=sleeps.append)
     fake.faults.fail("/services/data/v59.0/query/01g*", status=503, times=None)

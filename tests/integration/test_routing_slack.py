@@ -53,7 +53,7 @@ def _all_text(answer: dict[str, object]) -> str:
 async def test_routing_shows_the_planted_suggestion(
     dispatch: Dispatch, runtime: Runtime, tmp_path: Path
 ) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
     data = generate_cases(seed=7, cases=6000, planted=planted)
     path = tmp_path / "cases.csv"
@@ -75,7 +75,7 @@ async def test_routing_shows_the_planted_suggestion(
 async def test_imported_names_are_escaped(
     dispatch: Dispatch, runtime: Runtime, tmp_path: Path
 ) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     rows = [
         f"x{i},2026-10-{10 + i % 10}T08:00:00Z,web,<!channel> refund,<@U0EVIL>,"
         f"pay & <b>,1,,2026-10-{11 + i % 10}T08:00:00Z,,,"
@@ -92,7 +92,7 @@ async def test_imported_names_are_escaped(
 async def test_vendor_channel_sees_its_own_cases_only(
     dispatch: Dispatch, runtime: Runtime, tmp_path: Path
 ) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     path = tmp_path / "two.csv"
     path.write_text(
         HEADER
@@ -114,7 +114,7 @@ async def test_vendor_channel_sees_its_own_cases_only(
 
 
 async def test_bad_text_gets_usage(dispatch: Dispatch, runtime: Runtime) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     answer = body(await dispatch(slash_command("/routing", "colour:red")))
     assert answer["response_type"] == "ephemeral"
     assert "is not a filter" in answer["text"] and "/routing [week" in answer["text"]
@@ -129,7 +129,7 @@ def _suggestion_buttons(answer: dict[str, Any]) -> list[dict[str, Any]]:
 async def test_open_as_initiative_files_it_once_with_the_evidence(
     dispatch: Dispatch, runtime: Runtime, tmp_path: Path, local_slack: LocalSlack
 ) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
     path = tmp_path / "cases.csv"
     path.write_text(generate_cases(seed=7, cases=6000, planted=planted).csv_text)
@@ -160,7 +160,7 @@ async def test_open_as_initiative_files_it_once_with_the_evidence(
 async def test_dismissed_suggestions_stay_away_and_vendor_channels_cannot_touch_team_ones(
     dispatch: Dispatch, runtime: Runtime, tmp_path: Path, local_slack: LocalSlack
 ) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
     path = tmp_path / "cases.csv"
     path.write_text(generate_cases(seed=8, cases=6000, planted=planted).csv_text)
@@ -189,7 +189,7 @@ async def test_dismissed_suggestions_stay_away_and_vendor_channels_cannot_touch_
 async def test_why_localises_a_change_in_the_misroute_rate(
     dispatch: Dispatch, runtime: Runtime, tmp_path: Path
 ) -> None:
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     before = generate_cases(seed=21, cases=6000, start=datetime(2026, 9, 7, tzinfo=UTC))
     planted = (PlantedRule("refund", "billing", routed_share=0.9, moved_share=0.85),)
     now = generate_cases(seed=22, cases=6000, planted=planted, id_prefix="501")
@@ -212,7 +212,7 @@ async def test_weekly_summary_and_vendor_digests_get_a_routing_section(
     path = tmp_path / "cases.csv"
     path.write_text(generate_cases(seed=9, cases=6000, planted=planted).csv_text)
     _import(runtime, path)
-    sources = runtime.services["digest_sources"]
+    sources = runtime.digest_sources
     with unit_of_work(runtime.sessions) as session:
         _window, sections = build_summary(
             session=session, sources=sources, now=MONDAY, timezone="UTC"

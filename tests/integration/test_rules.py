@@ -36,8 +36,8 @@ async def import_and_evaluate(runtime: Runtime, path: Path) -> list[str]:
     with unit_of_work(runtime.sessions) as session:
         return evaluate_rules(
             session=session,
-            desk=runtime.services["escalations"],
-            registry=runtime.services["kpi_registry"],
+            desk=runtime.escalations,
+            registry=runtime.kpi_registry,
             dedupe_days=7,
         )
 

@@ -17,9 +17,10 @@ from sqlalchemy.engine import Engine
 
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler import JOB_PREFIX, CheckinScheduler
+from bot.scheduler import JOB_PREFIX
 from bot.settings import Settings
 from commands.checkins.recurrence import recurrence_from_spec
+from commands.checkins.runner import CheckinRunner
 from storage.engine import make_engine, session_factory
 from storage.types import utcnow
 from tests.conftest import BOT_TOKEN
@@ -44,7 +45,8 @@ async def test_start_catches_up_and_keeps_jobs_across_restarts(
     )
     await runtime.start()
     await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=60)
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None  # OPSBOT_SCHEDULER=on in these tests
     assert service.scheduler is not None
     job = service.scheduler.get_job(f"{JOB_PREFIX}{schedule_id}")
     expected = recurrence_from_spec(f"cron:{spec}", "UTC").next_after(utcnow())
@@ -54,7 +56,8 @@ async def test_start_catches_up_and_keeps_jobs_across_restarts(
     second = build_runtime(settings, engine=make_engine(settings.database_url))
     try:
         await second.start()
-        again: CheckinScheduler = second.services["checkin_scheduler"]
+        again = second.checkin_scheduler
+        assert again is not None  # OPSBOT_SCHEDULER=on in these tests
         await again.sweep(now=utcnow())
     finally:
         await second.aclose()
@@ -73,8 +76,8 @@ def settings_overrides() -> dict[str, object]:
 async def test_scheduler_off_setting_starts_nothing(settings: Settings) -> None:
     off = build_runtime(settings.model_copy(update={"opsbot_scheduler": "off"}))
     try:
-        assert "checkin_scheduler" not in off.services
-        assert "checkin_runner" in off.services  # /checkin run still posts
+        assert off.checkin_scheduler is None
+        assert isinstance(off.checkin_runner, CheckinRunner)  # /checkin run still posts
     finally:
         await off.aclose()
 

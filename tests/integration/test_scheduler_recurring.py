@@ -36,11 +36,12 @@ async def test_summary_and_rules_are_scheduler_jobs_that_catch_up_at_start(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_channel(TEAM, "team")
-    runtime.services["clock"] = Clock(MONDAY)
+    runtime.clock = Clock(MONDAY)
     await runtime.start()
     # The start-up run finds Monday's 09:00 summary due (within grace) and posts it.
     await asyncio.to_thread(local_slack.wait_for, "chat.postMessage", 1, timeout=60)
-    service: CheckinScheduler = runtime.services["checkin_scheduler"]
+    service = runtime.checkin_scheduler
+    assert service is not None  # OPSBOT_SCHEDULER=on in these tests
     assert service.scheduler is not None
     summary = service.scheduler.get_job(SUMMARY_JOB, jobstore=RECURRING_STORE)
     rules = service.scheduler.get_job(RULES_JOB, jobstore=RECURRING_STORE)
@@ -54,7 +55,7 @@ async def test_summary_and_rules_are_scheduler_jobs_that_catch_up_at_start(
     assert rules.trigger.interval.total_seconds() == 60
     # Firing again (another replica, or a late timer) finds the fire time claimed.
     await service.run_job(SUMMARY_JOB, [MONDAY])
-    await runtime.services["outbox"].drain()
+    await runtime.outbox.drain()
     assert len(summary_posts(local_slack)) == 1
 
 

@@ -34,13 +34,13 @@ def settings_overrides(local_slack: LocalSlack) -> dict[str, Any]:
 
 
 def channels_of(runtime: Runtime) -> IncidentChannels:
-    found = runtime.services["incident_channels"]
+    found = runtime.incident_channels
     assert isinstance(found, IncidentChannels)
     return found
 
 
 async def sweep(runtime: Runtime) -> None:
-    await channels_of(runtime).sweep(runtime.services["clock"]())
+    await channels_of(runtime).sweep(runtime.clock())
     await settle(runtime)
 
 
@@ -58,7 +58,7 @@ async def test_a_sev1_gets_its_channel_mirror_and_archive(
     key = await file_sev1(dispatch, runtime)
     other = build_runtime(settings)  # a second replica sweeping at the same moment
     try:
-        await channels_of(other).sweep(runtime.services["clock"]())
+        await channels_of(other).sweep(runtime.clock())
     finally:
         await other.aclose()
     await sweep(runtime)

@@ -30,7 +30,7 @@ def settings_overrides(fake_jira: FakeJira) -> dict[str, Any]:
 
 async def settle(runtime: Runtime) -> None:
     await runtime.background.drain()
-    await runtime.services["outbox"].drain(within=30.0, horizon=2.0)
+    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 def body(response: Any) -> dict[str, Any]:

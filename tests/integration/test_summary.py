@@ -99,7 +99,7 @@ async def test_summary_posts_once_with_every_section(
     runtime: Runtime, local_slack: LocalSlack, tmp_path: Path
 ) -> None:
     seed(runtime, tmp_path)
-    runner: SummaryRunner = runtime.services["summary_runner"]
+    runner: SummaryRunner = runtime.summary_runner
     replica = SummaryRunner(
         runtime=runtime,
         recurrence=runner.recurrence,
@@ -129,5 +129,5 @@ async def test_summary_posts_once_with_every_section(
 
 
 async def test_summary_not_posted_outside_the_grace_period(runtime: Runtime) -> None:
-    runner: SummaryRunner = runtime.services["summary_runner"]
+    runner: SummaryRunner = runtime.summary_runner
     assert await runner.run_due(now=MONDAY + timedelta(days=2)) is None

@@ -41,7 +41,7 @@ async def test_a_failed_post_is_retried_and_posted_once(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_channel(TEAM, "team")
-    runner: SummaryRunner = runtime.services["summary_runner"]
+    runner: SummaryRunner = runtime.summary_runner
     local_slack.fail_next("chat.postMessage", status=500)
     assert await runner.run_due(now=MONDAY) is not None
     await runner.outbox.drain(horizon=RETRY_WITHIN)
@@ -57,7 +57,7 @@ async def test_a_post_whose_answer_was_lost_is_found_not_posted_again(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_channel(TEAM, "team")
-    runner: SummaryRunner = runtime.services["summary_runner"]
+    runner: SummaryRunner = runtime.summary_runner
     local_slack.fail_next("chat.postMessage", status=500)
     run = await runner.run_due(now=MONDAY)
     assert run is not None
@@ -78,7 +78,7 @@ async def test_a_rejected_post_fails_the_run_visibly(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
     # The team channel does not exist: Slack says channel_not_found, and retrying cannot help.
-    runner: SummaryRunner = runtime.services["summary_runner"]
+    runner: SummaryRunner = runtime.summary_runner
     assert await runner.run_due(now=MONDAY) is not None
     await runner.outbox.drain(horizon=RETRY_WITHIN)
     (run,) = stored_runs(runtime)

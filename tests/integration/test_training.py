@@ -36,7 +36,7 @@ ROLLOUT = f"rollout {ARTICLE} to:acme,globex due:fri Please retrain <!here> & th
 @pytest.fixture
 def world(runtime: Runtime, local_slack: LocalSlack) -> Runtime:
     """Two vendors with channels, an article at v2 owned by U0MARIA, a fixed clock."""
-    runtime.services["clock"] = Clock(NOW)
+    runtime.clock = Clock(NOW)
     local_slack.add_channel("C0ACME", "acme-training")
     local_slack.add_channel("C0GLOBEX", "globex-training")
     with unit_of_work(runtime.sessions) as session:
@@ -61,7 +61,7 @@ def cards(local_slack: LocalSlack, channel: str) -> list[dict[str, Any]]:
 
 async def settle(runtime: Runtime) -> None:
     """Run every due outbox job."""
-    await runtime.services["outbox"].drain(within=30.0)
+    await runtime.outbox.drain(within=30.0)
 
 
 def rollouts(runtime: Runtime) -> dict[str, TrainingRollout]:
@@ -227,7 +227,7 @@ async def test_state_survives_a_restart(
     body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
     await settle(world)
     restarted = build_runtime(settings, engine=engine)
-    restarted.services["clock"] = Clock(NOW + timedelta(days=3))
+    restarted.clock = Clock(NOW + timedelta(days=3))
     try:
         app = create_app(restarted)
         response = await app.async_dispatch(
@@ -248,13 +248,13 @@ async def test_overdue_nudge_once_a_day_across_two_replicas(
     replica = build_runtime(settings, engine=engine)
     try:
         jobs: list[TrainingJobs] = [
-            world.services["training_jobs"],
-            replica.services["training_jobs"],
+            world.training_jobs,
+            replica.training_jobs,
         ]
         # Saturday 08:30 in Manila: overdue, but before the vendor's 09:00.
         early = Clock(datetime(2026, 11, 21, 0, 30, tzinfo=UTC))
         for runtime in (world, replica):
-            runtime.services["clock"] = early
+            runtime.clock = early
         assert sum(await asyncio.gather(*(j.send_nudges() for j in jobs))) == 0
         early.now = datetime(2026, 11, 21, 1, 30, tzinfo=UTC)  # 09:30 in Manila
         assert sum(await asyncio.gather(*(j.send_nudges() for j in jobs))) == 1
@@ -278,7 +278,7 @@ async def test_open_rollouts_appear_in_the_vendor_digest(
         assert isinstance(vendor, Vendor)
         content = build_digest(
             session=session,
-            sources=world.services["digest_sources"],
+            sources=world.digest_sources,
             vendor=vendor,
             now=NOW + timedelta(days=5),
             timezone="Asia/Manila",

@@ -58,7 +58,7 @@ def scores_file(tmp_path: Path) -> Path:
 async def test_figures_match_the_hand_computed_ones(
     dispatch: Dispatch, runtime: Runtime, database_url: str, scores_file: Path
 ) -> None:
-    runtime.services["clock"] = Clock(NOW)
+    runtime.clock = Clock(NOW)
     code, output = run_import(database_url, scores_file)
     assert code == 0, output
     assert "imported 8 assessment results from 1 file(s); 0 replaced" in output
@@ -108,7 +108,7 @@ def test_a_bad_row_names_line_and_column_and_writes_nothing(
 async def test_vendor_channel_sees_its_own_scores_only(
     dispatch: Dispatch, runtime: Runtime, database_url: str, scores_file: Path
 ) -> None:
-    runtime.services["clock"] = Clock(NOW)
+    runtime.clock = Clock(NOW)
     with unit_of_work(runtime.sessions) as session:
         upsert_vendor(session, slug="acme", name="Acme BPO", channel_id="C0ACME")
     assert run_import(database_url, scores_file)[0] == 0
@@ -128,7 +128,7 @@ async def test_the_vendor_digest_carries_the_weeks_assessments(
         vendor = upsert_vendor(session, slug="acme", name="Acme BPO")
         content = build_digest(
             session=session,
-            sources=runtime.services["digest_sources"],
+            sources=runtime.digest_sources,
             vendor=vendor,
             now=NOW + timedelta(days=1),  # the digest covers 12–18 Nov, against 5–11 Nov
             timezone="UTC",

@@ -195,7 +195,7 @@ async def test_kpi_filters_take_aliases_and_answer_unknown_vendors_alike(
     code, output = run_import(database_url, write_csv(tmp_path))
     assert code == 0, output
     # Asked the day after the data, whatever today is.
-    runtime.services["clock"] = lambda: datetime(2026, 12, 2, 12, tzinfo=UTC)
+    runtime.clock = lambda: datetime(2026, 12, 2, 12, tzinfo=UTC)
     await dispatch(sr.slash_command("/opsbot", 'vendor alias acme "Acme BPO"'))
     aliased = reply(await dispatch(sr.slash_command("/kpi", '2026-12-01 vendor:"Acme BPO"')))
     assert "Total incoming 110" in aliased["text"]
