@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from commands.checkin_questions.service import AnswerRow
-from commands.mrkdwn import clip, escape_clip
+from commands.mrkdwn import clip, clip_mrkdwn, escape_clip
 
 OPEN_ACTION = "checkin_answer_open"
 SUBMIT_CALLBACK = "checkin_answer_submit"
@@ -105,7 +105,7 @@ def answers_answer(vendor_name: str, day: date | None, rows: list[AnswerRow]) ->
         return {"response_type": "ephemeral", "text": text}
     head = f"*From {name}* (digest of {day}):"
     body = "\n".join(answer_lines(rows))
-    text = clip(f"{head}\n{body}", 3000)
+    text = clip_mrkdwn(f"{head}\n{body}", 3000)
     return {
         "response_type": "ephemeral",
         "text": f"Check-in answers from {name} ({day})",
