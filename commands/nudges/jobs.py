@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from commands.escalations.service import EscalationDesk
+from commands.escalations.views import escalation_message
 from commands.nudges.parsing import NudgePolicy, parse_policy
-from commands.nudges.service import Nudge, due_nudges
+from commands.nudges.service import Nudge, due_nudges, new_assignments
 from commands.nudges.views import nudge_message
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
@@ -40,6 +42,7 @@ class NudgeSender:
     policy: NudgePolicy
     timezone: str  # used when the owner's zone is unknown
     clock: Callable[[], datetime]
+    desk: EscalationDesk | None = None  # for the card a new assignee is sent
 
     async def _is_night_for(self, user_id: str, now: datetime) -> bool:
         try:
@@ -80,6 +83,38 @@ class NudgeSender:
 
         await in_worker(self.sessions, release)
 
+    async def _tell_assignees(self, now: datetime) -> int:
+        """DM each new assignee the escalation's card, once per assignment."""
+        if self.desk is None:
+            return 0
+        assigned = await in_worker(self.sessions, lambda s: new_assignments(session=s, now=now))
+        sent = 0
+        for event_id, escalation in assigned:
+            owner = str(escalation.assignee_slack_id)
+            nudge = Nudge(
+                rule="assigned",
+                item_key=str(event_id),
+                slot=0,
+                owner_id=owner,
+                channel_id=None,
+                thread_ts=None,
+                key=escalation.display_key,
+                title=escalation.title,
+                why="assigned to you",
+            )
+            if not await self._claim(nudge, now):
+                continue
+            card = escalation_message(escalation, self.desk.areas, footer=self.desk.footer())
+            text = f"You were assigned {card['text']}"
+            try:
+                await self.slack.chat_postMessage(channel=owner, **{**card, "text": text})
+            except SlackApiError as exc:
+                log.warning("assignment DM to %s not sent: %s", owner, exc.response.get("error"))
+                await self._release(nudge)
+                continue
+            sent += 1
+        return sent
+
     async def sweep(self, now: datetime) -> int:
         """Scheduler step: send every nudge due at `now`; return how many were sent."""
         policy = self.policy
@@ -100,7 +135,7 @@ class NudgeSender:
                 await self._release(nudge)
                 continue
             sent += 1
-        return sent
+        return sent + await self._tell_assignees(now)
 
 
 def install_nudges(runtime: Any) -> NudgeSender:
@@ -113,6 +148,7 @@ def install_nudges(runtime: Any) -> NudgeSender:
         policy=parse_policy(settings.opsbot_nudges),
         timezone=settings.opsbot_timezone,
         clock=lambda: runtime.clock(),
+        desk=runtime.escalations,
     )
     runtime.nudges = sender
     scheduler = runtime.checkin_scheduler

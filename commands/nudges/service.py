@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from commands.nudges.parsing import NudgePolicy
-from storage.escalations import Escalation, list_escalations
+from storage.escalations import (
+    Escalation,
+    EscalationEvent,
+    escalation_by_id,
+    list_escalations,
+)
 from storage.initiatives import Initiative, list_initiatives
 
 
@@ -92,6 +97,28 @@ def due_nudges(*, session: Session, now: datetime, policy: NudgePolicy) -> list[
             if nudge is not None and initiative.key is not None:
                 nudges.append(nudge)
     return [n for n in nudges if n.owner_id or n.channel_id]
+
+
+ASSIGNED_WITHIN = timedelta(hours=1)  # older assignments (say, before an upgrade) send nothing
+
+
+def new_assignments(*, session: Session, now: datetime) -> list[tuple[int, Escalation]]:
+    """Return (event id, escalation) for recent assignments to someone known in Slack."""
+    statement = (
+        select(EscalationEvent)
+        .where(
+            col(EscalationEvent.kind) == "assignee",
+            col(EscalationEvent.at) >= now - ASSIGNED_WITHIN,
+            col(EscalationEvent.at) <= now,
+        )
+        .order_by(col(EscalationEvent.id))
+    )
+    found: list[tuple[int, Escalation]] = []
+    for event in session.exec(statement):
+        escalation = escalation_by_id(session, event.escalation_id)
+        if escalation is not None and escalation.assignee_slack_id and escalation.is_open:
+            found.append((event.id or 0, escalation))
+    return found
 
 
 def _hours(hours: float) -> str:

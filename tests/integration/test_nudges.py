@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
@@ -16,7 +17,7 @@ from commands.nudges.jobs import NudgeSender
 from commands.nudges.parsing import parse_policy
 from integrations.errors import UsageError
 from storage.engine import unit_of_work
-from storage.escalations import Escalation, list_escalations
+from storage.escalations import Escalation, EscalationEvent, list_escalations
 from storage.initiatives import Initiative
 from tests.conftest import Dispatch
 from tests.integration.test_escalations import settle
@@ -118,6 +119,35 @@ async def test_a_stale_initiative_nudges_its_owner(filed: Runtime, local_slack: 
     await sender_of(filed).sweep(T)
     (dm,) = nudges_in(local_slack)
     assert dm["channel"] == "U0MNL" and "INIT-9" in dm["text"] and "8 days" in dm["text"]
+
+
+async def test_a_new_assignee_gets_the_card_once(
+    filed: Runtime, local_slack: LocalSlack, settings: Settings
+) -> None:
+    with unit_of_work(filed.sessions) as session:
+        event = next(
+            (
+                e
+                for e in session.exec(select(EscalationEvent))
+                if e.kind == "assignee" and "nick" in (e.to_value or "")
+            ),
+            None,
+        )
+    assert event is not None
+    moment = event.at + timedelta(minutes=1)
+    local_slack.clear()
+    other = build_runtime(settings)
+    try:
+        await sender_of(filed).sweep(moment)
+        await sender_of(other).sweep(moment)
+    finally:
+        await other.aclose()
+    cards = [
+        c.args for c in local_slack.calls_to("chat.postMessage") if c.args["channel"] == "U0NYC"
+    ]
+    assert len(cards) == 1
+    assert cards[0]["text"].startswith("You were assigned SEV1 escalation")
+    assert "escalation_ack" in json.dumps(cards[0]["blocks"])
 
 
 def test_policy_setting() -> None:
