@@ -19,8 +19,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from commands.checkin_questions.service import DueAsk, due_asks, unanswered_to_nudge
-from commands.checkin_questions.views import ask_message
+from commands.checkin_questions.service import (
+    DueAsk,
+    PostedDigest,
+    due_asks,
+    posted_with_answers,
+    unanswered_to_nudge,
+)
+from commands.checkin_questions.views import answer_lines, ask_message
+from commands.mrkdwn import clip_mrkdwn
 from integrations.slack_directory import SlackDirectory
 from storage.checkin_questions import (
     CheckinPrompt,
@@ -30,6 +37,7 @@ from storage.checkin_questions import (
     release_prompt,
 )
 from storage.engine import SessionFactory, in_worker
+from storage.surfaces import claim_nudge, release_nudge
 from storage.vendors import vendor_by_slug_or_name
 
 log = logging.getLogger("opsbot.checkin_questions")
@@ -115,8 +123,40 @@ class CheckinAsker:
             return False
         return True
 
+    async def _post_answers(self, digest: PostedDigest, now: datetime) -> bool:
+        run_key = str(digest.run_id)
+
+        def claim(session: Session) -> bool:
+            return claim_nudge(
+                session, rule="answers_thread", item_key=run_key, slot=0, target="", now=now
+            )
+
+        def release(session: Session) -> None:
+            release_nudge(session, rule="answers_thread", item_key=run_key, slot=0)
+
+        if not await in_worker(self.sessions, claim):
+            return False
+        text = "*From the vendor*\n" + "\n".join(answer_lines(list(digest.rows)))
+        try:
+            await self.slack.chat_postMessage(
+                channel=digest.channel_id, thread_ts=digest.ts, text=clip_mrkdwn(text, 3500)
+            )
+        except SlackApiError as exc:
+            log.warning("answers thread not posted: %s", exc.response.get("error"))
+            await in_worker(self.sessions, release)
+            return False
+        return True
+
+    async def _thread_answers(self, now: datetime) -> int:
+        """Post each answered digest's answers once as a thread under it."""
+        posted = await in_worker(self.sessions, lambda s: posted_with_answers(session=s, now=now))
+        sent = 0
+        for digest in posted:
+            sent += await self._post_answers(digest, now)
+        return sent
+
     async def sweep(self, now: datetime) -> int:
-        """Scheduler step: ask who is due, remind who is silent; return the DMs sent."""
+        """Scheduler step: ask who is due, remind who is silent, thread the answers."""
         sent = 0
         for ask in await in_worker(self.sessions, lambda s: due_asks(session=s, now=now)):
             for user_id in await self._counterparts(ask):
@@ -125,7 +165,7 @@ class CheckinAsker:
             self.sessions, lambda s: unanswered_to_nudge(session=s, now=now)
         ):
             sent += await self._remind(prompt, now)
-        return sent
+        return sent + await self._thread_answers(now)
 
 
 def install_checkin_questions(runtime: Any) -> CheckinAsker:

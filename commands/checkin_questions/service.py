@@ -22,7 +22,7 @@ from storage.checkin_questions import (
     question_set,
     store_answers,
 )
-from storage.checkins import CheckinSchedule
+from storage.checkins import RUN_POSTED, CheckinSchedule, DigestRun
 from storage.surfaces import MEMBER_USER, VendorMember
 from storage.vendors import Vendor
 
@@ -116,6 +116,39 @@ def unanswered_to_nudge(*, session: Session, now: datetime) -> list[CheckinPromp
         if now >= prompt.fire_time - timedelta(minutes=qset.lead_minutes) / 2:
             rows.append(prompt)
     return rows
+
+
+@dataclass(frozen=True)
+class PostedDigest:
+    """A posted digest whose check-in asked questions: where its thread is, and the answers."""
+
+    run_id: int
+    channel_id: str
+    ts: str
+    rows: tuple[AnswerRow, ...]
+
+
+def posted_with_answers(*, session: Session, now: datetime) -> list[PostedDigest]:
+    """Return digests posted in the last day whose prompts have at least one answer."""
+    statement = select(DigestRun).where(
+        col(DigestRun.status) == RUN_POSTED,
+        col(DigestRun.posted_ts).is_not(None),
+        col(DigestRun.fire_time) >= now - timedelta(days=1),
+        col(DigestRun.manual).is_(False),
+    )
+    found: list[PostedDigest] = []
+    for run in session.exec(statement):
+        asked = [
+            p
+            for p in prompts_between(
+                session, start=run.fire_time, end=run.fire_time + timedelta(seconds=1)
+            )
+            if p.schedule_id == run.schedule_id
+        ]
+        rows = answer_rows(session, asked)
+        if any(r.answered for r in rows):
+            found.append(PostedDigest(run.id or 0, run.channel_id, str(run.posted_ts), tuple(rows)))
+    return found
 
 
 def require_prompt(

@@ -118,6 +118,11 @@ async def test_answers_reach_the_digest_and_the_silent_are_nudged_once(
     assert "From the vendor" in text
     assert "Tool outage &lt;!channel&gt;" in text
     assert "No answer yet from <@U0LEE>" in text
+    after = MANILA_MONDAY_9 + timedelta(minutes=1)
+    assert await asker_of(runtime).sweep(after) == 1  # the answers, as a thread under it
+    assert await asker_of(runtime).sweep(after + timedelta(minutes=1)) == 0
+    (thread,) = [m for m in local_slack.messages("C0ACME") if m.get("thread_ts") == digest["ts"]]
+    assert "Refresher on appeals" in thread["text"]
 
 
 async def test_answers_command_is_scoped_and_managing_is_for_admins(
