@@ -140,6 +140,18 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value
 
+    @field_validator("opsbot_nudges")
+    @classmethod
+    def _readable_nudges(cls, value: str) -> str:
+        from commands.nudges.parsing import parse_policy
+        from integrations.errors import UsageError
+
+        try:
+            parse_policy(value)
+        except UsageError as exc:
+            raise ValueError(f"{exc.user_message} ({exc.usage})") from None
+        return value
+
     @field_validator("opsbot_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:

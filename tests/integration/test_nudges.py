@@ -159,3 +159,8 @@ def test_policy_setting() -> None:
     for bad in ("sev9=1h", "sev1_silent=soon", "quiet=25-1", "sev1_silent=0h"):
         with pytest.raises(UsageError):
             parse_policy(bad)
+
+
+def test_a_bad_nudges_setting_stops_the_start_with_its_name() -> None:
+    with pytest.raises(ValueError, match=r"`sev9` is not a nudge rule"):
+        Settings(_env_file=None, opsbot_nudges="sev9=1h")  # type: ignore[call-arg]
