@@ -68,8 +68,11 @@ class Tally:
     labelled: int = 0
     labelled_right: int = 0
     ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
 
-    def add(self, case: Case, found: Found, ms: float, kinds: dict[Cause, str | None]) -> None:
+    def add(
+        self, case: Case, found: Found, ms: float, kinds: dict[Cause, str | None], cpu_ms: float
+    ) -> None:
         got = {frozenset(e.items()) for e in found}
         hits = got & case.truth
         self.tp += len(hits)
@@ -80,6 +83,7 @@ class Tally:
                 self.labelled += 1
                 self.labelled_right += kinds.get(cause) == case.kinds[cause]
         self.ms.append(ms)
+        self.cpu_ms.append(cpu_ms)
 
     @property
     def f1(self) -> float:
@@ -91,15 +95,22 @@ class Tally:
         precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
         recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
         ms = float(np.mean(self.ms)) if self.ms else 0.0
-        return f"{precision:5.2f} {recall:5.2f} {self.f1:5.2f} {ms:8.1f}"
+        cpu = float(np.mean(self.cpu_ms)) if self.cpu_ms else 0.0
+        return f"{precision:5.2f} {recall:5.2f} {self.f1:5.2f} {ms:8.1f} {cpu:8.1f}"
 
 
 def run(
-    families: set[str] | None, cases: int, big_cases: int, seeds: range, methods: list[str]
+    families: set[str] | None,
+    cases: int,
+    big_cases: int,
+    seeds: range,
+    methods: list[str],
+    *,
+    b_noise: str = "count",
 ) -> list[str]:
     """Run the chosen families and return the printed lines."""
     head = f"{'family':<7}{'setting':<8}{'n':>3} " + " ".join(
-        f"| {m:<10} P     R     F1      ms  " for m in methods
+        f"| {m:<10} P     R     F1      ms   cpu ms " for m in methods
     )
     if "opsbot" in methods and "riskloc" in methods:
         head += "| F1 ratio  ms ratio"
@@ -113,10 +124,14 @@ def run(
             continue
         tallies = {m: Tally() for m in methods}
         for i in range(n):
-            case = make_case(family, setting, seeds[i])
+            case = make_case(family, setting, seeds[i], b_noise=b_noise)
             for m in methods:
+                # CPU time next to wall time: on a shared machine the wall clock also
+                # counts other processes' turns.
+                cpu_started = time.process_time()
                 found, ms, kinds = METHODS[m](case.table)
-                tallies[m].add(case, found, ms, kinds)
+                cpu_ms = (time.process_time() - cpu_started) * 1000.0
+                tallies[m].add(case, found, ms, kinds, cpu_ms)
         row = f"{family:<7}{setting:<8}{n:>3} " + " ".join(
             f"| {m:<10}{tallies[m].cells()} " for m in methods
         )
@@ -155,6 +170,12 @@ def main() -> None:
         "--tuning", action="store_true", help="use the tuning seeds, not the held-out ones"
     )
     parser.add_argument("--quick", action="store_true", help="1 case per setting, no H")
+    parser.add_argument(
+        "--b-noise",
+        choices=("count", "flat"),
+        default="count",
+        help="B-family noise: count-like (default) or flat as in the public B0 file",
+    )
     args = parser.parse_args()
     families = set(args.families.split(",")) if args.families else None
     cases, big = (1, 0) if args.quick else (args.cases, args.big_cases)
@@ -162,12 +183,12 @@ def main() -> None:
         families = {f for f, _ in settings()} - {"H", "H24M"}
     seeds = TUNING_SEEDS if args.tuning else HELD_OUT_SEEDS
     started = time.perf_counter()
-    for line in run(families, cases, big, seeds, args.methods.split(",")):
+    for line in run(families, cases, big, seeds, args.methods.split(","), b_noise=args.b_noise):
         print(line, flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"total {time.perf_counter() - started:.1f} s, peak RSS {peak:.0f} MB, "
-        f"seeds {'tuning' if args.tuning else 'held-out'} from {seeds[0]}"
+        f"seeds {'tuning' if args.tuning else 'held-out'} from {seeds[0]}, B noise {args.b_noise}"
     )
 
 

@@ -16,6 +16,21 @@ Squeeze "B" (Li et al., ISSRE 2019; properties read off the public B0-B4 files):
   by m x U(0.8, 1.2), so the magnitude varies within an element. A case's elements all move
   the same way (up or down, drawn per case: our reading of the public files, not stated).
 
+  How this differs from the published B family (checked against the one public B0 case in
+  NetManAIOps/Squeeze, data/B_cuboid_layer_1_n_ele_1/1451019300.csv, and RiskLoc's paper):
+  * Noise. In that file the relative error does not grow as leaves shrink: leaves of 0.2 and
+    of 7,000 alike are within about 1-3 % of their forecast, and the forecasts are smooth
+    fractional averages, not counts. Our default ("count") gives small leaves up to 10x the
+    median error, which is harder than the published family; ``noise="flat"`` (bench option
+    ``--b-noise flat``) gives every leaf the same relative spread.
+  * Magnitude. The public case's root cause drops its leaves to zero (real = -0.0, forecast
+    1-38); ours moves them by 10-95 %, also harder.
+  * RiskLoc. Our baseline follows the paper (and its published code) step for step; on the
+    "count" noise its cut-off (the 6th most extreme deviation) lands in the small leaves'
+    noise tail and its mean F1 over B0-B4 is 0.42 (held-out, 20 cases per setting), while
+    on "flat" noise it is 0.95 (0.93-0.96 per family, 10 cases per setting), in line with
+    the 0.96 the paper reports. The gap is the generator's, not the baseline's.
+
 RiskLoc S / L / H (Kalander, 2022, section 5.1 and its generator): Weibull(alpha ~ U(0.5, 1))
   x 100 leaf values, a zero rate ~ U(0, 0.25), forecast = actual x (1 + N(0, noise)),
   actual and forecast swapped per leaf with probability 1/2 so errors are symmetric; 1..n
@@ -113,17 +128,26 @@ def _cause(dims: tuple[int, ...], vals: tuple[int, ...]) -> Cause:
     return frozenset((names[d], f"{names[d]}{v + 1}") for d, v in zip(dims, vals, strict=True))
 
 
-def squeeze_b(rng: np.random.Generator, noise_level: int, layer: int, n_causes: int) -> Case:
-    """Return one Squeeze-B-like case: B{noise_level}, causes at ``layer``."""
+def squeeze_b(
+    rng: np.random.Generator, noise_level: int, layer: int, n_causes: int, *, noise: str = "count"
+) -> Case:
+    """Return one Squeeze-B-like case: B{noise_level}, causes at ``layer``.
+
+    ``noise="count"`` (the default) gives small leaves the larger relative error of counts;
+    ``noise="flat"`` gives every leaf the same relative error, as in the public B0 file.
+    """
     cards = B_CARDS
     n = int(np.prod(cards))
     size = rng.lognormal(mean=3.0, sigma=1.8, size=n)
     zero = rng.random(n) < rng.uniform(0.38, 0.43)
     size[zero] = 0.0
     median_error = 0.01 * (1 + noise_level)
-    # Count-like noise: relative spread ~ 1/sqrt(size), scaled so the median |error| is right.
-    spread = 1.0 / np.sqrt(np.maximum(size, 1e-9) / np.median(size[~zero]))
-    spread = np.minimum(spread, 10.0) * median_error / 0.6745
+    if noise == "flat":
+        spread = np.full(n, median_error / 0.6745)
+    else:
+        # Count-like: relative spread ~ 1/sqrt(size), scaled so the median |error| is right.
+        spread = 1.0 / np.sqrt(np.maximum(size, 1e-9) / np.median(size[~zero]))
+        spread = np.minimum(spread, 10.0) * median_error / 0.6745
     expected = size
     actual = size * np.maximum(1.0 + rng.normal(0.0, 1.0, n) * spread, 0.0)
     dims = tuple(sorted(int(d) for d in rng.choice(len(cards), layer, replace=False)))
@@ -273,12 +297,12 @@ def settings() -> Iterator[tuple[str, str]]:
     yield "noise", "-"
 
 
-def make_case(family: str, setting: str, seed: int) -> Case:
+def make_case(family: str, setting: str, seed: int, *, b_noise: str = "count") -> Case:
     """Return the case of ``family``/``setting`` for ``seed`` (deterministic)."""
     rng = np.random.default_rng([seed, zlib.crc32(f"{family}/{setting}".encode())])
     if family.startswith("B"):
         layer, count = int(setting[1]), int(setting[-1])
-        return squeeze_b(rng, int(family[1]), layer, count)
+        return squeeze_b(rng, int(family[1]), layer, count, noise=b_noise)
     if family in RISKLOC_FAMILIES:
         return riskloc_case(rng, RISKLOC_FAMILIES[family])
     if family == "ratio":

@@ -8,7 +8,12 @@ from typing import Annotated
 import typer
 
 from commands.kb.article_files import ArticleInputError
-from commands.kb.importing import default_root, import_articles, read_articles
+from commands.kb.importing import (
+    default_root,
+    import_articles,
+    imported_folders,
+    read_articles,
+)
 from storage.engine import make_engine, session_factory, unit_of_work
 from storage.types import utcnow
 
@@ -32,20 +37,27 @@ def import_paths(
     from bot.cli import fail, load_settings, migrate
 
     settings = load_settings("cli")
+    root = root or default_root(paths, Path.cwd())
     try:
-        articles = read_articles(paths, root=root or default_root(paths, Path.cwd()))
+        articles = read_articles(paths, root=root)
+        folders = imported_folders(paths, root=root)
     except ArticleInputError as exc:
         raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(session_factory(engine)) as session:
-            summary = import_articles(session=session, articles=articles, now=utcnow())
+            summary = import_articles(
+                session=session, articles=articles, now=utcnow(), folders=folders
+            )
     finally:
         engine.dispose()
     typer.echo(
         f"{len(articles)} article(s): {len(summary.created)} new, "
         f"{len(summary.changed)} changed (new version), {len(summary.unchanged)} unchanged"
+        + (f", {len(summary.retired)} retired (file removed)" if summary.retired else "")
     )
     for path in summary.changed:
         typer.echo(f"  new version: {path}")
+    for path in summary.retired:
+        typer.echo(f"  retired: {path}")

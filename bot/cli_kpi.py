@@ -15,8 +15,9 @@ from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry, MetricsFileError, load_registry
 from commands.kpi.setup import spike_params
+from integrations.csv_rows import BadRows, RowProblems
 from integrations.kpi_sources.csv_reader import read_kpi_csv
-from integrations.kpi_sources.records import KpiBatch, KpiInputError
+from integrations.kpi_sources.records import KpiBatch
 from storage.engine import make_engine, session_factory, unit_of_work
 
 kpi_app = typer.Typer(rich_markup_mode=None, help="KPI data.", no_args_is_help=True)
@@ -28,17 +29,20 @@ def register_cli(app: typer.Typer) -> None:
     app.add_typer(kpi_app, name="kpi")
 
 
-def _read(path: Path, timezone: str, console: Console) -> KpiBatch:
+def _read(path: Path, timezone: str, console: Console, problems: RowProblems) -> KpiBatch:
     size = path.stat().st_size if path.exists() else 0
     if size < LARGE_FILE_BYTES:
-        return read_kpi_csv(path, timezone=timezone)
+        return read_kpi_csv(path, timezone=timezone, problems=problems)
     with path.open("rb") as handle:
         lines = sum(1 for _ in handle)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"reading {path.name}", total=lines)
         return read_kpi_csv(
-            path, timezone=timezone, progress=lambda line: progress.update(task, completed=line)
+            path,
+            timezone=timezone,
+            progress=lambda line: progress.update(task, completed=line),
+            problems=problems,
         )
 
 
@@ -65,9 +69,12 @@ def import_files(
         raise fail(str(exc)) from None
     console = Console(stderr=True)
     started = time.perf_counter()
+    # Every file is read before anything is written: all bad rows are reported together.
+    problems = RowProblems()
+    batches = [_read(path, settings.opsbot_timezone, console, problems) for path in files]
     try:
-        batches = [_read(path, settings.opsbot_timezone, console) for path in files]
-    except KpiInputError as exc:
+        problems.check()
+    except BadRows as exc:
         raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
@@ -77,7 +84,7 @@ def import_files(
             summary = write_batches(session=session, batches=batches)
             new = find_spikes(session=session, registry=registry, params=spike_params(settings))
         posted = _announce(settings, registry, sessions)
-        opened = _run_import_hooks(settings, engine)
+        opened = run_import_hooks_for_cli(settings, engine)
     finally:
         engine.dispose()
     elapsed = time.perf_counter() - started
@@ -94,7 +101,7 @@ def import_files(
         )
 
 
-def _run_import_hooks(settings: Any, engine: Any) -> list[str]:
+def run_import_hooks_for_cli(settings: Any, engine: Any) -> list[str]:
     # The escalation a rule opens goes through the outbox; the server's worker files it.
     from bot.runtime import build_runtime
     from commands.kpi.pull import run_import_hooks

@@ -17,8 +17,8 @@ from commands.routing.parsing import FILTER_OPTIONS, parse_period_option
 from commands.routing.pull import pull_and_store, salesforce_config
 from commands.routing.service import analyse_records, report_json, store_cases
 from integrations.case_sources.csv_reader import read_case_files
-from integrations.case_sources.records import CaseInputError
 from integrations.case_sources.salesforce_pull import CasePullError
+from integrations.csv_rows import BadRows
 from storage.engine import make_engine, session_factory, unit_of_work
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def import_files(files: FilesArg) -> None:
     started = time.perf_counter()
     try:
         batch = read_case_files(files)
-    except CaseInputError as exc:
+    except BadRows as exc:
         raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
@@ -82,7 +82,7 @@ def report(
         window = parse_period_option(period)
         filters = _filters(where or [])
         batch = read_case_files(files)
-    except (UsageError, CaseInputError) as exc:
+    except (UsageError, BadRows) as exc:
         raise fail(str(exc)) from None
     params = RoutingParams(min_cases=min_cases)
     analysis = analyse_records(batch.cases.values(), window=window, filters=filters, params=params)

@@ -7,8 +7,10 @@ from typing import Annotated
 
 import typer
 
-from commands.training.assessment_files import AssessmentInputError, read_assessment_csv
+from bot.cli_kpi import run_import_hooks_for_cli
+from commands.training.assessment_files import read_assessment_files
 from commands.training.scores import import_rows
+from integrations.csv_rows import BadRows
 from storage.engine import make_engine, session_factory, unit_of_work
 from storage.types import utcnow
 
@@ -34,17 +36,20 @@ def import_assessments(
 
     settings = load_settings("cli")
     try:
-        rows = [row for path in files for row in read_assessment_csv(path)]
-    except AssessmentInputError as exc:
+        rows = read_assessment_files(files)
+    except BadRows as exc:
         raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(session_factory(engine)) as session:
             stored, replaced = import_rows(session=session, rows=rows, now=utcnow())
+        # The rules (pass_rate ones among them) look at the new results at once.
+        opened = run_import_hooks_for_cli(settings, engine)
     finally:
         engine.dispose()
     typer.echo(
         f"imported {stored:,} assessment results from {len(files)} file(s); "
         f"{replaced:,} replaced earlier ones"
+        + (f"; rules opened {', '.join(opened)}" if opened else "")
     )

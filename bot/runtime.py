@@ -40,6 +40,7 @@ from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
 from commands.summary.loop import SummaryRunner
 from commands.training.jobs import TrainingJobs
+from commands.training.pull import AssessmentPullLoop
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
@@ -101,6 +102,8 @@ class Runtime:
     planning_desk: PlanningDesk = field(init=False)
     summary_runner: SummaryRunner = field(init=False)
     training_jobs: TrainingJobs = field(init=False)
+    # None unless OPSBOT_ASSESSMENT_SOURCE_URL is set.
+    assessment_pull: AssessmentPullLoop | None = field(init=False)
     # None unless SALESFORCE_* is set.
     routing_pull: CasePullLoop | None = field(init=False)
     home: HomePublisher = field(init=False)

@@ -109,6 +109,10 @@ class Settings(BaseSettings):
 
     # Knowledge base: an article not reviewed for this many days is listed as stale.
     opsbot_kb_review_days: int = Field(default=180, ge=1)
+    # Training: agent assessments pulled from an HTTP export shaped like the KPI source's.
+    opsbot_assessment_source_url: str | None = None
+    opsbot_assessment_source_token: SecretStr | None = None
+    opsbot_assessment_pull_minutes: int = Field(default=60, ge=1)
     # Routing: Service Cloud (Salesforce) case pull. A session/OAuth token with the instance
     # URL, or username + password + security token; Case field API names for the columns.
     salesforce_instance_url: str | None = None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, UniqueConstraint, delete, tuple_
+from sqlalchemy import Date, UniqueConstraint, case, delete, func, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime, utcnow
@@ -65,3 +66,31 @@ def assessments_between(
     if assessment is not None:
         statement = statement.where(col(AgentAssessment.assessment) == assessment)
     return list(session.exec(statement))
+
+
+def daily_pass_counts(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    vendor_slugs: list[str] | None = None,
+    assessment: str | None = None,
+) -> list[tuple[str, str, date, int, int]]:
+    """Return (vendor, assessment, day, results, passed) per day from `start` to `end`."""
+    passed = func.sum(case((col(AgentAssessment.passed), 1), else_=0))
+    statement = sa_select(
+        col(AgentAssessment.vendor_slug),
+        col(AgentAssessment.assessment),
+        col(AgentAssessment.day),
+        func.count(),
+        passed,
+    ).where(col(AgentAssessment.day) >= start, col(AgentAssessment.day) <= end)
+    if vendor_slugs is not None:
+        statement = statement.where(col(AgentAssessment.vendor_slug).in_(vendor_slugs))
+    if assessment is not None:
+        statement = statement.where(col(AgentAssessment.assessment) == assessment)
+    grouped = statement.group_by(
+        col(AgentAssessment.vendor_slug), col(AgentAssessment.assessment), col(AgentAssessment.day)
+    )
+    rows = session.execute(grouped).all()
+    return [(str(v), str(a), d, int(n), int(p or 0)) for v, a, d, n, p in rows]

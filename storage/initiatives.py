@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Date, UniqueConstraint, and_, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime, utcnow
@@ -73,6 +73,8 @@ class InitiativeChild(SQLModel, table=True):
     summary: str = Field(default="", max_length=500)
     status: str = Field(default="To Do", max_length=64)
     status_category: str = Field(default="new", max_length=16)
+    # Tracker time (ms) of the status we hold: a webhook delivered late never lowers progress.
+    status_at_ms: int = Field(default=0, sa_type=BigInteger)
 
 
 class InitiativeNote(SQLModel, table=True):
@@ -126,7 +128,9 @@ def list_initiatives(
     if open_only:
         statement = statement.where(col(Initiative.status_category) != "done")
     if owner_id is not None:
-        statement = statement.where(col(Initiative.owner_id) == owner_id)
+        # Rows from before the owner defaulted to the filer are the filer's.
+        unowned = and_(col(Initiative.owner_id).is_(None), col(Initiative.created_by) == owner_id)
+        statement = statement.where(or_(col(Initiative.owner_id) == owner_id, unowned))
     rows = list(session.exec(statement.order_by(col(Initiative.id))))
     return sorted(rows, key=lambda i: (i.target_date is None, i.target_date or date.max, i.id))
 
@@ -155,13 +159,22 @@ def upsert_child(
     summary: str,
     status: str,
     status_category: str,
+    at_ms: int | None = None,
 ) -> InitiativeChild:
-    """Record a child's latest state (in the caller's transaction)."""
+    """Record a child's latest state (in the caller's transaction).
+
+    With `at_ms` (the tracker time of this state), a state older than the one held is
+    ignored: deliveries can arrive out of order.
+    """
     child = child_by_key(session, key) or InitiativeChild(
         initiative_id=initiative.id or 0, key=key.upper()
     )
+    if at_ms is not None and child.id is not None and at_ms < child.status_at_ms:
+        return child
     child.initiative_id = initiative.id or 0
     child.summary, child.status, child.status_category = summary[:500], status, status_category
+    if at_ms is not None:
+        child.status_at_ms = at_ms
     session.add(child)
     session.flush()
     return child

@@ -34,6 +34,8 @@ class KbArticle(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when a re-import of its folder no longer has the file: hidden, kept for history.
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class KbArticleVersion(SQLModel, table=True):
@@ -79,7 +81,7 @@ def articles_reviewed_before(session: Session, cutoff: date) -> list[KbArticle]:
     """Return articles last reviewed before `cutoff`, oldest review first."""
     statement = (
         select(KbArticle)
-        .where(col(KbArticle.reviewed) < cutoff)
+        .where(col(KbArticle.reviewed) < cutoff, col(KbArticle.retired_at).is_(None))
         .order_by(col(KbArticle.reviewed), col(KbArticle.path))
     )
     return list(session.exec(statement))
@@ -90,3 +92,23 @@ def articles_by_ids(session: Session, ids: list[int]) -> dict[int, KbArticle]:
     if not ids:
         return {}
     return {a.id or 0: a for a in session.exec(select(KbArticle).where(col(KbArticle.id).in_(ids)))}
+
+
+def retire_missing(
+    session: Session, *, folders: list[str], present: set[str], now: datetime
+) -> list[str]:
+    """Retire the live articles under `folders` (id prefixes) that are not in `present`.
+
+    A retired article stays with all its versions and rollouts, for history; search and the
+    review list leave it out. `""` as a folder means the whole import root.
+    """
+    live = session.exec(select(KbArticle).where(col(KbArticle.retired_at).is_(None)))
+    retired: list[str] = []
+    for article in live:
+        inside = any(f == "" or article.path.startswith(f"{f}/") for f in folders)
+        if inside and article.path not in present:
+            article.retired_at = now
+            session.add(article)
+            retired.append(article.path)
+    session.flush()
+    return sorted(retired)

@@ -3,7 +3,8 @@
 SQLite: FTS5 `MATCH` ranked by `bm25()` with `snippet()`. PostgreSQL: `websearch_to_tsquery`
 on the generated `search` column, ranked by `ts_rank()` with `ts_headline()`. The user's words
 are always a bound parameter; on SQLite each word is quoted as an FTS5 string first, so
-operators typed by accident do not change the query.
+operators typed by accident do not change the query. Retired articles (their file was
+deleted) are never found.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ SELECT kb_article.id AS id,
        bm25(kb_article_fts, 10.0, 1.0, 4.0) AS rank,
        snippet(kb_article_fts, -1, :mark_start, :mark_end, '…', 24) AS snippet
 FROM kb_article_fts JOIN kb_article ON kb_article.id = kb_article_fts.rowid
-WHERE kb_article_fts MATCH :match {filters}
+WHERE kb_article_fts MATCH :match AND kb_article.retired_at IS NULL {filters}
 ORDER BY rank, kb_article.id
 LIMIT :limit
 """
@@ -42,7 +43,7 @@ SELECT top.id AS id, top.rank AS rank,
 FROM (
     SELECT a.id AS id, ts_rank(a.search, q) AS rank
     FROM kb_article a, websearch_to_tsquery('english', :match) q
-    WHERE a.search @@ q {filters}
+    WHERE a.search @@ q AND a.retired_at IS NULL {filters}
     ORDER BY rank DESC, a.id
     LIMIT :limit
 ) top

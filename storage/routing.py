@@ -203,10 +203,7 @@ def _aware(value: object) -> datetime | None:
     return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
-# Country and language are left out: crossed with the rest they split a few thousand cases into
-# leaves of one or two, where the engine's per-leaf noise estimate finds small mix shifts that
-# are noise (a known limit of the root-cause engine on sparse count data).
-WHY_DIMENSIONS = ("reason", "initial_queue", "vendor", "channel")
+WHY_DIMENSIONS = ("reason", "initial_queue", "vendor", "channel", "country", "language")
 
 
 def misroute_leaves(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, UniqueConstraint
+from sqlalchemy import Date, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Column, Field, Session, SQLModel, col, select
 
 from storage.types import UTCDateTime, utcnow
 
@@ -95,3 +95,39 @@ def claim_nudge(session: Session, *, rollout_id: int, on_day: date, now: datetim
     except IntegrityError:
         return False
     return True
+
+
+class TrainingQuestion(SQLModel, table=True):
+    """A trainer's question about a rollout, for the article's owner; kept with its vendor."""
+
+    __tablename__ = "training_question"
+    __table_args__ = (UniqueConstraint("request_key", name="uq_training_question_request_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rollout_id: int = Field(foreign_key="training_rollout.id", index=True)
+    article_id: int = Field(foreign_key="kb_article.id", index=True)
+    # Copied from the rollout: a question is only ever shown within its vendor's scope.
+    vendor_slug: str = Field(max_length=64, index=True)
+    asked_by: str = Field(max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    asked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The modal submission's id: a repeated submission stores the question once.
+    request_key: str = Field(max_length=64)
+
+
+def question_by_key(session: Session, request_key: str) -> TrainingQuestion | None:
+    """Return the question stored for one modal submission, if any."""
+    statement = select(TrainingQuestion).where(col(TrainingQuestion.request_key) == request_key)
+    return session.exec(statement).first()
+
+
+def questions_for(
+    session: Session, *, vendor_slugs: list[str] | None = None, article_id: int | None = None
+) -> list[TrainingQuestion]:
+    """Return stored questions, newest first, within the given vendors."""
+    statement = select(TrainingQuestion)
+    if vendor_slugs is not None:
+        statement = statement.where(col(TrainingQuestion.vendor_slug).in_(vendor_slugs))
+    if article_id is not None:
+        statement = statement.where(col(TrainingQuestion.article_id) == article_id)
+    return list(session.exec(statement.order_by(col(TrainingQuestion.asked_at).desc())))

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.actions.handlers import handle_action
-from commands.actions.service import ACTION_USAGE
-from commands.catalog import CommandFamily
+from commands.actions.handlers import ROUTER, handle_action
 
-FAMILY = CommandFamily(
-    command="/action",
-    summary="Action items: owner, due day, reminders, and a line in the vendor digest.",
-    usage=tuple(ACTION_USAGE.splitlines()),
-)
+FAMILY = ROUTER.family()
 FAMILIES = (FAMILY,)
 
 

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.catalog import CommandFamily
-from commands.initiatives.handlers import USAGE, handle_initiative, handle_new_submission
+from commands.initiatives.handlers import ROUTER, handle_initiative, handle_new_submission
 
-FAMILY = CommandFamily(
-    command="/initiative",
-    summary="Track initiatives as Jira epics: progress, risk, notes, evidence and stories.",
-    usage=USAGE,
-)
+FAMILY = ROUTER.family()
 FAMILIES = (FAMILY,)
 
 

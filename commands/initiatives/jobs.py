@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk, tracker_call
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import initiative_message, progress_text, status_note
+from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
-from integrations.tracker.base import IssueDraft, TrackerIssue
+from integrations.tracker.base import IssueDraft, TrackerIssue, Transition
 from integrations.tracker.wiki import wiki_escape
-from storage.engine import unit_of_work
+from storage.engine import in_worker
 from storage.initiatives import (
     FILED,
     FILING_FAILED,
@@ -20,16 +24,24 @@ from storage.initiatives import (
     recount_children,
     upsert_child,
 )
+from storage.types import utcnow
 
 Job = Callable[[JobContext], Awaitable[None]]
 
 
-def _load(desk: PlanningDesk, context: JobContext) -> Initiative:
-    with unit_of_work(desk.sessions) as session:
-        initiative = initiative_by_id(session, int(context.payload["initiative_id"]))
+async def _load(desk: PlanningDesk, context: JobContext) -> Initiative:
+    ident = int(context.payload["initiative_id"])
+    initiative = await in_worker(desk.sessions, lambda session: initiative_by_id(session, ident))
     if initiative is None:
         raise GiveUp("initiative no longer exists")
     return initiative
+
+
+def _row(session: Session, initiative: Initiative) -> Initiative:
+    row = initiative_by_id(session, initiative.id or 0)
+    if row is None:
+        raise GiveUp("initiative no longer exists")
+    return row
 
 
 def epic_draft(desk: PlanningDesk, initiative: Initiative) -> IssueDraft:
@@ -66,26 +78,73 @@ async def refresh_message(desk: PlanningDesk, initiative: Initiative) -> None:
         )
 
 
-def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
-    """Return the initiative job handlers by outbox kind."""
+def _status_moved(
+    session: Session, desk: PlanningDesk, initiative: Initiative, moved: Transition
+) -> Initiative:
+    row = _row(session, initiative)
+    old = row.status
+    row.status, row.status_category = moved.to_status, moved.to_category
+    add_note(session, row, kind="status", text=f"{old} → {moved.to_status}")
+    queue_reply(session, desk, row, status_note(old, moved.to_status))
+    return row
 
-    async def post(context: JobContext) -> None:
-        initiative = _load(desk, context)
+
+def _story_recorded(
+    session: Session,
+    desk: PlanningDesk,
+    initiative: Initiative,
+    issue: TrackerIssue,
+    *,
+    at_ms: int | None = None,
+) -> Initiative:
+    row = _row(session, initiative)
+    upsert_child(
+        session,
+        row,
+        key=issue.key,
+        summary=issue.summary,
+        status=issue.status,
+        status_category=issue.status_category,
+        at_ms=at_ms,
+    )
+    recount_children(session, row)
+    return row
+
+
+@dataclass
+class InitiativeJobs:
+    """The initiative job handlers; each holds no session across a Slack or tracker call."""
+
+    desk: PlanningDesk
+
+    async def post(self, context: JobContext) -> None:
+        """Announce the initiative in its channel."""
+        desk = self.desk
+        initiative = await _load(desk, context)
         if initiative.message_ts or not initiative.channel_id:
             return
         answer = await desk.slack.chat_postMessage(
             channel=initiative.channel_id, **initiative_message(initiative, footer=desk.footer())
         )
-        with unit_of_work(desk.sessions) as session:
-            row = initiative_by_id(session, initiative.id or 0)
-            assert row is not None
+
+        def store(session: Session) -> Initiative:
+            row = _row(session, initiative)
             row.message_ts = str(answer["ts"])
-            session.add(row)
+            _write_then_reread(session, row)
             if row.filing_state == FILED:
                 queue_reply(session, desk, row, f"Epic filed: <{row.url}|{row.key}>")
+            return row
 
-    async def file(context: JobContext) -> None:
-        initiative = _load(desk, context)
+        row = await in_worker(desk.sessions, store)
+        desk.outbox.wake()
+        if row.filing_state != initiative.filing_state:
+            # Filed (or failed) while the announcement was on its way: show that now.
+            await refresh_message(desk, row)
+
+    async def file(self, context: JobContext) -> None:
+        """File the epic; the channel message and thread say so."""
+        desk = self.desk
+        initiative = await _load(desk, context)
         if initiative.filing_state == FILED:
             return
         try:
@@ -93,112 +152,152 @@ def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
                 desk.tracker.create_issue(epic_draft(desk, initiative))
             )
         except GiveUp as exc:
-            with unit_of_work(desk.sessions) as session:
-                row = initiative_by_id(session, initiative.id or 0)
-                assert row is not None
-                row.filing_state, row.filing_error = FILING_FAILED, str(exc)[:500]
-                session.add(row)
+            error = str(exc)
+            await in_worker(desk.sessions, lambda s: _filing_failed(s, initiative, error))
             raise
-        with unit_of_work(desk.sessions) as session:
-            row = initiative_by_id(session, initiative.id or 0)
-            assert row is not None
-            row.key, row.url, row.filing_state = issue.key, issue.url, FILED
-            row.status, row.status_category = issue.status, issue.status_category
-            row.filing_error = None
-            session.add(row)
-            if row.message_ts:
-                queue_reply(session, desk, row, f"Epic filed: <{issue.url}|{issue.key}>")
+        row = await in_worker(desk.sessions, lambda s: _filed(s, desk, initiative, issue))
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def reply(context: JobContext) -> None:
-        initiative = _load(desk, context)
+    async def reply(self, context: JobContext) -> None:
+        """Post a reply in the initiative's thread."""
+        initiative = await _load(self.desk, context)
         if not initiative.channel_id:
             return
         if not initiative.message_ts:
             raise RetryLater("the initiative message is not posted yet")
-        await desk.slack.chat_postMessage(
+        await self.desk.slack.chat_postMessage(
             channel=initiative.channel_id,
             thread_ts=initiative.message_ts,
             text=str(context.payload["text"]),
         )
 
-    async def comment(context: JobContext) -> None:
-        initiative = _load(desk, context)
+    async def comment(self, context: JobContext) -> None:
+        """Comment on the epic."""
+        initiative = await _load(self.desk, context)
         # The job id marks the comment, so a retry after a lost answer does not add it twice.
         await tracker_call(
-            desk.tracker.add_comment(
+            self.desk.tracker.add_comment(
                 initiative.key or "", context.payload["text"], ref=f"job-{context.id}"
             )
         )
 
-    async def transition(context: JobContext) -> None:
-        initiative = _load(desk, context)
+    async def transition(self, context: JobContext) -> None:
+        """Move the epic in its workflow."""
+        desk = self.desk
+        initiative = await _load(desk, context)
         moved = await tracker_call(
             desk.tracker.transition(initiative.key or "", str(context.payload["status"]))
         )
-        with unit_of_work(desk.sessions) as session:
-            row = initiative_by_id(session, initiative.id or 0)
-            assert row is not None
-            old = row.status
-            row.status, row.status_category = moved.to_status, moved.to_category
-            add_note(session, row, kind="status", text=f"{old} → {moved.to_status}")
-            queue_reply(session, desk, row, status_note(old, moved.to_status))
+        row = await in_worker(desk.sessions, lambda s: _status_moved(s, desk, initiative, moved))
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def link(context: JobContext) -> None:
-        initiative = _load(desk, context)
+    async def story_status(self, context: JobContext) -> None:
+        """Move one of the epic's stories; progress counts it at once."""
+        desk = self.desk
+        initiative = await _load(desk, context)
+        story_key = str(context.payload["story_key"])
+        moved = await tracker_call(
+            desk.tracker.transition(story_key, str(context.payload["status"]))
+        )
+        issue = await tracker_call(desk.tracker.get_issue(story_key))
+        at_ms = int(utcnow().timestamp() * 1000)
+
+        def record(session: Session) -> Initiative:
+            row = _story_recorded(session, desk, initiative, issue, at_ms=at_ms)
+            add_note(session, row, kind="child", text=f"{story_key} → {moved.to_status}")
+            text = f"{story_key} → *{escape_clip(moved.to_status, 100)}*. Progress: "
+            queue_reply(session, desk, row, text + progress_text(row))
+            return row
+
+        row = await in_worker(desk.sessions, record)
+        desk.outbox.wake()
+        await refresh_message(desk, row)
+
+    async def link(self, context: JobContext) -> None:
+        """Link an escalation to the epic."""
+        initiative = await _load(self.desk, context)
         await tracker_call(
-            desk.tracker.link_issues(
+            self.desk.tracker.link_issues(
                 "Relates", str(context.payload["issue_key"]), initiative.key or ""
             )
         )
 
-    async def child(context: JobContext) -> None:
-        initiative = _load(desk, context)
-        draft = IssueDraft(
-            project=desk.project,
-            summary=str(context.payload["summary"]),
-            description=f"Part of initiative {initiative.key}: {initiative.title}",
-            correlation_label=f"{initiative.label}-child-{context.id}",
-            issue_type=desk.story_type,
-            parent_key=initiative.key,
+    async def child(self, context: JobContext) -> None:
+        """File a story under the epic."""
+        desk = self.desk
+        initiative = await _load(desk, context)
+        issue: TrackerIssue = await tracker_call(
+            desk.tracker.create_issue(story_draft(desk, initiative, context))
         )
-        issue: TrackerIssue = await tracker_call(desk.tracker.create_issue(draft))
-        with unit_of_work(desk.sessions) as session:
-            row = initiative_by_id(session, initiative.id or 0)
-            assert row is not None
-            upsert_child(
-                session,
-                row,
-                key=issue.key,
-                summary=issue.summary,
-                status=issue.status,
-                status_category=issue.status_category,
-            )
-            recount_children(session, row)
+
+        def record(session: Session) -> Initiative:
+            row = _story_recorded(session, desk, initiative, issue)
             by = context.payload.get("by")
             add_note(session, row, kind="child", text=f"{issue.key} {issue.summary}", author=by)
-            queue_reply(
-                session,
-                desk,
-                row,
-                f"➕ Story <{issue.url}|{issue.key}> added. Progress: {progress_text(row)}",
-            )
+            added = f"➕ Story <{issue.url}|{issue.key}> added. Progress: {progress_text(row)}"
+            queue_reply(session, desk, row, added)
+            return row
+
+        row = await in_worker(desk.sessions, record)
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def refresh(context: JobContext) -> None:
-        await refresh_message(desk, _load(desk, context))
+    async def refresh(self, context: JobContext) -> None:
+        """Re-render the channel message."""
+        await refresh_message(self.desk, await _load(self.desk, context))
 
+
+def story_draft(desk: PlanningDesk, initiative: Initiative, context: JobContext) -> IssueDraft:
+    """Return the story `/initiative KEY child` files."""
+    return IssueDraft(
+        project=desk.project,
+        summary=str(context.payload["summary"]),
+        description=f"Part of initiative {initiative.key}: {initiative.title}",
+        correlation_label=f"{initiative.label}-child-{context.id}",
+        issue_type=desk.story_type,
+        parent_key=initiative.key,
+    )
+
+
+def _filing_failed(session: Session, initiative: Initiative, error: str) -> None:
+    row = _row(session, initiative)
+    row.filing_state, row.filing_error = FILING_FAILED, error[:500]
+    session.add(row)
+
+
+def _filed(
+    session: Session, desk: PlanningDesk, initiative: Initiative, issue: TrackerIssue
+) -> Initiative:
+    row = _row(session, initiative)
+    row.key, row.url, row.filing_state = issue.key, issue.url, FILED
+    row.status, row.status_category = issue.status, issue.status_category
+    row.filing_error = None
+    _write_then_reread(session, row)
+    if row.message_ts:
+        queue_reply(session, desk, row, f"Epic filed: <{issue.url}|{issue.key}>")
+    return row
+
+
+def _write_then_reread(session: Session, row: Initiative) -> None:
+    """Write this job's columns, then read the row again inside the same transaction.
+
+    The post and file jobs run concurrently and each must know whether the other finished
+    (to say "Epic filed" and show the key in the post). Writing first takes the row's write
+    lock, so of two such jobs the second always reads the first one's committed columns:
+    one of them, never neither, sees both.
+    """
+    session.add(row)
+    session.flush()
+    session.refresh(row)
+
+
+def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
+    """Return the initiative job handlers by outbox kind."""
+    jobs = InitiativeJobs(desk)
+    kinds = ("refresh", "post", "file", "reply", "comment", "transition", "link", "child")
     return {
-        "initiative.refresh": refresh,
-        "initiative.post": post,
-        "initiative.file": file,
-        "initiative.reply": reply,
-        "initiative.comment": comment,
-        "initiative.transition": transition,
-        "initiative.link": link,
-        "initiative.child": child,
+        **{f"initiative.{kind}": getattr(jobs, kind) for kind in kinds},
+        "initiative.story_status": jobs.story_status,
     }

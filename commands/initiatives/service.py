@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -12,27 +13,25 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from commands.escalations.service import require_escalation
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.risk import Risk, assess
 from commands.initiatives.views import progress_note
-from commands.mrkdwn import escape, escape_clip
-from commands.permissions import Actor, Subject, require
+from commands.mrkdwn import escape_clip
+from commands.permissions import Actor, Subject, may, require
 from integrations.errors import NotFound, UsageError
-from integrations.tracker.base import IssueFilter
-from storage.escalations import escalation_by_key
+from storage.engine import SessionFactory, in_worker
 from storage.initiatives import (
     FILED,
     Initiative,
     add_link,
     add_note,
+    child_by_key,
     initiative_by_dedupe_key,
+    initiative_by_id,
     initiative_by_key,
-    list_initiatives,
-    recount_children,
-    upsert_child,
 )
 from storage.text import clean_text
-from storage.types import utcnow
 
 ISSUE_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-\d+$")
 
@@ -63,7 +62,12 @@ def create_initiative(
     origin_channel_id: str | None,
     dedupe_key: str,
 ) -> tuple[Initiative, bool]:
-    """Store the initiative and queue its announcement and epic; (initiative, new?)."""
+    """Store the initiative and queue its announcement and epic; (initiative, new?).
+
+    Nobody named as owner means the filer owns it (so `list mine` finds it). A second
+    submission under the same key finds the first; a race between two raises IntegrityError
+    from the flush, and `create_once` retries as a look-up.
+    """
     existing = initiative_by_dedupe_key(session, dedupe_key)
     if existing is not None:
         return existing, False
@@ -71,7 +75,7 @@ def create_initiative(
         dedupe_key=dedupe_key,
         title=data.title,
         goal=data.goal,
-        owner_id=data.owner_id,
+        owner_id=data.owner_id or user_id,
         stakeholders=list(data.stakeholders),
         vendors=list(data.vendors),
         target_date=data.target_date,
@@ -80,25 +84,25 @@ def create_initiative(
         tracker=desk.tracker.name,
         channel_id=desk.channel_id or origin_channel_id,
     )
+    session.add(initiative)
+    session.flush()
+    ident = {"initiative_id": initiative.id}
+    for kind in ("post", "file"):
+        _queue(session, desk, f"initiative.{kind}", ident, f"init:{initiative.id}:{kind}")
+    return initiative, True
+
+
+async def create_once(
+    sessions: SessionFactory, create: Callable[[Session], tuple[Initiative, bool]], dedupe_key: str
+) -> tuple[Initiative, bool]:
+    """Run `create` in a unit of work; a lost race reads the winner instead."""
     try:
-        session.add(initiative)
-        session.flush()
-        ident = {"initiative_id": initiative.id}
-        desk.outbox.enqueue(
-            session, kind="initiative.post", payload=ident, key=f"init:{initiative.id}:post"
-        )
-        desk.outbox.enqueue(
-            session, kind="initiative.file", payload=ident, key=f"init:{initiative.id}:file"
-        )
-        session.commit()  # durable before anyone is told
+        return await in_worker(sessions, create)
     except IntegrityError:
-        session.rollback()
-        winner = initiative_by_dedupe_key(session, dedupe_key)
+        winner = await in_worker(sessions, lambda s: initiative_by_dedupe_key(s, dedupe_key))
         if winner is None:
             raise
         return winner, False
-    desk.outbox.wake()
-    return initiative, True
 
 
 def initiative_subject(initiative: Initiative) -> Subject:
@@ -120,15 +124,31 @@ def require_initiative(session: Session, key: str, *, actor: Actor, verb: str) -
     """
     if not ISSUE_KEY.match(key):
         raise UsageError(
-            f"`{escape(clean_text(key)[:40])}` is not an initiative key like INIT-12.",
+            f"`{escape_clip(clean_text(key), 40)}` is not an initiative key like INIT-12.",
             usage="/initiative KEY",
         )
     initiative = initiative_by_key(session, key)
     name = f"initiative {escape_clip(key.upper(), 40)}"
     if initiative is None:
-        raise NotFound(f"I know no {name}. Try `/initiative list`.")
+        raise NotFound(
+            _not_an_initiative(session, key, actor) or f"I know no {name}. Try `/initiative list`."
+        )
     require(actor, "initiatives", verb, initiative_subject(initiative), what=name)
     return initiative
+
+
+def _not_an_initiative(session: Session, key: str, actor: Actor) -> str | None:
+    """Say where a story's key belongs, when its initiative is visible from here."""
+    story = child_by_key(session, key)
+    if story is None:
+        return None
+    parent = initiative_by_id(session, story.initiative_id)
+    if parent is None or not may(actor, "initiatives", "view", initiative_subject(parent)):
+        return None
+    return (
+        f"{story.key} is a story of initiative {parent.key}: `/initiative {story.key} status "
+        f"Done` moves it, `/initiative {parent.key}` shows the progress."
+    )
 
 
 def scoped_vendors(actor: Actor, vendors: list[str]) -> list[str]:
@@ -163,107 +183,83 @@ def post_update(
     *,
     session: Session,
     desk: PlanningDesk,
-    initiative: Initiative,
+    actor: Actor,
+    key: str,
     text: str,
-    author_id: str,
     request_key: str,
-    now: datetime | None = None,
-) -> None:
+    now: datetime,
+) -> str:
     """Record a dated progress note; it goes to the epic as a comment and to the thread."""
-    key = require_filed(initiative)
+    initiative = require_initiative(session, key, actor=actor, verb="update")
+    epic = require_filed(initiative)
     if not text.strip():
         raise UsageError("Say what progressed.", usage="/initiative KEY update TEXT")
-    at = now or utcnow()
-    add_note(session, initiative, text=text, author=author_id, at=at)
-    day = local_today(desk, at).isoformat()
+    author_id = actor.user_id
+    add_note(session, initiative, text=text, author=author_id, at=now)
+    day = local_today(desk, now).isoformat()
     body = {"initiative_id": initiative.id, "text": f"Progress {day} (by {author_id}): {text}"}
-    _queue(session, desk, "initiative.comment", body, f"init:{key}:comment:{request_key}")
-    note = progress_note(day=day, author_id=author_id, text=text)
-    queue_reply(session, desk, initiative, note)
-    session.commit()
-    desk.outbox.wake()
+    _queue(session, desk, "initiative.comment", body, f"init:{epic}:comment:{request_key}")
+    queue_reply(session, desk, initiative, progress_note(day=day, author_id=author_id, text=text))
+    return epic
 
 
 def change_status(
-    *, session: Session, desk: PlanningDesk, initiative: Initiative, status: str, request_key: str
-) -> None:
-    """Queue a workflow transition of the epic (by transition or status name)."""
-    key = require_filed(initiative)
+    *, session: Session, desk: PlanningDesk, actor: Actor, key: str, status: str, request_key: str
+) -> str:
+    """Queue a workflow move of the epic, or of one of its stories; return the key moved.
+
+    A story is moved by whoever may move its initiative (the tracker need not be Jira).
+    """
     if not status.strip():
         raise UsageError("Name the new status.", usage='/initiative KEY status "In Progress"')
+    story = child_by_key(session, key) if ISSUE_KEY.match(key) else None
+    if story is not None and initiative_by_key(session, key) is None:
+        parent = initiative_by_id(session, story.initiative_id)
+        if parent is not None:
+            name = f"story {escape_clip(story.key, 40)}"
+            require(actor, "initiatives", "status", initiative_subject(parent), what=name)
+            body = {"initiative_id": parent.id, "story_key": story.key, "status": status.strip()}
+            _queue(
+                session, desk, "initiative.story_status", body, f"story:{story.key}:{request_key}"
+            )
+            return story.key
+    initiative = require_initiative(session, key, actor=actor, verb="status")
+    epic = require_filed(initiative)
     body = {"initiative_id": initiative.id, "status": status.strip()}
-    _queue(session, desk, "initiative.transition", body, f"init:{key}:status:{request_key}")
-    session.commit()
-    desk.outbox.wake()
+    _queue(session, desk, "initiative.transition", body, f"init:{epic}:status:{request_key}")
+    return epic
 
 
 def link_escalation(
-    *,
-    session: Session,
-    desk: PlanningDesk,
-    initiative: Initiative,
-    issue_key: str,
-    user_id: str,
-    actor: Actor,
-) -> None:
+    *, session: Session, desk: PlanningDesk, actor: Actor, key: str, issue_key: str
+) -> str:
     """Keep an escalation as evidence for the initiative and link the two issues."""
-    key = require_filed(initiative)
+    initiative = require_initiative(session, key, actor=actor, verb="link")
+    epic = require_filed(initiative)
     if not ISSUE_KEY.match(issue_key):
         raise UsageError("Name an issue key.", usage="/initiative KEY link ESC-123")
-    escalation = escalation_by_key(session, issue_key)
-    name = f"escalation {escape_clip(issue_key.upper(), 40)}"
-    if escalation is None:
-        raise NotFound(f"I know no {name}.")
     # The evidence must be visible from here too: no linking another vendor's escalation.
-    require(actor, "escalations", "view", Subject(vendors=_vendors_of(escalation)), what=name)
-    add_link(session, initiative, issue_key=issue_key, added_by=user_id)
-    add_note(session, initiative, kind="link", text=issue_key.upper(), author=user_id)
-    body = {"initiative_id": initiative.id, "issue_key": issue_key.upper()}
-    _queue(session, desk, "initiative.link", body, f"init:{key}:link:{issue_key.upper()}")
-    queue_reply(session, desk, initiative, f"🔗 Escalation {issue_key.upper()} linked as evidence.")
-    session.commit()
-    desk.outbox.wake()
-
-
-def _vendors_of(escalation: Any) -> tuple[str, ...]:
-    return (escalation.vendor,) if escalation.vendor else ()
+    require_escalation(session, actor=actor, verb="view", key=issue_key)
+    linked = issue_key.upper()
+    add_link(session, initiative, issue_key=linked, added_by=actor.user_id)
+    add_note(session, initiative, kind="link", text=linked, author=actor.user_id)
+    body = {"initiative_id": initiative.id, "issue_key": linked}
+    _queue(session, desk, "initiative.link", body, f"init:{epic}:link:{linked}")
+    queue_reply(session, desk, initiative, f"🔗 Escalation {linked} linked as evidence.")
+    return epic
 
 
 def add_child(
-    *,
-    session: Session,
-    desk: PlanningDesk,
-    initiative: Initiative,
-    summary: str,
-    user_id: str,
-    request_key: str,
-) -> None:
+    *, session: Session, desk: PlanningDesk, actor: Actor, key: str, summary: str, request_key: str
+) -> str:
     """Queue a story under the epic."""
-    key = require_filed(initiative)
+    initiative = require_initiative(session, key, actor=actor, verb="child")
+    epic = require_filed(initiative)
     if not summary.strip():
         raise UsageError("Give the story a summary.", usage='/initiative KEY child "summary"')
-    body = {"initiative_id": initiative.id, "summary": summary.strip()[:255], "by": user_id}
-    _queue(session, desk, "initiative.child", body, f"init:{key}:child:{request_key}")
-    session.commit()
-    desk.outbox.wake()
-
-
-async def refresh_progress(*, session: Session, desk: PlanningDesk, initiative: Initiative) -> None:
-    """Count done/total children by asking the tracker for `parent = KEY`."""
-    key = require_filed(initiative)
-    issues = await desk.tracker.search(IssueFilter(parent_key=key), limit=200)
-    for found in issues:
-        # A search answer without fields (the status reads "?") is completed issue by issue.
-        issue = found if found.status != "?" else await desk.tracker.get_issue(found.key)
-        upsert_child(
-            session,
-            initiative,
-            key=issue.key,
-            summary=issue.summary,
-            status=issue.status,
-            status_category=issue.status_category,
-        )
-    recount_children(session, initiative)
+    body = {"initiative_id": initiative.id, "summary": summary.strip()[:255], "by": actor.user_id}
+    _queue(session, desk, "initiative.child", body, f"init:{epic}:child:{request_key}")
+    return epic
 
 
 def assess_now(desk: PlanningDesk, initiative: Initiative, now: datetime) -> Risk:
@@ -275,29 +271,3 @@ def assess_now(desk: PlanningDesk, initiative: Initiative, now: datetime) -> Ris
         near_days=desk.near_days,
         stale_days=desk.stale_days,
     )
-
-
-def select_initiatives(
-    *,
-    session: Session,
-    desk: PlanningDesk,
-    mode: str,
-    user_id: str,
-    vendor: str | None,
-    allowed: Any,
-    now: datetime,
-) -> list[tuple[Initiative, Risk]]:
-    """Return open initiatives for `/initiative list [mine|at-risk|vendor:…]` with verdicts."""
-    rows = list_initiatives(session, owner_id=user_id if mode == "mine" else None)
-    out: list[tuple[Initiative, Risk]] = []
-    for initiative in rows:
-        slugs = [v.lower() for v in initiative.vendors]
-        if vendor is not None and vendor.lower() not in slugs:
-            continue
-        if not allowed(slugs):
-            continue
-        risk = assess_now(desk, initiative, now)
-        if mode == "at-risk" and not risk.at_risk:
-            continue
-        out.append((initiative, risk))
-    return out

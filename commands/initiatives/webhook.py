@@ -13,7 +13,7 @@ from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
 from commands.mrkdwn import escape, escape_clip
 from integrations.tracker.base import BOT_COMMENT_MARK
-from storage.engine import unit_of_work
+from storage.engine import in_worker
 from storage.initiatives import (
     Initiative,
     add_note,
@@ -23,16 +23,33 @@ from storage.initiatives import (
     upsert_child,
 )
 
-_CATEGORY_BY_NAME = {"to do": "new", "open": "new", "in progress": "indeterminate"}
+_CATEGORY_BY_NAME = {
+    "to do": "new",
+    "open": "new",
+    "backlog": "new",
+    "in progress": "indeterminate",
+    "done": "done",
+    "closed": "done",
+    "resolved": "done",
+}
 
 
 def _status(issue: dict[str, Any]) -> tuple[str, str] | None:
+    """Return the status and its category; a status we cannot place is not taken as done."""
     status = (issue.get("fields") or {}).get("status") or {}
     name = status.get("name")
     if not name:
         return None
     category = (status.get("statusCategory") or {}).get("key")
-    return str(name), str(category or _CATEGORY_BY_NAME.get(str(name).lower(), "done"))
+    if category not in ("new", "indeterminate", "done"):
+        category = _CATEGORY_BY_NAME.get(str(name).strip().lower(), "indeterminate")
+    return str(name), str(category)
+
+
+def _stamp(payload: dict[str, Any]) -> int:
+    # The endpoint refuses a non-integer timestamp; a missing one sorts as oldest.
+    raw = payload.get("timestamp")
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
 
 
 @dataclass
@@ -47,21 +64,24 @@ class InitiativeWebhookSink:
         key = str(issue.get("key") or "")
         if not key:
             return
-        with unit_of_work(self.desk.sessions) as session:
-            initiative = initiative_by_key(session, key)
-            if initiative is not None:
-                changed = self._apply_epic(session, initiative, issue, payload)
-            else:
-                initiative = self._apply_child(session, issue, payload)
-                changed = initiative is not None
-            if changed and initiative is not None:
-                self.desk.outbox.enqueue(
-                    session,
-                    kind="initiative.refresh",
-                    payload={"initiative_id": initiative.id},
-                    key=f"init:{initiative.id}:refresh:{uuid.uuid4().hex}",
-                )
+        await in_worker(self.desk.sessions, lambda session: self._apply(session, key, payload))
         self.desk.outbox.wake()
+
+    def _apply(self, session: Session, key: str, payload: dict[str, Any]) -> None:
+        issue = payload.get("issue") or {}
+        initiative = initiative_by_key(session, key)
+        if initiative is not None:
+            changed = self._apply_epic(session, initiative, issue, payload)
+        else:
+            initiative = self._apply_child(session, issue, payload)
+            changed = initiative is not None
+        if changed and initiative is not None:
+            self.desk.outbox.enqueue(
+                session,
+                kind="initiative.refresh",
+                payload={"initiative_id": initiative.id},
+                key=f"init:{initiative.id}:refresh:{uuid.uuid4().hex}",
+            )
 
     def _apply_epic(
         self,
@@ -70,9 +90,7 @@ class InitiativeWebhookSink:
         issue: dict[str, Any],
         payload: dict[str, Any],
     ) -> bool:
-        raw_stamp = payload.get("timestamp")
-        # The endpoint refuses a non-integer timestamp; a missing one sorts as oldest.
-        stamp = raw_stamp if isinstance(raw_stamp, int) else 0
+        stamp = _stamp(payload)
         actor = str((payload.get("user") or {}).get("displayName") or "someone")
         changed = False
         items = (payload.get("changelog") or {}).get("items") or []
@@ -123,6 +141,9 @@ class InitiativeWebhookSink:
         key = str(issue["key"])
         before = child_by_key(session, key)
         old = before.status if before is not None else None
+        stamp = _stamp(payload)
+        if before is not None and stamp < before.status_at_ms:
+            return None  # an older state delivered late: progress never goes back for it
         upsert_child(
             session,
             initiative,
@@ -130,6 +151,7 @@ class InitiativeWebhookSink:
             summary=str(fields.get("summary") or ""),
             status=status[0],
             status_category=status[1],
+            at_ms=stamp,
         )
         recount_children(session, initiative)
         if old == status[0]:

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from commands.kb.article_files import ArticleFile, ArticleInputError, read_article
-from storage.kb import KbArticle, KbArticleVersion, articles_by_path
+from storage.kb import KbArticle, KbArticleVersion, articles_by_path, retire_missing
 
 SUFFIXES = (".md", ".markdown")
 
@@ -26,6 +26,7 @@ class ImportSummary:
     created: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
 
 
 def default_root(paths: list[Path], cwd: Path) -> Path:
@@ -53,6 +54,23 @@ def article_files(paths: list[Path]) -> list[Path]:
     return found
 
 
+def imported_folders(paths: list[Path], *, root: Path) -> list[str]:
+    """Return the id prefixes of the folders among `paths` ("" for the root itself).
+
+    Only a folder import retires articles: naming single files says nothing of the others.
+    """
+    root = root.resolve()
+    folders: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            try:
+                relative = path.resolve().relative_to(root).as_posix()
+            except ValueError:
+                raise ArticleInputError(f"{path}: outside the import root {root}") from None
+            folders.append("" if relative == "." else relative)
+    return folders
+
+
 def read_articles(paths: list[Path], *, root: Path) -> list[ArticleFile]:
     """Read and validate every article under `paths`; the first problem stops it all."""
     root = root.resolve()
@@ -70,15 +88,26 @@ def read_articles(paths: list[Path], *, root: Path) -> list[ArticleFile]:
 
 
 def import_articles(
-    *, session: Session, articles: list[ArticleFile], now: datetime
+    *,
+    session: Session,
+    articles: list[ArticleFile],
+    now: datetime,
+    folders: list[str] | None = None,
 ) -> ImportSummary:
-    """Create new articles and version changed ones; unchanged ones are left alone."""
+    """Create new articles and version changed ones; unchanged ones are left alone.
+
+    Articles under `folders` whose files are gone are retired; a retired article whose file
+    is back is live again.
+    """
     summary = ImportSummary()
     stored = articles_by_path(session, [a.path for a in articles])
     written: list[tuple[KbArticle, ArticleFile]] = []
     for article in articles:
         digest = article.content_hash
         current = stored.get(article.path)
+        if current is not None and current.retired_at is not None:
+            current.retired_at = None  # its file is back
+            session.add(current)
         if current is not None and current.content_hash == digest:
             summary.unchanged.append(article.path)
             continue
@@ -105,6 +134,16 @@ def import_articles(
         session.add(current)
         written.append((current, article))
     session.flush()  # one batch of inserts and updates; the new ids are known after it
+    _keep_versions(session, written, now=now)
+    if folders:
+        present = {a.path for a in articles}
+        summary.retired = retire_missing(session, folders=folders, present=present, now=now)
+    return summary
+
+
+def _keep_versions(
+    session: Session, written: list[tuple[KbArticle, ArticleFile]], *, now: datetime
+) -> None:
     session.add_all(
         KbArticleVersion(
             article_id=current.id or 0,
@@ -118,4 +157,3 @@ def import_articles(
         for current, article in written
     )
     session.flush()
-    return summary

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from commands.errors import NotFound, UsageError
 from commands.kb.article_files import clean_text
+from commands.kb.parsing import KbRequest
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from storage.kb import (
@@ -149,3 +150,42 @@ def stale_articles(
     rows = articles_reviewed_before(session, stale_cutoff(today, review_days))
     wanted = {o.lower() for o in owners} if owners is not None else None
     return [a for a in rows if visible(a, scope) and (wanted is None or a.owner.lower() in wanted)]
+
+
+@dataclass(frozen=True)
+class KbAnswer:
+    """What `/kb` found: the stale list, a diff, one article, or search results."""
+
+    kind: str  # "stale", "diff", "article" or "search"
+    stale: list[KbArticle] = field(default_factory=list)
+    diff: ArticleDiff | None = None
+    article: KbArticle | None = None
+    article_stale: bool = False
+    results: list[Found] = field(default_factory=list)
+
+
+def answer_kb(
+    *,
+    session: Session,
+    scope: ChannelScope,
+    request: KbRequest,
+    today: date,
+    review_days: int,
+    owners: set[str] | None,
+) -> KbAnswer:
+    """Answer one parsed `/kb` request within the channel's scope."""
+    if request.kind == "stale":
+        rows = stale_articles(
+            session=session, scope=scope, today=today, review_days=review_days, owners=owners
+        )
+        return KbAnswer("stale", stale=rows)
+    if request.kind == "diff":
+        article = require_article(session, scope, request.words)
+        return KbAnswer("diff", diff=article_diff(session=session, article=article))
+    found = find_article(session, scope, request.words) if request.maybe_id else None
+    if found is not None:
+        live = found.retired_at is None
+        stale = live and found.reviewed < stale_cutoff(today, review_days)
+        return KbAnswer("article", article=found, article_stale=stale)
+    results = search(session=session, scope=scope, query=request.words, area=request.area)
+    return KbAnswer("search", results=results)

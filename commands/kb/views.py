@@ -6,7 +6,8 @@ import re
 from datetime import date
 from typing import Any
 
-from commands.kb.service import SEARCH_HINT, ArticleDiff, Found
+from commands.kb.parsing import KbRequest
+from commands.kb.service import SEARCH_HINT, ArticleDiff, Found, KbAnswer
 from commands.mrkdwn import clip, escape, escape_clip
 from storage.kb import KbArticle
 from storage.kb_search import MARK_END, MARK_START
@@ -108,6 +109,8 @@ def render_article(article: KbArticle, *, stale: bool) -> dict[str, Any]:
         facts.append("vendors " + escape(", ".join(article.vendors)))
     if article.tags:
         facts.append("tags " + escape(", ".join(article.tags)))
+    if article.retired_at is not None:
+        facts.append(f"*retired* {article.retired_at:%Y-%m-%d}: its file was removed")
     sections, cut = body_sections(article.body)
     blocks: list[dict[str, Any]] = [
         {
@@ -175,3 +178,17 @@ def render_stale(
     head = f"*{who} not reviewed in {review_days} days* ({len(articles)})"
     text = clip(head + "\n" + "\n".join(lines), SECTION_MAX)
     return {"response_type": "ephemeral", "text": text, "blocks": [_section(text)]}
+
+
+def render_answer(
+    answer: KbAnswer, request: KbRequest, *, today: date, review_days: int
+) -> dict[str, Any]:
+    """Return the reply for whichever kind of `/kb` answer the service gave."""
+    if answer.kind == "stale":
+        mine = not request.everyone
+        return render_stale(answer.stale, today=today, review_days=review_days, mine=mine)
+    if answer.diff is not None:
+        return render_diff(answer.diff)
+    if answer.article is not None:
+        return render_article(answer.article, stale=answer.article_stale)
+    return render_search(request.words, request.area, answer.results)

@@ -22,9 +22,17 @@ from commands.kpi.rootcause_describe import (
     ratio_totals,
     safe_div,
 )
-from commands.kpi.rootcause_noise import FloatArray, leaf_noise, symmetric_deviation
+from commands.kpi.rootcause_noise import (
+    FloatArray,
+    count_floor,
+    counted_noise,
+    is_count,
+    leaf_noise,
+    proportion_floor,
+    symmetric_deviation,
+)
 from commands.kpi.rootcause_search import Element, SearchResult, greedy_search
-from commands.kpi.rootcause_table import LeafTable
+from commands.kpi.rootcause_table import LeafTable, take_rows
 
 __all__ = [
     "CauseKind",
@@ -82,10 +90,13 @@ def localise(
     # Leaves that are zero everywhere (common in sparse cubes) say nothing about a cause.
     evidence = np.flatnonzero(magnitude > 1e-12 * float(magnitude.max(initial=0.0)))
     p_rows, q_rows, chi2, anomalous = [], [], 0.0, np.zeros(evidence.size, dtype=np.bool_)
-    for d, size, present in _deviations(leaves, evidence):
+    for d, size, present, floor in _deviations(leaves, evidence):
         sigma = np.ones_like(d)
         if present.any():
-            sigma[present] = leaf_noise(d[present], size[present])
+            if floor.any():
+                sigma[present] = counted_noise(d[present], size[present], floor[present])
+            else:
+                sigma[present] = leaf_noise(d[present], size[present])
         weight = np.where(present, 1.0 / sigma**2, 0.0)
         p_rows.append(d * weight)
         q_rows.append(weight)
@@ -96,7 +107,7 @@ def localise(
     search = SearchResult([], [0.0])
     if leaves.dims and evidence.size:
         search = greedy_search(
-            leaves.codes[evidence],
+            take_rows(leaves.codes, evidence),
             cards,
             np.stack(p_rows),
             np.stack(q_rows),
@@ -159,19 +170,24 @@ def _choose(search: SearchResult, base_penalty: float) -> tuple[list[Element], f
 
 def _deviations(
     leaves: LeafTable, rows: NDArray[np.int64]
-) -> list[tuple[FloatArray, FloatArray, NDArray[np.bool_]]]:
-    """Return (symmetric deviation, size, has-evidence) per measure the search weighs.
+) -> list[tuple[FloatArray, FloatArray, NDArray[np.bool_], FloatArray]]:
+    """Return (symmetric deviation, size, has-evidence, noise floor) per measure weighed.
 
     An additive KPI has one. A ratio KPI is weighed as its two ways of moving: its volume
     mix (each leaf's share of the denominator: a volume change everywhere is no cause) and
-    its rate (numerator per denominator unit, where both periods have volume).
+    its rate (numerator per denominator unit, where both periods have volume). The floor
+    is the least noise a leaf can have: zero, or for counted events their Poisson noise.
     """
     a, f = leaves.actual[rows], leaves.expected[rows]
     if leaves.actual_den is None or leaves.expected_den is None:
-        return [
-            (symmetric_deviation(a, f), (np.abs(a) + np.abs(f)) / 2, (np.abs(a) + np.abs(f)) > 0)
-        ]
+        size = (np.abs(a) + np.abs(f)) / 2
+        floor = count_floor(size) if is_count(a) else np.zeros_like(size)
+        return [(symmetric_deviation(a, f), size, size > 0, floor)]
     a_den, f_den = leaves.actual_den[rows], leaves.expected_den[rows]
+    counted_den = is_count(a_den)
+    # A numerator of counted events that never exceeds its denominator is a proportion
+    # (misrouted of cases): its rate has binomial noise. Summed seconds per case do not.
+    proportion = counted_den and is_count(a) and bool(np.all(a <= a_den))
     # The typical leaf's volume change (a median: a big cause does not move it) is taken
     # out, so volume growing everywhere is not read as every slice gaining share.
     both = (a_den > 0) & (f_den > 0)
@@ -181,9 +197,11 @@ def _deviations(
     volume = (np.abs(a_den) + np.abs(f_den)) / 2
     rate_a = np.divide(a, a_den, out=np.zeros_like(a), where=both)
     rate_f = np.divide(f, f_den, out=np.zeros_like(f), where=both)
+    volume_floor = count_floor(volume) if counted_den else np.zeros_like(volume)
+    rate_floor = proportion_floor(a, f, a_den, f_den) if proportion else np.zeros_like(volume)
     return [
-        (symmetric_deviation(a_den, f_den), volume, volume > 0),
-        (np.where(both, symmetric_deviation(rate_a, rate_f), 0.0), volume, both),
+        (symmetric_deviation(a_den, f_den), volume, volume > 0, volume_floor),
+        (np.where(both, symmetric_deviation(rate_a, rate_f), 0.0), volume, both, rate_floor),
     ]
 
 

@@ -151,15 +151,18 @@ def _lattice(
 
 def _gains(p: FloatArray, q: FloatArray, min_deviation: float) -> FloatArray:
     """Return each element's gain Σ_m p²/q (0 where its shift is below ``min_deviation``)."""
-    # Float error after subtraction leaves tiny q behind: that is not an element.
-    ratio = np.divide(p, q, out=np.zeros_like(p), where=q > 1e-9)
+    # Emptied elements (q = 0, or float residue of a subtraction) give nan or tiny gains:
+    # nan fails the shift test and a residue's gain is far below any penalty.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = p / q
     if p.shape[0] == 1:
-        gains = p[0] * ratio[0]
-        shift = np.abs(ratio[0])
+        keep = np.abs(ratio[0]) >= min_deviation
+        gains = np.multiply(p[0], ratio[0], out=ratio[0])
     else:
+        ratio = np.where(q > 1e-9, ratio, 0.0)
+        keep = np.abs(ratio).max(axis=0) >= min_deviation
         gains = (p * ratio).sum(axis=0)
-        shift = np.abs(ratio).max(axis=0)
-    return np.asarray(np.where(shift < min_deviation, 0.0, gains), dtype=np.float64)
+    return np.asarray(np.where(keep & (q.sum(axis=0) > 1e-9), gains, 0.0), dtype=np.float64)
 
 
 class SparseCuboids:

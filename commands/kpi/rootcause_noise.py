@@ -23,6 +23,10 @@ _MAX_BANDS = 16
 _SAMPLE = 200_000
 # Even a perfectly regular series is not known better than this (relative).
 _NOISE_FLOOR = 1e-3
+# A leaf with fewer expected events than this is given this many for its Poisson floor.
+_MIN_EVENTS = 0.5
+# From about this many events a count's deviation is close enough to Gaussian for the bands.
+_GAUSSIAN_EVENTS = 25.0
 
 
 def symmetric_deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
@@ -31,6 +35,42 @@ def symmetric_deviation(actual: FloatArray, expected: FloatArray) -> FloatArray:
     # Rows with both values zero carry no evidence either way; callers drop them.
     safe = np.where(scale > 0.0, scale, 1.0)
     return np.where(scale > 0.0, 2.0 * (actual - expected) / safe, 0.0)
+
+
+def is_count(values: FloatArray) -> bool:
+    """Tell whether a measure holds counted events: non-negative whole numbers throughout."""
+    return bool(values.size) and bool(np.all((values >= 0) & (values == np.round(values))))
+
+
+def count_floor(size: FloatArray) -> FloatArray:
+    """Return the least spread of a count's symmetric deviation: its Poisson noise.
+
+    A count's variance is at least its expected value, and the expected side is itself
+    counted (the period before, a few weeks' median), so for a leaf of about ``size``
+    events d = 2(a - f)/(a + f) spreads by at least sqrt(2/size). Counts of one or two
+    events swing by their whole size; without this floor the bands (mostly exact zeros
+    there) call them noise-free and every 0 -> 1 a cause.
+    """
+    return np.asarray(np.sqrt(2.0 / np.maximum(size, _MIN_EVENTS)), dtype=np.float64)
+
+
+def proportion_floor(
+    actual: FloatArray, expected: FloatArray, actual_den: FloatArray, expected_den: FloatArray
+) -> FloatArray:
+    """Return the least spread of a proportion's symmetric deviation (misrouted of cases).
+
+    The numerator is about Poisson with mean p x cases in each period, so the rate's
+    relative deviation spreads by sqrt(1/(p a_den) + 1/(p f_den)). The leaf's p is pooled
+    over both periods and drawn towards the overall rate, so a leaf with no events yet is
+    not taken for one that can have none.
+    """
+    total = float(actual.sum() + expected.sum())
+    overall = total / max(float(actual_den.sum() + expected_den.sum()), 1e-300)
+    pooled = (actual + expected + overall) / (actual_den + expected_den + 1.0)
+    p = np.maximum(pooled, 1e-12)
+    a_events = np.maximum(p * actual_den, 1e-12)
+    f_events = np.maximum(p * expected_den, 1e-12)
+    return np.asarray(np.sqrt(1.0 / a_events + 1.0 / f_events), dtype=np.float64)
 
 
 def noise_scale(deviation: FloatArray, *, sigmas: float = 5.0) -> float:
@@ -109,6 +149,26 @@ def leaf_noise(deviation: FloatArray, size: FloatArray) -> FloatArray:
     alpha2, beta = _fit_count_noise(np.exp(centres), sigmas)
     noise = np.maximum(noise, np.sqrt(alpha2 + beta / positive))
     return np.asarray(np.maximum(noise, _NOISE_FLOOR), dtype=np.float64)
+
+
+def counted_noise(deviation: FloatArray, size: FloatArray, floor: FloatArray) -> FloatArray:
+    """Return each counted leaf's noise: its Poisson floor, widened as the data shows.
+
+    Below about ``_GAUSSIAN_EVENTS`` events a deviation takes a few discrete values (0 -> 1
+    is +200 %) and the bands' Gaussian estimate is meaningless, so those leaves get the
+    Poisson spread, scaled by the over-dispersion σ² = α² + φ/events fitted on the larger
+    leaves (φ at least 1), which also keep their band estimate.
+    """
+    events = 1.0 / np.maximum(floor, 1e-12) ** 2
+    large = events >= _GAUSSIAN_EVENTS
+    sigma = np.array(floor, dtype=np.float64)
+    alpha2, phi = 0.0, 1.0
+    if np.count_nonzero(large) >= _LEAVES_PER_BAND // 4:
+        sigma[large] = np.maximum(leaf_noise(deviation[large], size[large]), floor[large])
+        alpha2, phi = _fit_count_noise(events[large], sigma[large])
+    small = ~large
+    sigma[small] = np.sqrt(alpha2 + max(phi, 1.0) / events[small])
+    return sigma
 
 
 def _fit_count_noise(sizes: FloatArray, sigmas: FloatArray) -> tuple[float, float]:

@@ -3,16 +3,14 @@ the suggestion buttons (open as initiative, dismiss)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
+from commands.permissions import Actor, Permissions
 from commands.routing.analysis import RoutingParams
 from commands.routing.decisions import dismiss, open_as_initiative
 from commands.routing.parsing import parse_routing_text
@@ -20,32 +18,31 @@ from commands.routing.service import routing_answer
 from commands.routing.views import render_dismissed, render_opened, render_routing
 from commands.routing.why import explain_misroutes
 from commands.routing.why_views import render_why
-from commands.scope import scope_for_channel
-from storage.engine import in_worker
-
-Clock = Callable[[], datetime]
+from commands.slash_request import Clock, slash_request
+from storage.engine import SessionFactory, in_worker
 
 
 async def handle_routing(
-    ack: Any,
+    ack: AsyncAck,
     command: dict[str, Any],
-    db: Session,
+    sessions: SessionFactory,
+    permissions: Permissions,
     settings: Any,
     clock: Clock,
-    runtime: Any,
 ) -> None:
     """Answer `/routing [period] [reason:…|vendor:…]`."""
     timezone = settings.opsbot_timezone
-    now = clock()
-    today = now.astimezone(ZoneInfo(timezone)).date()
-    request = parse_routing_text(command.get("text", ""), today=today, timezone=timezone)
-    scope = scope_for_channel(db, command.get("channel_id"))
+    asked = await slash_request(
+        command, sessions=sessions, permissions=permissions, clock=clock, timezone=timezone
+    )
+    request = parse_routing_text(asked.text, today=asked.today, timezone=timezone)
+    scope = asked.actor.scope
     vendor = scope.vendor.name if scope.vendor is not None else None
     if request.why:
         explain = partial(
             explain_misroutes, window=request.window, filters=request.filters, scope=scope
         )
-        change = await in_worker(runtime.sessions, lambda session: explain(session=session))
+        change = await in_worker(sessions, lambda session: explain(session=session))
         await ack(**render_why(change, request=request, vendor=vendor))
         return
     work = partial(
@@ -54,52 +51,65 @@ async def handle_routing(
         filters=request.filters,
         scope=scope,
         params=RoutingParams(),
-        now=now,
+        now=asked.now,
     )
-    analysis, shown = await in_worker(runtime.sessions, lambda session: work(session=session))
+    analysis, shown = await in_worker(sessions, lambda session: work(session=session))
     await ack(**render_routing(analysis, shown, request=request, vendor=vendor))
 
 
-def _clicked(body: dict[str, Any]) -> tuple[str, str, str | None]:
+async def _clicked(
+    body: dict[str, Any], sessions: SessionFactory, permissions: Permissions
+) -> tuple[str, Actor]:
     action = body["actions"][0]
     channel = (body.get("channel") or {}).get("id")
-    return str(action.get("value") or ""), str(body["user"]["id"]), channel
+    actor = await permissions.actor(sessions, user_id=str(body["user"]["id"]), channel_id=channel)
+    return str(action.get("value") or ""), actor
 
 
 async def handle_open_suggestion(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
-    db: Session,
+    sessions: SessionFactory,
+    permissions: Permissions,
     planning_desk: PlanningDesk,
     respond: AsyncRespond,
     clock: Clock,
 ) -> None:
     """File a routing suggestion as an initiative, with its evidence."""
     await ack()
-    ident, user_id, channel_id = _clicked(body)
-    row, initiative = open_as_initiative(
-        session=db,
-        desk=planning_desk,
-        ident=ident,
-        scope=scope_for_channel(db, channel_id),
-        user_id=user_id,
-        channel_id=channel_id,
-        now=clock(),
+    ident, actor = await _clicked(body, sessions, permissions)
+    now = clock()
+    row, initiative = await in_worker(
+        sessions,
+        lambda session: open_as_initiative(
+            session=session,
+            desk=planning_desk,
+            ident=ident,
+            scope=actor.scope,
+            user_id=actor.user_id,
+            channel_id=actor.channel_id,
+            now=now,
+        ),
     )
     await respond(**render_opened(row, initiative), replace_original=False)
 
 
 async def handle_dismiss_suggestion(
-    ack: Any, body: dict[str, Any], db: Session, respond: AsyncRespond, clock: Clock
+    ack: AsyncAck,
+    body: dict[str, Any],
+    sessions: SessionFactory,
+    permissions: Permissions,
+    respond: AsyncRespond,
+    clock: Clock,
 ) -> None:
     """Dismiss a routing suggestion so later answers leave it out."""
     await ack()
-    ident, user_id, channel_id = _clicked(body)
-    row = dismiss(
-        session=db,
-        ident=ident,
-        scope=scope_for_channel(db, channel_id),
-        user_id=user_id,
-        now=clock(),
+    ident, actor = await _clicked(body, sessions, permissions)
+    now = clock()
+    row = await in_worker(
+        sessions,
+        lambda session: dismiss(
+            session=session, ident=ident, scope=actor.scope, user_id=actor.user_id, now=now
+        ),
     )
     await respond(**render_dismissed(row), replace_original=False)

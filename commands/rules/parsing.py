@@ -12,6 +12,9 @@ from integrations.errors import UsageError
 from storage.kpi import DIMENSIONS
 
 RULE_USAGE = '/opsbot rule add "AHT vendor:acme > 9m for 2 days" sev3'
+ASSESSMENT_RULE_USAGE = '/opsbot rule add "pass_rate vendor:acme < 85% for 2 weeks"'
+# Agent assessments' pass rate: a rule on it opens an action item, not an escalation.
+ASSESSMENT_RULE_KPI = "pass_rate"
 RULE_REMOVE_USAGE = "/opsbot rule remove ID   (the ID from /opsbot rule list)"
 # ASCII digits only, and few enough that float() stays exact and finite.
 _THRESHOLD = re.compile(r"^(?P<n>[0-9]{1,12}(?:\.[0-9]{1,6})?)(?P<unit>s|m|h|%)?$", re.IGNORECASE)
@@ -46,6 +49,8 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
         raise _bad("A rule needs a KPI, a comparison (> >= < <=) and a threshold.")
     head, tail = words[:op_at], words[op_at + 1 :]
     kpi_words = [w for w in head if ":" not in w]
+    if [w.lower() for w in kpi_words] == [ASSESSMENT_RULE_KPI]:
+        return parse_pass_rate_rule(text, head, words[op_at], tail, severity_word)
     if len(kpi_words) != 1 or registry.get(kpi_words[0]) is None:
         known = ", ".join(registry.keys)
         raise _bad(f"Name one KPI before the comparison. KPIs: {known}.")
@@ -100,6 +105,46 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
         threshold=threshold,
         days=days,
         severity=severity,
+    )
+
+
+def parse_pass_rate_rule(
+    text: str, head: list[str], op: str, tail: list[str], severity_word: str | None
+) -> RuleSpec:
+    """Parse `pass_rate vendor:acme < 85% [for N days|weeks]` (every assessment together)."""
+
+    def bad(why: str) -> UsageError:
+        return UsageError(why, usage=ASSESSMENT_RULE_USAGE)
+
+    filters: dict[str, list[str]] = {}
+    for word in (w for w in head if ":" in w):
+        name, _, value = word.partition(":")
+        if name.lower() != "vendor" or not value:
+            raise bad(f"`{escape_clip(name, 20)}:` is not a filter of pass_rate; use vendor:.")
+        filters.setdefault(name.lower(), []).append(value)
+    if len(filters.get("vendor", [])) != 1:
+        raise bad("A pass_rate rule names one vendor, e.g. `vendor:acme`.")
+    if severity_word is not None:
+        raise bad("A pass_rate rule opens an action item for the vendor; it takes no severity.")
+    match = _THRESHOLD.match(tail[0]) if tail else None
+    if match is None or match["unit"] != "%" or float(match["n"]) > 100:
+        raise bad("Give the pass rate as a percentage from 0 to 100, e.g. `85%`.")
+    rest = [w.lower() for w in tail[1:]]
+    days = 1
+    if rest:
+        units = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+        if len(rest) != 3 or rest[0] != "for" or rest[2] not in units:
+            raise bad("After the threshold only `for N days` or `for N weeks` may follow.")
+        days = (
+            parse_count(rest[1], "`for N`: N", 1, 31, usage=ASSESSMENT_RULE_USAGE) * units[rest[2]]
+        )
+    return RuleSpec(
+        text=text.strip()[:500],
+        kpi=ASSESSMENT_RULE_KPI,
+        filters=filters,
+        op=op,
+        threshold=float(match["n"]) / 100.0,
+        days=days,
     )
 
 

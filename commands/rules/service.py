@@ -10,8 +10,9 @@ from sqlmodel import Session
 from commands.escalations.model import EscalationInput
 from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
-from commands.rules.parsing import RULE_REMOVE_USAGE, RuleSpec, breaches
+from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec, breaches
 from commands.slash_text import parse_row_id
+from commands.training.rule_check import open_pass_rate_item
 from commands.vendors.service import require_vendor
 from integrations.errors import NotFound
 from storage.kpi import MEASURES
@@ -26,6 +27,7 @@ from storage.rules import (
     get_rule,
     recent_firing,
 )
+from storage.types import utcnow
 
 RULE_REPORTER = "opsbot"
 
@@ -105,6 +107,14 @@ def evaluate_rules(
     """Open one escalation per breaching rule and streak; return the escalations' keys."""
     opened: list[str] = []
     for rule in active_rules(session):
+        if (
+            rule.kpi == ASSESSMENT_RULE_KPI
+        ):  # assessments: an action item for the vendor, not an escalation
+            item = open_pass_rate_item(
+                session=session, rule=rule, dedupe_days=dedupe_days, now=utcnow()
+            )
+            opened.extend([item] if item else [])
+            continue
         breach = find_breach(session=session, rule=rule, registry=registry)
         if breach is None:
             continue

@@ -5,21 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from commands.catalog import CommandFamily
-from commands.suggestions.handlers import (
-    USAGE,
+from commands.suggestions.card import (
     handle_edit_button,
     handle_edit_submission,
     handle_score_menu,
-    handle_suggest,
     handle_upvote,
 )
+from commands.suggestions.handlers import ROUTER, handle_suggest
 
-FAMILY = CommandFamily(
-    command="/suggest",
-    summary="Suggest a process improvement; vote, score and promote it to Jira.",
-    usage=USAGE,
-)
+FAMILY = ROUTER.family()
 FAMILIES = (FAMILY,)
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from sqlmodel import Session
+
 from commands.initiatives.desk import PlanningDesk, tracker_call
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
-from commands.suggestions.story import story_sentence
+from commands.suggestions.story import story_sentence, story_title
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import IssueDraft, TrackerIssue
 from integrations.tracker.wiki import wiki_escape
-from storage.engine import unit_of_work
+from storage.engine import in_worker
 from storage.initiatives import initiative_by_key, recount_children, upsert_child
 from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
 from storage.types import utcnow
@@ -31,10 +33,9 @@ def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
         f"{suggested}: {wiki_escape(s.text)}\n"
         f"RICE {rice}; votes {s.votes}."
     )
-    summary = s.capability[:1].upper() + s.capability[1:]
     return IssueDraft(
         project=desk.project,
-        summary=summary.removeprefix("To ").strip()[:255] or f"Suggestion {s.id}",
+        summary=story_title(s.capability, s.text)[:255] or f"Suggestion {s.id}",
         description=description,
         correlation_label=s.label,
         issue_type=desk.story_type,
@@ -43,12 +44,42 @@ def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
     )
 
 
+def _promoted(
+    session: Session, desk: PlanningDesk, suggestion: Suggestion, issue: TrackerIssue
+) -> None:
+    row = suggestion_by_id(session, suggestion.id or 0)
+    if row is None:
+        raise GiveUp("suggestion no longer exists")
+    row.state, row.issue_key, row.issue_url = PROMOTED, issue.key, issue.url
+    row.updated_at = utcnow()
+    session.add(row)
+    initiative = initiative_by_key(session, row.initiative_key or "")
+    if initiative is None:
+        return
+    upsert_child(
+        session,
+        initiative,
+        key=issue.key,
+        summary=issue.summary,
+        status=issue.status,
+        status_category=issue.status_category,
+    )
+    recount_children(session, initiative)
+    queue_reply(
+        session,
+        desk,
+        initiative,
+        f"💡 Suggestion #{row.id} promoted to <{issue.url}|{issue.key}>. "
+        f"Progress: {progress_text(initiative)}",
+    )
+
+
 def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
     """Return the suggestion job handlers by outbox kind."""
 
     async def promote(context: JobContext) -> None:
-        with unit_of_work(desk.sessions) as session:
-            suggestion = suggestion_by_id(session, int(context.payload["suggestion_id"]))
+        ident = int(context.payload["suggestion_id"])
+        suggestion = await in_worker(desk.sessions, lambda s: suggestion_by_id(s, ident))
         if suggestion is None:
             raise GiveUp("suggestion no longer exists")
         if suggestion.state == PROMOTED:
@@ -56,30 +87,7 @@ def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
         issue: TrackerIssue = await tracker_call(
             desk.tracker.create_issue(story_draft(desk, suggestion))
         )
-        with unit_of_work(desk.sessions) as session:
-            row = suggestion_by_id(session, suggestion.id or 0)
-            assert row is not None
-            row.state, row.issue_key, row.issue_url = PROMOTED, issue.key, issue.url
-            row.updated_at = utcnow()
-            session.add(row)
-            initiative = initiative_by_key(session, row.initiative_key or "")
-            if initiative is not None:
-                upsert_child(
-                    session,
-                    initiative,
-                    key=issue.key,
-                    summary=issue.summary,
-                    status=issue.status,
-                    status_category=issue.status_category,
-                )
-                recount_children(session, initiative)
-                queue_reply(
-                    session,
-                    desk,
-                    initiative,
-                    f"💡 Suggestion #{row.id} promoted to <{issue.url}|{issue.key}>. "
-                    f"Progress: {progress_text(initiative)}",
-                )
+        await in_worker(desk.sessions, lambda s: _promoted(s, desk, suggestion, issue))
         desk.outbox.wake()
         if suggestion.channel_id:
             await desk.slack.chat_postMessage(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from commands.digest import DigestSection
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import require_filed, require_initiative
 from commands.mrkdwn import escape_clip
@@ -15,7 +17,7 @@ from commands.scope import ChannelScope
 from commands.slash_text import parse_row_id
 from commands.suggestions.story import derive_story
 from integrations.errors import NotFound, UsageError
-from storage.initiatives import links_for
+from storage.initiatives import initiative_by_key, links_for
 from storage.suggestions import (
     NEW,
     PROMOTED,
@@ -32,6 +34,7 @@ from storage.vendors import vendor_for_channel
 IMPACTS = (0.25, 0.5, 1.0, 2.0, 3.0)  # minimal, low, medium, high, massive
 CONFIDENCES = (0.5, 0.8, 1.0)
 ISSUE_KEY = re.compile(r"\b[A-Z][A-Z0-9_]+-\d+\b")
+_NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
 @dataclass
@@ -175,11 +178,12 @@ def promote(
     *,
     session: Session,
     desk: PlanningDesk,
-    suggestion: Suggestion,
-    initiative_key: str | None,
     actor: Actor,
-) -> None:
+    ident: str,
+    initiative_key: str | None,
+) -> int:
     """Queue filing the story in the tracker, under an initiative's epic when given."""
+    suggestion = require_suggestion(session, ident, actor=actor, verb="promote")
     if suggestion.state == PROMOTED:
         key = escape_clip(suggestion.issue_key or "", 40)
         raise UsageError(f"Suggestion #{suggestion.id} is already {key}.")
@@ -195,16 +199,60 @@ def promote(
         payload={"suggestion_id": suggestion.id},
         key=f"sugg:{suggestion.id}:promote",
     )
-    session.commit()
-    desk.outbox.wake()
+    return suggestion.id or 0
+
+
+def vote(*, session: Session, actor: Actor, ident: str) -> tuple[Suggestion, bool]:
+    """Count the actor's vote once; (the suggestion, whether the vote was new)."""
+    suggestion = require_suggestion(session, ident, actor=actor, verb="vote")
+    return suggestion, cast_vote(session, suggestion=suggestion, user_id=actor.user_id)
+
+
+def score(*, session: Session, actor: Actor, ident: str, field: str, value: str) -> Suggestion:
+    """Set one RICE factor from the card's menus (the value is checked, never trusted)."""
+    suggestion = require_suggestion(session, ident, actor=actor, verb="score")
+    if not _NUMBER.match(value):
+        raise UsageError("A number, please.")
+    set_score(session=session, suggestion=suggestion, field=field, value=float(value))
+    return suggestion
+
+
+def edit_story(*, session: Session, actor: Actor, ident: str, edit: StoryEdit) -> Suggestion:
+    """Save the edited story and score, if `actor` may edit this suggestion from here."""
+    suggestion = require_suggestion(session, ident, actor=actor, verb="edit")
+    apply_edit(session=session, suggestion=suggestion, edit=edit)
+    return suggestion
+
+
+@dataclass(frozen=True)
+class ProposalMaterial:
+    """What a proposal is written from, read in one unit of work."""
+
+    rows: list[tuple[Suggestion, list[str]]]  # top suggestions and their evidence
+    kpi_lines: list[str]
+
+
+def proposal_material(
+    *,
+    session: Session,
+    scope: ChannelScope,
+    user_id: str,
+    wanted: int,
+    kpi_section: Callable[[Session], DigestSection | None],
+) -> ProposalMaterial:
+    """Return the top suggestions in scope, their evidence and the KPI movements."""
+    rows = ranked(session=session, mode="top", user_id=user_id, scope=scope)[:wanted]
+    if not rows:
+        raise UsageError("There are no open suggestions to propose.", usage="/suggest proposal [N]")
+    section = kpi_section(session)
+    kpi_lines = list(section.lines[:10]) if section is not None else []
+    return ProposalMaterial([(s, evidence_for(session, s)) for s in rows], kpi_lines)
 
 
 def evidence_for(session: Session, suggestion: Suggestion) -> list[str]:
     """Return issue keys that back the suggestion: named in it, or linked to its initiative."""
     keys = list(dict.fromkeys(ISSUE_KEY.findall(suggestion.text)))
     if suggestion.initiative_key:
-        from storage.initiatives import initiative_by_key
-
         initiative = initiative_by_key(session, suggestion.initiative_key)
         if initiative is not None:
             keys += [link.issue_key for link in links_for(session, initiative.id or 0)]

@@ -6,8 +6,9 @@ from datetime import date
 from typing import Any
 
 from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
+from commands.suggestions.markdown import escape_markdown, mrkdwn_to_markdown
 from commands.suggestions.service import CONFIDENCES, IMPACTS
-from commands.suggestions.story import story_sentence
+from commands.suggestions.story import story_sentence, story_title
 from storage.suggestions import Suggestion
 
 Blocks = list[dict[str, Any]]
@@ -172,7 +173,6 @@ def proposal_entry(s: Suggestion, evidence: list[str]) -> tuple[str, str]:
     )
     effort = "unknown" if s.effort is None else f"{s.effort:g} person-weeks"
     proof = ", ".join(evidence) or "none linked yet"
-    criteria = "\n".join(f"- {c}" for c in s.criteria)
     slack = (
         f"*#{s.id} {escape_clip(s.capability, 150)}*\n"
         f"*Problem:* {escape_clip(s.text, 800)}\n"
@@ -181,13 +181,15 @@ def proposal_entry(s: Suggestion, evidence: list[str]) -> tuple[str, str]:
         f"*Effort:* {effort} · {score_text(s)}\n"
         f"*Evidence:* {escape(proof)}"
     )
+    criteria_md = "\n".join(f"- {escape_markdown(c)}" for c in s.criteria)
     markdown = (
-        f"## #{s.id} {s.capability}\n\n"
-        f"**Problem:** {s.text}\n\n"
-        f"**Story:** {story_sentence(s.role, s.capability, s.benefit)}\n\n"
-        f"**Acceptance criteria:**\n{criteria}\n\n"
+        f"## #{s.id} {escape_markdown(story_title(s.capability, s.text))}\n\n"
+        f"**Problem:** {escape_markdown(s.text)}\n\n"
+        f"**Story:** {escape_markdown(story_sentence(s.role, s.capability, s.benefit))}\n\n"
+        f"**Acceptance criteria:**\n{criteria_md}\n\n"
         f"**Expected impact:** {impact}; reach {_num(s.reach)}; confidence {_num(s.confidence)}\n\n"
-        f"**Effort:** {effort}\n\n**Score:** {score_text(s)}\n\n**Evidence:** {proof}\n"
+        f"**Effort:** {effort}\n\n**Score:** {score_text(s)}\n\n"
+        f"**Evidence:** {escape_markdown(proof)}\n"
     )
     return clip_mrkdwn(slack, MAX_TEXT), markdown
 
@@ -205,7 +207,7 @@ def proposal(
         blocks += [{"type": "divider"}, _section(slack_text)]
     if len(entries) > room:
         blocks.append(_section(f"_and {len(entries) - room} more in the attached file_"))
-    kpi_md = "\n".join(f"- {line}" for line in kpi_lines) or "- none recorded"
+    kpi_md = "\n".join(f"- {mrkdwn_to_markdown(line)}" for line in kpi_lines) or "- none recorded"
     document = f"# {title}\n\n## KPI movements (last week)\n\n{kpi_md}\n\n" + "\n".join(
         md for _, md in entries
     )

@@ -19,7 +19,7 @@ from storage.actions import open_actions
 from storage.escalations import Escalation, EscalationEvent
 
 # Sections the summary takes from the shared digest sources, in this order.
-SOURCE_KEYS = ("kpi", "initiatives", "kb", "routing")
+SOURCE_KEYS = ("kpi", "initiatives", "kb", "routing", "training")
 ACK_KINDS = ("assignee", "status", "comment")
 
 

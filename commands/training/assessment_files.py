@@ -1,4 +1,4 @@
-"""Read agent assessment CSV files: every row validated, the first problem stops the file.
+"""Read agent assessment CSV files: every row validated, every bad one reported.
 
 Columns (any order, a header line first): `date, vendor, assessment, agent, score, passed`.
 `agent` is a pseudonymous id; `score` is 0–100; `passed` is true or false.
@@ -6,11 +6,13 @@ Columns (any order, a header line first): `date, vendor, assessment, agent, scor
 
 from __future__ import annotations
 
-import csv
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+
+from integrations.csv_rows import RowError, RowProblems, read_csv_rows
 
 COLUMNS = ("date", "vendor", "assessment", "agent", "score", "passed")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -19,11 +21,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SCORE = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,6})?$")  # ASCII digits only
 
 
-class AssessmentInputError(Exception):
+class AssessmentInputError(RowError):
     """A row cannot be imported; the message names the file, line and column."""
-
-    def __init__(self, source: str, line: int, column: int, problem: str) -> None:
-        super().__init__(f"{source}:{line}:{column}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -38,24 +37,12 @@ class AssessmentRow:
     passed: bool
 
 
-def read_assessment_csv(path: Path) -> list[AssessmentRow]:
-    """Validate every line of `path`."""
-    source = str(path)
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise AssessmentInputError(source, 0, 0, f"cannot open: {exc.strerror or exc}") from None
-    rows: list[AssessmentRow] = []
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except StopIteration:
-            raise AssessmentInputError(
-                source, 1, 1, "empty file (a header line is needed)"
-            ) from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise AssessmentInputError(source, 1, 1, f"not a CSV file: {exc}") from None
+class AssessmentReader:
+    """Check the header once, then turn each line into an AssessmentRow or a located error."""
+
+    def __init__(self, source: str, columns: list[str]) -> None:
+        self.source = source
+        header = [h.strip().lower() for h in columns]
         for index, name in enumerate(header):
             if name not in COLUMNS or header.index(name) != index:
                 problem = "repeated" if name in COLUMNS else "not a column I know"
@@ -65,28 +52,69 @@ def read_assessment_csv(path: Path) -> list[AssessmentRow]:
         missing = [c for c in COLUMNS if c not in header]
         if missing:
             raise AssessmentInputError(source, 1, 1, f"missing column(s): {', '.join(missing)}")
-        at = {name: header.index(name) for name in COLUMNS}
+        self.at = {name: header.index(name) for name in COLUMNS}
+        self.rows: list[AssessmentRow] = []
+
+    def add_cells(self, cells: Sequence[str], line: int) -> AssessmentRow:
+        """Validate one line and keep it."""
+        row = _row(cells, self.at, self.source, line)
+        self.rows.append(row)
+        return row
+
+
+def read_assessment_files(paths: Sequence[Path]) -> list[AssessmentRow]:
+    """Validate every line of every file; raise BadRows naming each bad file, line and column."""
+    readers: list[AssessmentReader] = []
+
+    def start(source: str, header: list[str]) -> AssessmentReader:
+        readers.append(AssessmentReader(source, header))
+        return readers[-1]
+
+    problems = RowProblems()
+    for path in paths:
+        read_csv_rows(path, start, problems=problems)
+    problems.check()
+    return [row for reader in readers for row in reader.rows]
+
+
+def validate_assessment_records(
+    records: Sequence[Mapping[str, object]], *, source: str
+) -> list[AssessmentRow]:
+    """Validate JSON rows like CSV lines (row N is reported as line N + 1); raise BadRows."""
+    if not records:
+        return []
+    columns: dict[str, None] = {}
+    for record in records:
+        columns.update(dict.fromkeys(str(k) for k in record))
+    problems = RowProblems()
+    try:
+        reader = AssessmentReader(source, list(columns))
+    except RowError as error:
+        problems.add(error)
+        problems.check()
+    names = list(columns)
+    for line, record in enumerate(records, start=2):
         try:
-            for cells in reader:
-                line = reader.line_num
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
-                    continue
-                if len(cells) != len(header):
-                    raise AssessmentInputError(
-                        source,
-                        line,
-                        min(len(cells), len(header)) + 1,
-                        f"{len(cells)} cells, the header has {len(header)}",
-                    )
-                rows.append(_row(cells, at, source, line))
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise AssessmentInputError(
-                source, reader.line_num, 1, f"malformed CSV: {exc}"
-            ) from None
-    return rows
+            reader.add_cells([_cell(record.get(name)) for name in names], line)
+        except RowError as error:
+            problems.add(error)
+    problems.check()
+    return reader.rows
 
 
-def _row(cells: list[str], at: dict[str, int], source: str, line: int) -> AssessmentRow:
+def _cell(value: object) -> str:
+    # JSON true/false and numbers read as their CSV spellings; a missing value is empty.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def read_assessment_csv(path: Path) -> list[AssessmentRow]:
+    """Validate every line of `path`."""
+    return read_assessment_files([path])
+
+
+def _row(cells: Sequence[str], at: dict[str, int], source: str, line: int) -> AssessmentRow:
     def cell(name: str) -> str:
         return cells[at[name]].strip()
 

@@ -5,22 +5,31 @@ from __future__ import annotations
 import re
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from math import nan
 
 from sqlmodel import Session
 
 from commands.errors import UsageError
+from commands.kpi.spikes import Finding, SpikeParams, detect
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from commands.training.assessment_files import AssessmentRow
 from commands.training.service import TRAINING_USAGE
-from storage.assessments import AgentAssessment, assessments_between, replace_assessments
+from storage.assessments import (
+    AgentAssessment,
+    assessments_between,
+    daily_pass_counts,
+    replace_assessments,
+)
 from storage.vendors import vendor_by_slug_or_name
 
 _DAYS = re.compile(r"^([1-9][0-9]{0,2})d$")
 PERIODS = {"week": 7, "month": 30, "quarter": 91}
 DEFAULT_DAYS = 28
+# A day's pass rate counts for the spike detector from this many results (a KPI needs 50).
+MARKER_MIN_RESULTS = 5
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,8 @@ class ScoreLine:
     assessment: str
     current: Figures
     previous: Figures | None
+    # The KPI detector's latest spike or drift of the daily pass rate within the period.
+    marker: Finding | None = None
 
 
 @dataclass(frozen=True)
@@ -107,9 +118,18 @@ def figures(rows: list[AgentAssessment]) -> Figures:
 
 
 def score_lines(
-    *, session: Session, scope: ChannelScope, request: ScoresRequest, today: date
+    *,
+    session: Session,
+    scope: ChannelScope,
+    request: ScoresRequest,
+    today: date,
+    detector: SpikeParams | None = None,
 ) -> tuple[date, date, list[ScoreLine]]:
-    """Return the period (ending today) and one line per vendor and assessment in it."""
+    """Return the period (ending today) and one line per vendor and assessment in it.
+
+    Given `detector`, each line carries the KPI spike detector's marker for its daily pass
+    rate (the same `commands.kpi.spikes.detect`, fed the days' result counts as volume).
+    """
     end = today
     start = end - timedelta(days=request.days - 1)
     previous_start = start - timedelta(days=request.days)
@@ -140,4 +160,43 @@ def score_lines(
         )
         for (vendor, name), group in sorted(now_groups.items())
     ]
+    if detector is not None and lines:
+        found = pass_rate_markers(
+            session, vendors=vendors, assessment=assessment, start=start, end=end, params=detector
+        )
+        lines = [replace(line, marker=found.get((line.vendor, line.assessment))) for line in lines]
     return start, end, lines
+
+
+def assessment_detector(kpi_params: SpikeParams) -> SpikeParams:
+    """Return the KPI detector's thresholds, with the volume a day's pass rate needs."""
+    return replace(kpi_params, min_volume=MARKER_MIN_RESULTS)
+
+
+def pass_rate_markers(
+    session: Session,
+    *,
+    vendors: list[str] | None,
+    assessment: str | None,
+    start: date,
+    end: date,
+    params: SpikeParams,
+) -> dict[tuple[str, str], Finding]:
+    """Return the latest spike or drift of each group's daily pass rate from `start` to `end`."""
+    first = start - timedelta(days=7 * params.weeks + params.history_days)
+    days = [first + timedelta(days=n) for n in range((end - first).days + 1)]
+    index = {day: n for n, day in enumerate(days)}
+    rates: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+    counts = daily_pass_counts(
+        session, start=first, end=end, vendor_slugs=vendors, assessment=assessment
+    )
+    for vendor, name, day, results, passed in counts:
+        values, volume = rates.setdefault((vendor, name), ([nan] * len(days), [0.0] * len(days)))
+        values[index[day]] = 100.0 * passed / results
+        volume[index[day]] = float(results)
+    markers: dict[tuple[str, str], Finding] = {}
+    for key, (values, volume) in rates.items():
+        findings = detect(days, values, params=params, volume=volume, since=start)
+        if findings:
+            markers[key] = findings[-1]
+    return markers

@@ -6,12 +6,20 @@ from datetime import date
 from typing import Any
 
 from commands.kb.service import ArticleDiff
-from commands.kb.views import article_ref, diff_text
-from commands.mrkdwn import clip, escape, escape_clip
+from commands.kb.views import article_ref, diff_text, owner_text
+from commands.kpi.spikes import Finding
+from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip
 from commands.training.scores import ScoreLine
 from commands.training.service import RolloutResult, StatusRow
 from storage.kb import KbArticle
-from storage.training import PENDING, QUESTION, SCHEDULED, TRAINED, TrainingRollout
+from storage.training import (
+    PENDING,
+    QUESTION,
+    SCHEDULED,
+    TRAINED,
+    TrainingQuestion,
+    TrainingRollout,
+)
 
 SECTION_MAX = 3000
 DIFF_MAX = 1500
@@ -19,6 +27,8 @@ ACTION_TRAINED = "training_trained"
 ACTION_SCHEDULED = "training_scheduled"
 ACTION_QUESTION = "training_question"
 BLOCK_PREFIX = "training:"
+QUESTION_VIEW = "training_question_modal"
+QUESTION_BLOCK, QUESTION_INPUT = "question", "text"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -148,11 +158,57 @@ def nudge_text(rollout: TrainingRollout, article: KbArticle) -> str:
 
 
 def question_text(rollout: TrainingRollout, article: KbArticle, user_id: str) -> str:
-    """Return the thread note (and DM) when a trainer has a question."""
+    """Return the thread note in the vendor's channel when a trainer has a question."""
     return (
-        f":question: <@{user_id}> has a question about {article_ref(article)}. "
-        f"<@{rollout.created_by}>, please answer in this thread."
+        f":question: <@{user_id}> has a question about {article_ref(article)}; "
+        f"its owner {owner_text(article.owner)} has it and will answer in this thread."
     )
+
+
+def question_modal(article: KbArticle, *, metadata: str) -> dict[str, Any]:
+    """Return the modal a trainer types a question about a rollout's article into."""
+    return {
+        "type": "modal",
+        "callback_id": QUESTION_VIEW,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Question"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _section(f"Your question goes to the owner of {article_ref(article)}."),
+            {
+                "type": "input",
+                "block_id": QUESTION_BLOCK,
+                "label": {"type": "plain_text", "text": "What is unclear?"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": QUESTION_INPUT,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+def question_for_owner(question: TrainingQuestion, article: KbArticle) -> dict[str, Any]:
+    """Return the direct message that brings a trainer's question to the article's owner."""
+    head = (
+        f":question: <@{question.asked_by}> at *{escape(question.vendor_slug)}* asks about "
+        f"{article_ref(article)}:"
+    )
+    quoted = "\n".join(f"> {line}" for line in escape(question.text).splitlines() or [""])
+    text = clip_mrkdwn(f"{head}\n{quoted}", SECTION_MAX)
+    blocks = [
+        _section(text),
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": "Answer in the rollout's thread in their channel."}
+            ],
+        },
+    ]
+    return {"text": text, "blocks": blocks}
 
 
 def _change(now: float, before: float | None, unit: str, scale: float = 1.0) -> str:
@@ -172,9 +228,19 @@ def score_line_text(line: ScoreLine) -> str:
         now.pass_rate, before.pass_rate if before else None, " pts", 100.0
     )
     mean = f"mean {now.mean:.1f}" + _change(now.mean, before.mean if before else None, "")
-    return (
+    text = (
         f"• *{escape(line.vendor)}* · {escape_clip(line.assessment, 100)} — {rate}, {mean}, "
         f"spread {now.spread:.1f} · {now.results} results from {now.agents} agents"
+    )
+    return text + marker_text(line.marker) if line.marker is not None else text
+
+
+def marker_text(marker: Finding) -> str:
+    """Return the detector's flag, worded as the KPI cards word theirs."""
+    when = "on" if marker.kind == "spike" else "since"
+    return (
+        f" · :rotating_light: *{marker.kind}* {when} {marker.day:%a %d %b}: pass rate "
+        f"{marker.actual:.0f}% against {marker.expected:.0f}% expected"
     )
 
 

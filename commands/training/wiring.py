@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from commands.kpi.setup import spike_params
 from commands.periodic import PeriodicTask
 from commands.training.digest import TrainingDigestSource
 from commands.training.jobs import TrainingJobs
+from commands.training.pull import AssessmentPullLoop, assessment_pull_configured
+from commands.training.scores import assessment_detector
 
 NUDGE_SWEEP_SECONDS = 300.0
 
@@ -24,9 +27,16 @@ def install_training(runtime: Any) -> TrainingJobs:
     )
     jobs.register()
     runtime.training_jobs = jobs
-    runtime.digest_sources.append(TrainingDigestSource())
+    detector = assessment_detector(spike_params(runtime.settings))
+    runtime.digest_sources.append(TrainingDigestSource(detector))
     if runtime.settings.opsbot_scheduler == "on":
         sweep = PeriodicTask("training.nudges", jobs.send_nudges, interval=NUDGE_SWEEP_SECONDS)
         runtime.on_startup.append(sweep.start)
         runtime.on_shutdown.append(sweep.stop)
+    runtime.assessment_pull = None
+    if assessment_pull_configured(runtime.settings):
+        pull = AssessmentPullLoop(runtime)
+        runtime.assessment_pull = pull
+        runtime.on_startup.append(pull.start)
+        runtime.on_shutdown.append(pull.stop)
     return jobs

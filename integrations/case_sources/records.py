@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from integrations.csv_rows import RowError
+
 REQUIRED_COLUMNS = ("case_id", "created_at", "reason", "initial_queue", "final_queue")
 OPTIONAL_COLUMNS = (
     "channel",
@@ -47,12 +49,8 @@ MAX_TRANSFERS = 1000
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class CaseInputError(Exception):
+class CaseInputError(RowError):
     """A case could not be accepted; the message names the source, line and column."""
-
-    def __init__(self, source: str, line: int, column: int, problem: str) -> None:
-        super().__init__(f"{source}:{line}:{column}: {problem}")
-        self.source, self.line, self.column, self.problem = source, line, column, problem
 
 
 @dataclass(frozen=True, slots=True)

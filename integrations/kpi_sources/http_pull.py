@@ -24,14 +24,20 @@ class KpiSourceError(Exception):
 
 
 async def _get(
-    client: httpx.AsyncClient, url: str, params: dict[str, str], *, retries: int, backoff: float
+    client: httpx.AsyncClient,
+    url: str,
+    params: dict[str, str],
+    *,
+    retries: int,
+    backoff: float,
+    what: str,
 ) -> Any:
     for attempt in range(retries + 1):
         try:
             response = await client.get(url, params=params)
         except httpx.TransportError as exc:
             if attempt == retries:
-                raise KpiSourceError(f"KPI source unreachable: {type(exc).__name__}") from None
+                raise KpiSourceError(f"{what} unreachable: {type(exc).__name__}") from None
             await asyncio.sleep(backoff * 2**attempt)
             continue
         if response.status_code in RETRYABLE and attempt < retries:
@@ -40,33 +46,41 @@ async def _get(
             await asyncio.sleep(min(delay, 60.0))
             continue
         if response.status_code != 200:
-            raise KpiSourceError(f"KPI source answered HTTP {response.status_code}")
+            raise KpiSourceError(f"{what} answered HTTP {response.status_code}")
         try:
             return response.json()
         except ValueError:
-            raise KpiSourceError("KPI source answered something that is not JSON") from None
-    raise KpiSourceError("KPI source kept failing")
+            raise KpiSourceError(f"{what} answered something that is not JSON") from None
+    raise KpiSourceError(f"{what} kept failing")
 
 
 async def fetch_rows(
-    client: httpx.AsyncClient, url: str, *, retries: int = 3, backoff: float = 0.5
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    retries: int = 3,
+    backoff: float = 0.5,
+    what: str = "KPI source",
 ) -> list[dict[str, Any]]:
-    """Fetch every page of rows from `url` (the client carries auth and transport)."""
+    """Fetch every page of rows from `url` (the client carries auth and transport).
+
+    The assessment pull reads the same export shape; `what` names the source in errors.
+    """
     rows: list[dict[str, Any]] = []
     cursor: str | None = None
     for _ in range(MAX_PAGES):
         params = {"cursor": cursor} if cursor else {}
-        body = await _get(client, url, params, retries=retries, backoff=backoff)
+        body = await _get(client, url, params, retries=retries, backoff=backoff, what=what)
         page = (
             body if isinstance(body, list) else body.get("rows") if isinstance(body, dict) else None
         )
         if not isinstance(page, list) or not all(isinstance(r, dict) for r in page):
-            raise KpiSourceError("KPI source page has no list of rows")
+            raise KpiSourceError(f"{what} page has no list of rows")
         rows.extend(page)
         cursor = body.get("next_cursor") if isinstance(body, dict) else None
         if not cursor:
             return rows
-    raise KpiSourceError("KPI source has too many pages")
+    raise KpiSourceError(f"{what} has too many pages")
 
 
 def validate_rows(rows: list[dict[str, Any]], *, source: str, timezone: str) -> KpiBatch:

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
+from integrations.csv_rows import RowError
 from storage.kpi import DIMENSIONS, MEASURES
 from storage.kpi_write import FactRow
 
@@ -19,12 +20,8 @@ _MAX_VALUE_LENGTH = 64
 _PARTS = (("manual_incoming", "incoming"), ("manual_solved", "solved"))
 
 
-class KpiInputError(Exception):
+class KpiInputError(RowError):
     """A record could not be accepted; the message names the source, line and column."""
-
-    def __init__(self, source: str, line: int, column: int, problem: str) -> None:
-        super().__init__(f"{source}:{line}:{column}: {problem}")
-        self.source, self.line, self.column, self.problem = source, line, column, problem
 
 
 @dataclass

@@ -21,6 +21,7 @@ async def test_local_tracker_files_epic_story_and_counts_progress(
     initiative = await create(dispatch, runtime)
     assert initiative.key == "INIT-1" and initiative.filing_state == "filed"
     await dispatch(sr.slash_command("/initiative", 'INIT-1 child "Macro for clones"'))
+    await settle(runtime)  # the story is INIT-2: outbox jobs of different kinds run concurrently
     await dispatch(
         sr.slash_command("/suggest", "Shared legal hold tracker so that nothing expires")
     )

@@ -146,7 +146,7 @@ def test_stored_analysis_agrees_with_the_file_report_and_keeps_to_the_vendor(
             scope=ChannelScope(vendor=Vendor(slug="acme", name="Acme")),
             params=params,
         )
-    assert report_json(stored) == json.loads(file_report.output)
+    assert report_json(stored) == json.loads(file_report.stdout)
     assert (acme.cases, acme.misrouted) == (4, 2)  # c1, c2, c4, c6
 
 

@@ -18,14 +18,21 @@ from bot.settings import Settings
 from commands.checkins.digest_build import build_digest
 from commands.training.jobs import TrainingJobs
 from storage.engine import unit_of_work
-from storage.training import PENDING, SCHEDULED, TRAINED, TrainingRollout
+from storage.training import PENDING, SCHEDULED, TRAINED, TrainingQuestion, TrainingRollout
 from storage.vendors import Vendor, upsert_vendor, vendor_by_slug_or_name
 from tests.conftest import Dispatch
 from tests.integration.test_checkin_commands import body, table
 from tests.integration.test_checkin_runs import Clock
 from tests.integration.test_kb_import import article_text
 from tests.integration.test_kb_search import seed
-from tests.support.slack_requests import block_action, sample, sign, slash_command, to_bolt_request
+from tests.support.slack_requests import (
+    block_action,
+    sample,
+    sign,
+    slash_command,
+    to_bolt_request,
+    view_submission,
+)
 
 # Wednesday 18 Nov 2026, 12:00 UTC (20:00 in Manila); "due:fri" is Friday 20 Nov.
 NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)
@@ -199,7 +206,54 @@ async def test_buttons_record_answers_only_in_their_vendors_channel(
     assert "bound to vendor Acme BPO" in nosy["text"]
 
 
-async def test_question_button_asks_the_owner_in_the_thread(
+def question_view(local_slack: LocalSlack) -> dict[str, Any]:
+    """Return the last modal opened."""
+    view = local_slack.calls_to("views.open")[-1].args["view"]
+    return json.loads(view) if isinstance(view, str) else dict(view)
+
+
+def typed_question(text: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Return the Question modal's state with `text` typed in."""
+    return {"question": {"text": {"type": "plain_text_input", "value": text}}}
+
+
+async def test_question_modal_reaches_the_article_owner(
+    dispatch: Dispatch, world: Runtime, local_slack: LocalSlack
+) -> None:
+    local_slack.add_user("U0MARIA", "maria")
+    body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    await settle(world)
+    acme = rollouts(world)["acme"]
+    click = block_action("training_question", str(acme.id), channel_id="C0ACME", user_id="U0TR")
+    await dispatch(click)
+    view = question_view(local_slack)
+    assert view["callback_id"] == "training_question_modal"
+    meta = view["private_metadata"]
+    empty = await dispatch(view_submission(view["callback_id"], typed_question(" "), **_by(meta)))
+    assert "Type your question first" in json.loads(empty.body)["errors"]["question"]
+    question = "Does <!channel> apply to *minors* & teens?"
+    for _ in range(2):  # a repeated submission stores and sends it once
+        await dispatch(view_submission(view["callback_id"], typed_question(question), **_by(meta)))
+    await settle(world)
+    (stored,) = table(world, TrainingQuestion)
+    assert (stored.vendor_slug, stored.asked_by, stored.text) == ("acme", "U0TR", question)
+    assert rollouts(world)["acme"].state == "question"
+    dms = [c.args for c in local_slack.calls_to("chat.postMessage") if "asks about" in str(c.args)]
+    assert len(dms) == 1
+    dm_channel = local_slack.calls_to("conversations.open")[-1]
+    assert dm_channel.args["users"] == "U0MARIA"  # the article's owner
+    dumped = json.dumps(dms[0])
+    assert "&lt;!channel&gt;" in dumped and "&amp; teens" in dumped and "<!channel>" not in dumped
+    replies = [m for m in local_slack.messages("C0ACME") if m.get("thread_ts") == acme.message_ts]
+    assert len(replies) == 1 and "<@U0TR> has a question" in replies[0]["text"]
+    assert "<@U0MARIA>" in replies[0]["text"]
+
+
+def _by(meta: str, user_id: str = "U0TR") -> dict[str, Any]:
+    return {"private_metadata": meta, "user_id": user_id}
+
+
+async def test_question_is_refused_outside_the_rollouts_channel_and_for_forged_forms(
     dispatch: Dispatch, world: Runtime, local_slack: LocalSlack
 ) -> None:
     body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
@@ -209,16 +263,27 @@ async def test_question_button_asks_the_owner_in_the_thread(
         block_action(
             "training_question",
             str(acme.id),
-            channel_id="C0ACME",
-            user_id="U0TRAINER",
-            response_url=local_slack.response_url(channel="C0ACME"),
+            channel_id="C0GLOBEX",
+            user_id="U0TR",
+            response_url=local_slack.response_url(channel="C0GLOBEX"),
         )
     )
-    await settle(world)
-    replies = [m for m in local_slack.messages("C0ACME") if m.get("thread_ts") == acme.message_ts]
-    assert len(replies) == 1
-    assert "<@U0TRAINER> has a question" in replies[0]["text"]
-    assert "<@U0MARIA>, please answer" in replies[0]["text"]
+    assert local_slack.calls_to("views.open") == []
+    await dispatch(block_action("training_question", str(acme.id), channel_id="C0ACME"))
+    meta = question_view(local_slack)["private_metadata"]
+    # Another user replaying the sealed form, or a form naming another rollout, gets nothing in.
+    stolen = await dispatch(
+        view_submission("training_question_modal", typed_question("hi"), **_by(meta, "U0EVE"))
+    )
+    assert "expired" in json.loads(stolen.body)["errors"]["question"]
+    forged = json.dumps({"rollout": str(acme.id), "channel": "C0ACME", "sig": "0" * 32})
+    refused = await dispatch(
+        view_submission(
+            "training_question_modal", typed_question("hi"), view_id="V2", **_by(forged)
+        )
+    )
+    assert "expired" in json.loads(refused.body)["errors"]["question"]
+    assert table(world, TrainingQuestion) == []
 
 
 async def test_state_survives_a_restart(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,9 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.runtime import Runtime
 from commands.checkins.digest_build import build_digest
+from commands.summary.service import build_summary
+from commands.training.assessment_files import AssessmentRow
+from commands.training.scores import import_rows
 from storage.assessments import AgentAssessment
 from storage.engine import unit_of_work
 from storage.vendors import upsert_vendor
@@ -138,3 +142,71 @@ async def test_the_vendor_digest_carries_the_weeks_assessments(
         "• *acme* · Fraud basics — pass rate 100% (=), mean 100.0 (▲ 20.0), "
         "spread 0.0 · 1 results from 1 agents",
     )
+
+
+def daily_results(days: int, *, dip: date | None, assessment: str) -> list[AssessmentRow]:
+    """Ten acme agents a day for `days` days to NOW, 9 passing; 3 passing on `dip`."""
+    rows: list[AssessmentRow] = []
+    for back in range(days):
+        day = NOW.date() - timedelta(days=back)
+        passing = 3 if day == dip else 9
+        rows.extend(
+            AssessmentRow(
+                day, "acme", assessment, f"agt-{n:02d}", 90.0 if n < passing else 40.0, n < passing
+            )
+            for n in range(10)
+        )
+    return rows
+
+
+async def test_scores_carry_the_kpi_detectors_spike_marker(
+    dispatch: Dispatch, runtime: Runtime
+) -> None:
+    runtime.clock = Clock(NOW)
+    dip = NOW.date() - timedelta(days=3)  # Sunday 15 Nov, inside the 28 days shown
+    with unit_of_work(runtime.sessions) as session:
+        upsert_vendor(session, slug="acme", name="Acme BPO", channel_id="C0ACME")
+        rows = daily_results(140, dip=dip, assessment="Fraud basics")
+        rows += daily_results(140, dip=None, assessment="Steady")
+        import_rows(session=session, rows=rows, now=NOW)
+    text = body(await dispatch(slash_command("/training", "scores", channel_id="C0ACME")))["text"]
+    (fraud,) = [line for line in text.splitlines() if "Fraud basics" in line]
+    # 9/10 every day, so the same-weekday median expects 90 %; the dip day had 3/10.
+    assert fraud.endswith(
+        ":rotating_light: *spike* on Sun 15 Nov: pass rate 30% against 90% expected"
+    )
+    (steady,) = [line for line in text.splitlines() if "Steady" in line]
+    assert "rotating_light" not in steady
+    assert "agt-" not in text  # a vendor channel sees agents only as counts
+    with unit_of_work(runtime.sessions) as session:
+        content = build_digest(
+            session=session,
+            sources=runtime.digest_sources,
+            vendor=upsert_vendor(session, slug="acme"),
+            now=NOW + timedelta(days=1),
+            timezone="UTC",
+        )
+    (section,) = [s for s in content.sections if s.key == "training"]
+    assert any("*spike* on Sun 15 Nov" in line for line in section.lines)
+    assert "agt-" not in json.dumps(section.lines)
+
+
+async def test_the_team_summary_has_a_training_section(
+    runtime: Runtime, database_url: str, scores_file: Path
+) -> None:
+    assert run_import(database_url, scores_file)[0] == 0
+    with unit_of_work(runtime.sessions) as session:
+        _, sections = build_summary(
+            session=session,
+            sources=runtime.digest_sources,
+            now=NOW + timedelta(days=1),
+            timezone="UTC",
+        )
+    (section,) = [s for s in sections if s.key == "training"]
+    assert section.title == "Training"
+    # Every vendor's week (12–18 Nov against 5–11 Nov), as aggregates only.
+    assert section.lines == (
+        "• *acme* · Fraud basics — pass rate 100% (=), mean 100.0 (▲ 20.0), "
+        "spread 0.0 · 1 results from 1 agents",
+    )
+    assert "agt-" not in json.dumps(section.lines)

@@ -73,3 +73,18 @@ def test_the_bench_prints_every_method_on_the_same_cases() -> None:
     assert len(rows) == 10
     assert all("opsbot" in r and "riskloc" in r and "adtributor" in r for r in rows)
     assert lines[-1].startswith("median F1")
+
+
+def test_flat_b_noise_keeps_small_leaves_as_exact_as_large_ones() -> None:
+    case = squeeze_b(np.random.default_rng(4), 0, 1, 1, noise="flat")
+    table = case.table
+    inside = np.zeros(table.n_rows, dtype=np.bool_)
+    for dim, value in next(iter(case.truth)):
+        j = table.dims.index(dim)
+        inside |= table.values[j][table.codes[:, j]] == value
+    normal = ~inside & (table.expected > 0)
+    error = np.abs(table.actual - table.expected)[normal] / table.expected[normal]
+    size = table.expected[normal]
+    small, large = error[size < np.median(size)], error[size >= np.median(size)]
+    assert 0.007 <= float(np.median(error)) <= 0.013
+    assert 0.8 <= float(np.median(small) / np.median(large)) <= 1.25

@@ -276,3 +276,49 @@ def test_a_cause_carries_its_strength_and_the_share_explained() -> None:
     assert only.strength > 10
     assert result.explained == pytest.approx(1.0, abs=0.05)
     assert result.confidence == pytest.approx(1.0, abs=0.05)
+
+
+def _sparse_counts(seed: int) -> tuple[list[tuple[str, ...]], np.ndarray, np.ndarray]:
+    """Return a 4 x 9 x 7 x 4 x 4 cube of cases per leaf, most leaves holding 0 to 3 of them."""
+    values = [[f"{d}{i}" for i in range(k)] for d, k in zip("abcde", (4, 9, 7, 4, 4), strict=True)]
+    rows = list(itertools.product(*values))
+    rng = np.random.default_rng(seed)
+    rate = rng.gamma(0.7, 1.5, len(rows))
+    return rows, rng.poisson(rate).astype(float), rng.poisson(rate).astype(float)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sparse_counts_with_poisson_noise_give_no_cause(seed: int) -> None:
+    rows, now, before = _sparse_counts(seed)
+    result = localise(LeafTable.from_rows(tuple("abcde"), rows, actual=now, expected=before))
+    assert result.root_causes == ()
+
+
+def test_a_doubled_slice_of_sparse_counts_is_found() -> None:
+    rows, now, before = _sparse_counts(11)
+    rng = np.random.default_rng(12)
+    inside = np.array([r[1] == "b3" for r in rows])
+    now[inside] = rng.poisson(2.0 * before[inside] + 0.5)
+    result = localise(LeafTable.from_rows(tuple("abcde"), rows, actual=now, expected=before))
+    assert found(result) == {cause(b="b3")}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_proportion_of_few_cases_per_leaf_finds_only_its_planted_rise(seed: int) -> None:
+    rows, cases_now, cases_before = _sparse_counts(20 + seed)
+    rng = np.random.default_rng(seed)
+    inside = np.array([r[0] == "a2" for r in rows])
+    share = np.where(inside, 0.5, 0.2)
+    hits_now = rng.binomial(cases_now.astype(int), share).astype(float)
+    hits_before = rng.binomial(cases_before.astype(int), 0.2).astype(float)
+    table = LeafTable.from_rows(
+        tuple("abcde"),
+        rows,
+        actual=hits_now,
+        expected=hits_before,
+        actual_den=cases_now,
+        expected_den=cases_before,
+    )
+    result = localise(table, top_k=None)
+    assert found(result) == {cause(a="a2")}
+    assert result.root_causes[0].kind == "rate"
