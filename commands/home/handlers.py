@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from commands.actions.service import add_action_item, complete_action_item
+from commands.actions.service import NewActionItem, add_action_item, complete_action_item
 from commands.escalations.handlers import vendor_choices
 from commands.escalations.service import (
     EscalationDesk,
@@ -134,13 +134,10 @@ async def submit_action(
             sessions,
             lambda s: add_action_item(
                 session=s,
-                scope=actor.scope,
-                owner_id=form.owner_id,
-                text=form.text,
-                due_text=form.due_text,
-                today=today,
-                created_by=user_id,
-                channel_id=actor.channel_id,
+                actor=actor,
+                request=NewActionItem(
+                    owner_id=form.owner_id, text=form.text, due_text=form.due_text, today=today
+                ),
             ),
         )
     except UsageError as exc:
