@@ -20,12 +20,15 @@ from bot.settings import Settings
 from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
 from commands.background import BackgroundTasks
+from commands.checkin_questions.jobs import CheckinAsker, install_checkin_questions
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
+from commands.home.jobs import HomePublisher, install_home
+from commands.incident_channels.jobs import IncidentChannels, install_incident_channels
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
@@ -33,6 +36,7 @@ from commands.kpi.pull import PullLoop
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
 from commands.kpi.snapshot_cache import SnapshotCache
+from commands.nudges.jobs import NudgeSender, install_nudges
 from commands.permissions import Permissions
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
@@ -113,6 +117,10 @@ class Runtime:
     assessment_pull: AssessmentPullLoop | None = field(init=False)
     # None unless SALESFORCE_* is set.
     routing_pull: CasePullLoop | None = field(init=False)
+    home: HomePublisher = field(init=False)
+    nudges: NudgeSender = field(init=False)
+    incident_channels: IncidentChannels = field(init=False)
+    checkin_asker: CheckinAsker = field(init=False)
 
     def check_installed(self) -> None:
         """Raise when a family field was never installed (a family left out of the build)."""
@@ -148,6 +156,7 @@ class Runtime:
             "routing_pull": self.routing_pull,
             "kpi_pull": self.kpi_pull,
             "rule_sweep": self.rule_sweep,
+            "home": self.home,
         }
 
     async def start(self) -> None:
@@ -280,6 +289,10 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_routing(runtime)  # "routing" digest section, routing_pull
     install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
     _schedule_periodic_work(runtime)
+    install_home(runtime)  # home: App Home publisher and its debounced refresh
+    install_nudges(runtime)  # nudges: stale SEV1/SEV2 escalations and initiatives
+    install_incident_channels(runtime)  # incident_channels: SEV1 channels (when on)
+    install_checkin_questions(runtime)  # checkin_asker, "answers" digest source
     runtime.check_installed()
     return runtime
 

@@ -21,12 +21,14 @@ from commands.vendors.views import (
     render_aliased,
     render_bound,
     render_listing,
+    render_note,
     render_renamed,
     render_unbound,
 )
 from integrations.errors import UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
+from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
 from storage.vendors import vendor_by_slug_or_name
 
 _ACTIONS = {
@@ -35,6 +37,7 @@ _ACTIONS = {
     "alias": "add vendor aliases",
     "bind": "bind channels to vendors",
     "unbind": "unbind vendor channels",
+    "member": "map people to vendors",
 }
 
 
@@ -130,6 +133,22 @@ async def _unbind(call: VendorCall) -> dict[str, Any]:
     return render_unbound(vendor, channel)
 
 
+async def _member(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    kind = MEMBER_TEAM if r.argument.startswith("T") else MEMBER_USER
+
+    def bind(session: Session) -> str:
+        vendor = service.require_vendor(session, r.vendor)
+        bind_member(session, vendor=vendor, kind=kind, slack_id=r.argument)
+        return vendor.name
+
+    name = escape(await call.run(bind))
+    who = f"<@{r.argument}>" if kind == MEMBER_USER else f"Team `{r.argument}`"
+    return render_note(
+        f"{who} now belongs to vendor *{name}*: their App Home shows {name}'s data only."
+    )
+
+
 _VERBS: dict[str, Callable[[VendorCall], Awaitable[dict[str, Any]]]] = {
     "list": _list,
     "add": _add,
@@ -137,6 +156,7 @@ _VERBS: dict[str, Callable[[VendorCall], Awaitable[dict[str, Any]]]] = {
     "alias": _alias,
     "bind": _bind,
     "unbind": _unbind,
+    "member": _member,
 }
 
 
