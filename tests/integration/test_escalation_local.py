@@ -14,8 +14,8 @@ from storage.escalations import list_escalations
 from storage.local_tracker import local_issue
 from storage.types import utcnow
 from storage.vendors import upsert_vendor
-from tests.integration.test_escalations import settle
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 
 def answer(response: Any) -> str:
