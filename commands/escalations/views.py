@@ -301,8 +301,10 @@ def _buttons(escalation: Escalation) -> Blocks:
     ]
     # The overflow repeats the buttons (at most five options: Slack's limit) for clients that
     # collapse the row; each option names the button it stands for and the escalation.
-    options = [_option(f"{OVERFLOW_VERBS[a]}:{value}", t) for a, t in buttons[:5]]
-    elements.append({"type": "overflow", "action_id": OVERFLOW_ACTION, "options": options})
+    # A lone button needs no menu.
+    if len(buttons) > 1:
+        options = [_option(f"{OVERFLOW_VERBS[a]}:{value}", t) for a, t in buttons[:5]]
+        elements.append({"type": "overflow", "action_id": OVERFLOW_ACTION, "options": options})
     return [{"type": "actions", "block_id": "escalation_actions", "elements": elements}]
 
 
