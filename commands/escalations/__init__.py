@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from commands.catalog import CommandFamily
-from commands.escalations import handlers, interactions, rollout_handlers, thread_actions
+from commands.escalations import (
+    handlers,
+    interactions,
+    overflow,
+    rollout_handlers,
+    thread_actions,
+)
 from commands.escalations.parsing import ESCALATE_USAGE, ESCALATION_USAGE
+from commands.escalations.views import OVERFLOW_ACTION
 
 FAMILIES = (
     CommandFamily(
@@ -41,6 +48,7 @@ def register(app: Any) -> None:
         "escalation_resolve_open",
     ):
         app.action(action_id)(thread_actions.open_small_modal)
+    app.action(OVERFLOW_ACTION)(overflow.choose)
     app.event("reaction_added", matchers=[thread_actions.is_memo_reaction])(
         thread_actions.memo_reaction
     )

@@ -272,6 +272,17 @@ def _notes(escalation: Escalation, footer: str | None) -> Blocks:
     return [{"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]}]
 
 
+OVERFLOW_ACTION = "escalation_overflow"
+# button action id -> the verb its overflow option carries
+OVERFLOW_VERBS = {
+    "escalation_ack": "ack",
+    "escalation_update_open": "update",
+    "escalation_status_open": "status",
+    "escalation_resolve_open": "resolve",
+    "escalation_rollout_open": "rollout",
+}
+
+
 def _buttons(escalation: Escalation) -> Blocks:
     if escalation.is_open:
         buttons = [
@@ -285,9 +296,15 @@ def _buttons(escalation: Escalation) -> Blocks:
     else:
         return []
     value = str(escalation.id)
-    elements = [
+    elements: list[dict[str, Any]] = [
         {"type": "button", "action_id": a, "text": _text(t), "value": value} for a, t in buttons
     ]
+    # The overflow repeats the buttons (at most five options: Slack's limit) for clients that
+    # collapse the row; each option names the button it stands for and the escalation.
+    # A lone button needs no menu.
+    if len(buttons) > 1:
+        options = [_option(f"{OVERFLOW_VERBS[a]}:{value}", t) for a, t in buttons[:5]]
+        elements.append({"type": "overflow", "action_id": OVERFLOW_ACTION, "options": options})
     return [{"type": "actions", "block_id": "escalation_actions", "elements": elements}]
 
 

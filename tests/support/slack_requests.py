@@ -65,6 +65,10 @@ def slash_command(
     return body, sign(body, signing_secret=signing_secret, **signing)
 
 
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
 def _interactive(
     payload: dict[str, Any], signing_secret: str, signing: dict[str, Any]
 ) -> tuple[str, dict[str, str]]:
@@ -84,14 +88,23 @@ def block_action(
     block_id: str = "actions",
     view: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
+    selected_option: str | None = None,
     signing_secret: str = SIGNING_SECRET,
     **signing: Any,
 ) -> tuple[str, dict[str, str]]:
-    """Build a button click (block_actions) on a message, or in `view` when given."""
+    """Build a button click (block_actions) on a message, or in `view` when given.
+
+    With `selected_option`, the action is an overflow menu choice carrying that value.
+    """
     payload = sample("block_actions")
     payload["user"]["id"] = user_id
     payload["trigger_id"] = trigger_id or new_trigger_id()
     payload["actions"][0].update(action_id=action_id, block_id=block_id, value=value)
+    if selected_option is not None:
+        payload["actions"][0].pop("value", None)
+        payload["actions"][0].update(
+            type="overflow", selected_option={"text": _plain("x"), "value": selected_option}
+        )
     if view is not None:
         payload["container"] = {"type": "view", "view_id": view.get("id", "V0000001")}
         payload["view"] = view
