@@ -21,10 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
-from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.app import create_app
-from bot.local_requests import sign, slash_command_body
+from bot.local_requests import sign, slash_command_body, to_bolt_request
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
@@ -65,7 +64,7 @@ async def probe_commands(runtime: Runtime, stop: asyncio.Event) -> list[float]:
         body = slash_command_body(
             "/opsbot", "help", user_id="U0BENCH", channel_id="C0OPS", response_url="http://x/"
         )
-        request = AsyncBoltRequest(body=body, headers=sign(body, SECRET))
+        request = to_bolt_request(body, sign(body, SECRET))
         started = time.perf_counter()
         response = await app.async_dispatch(request)
         latencies.append((time.perf_counter() - started) * 1000)

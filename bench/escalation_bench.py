@@ -70,7 +70,7 @@ async def fire(url: str, n: int, concurrency: int, run: str) -> Tally:
             )
             started = time.perf_counter()
             try:
-                headers = {k: str(v) for k, v in sign(body, SECRET).items()}
+                headers = sign(body, SECRET)
                 async with session.post(url, data=body, headers=headers) as answer:
                     payload = await answer.text()
                     if answer.status != 200 or "Saved escalation" not in payload:

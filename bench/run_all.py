@@ -32,6 +32,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("kpi_bench.py", ["--days", "60", "--slices", "200", "--repeats", "10", "--csv-rows", "20000"]),
     ("kb_search_bench.py", ["--articles", "2000", "--queries", "100"]),
     ("routing_bench.py", ["--cases", "100000"]),
+    ("shell_bench.py", ["--runs", "5"]),
 ]
 
 

@@ -6,16 +6,15 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.signature import SignatureVerifier
 
 from bot.errors import handle_error
+from bot.local_requests import sign, to_bolt_request
 from bot.logging_setup import request_id_var
 from bot.request_info import RequestInfo, describe
 from bot.runtime import Runtime
@@ -163,16 +162,8 @@ class OpsbotApp(AsyncApp):
                 "trigger_id": f"rerun.{uuid.uuid4().hex}",
             }
         )
-        timestamp = str(int(time.time()))
-        signature = SignatureVerifier(
-            secret.get_secret_value() if secret else ""
-        ).generate_signature(timestamp=timestamp, body=body)
-        headers: dict[str, str | Sequence[str]] = {
-            "content-type": ["application/x-www-form-urlencoded"],
-            "x-slack-request-timestamp": [timestamp],
-            "x-slack-signature": [signature or ""],
-        }
-        response = await self.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+        headers = sign(body, secret.get_secret_value() if secret else "")
+        response = await self.async_dispatch(to_bolt_request(body, headers))
         try:
             answer = json.loads(response.body) if response.body else {}
         except ValueError:

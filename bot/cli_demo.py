@@ -14,7 +14,7 @@ from bot.settings import Settings
 from commands.escalations.demo import load_escalation_demo
 from commands.kpi.demo_data import load_kpi_demo
 from commands.kpi.registry import MetricsFileError, load_registry
-from commands.kpi.setup import spike_params
+from commands.kpi.spikes import spike_params
 from storage.engine import make_engine, session_factory, unit_of_work
 
 DemoLoader = Callable[[Session, Settings], str]

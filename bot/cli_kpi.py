@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry, MetricsFileError, load_registry
-from commands.kpi.setup import spike_params
+from commands.kpi.spikes import spike_params
 from integrations.csv_rows import BadRows, RowProblems
 from integrations.kpi_sources.csv_reader import read_kpi_csv
 from integrations.kpi_sources.records import KpiBatch

@@ -20,13 +20,13 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.block_limits import message_answer, view_answer
+from bot.block_limits import MESSAGE_BLOCKS, blocks_errors, message_answer, view_answer
 from bot.local_http import BackgroundServer, FaultPlan, RateLimiter, read_args
 from bot.local_slack_methods import METHODS
-from bot.local_slack_workspace import BOT_USER_ID, SlackApiError, Workspace
+from bot.local_slack_workspace import BOT_USER_ID, TEAM_ID, SlackApiError, Workspace
 from bot.local_socket_mode import SocketModeHub, connections_open_url
 
-JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files")
+JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files", "unfurls")
 RESPONSE_URL_MAX_USES = 5  # Slack lets a response_url be used five times
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 VIEW_METHODS = frozenset({"views.open", "views.update", "views.push", "views.publish"})
@@ -133,12 +133,41 @@ class LocalSlack:
         real_name: str | None = None,
         tz: str = "UTC",
         is_admin: bool = False,
+        team_id: str = TEAM_ID,
     ) -> None:
-        """Add a workspace member."""
+        """Add a workspace member (`team_id` of a Slack Connect partner for a guest)."""
         with self._lock:
             self.workspace.add_user(
-                id, name, email=email, real_name=real_name, tz=tz, is_admin=is_admin
+                id,
+                name,
+                email=email,
+                real_name=real_name,
+                tz=tz,
+                is_admin=is_admin,
+                team_id=team_id,
             )
+
+    def user_message(
+        self, channel: str, user_id: str, text: str, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """Store a message typed by a person (what link_shared and app_mention refer to)."""
+        with self._lock:
+            return self.workspace.user_post(channel, user_id, text, thread_ts=thread_ts)
+
+    def channel(self, channel_id: str) -> dict[str, Any]:
+        """Return a channel's stored state (topic, members, archived), as a copy."""
+        with self._lock:
+            return copy.deepcopy(self.workspace.channels[channel_id])
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """Return the home tab last published for `user_id`, or None."""
+        with self._lock:
+            published = [c for c in self.calls_to("views.publish") if c.refused is None]
+            for call in reversed(published):
+                if call.args.get("user_id") == user_id and not call.faulted:
+                    view = call.args.get("view")
+                    return copy.deepcopy(view) if isinstance(view, dict) else None
+        return None
 
     def add_channel(self, id: str, name: str, *, is_private: bool = False) -> None:
         """Add a channel the bot is a member of."""
@@ -384,12 +413,35 @@ def payload_answer(method: str, args: dict[str, Any]) -> dict[str, Any] | None:
     """Return Slack's error answer when a method's blocks, attachments or view are invalid."""
     if method in MESSAGE_METHODS:
         return message_answer(args)
+    if method == "chat.unfurl":
+        return unfurl_answer(args.get("unfurls"))
     if method in VIEW_METHODS:
         view = args.get("view")
         if method == "views.publish" and isinstance(view, dict):
             view = {"type": "home", **view}
         return view_answer(view)
     return None
+
+
+def unfurl_answer(unfurls: Any) -> dict[str, Any] | None:
+    """Return Slack's error answer when chat.unfurl's unfurls are not valid Block Kit."""
+    if not isinstance(unfurls, dict):
+        return None  # the method itself answers invalid_unfurls_format
+    errors: list[str] = []
+    for url, unfurl in unfurls.items():
+        if not isinstance(unfurl, dict):
+            errors.append(f"must be an object [json-pointer:/unfurls/{url}]")
+        elif "blocks" in unfurl:
+            errors.extend(
+                blocks_errors(unfurl["blocks"], f"/unfurls/{url}/blocks", limit=MESSAGE_BLOCKS)
+            )
+    if not errors:
+        return None
+    return {
+        "ok": False,
+        "error": "invalid_unfurls_format",
+        "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]},
+    }
 
 
 async def _read_args(request: web.Request) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,11 @@ from bot.local_slack_workspace import (
     Workspace,
     paginate,
 )
+
+CHANNEL_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")
+CHANNEL_NAME_MAX = 80
+TOPIC_MAX = 250
+INVITE_MAX = 1000
 
 Method = Callable[[Workspace, dict[str, Any], str], dict[str, Any]]
 METHODS: dict[str, Method] = {}
@@ -270,6 +276,92 @@ def conversations_history(ws: Workspace, args: dict[str, Any], base: str) -> dic
             copied.pop("metadata", None)
         answer.append(copied)
     return {"messages": answer, "has_more": False, "response_metadata": {"next_cursor": ""}}
+
+
+@method("chat.unfurl")
+def chat_unfurl(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
+    """Attach unfurls to a message; each shared URL maps to blocks (or an attachment)."""
+    unfurls = args.get("unfurls")
+    if isinstance(unfurls, str):
+        unfurls = json.loads(unfurls)
+    if not isinstance(unfurls, dict) or not unfurls:
+        raise SlackApiError("invalid_unfurls_format")
+    if args.get("unfurl_id") and args.get("source"):
+        message = ws.message_by_unfurl_id(str(args["unfurl_id"]))
+    else:
+        message = ws.find_message(ws.channel_id(args.get("channel")), args.get("ts"))
+    message.setdefault("unfurls", {}).update(copy.deepcopy(unfurls))
+    return {}
+
+
+@method("conversations.create")
+def conversations_create(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
+    """Create a channel under Slack's naming rules (lower case, 80 characters, no spaces)."""
+    name = str(args.get("name") or "")
+    if not name:
+        raise SlackApiError("invalid_name_required")
+    if len(name) > CHANNEL_NAME_MAX:
+        raise SlackApiError("invalid_name_maxlength")
+    if not CHANNEL_NAME.fullmatch(name):
+        raise SlackApiError("invalid_name_specials")
+    if any(c.get("name") == name for c in ws.channels.values()):
+        raise SlackApiError("name_taken")
+    channel_id = ws.next_id("C")
+    private = str(args.get("is_private")).lower() in ("true", "1")
+    ws.add_channel(channel_id, name, is_private=private)
+    ws.channels[channel_id]["members"] = [BOT_USER_ID]
+    return {"channel": copy.deepcopy(ws.channels[channel_id])}
+
+
+def _open_channel(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    channel = ws.channels.get(str(args.get("channel")))
+    if channel is None or channel.get("is_im"):
+        raise SlackApiError("channel_not_found")
+    if channel.get("is_archived"):
+        raise SlackApiError("is_archived")
+    return channel
+
+
+@method("conversations.setTopic")
+def conversations_set_topic(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
+    channel = _open_channel(ws, args)
+    topic = str(args.get("topic") or "")
+    if len(topic) > TOPIC_MAX:
+        raise SlackApiError("too_long")
+    channel["topic"] = {"value": topic, "creator": BOT_USER_ID, "last_set": 1_700_000_000}
+    return {"channel": copy.deepcopy(channel)}
+
+
+@method("conversations.invite")
+def conversations_invite(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
+    channel = _open_channel(ws, args)
+    users = [u for u in str(args.get("users") or "").split(",") if u]
+    if not users:
+        raise SlackApiError("no_user")
+    if len(users) > INVITE_MAX:
+        raise SlackApiError("too_many_users")
+    if BOT_USER_ID in users:
+        raise SlackApiError("cant_invite_self")
+    unknown = [u for u in users if u not in ws.users]
+    if unknown:
+        raise SlackApiError("user_not_found")
+    members = channel.setdefault("members", [BOT_USER_ID])
+    new = [u for u in users if u not in members]
+    if not new:
+        raise SlackApiError("already_in_channel")
+    members.extend(new)
+    return {"channel": copy.deepcopy(channel)}
+
+
+@method("conversations.archive")
+def conversations_archive(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
+    channel = ws.channels.get(str(args.get("channel")))
+    if channel is None:
+        raise SlackApiError("channel_not_found")
+    if channel.get("is_archived"):
+        raise SlackApiError("already_archived")
+    channel["is_archived"] = True
+    return {}
 
 
 def _meta(cursor: str) -> dict[str, str]:

@@ -12,7 +12,9 @@ import copy
 import itertools
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TEAM_ID = "T0LOCAL"
 TEAM_DOMAIN = "opsbot-local"
@@ -53,23 +55,27 @@ class Workspace:
         tz: str = "UTC",
         is_admin: bool = False,
         is_bot: bool = False,
+        team_id: str = TEAM_ID,
     ) -> dict[str, Any]:
-        """Add or replace a member and return its users.info shape."""
+        """Add or replace a member and return its users.info shape.
+
+        A `team_id` other than the local team's is a Slack Connect partner's member.
+        """
         real = real_name or name.replace(".", " ").title()
-        profile: dict[str, Any] = {"real_name": real, "display_name": name, "team": TEAM_ID}
+        profile: dict[str, Any] = {"real_name": real, "display_name": name, "team": team_id}
         if email:
             profile["email"] = email
         if is_bot:
             profile["bot_id"] = BOT_ID
         user = {
             "id": user_id,
-            "team_id": TEAM_ID,
+            "team_id": team_id,
             "name": name,
             "deleted": False,
             "real_name": real,
             "tz": tz,
             "tz_label": tz,
-            "tz_offset": 0,
+            "tz_offset": _utc_offset_seconds(tz),
             "profile": profile,
             "is_admin": is_admin,
             "is_owner": False,
@@ -172,6 +178,33 @@ class Workspace:
         self.history.setdefault(channel, []).append(message)
         return copy.deepcopy(message)
 
+    def user_post(
+        self, channel: str, user_id: str, text: str, *, thread_ts: str | None = None
+    ) -> dict[str, Any]:
+        """Store a message a person typed (with its unfurl id) and return it."""
+        if user_id not in self.users:
+            raise SlackApiError("user_not_found")
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": user_id,
+            "team": self.users[user_id]["team_id"],
+            "text": text,
+            "ts": self.next_ts(),
+            "unfurl_id": self.next_id("Uf"),
+        }
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self.history.setdefault(self.channel_id(channel), []).append(message)
+        return copy.deepcopy(message)
+
+    def message_by_unfurl_id(self, unfurl_id: str) -> dict[str, Any]:
+        """Return the message a link_shared event named by its unfurl id."""
+        for messages in self.history.values():
+            for message in messages:
+                if message.get("unfurl_id") == unfurl_id:
+                    return message
+        raise SlackApiError("cannot_unfurl_message")
+
     def make_view(self, view: dict[str, Any], *, view_id: str | None = None) -> dict[str, Any]:
         """Store a view and return it in the shape views.* answer."""
         stored = {
@@ -197,6 +230,15 @@ class Workspace:
         stored["root_view_id"] = stored["id"]
         self.views[str(stored["id"])] = stored
         return copy.deepcopy(stored)
+
+
+def _utc_offset_seconds(zone: str) -> int:
+    """Return the zone's current UTC offset in seconds, as users.info's tz_offset."""
+    try:
+        offset = datetime.now(ZoneInfo(zone)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    return int(offset.total_seconds()) if offset else 0
 
 
 def paginate(items: list[dict[str, Any]], args: dict[str, Any]) -> tuple[list[Any], str]:

@@ -14,17 +14,21 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.audit_writer import AuditWriter
-from bot.background import BackgroundTasks
 from bot.housekeeping import install_housekeeping
-from bot.scheduler import CheckinScheduler, install_checkins
+from bot.scheduler import REMINDER_SECONDS, REMINDERS_JOB, CheckinScheduler
 from bot.settings import Settings
+from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
+from commands.background import BackgroundTasks
+from commands.checkin_questions.jobs import CheckinAsker, install_checkin_questions
 from commands.checkins.runner import CheckinRunner
+from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
-from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
+from commands.home.jobs import HomePublisher, install_home
+from commands.incident_channels.jobs import IncidentChannels, install_incident_channels
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.wiring import install_planning
 from commands.kb.wiring import install_kb
@@ -32,13 +36,17 @@ from commands.kpi.pull import PullLoop
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
 from commands.kpi.snapshot_cache import SnapshotCache
+from commands.nudges.jobs import NudgeSender, install_nudges
 from commands.permissions import Permissions
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
 from commands.rules.jobs import RuleSweep
-from commands.summary.loop import SummaryRunner
+from commands.rules.wiring import install_rules
+from commands.suggestions.wiring import install_suggestions
+from commands.summary.loop import SummaryRunner, install_summary
 from commands.training.jobs import TrainingJobs
 from commands.training.pull import AssessmentPullLoop
+from commands.training.wiring import install_training
 from commands.work_queue import WorkQueue, build_work_queue
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
@@ -109,6 +117,10 @@ class Runtime:
     assessment_pull: AssessmentPullLoop | None = field(init=False)
     # None unless SALESFORCE_* is set.
     routing_pull: CasePullLoop | None = field(init=False)
+    home: HomePublisher = field(init=False)
+    nudges: NudgeSender = field(init=False)
+    incident_channels: IncidentChannels = field(init=False)
+    checkin_asker: CheckinAsker = field(init=False)
 
     def check_installed(self) -> None:
         """Raise when a family field was never installed (a family left out of the build)."""
@@ -144,6 +156,7 @@ class Runtime:
             "routing_pull": self.routing_pull,
             "kpi_pull": self.kpi_pull,
             "rule_sweep": self.rule_sweep,
+            "home": self.home,
         }
 
     async def start(self) -> None:
@@ -214,6 +227,21 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
     return JiraTracker(config, metrics=metrics)
 
 
+def _install_scheduler(runtime: Runtime) -> None:
+    """Run the scheduler in this process when OPSBOT_SCHEDULER=on (or `opsbot scheduler`)."""
+    runtime.checkin_scheduler = None
+    if runtime.settings.opsbot_scheduler != "on":
+        return
+    service = CheckinScheduler(runtime, runtime.checkin_runner)
+    runtime.checkin_scheduler = service
+    runtime.audit.schedule_on(service)
+    service.add_recurring(
+        REMINDERS_JOB, service.send_reminders, every_seconds=REMINDER_SECONDS, claimed=True
+    )
+    runtime.on_startup.append(service.start)
+    runtime.on_shutdown.append(service.stop)
+
+
 def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtime:
     """Build the runtime for `settings` (an engine may be passed in by tests)."""
     engine = engine or make_engine(settings.database_url, pool=settings.pool_options)
@@ -247,15 +275,24 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_startup.append(runtime.outbox.start)
     runtime.on_shutdown.append(runtime.outbox.stop)
     # The order is explicit: a family reads only fields installed above its line.
-    install_escalations(runtime)  # escalations, escalation_jobs, Jira webhook sink
-    runtime.digest_sources.append(EscalationDigestSource(areas=runtime.escalations.areas))
+    install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
-    install_checkins(runtime)  # "actions"/"topics" sources, checkin_runner, checkin_scheduler
-    install_planning(runtime)  # planning_desk, suggestions, KPI rules, summary_runner
-    install_kb(runtime)  # stale-articles digest section, training_jobs
+    install_actions(runtime)  # "actions" digest section
+    install_checkins(runtime)  # "topics" digest section, checkin_runner
+    _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
+    install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
+    install_suggestions(runtime)  # suggestion jobs on the planning desk
+    install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
+    install_rules(runtime)  # KPI rules checked after each import
+    install_kb(runtime)  # stale-articles digest section
+    install_training(runtime)  # training_jobs, digest section, nudges
     install_routing(runtime)  # "routing" digest section, routing_pull
-    install_housekeeping(runtime)
+    install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
     _schedule_periodic_work(runtime)
+    install_home(runtime)  # home: App Home publisher and its debounced refresh
+    install_nudges(runtime)  # nudges: stale SEV1/SEV2 escalations and initiatives
+    install_incident_channels(runtime)  # incident_channels: SEV1 channels (when on)
+    install_checkin_questions(runtime)  # checkin_asker, "answers" digest source
     runtime.check_installed()
     return runtime
 

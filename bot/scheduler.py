@@ -22,13 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.base import BaseExecutor
@@ -38,24 +36,21 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.settings import Settings
 from commands.actions.reminders import send_action_reminders
-from commands.actions.source import ActionsSource
-from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.recurrence import recurrence_from_spec
 from commands.checkins.runner import CheckinRunner
-from commands.checkins.topics import TopicsSource
 from integrations.errors import SlackUnavailable
-from integrations.slack_api import make_slack_client
+from integrations.slack_directory import SlackDirectory
 from storage.checkins import CheckinSchedule, list_schedules
-from storage.engine import in_worker, off_loop
+from storage.engine import SessionFactory, in_worker, off_loop
 from storage.migrate import pending_heads
 from storage.scheduled_runs import claim_fire, release_fire
 from storage.types import utcnow
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("opsbot.scheduler")
 
@@ -168,10 +163,25 @@ class CheckinExecutor(BaseExecutor):  # type: ignore[misc]
         task.add_done_callback(self._tasks.discard)
 
 
+class SchedulerHost(Protocol):
+    """What the scheduler needs of the runtime (bot.runtime.Runtime has it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def sessions(self) -> SessionFactory: ...
+    @property
+    def directory(self) -> SlackDirectory: ...
+    @property
+    def slack(self) -> AsyncWebClient: ...
+
+
 class CheckinScheduler:
     """Owns the APScheduler instance and keeps its jobs in step with the schedule table."""
 
-    def __init__(self, runtime: Runtime, runner: CheckinRunner) -> None:
+    def __init__(self, runtime: SchedulerHost, runner: CheckinRunner) -> None:
         self.runtime = runtime
         self.runner = runner
         self.scheduler: AsyncIOScheduler | None = None
@@ -404,43 +414,3 @@ class CheckinScheduler:
             await self.runtime.slack.chat_postMessage(channel=user_id, text=text)
         except SlackApiError as exc:
             raise SlackUnavailable(f"could not DM {user_id}: {exc.response.get('error')}") from exc
-
-
-def build_checkin_runner(runtime: Runtime) -> CheckinRunner:
-    """Build the runner with its own non-retrying Slack client and channel dispatcher."""
-    settings = runtime.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    # No automatic retries: a 5xx after the message was stored must not post it twice; the
-    # runner checks the channel history before a retry instead.
-    client = make_slack_client(
-        token=token, base_url=settings.slack_api_url, metrics=runtime.metrics, max_retries=0
-    )
-    poster = SlackDigestPoster(client, ChannelDispatcher(per_second=1.0))
-    return CheckinRunner(
-        sessions=runtime.sessions,
-        sources=runtime.digest_sources,
-        poster=poster,
-        grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
-        # Read per call, so tests (and the shell) can put a controllable clock in the runtime.
-        clock=lambda: runtime.clock(),
-        instance=f"{socket.gethostname()}:{os.getpid()}"[:64],
-    )
-
-
-def install_checkins(runtime: Runtime, *, scheduler: bool | None = None) -> CheckinRunner:
-    """Register the runner as a service and, unless turned off, the in-process scheduler."""
-    runtime.digest_sources.extend([ActionsSource(), TopicsSource()])
-    runner = build_checkin_runner(runtime)
-    runtime.checkin_runner = runner
-    runtime.checkin_scheduler = None
-    enabled = runtime.settings.opsbot_scheduler == "on" if scheduler is None else scheduler
-    if enabled:
-        service = CheckinScheduler(runtime, runner)
-        runtime.checkin_scheduler = service
-        runtime.audit.schedule_on(service)
-        service.add_recurring(
-            REMINDERS_JOB, service.send_reminders, every_seconds=REMINDER_SECONDS, claimed=True
-        )
-        runtime.on_startup.append(service.start)
-        runtime.on_shutdown.append(service.stop)
-    return runner

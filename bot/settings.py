@@ -106,6 +106,17 @@ class Settings(BaseSettings):
     opsbot_initiative_channel: str | None = None
     opsbot_initiative_near_days: int = Field(default=14, ge=0)
     opsbot_initiative_stale_days: int = Field(default=14, ge=1)
+    # Nudges for stale work (commands/nudges/parsing.py): RULE=DURATION|off, quiet=FROM-TO.
+    opsbot_nudges: str = ""
+    # Public base URL of opsbot's own pages: links to /escalations/KEY and /initiatives/KEY
+    # unfurl like Jira browse links (declare its host in the manifest's unfurl_domains).
+    opsbot_public_url: str | None = None
+    # SEV1 channels (commands/incident_channels): off unless "on"; responders are user ids
+    # and/or one user group (S…) invited to each; the channel is archived this long after
+    # the escalation is resolved.
+    opsbot_sev1_channels: Literal["on", "off"] = "off"
+    opsbot_sev1_responders: str = ""
+    opsbot_sev1_archive_hours: float = Field(default=24.0, ge=0)
     opsbot_summary_schedule: str = "every:mon 09:00"
     opsbot_rule_dedupe_days: int = Field(default=7, ge=1)
 
@@ -144,6 +155,18 @@ class Settings(BaseSettings):
             load_registry(value)
         except MetricsFileError as exc:
             raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("opsbot_nudges")
+    @classmethod
+    def _readable_nudges(cls, value: str) -> str:
+        from commands.nudges.parsing import parse_policy
+        from integrations.errors import UsageError
+
+        try:
+            parse_policy(value)
+        except UsageError as exc:
+            raise ValueError(f"{exc.user_message} ({exc.usage})") from None
         return value
 
     @field_validator("opsbot_timezone")

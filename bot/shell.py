@@ -14,7 +14,6 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.markup import escape as escape_markup
 from rich.text import Text
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.app import OpsbotApp, create_app
@@ -24,6 +23,7 @@ from bot.local_requests import (
     interaction_body,
     sign,
     slash_command_body,
+    to_bolt_request,
     view_submission_payload,
 )
 from bot.local_slack import LocalSlack, SlackCall
@@ -84,7 +84,7 @@ class ShellSession:
         return await self._dispatch(body)
 
     async def _dispatch(self, body: str) -> str:
-        request = AsyncBoltRequest(body=body, headers=sign(body, LOCAL_SECRET))
+        request = to_bolt_request(body, sign(body, LOCAL_SECRET))
         response = await self.app.async_dispatch(request)
         await self._settle()
         self._show_ack(response)
@@ -148,7 +148,7 @@ class ShellSession:
             }
             payload = view_submission_payload(view=view, values=values, user_id=self.user_id)
             request_body = interaction_body(payload)
-            request = AsyncBoltRequest(body=request_body, headers=sign(request_body, LOCAL_SECRET))
+            request = to_bolt_request(request_body, sign(request_body, LOCAL_SECRET))
             response = await self.app.async_dispatch(request)
             await self._settle()
             reply = _json_body(response)

@@ -6,12 +6,15 @@ from types import ModuleType
 from typing import Any
 
 from commands import actions as actions_family
+from commands import checkin_questions as checkin_questions_family
 from commands import checkins as checkins_family
 from commands import escalations as escalations_family
 from commands import help as help_family
+from commands import home as home_family
 from commands import initiatives as initiatives_family
 from commands import kb as kb_family
 from commands import kpi as kpi_family
+from commands import links as links_family
 from commands import routing as routing_family
 from commands import suggestions as suggestions_family
 from commands import training as training_family
@@ -22,6 +25,7 @@ from commands.catalog import CommandCatalog
 FAMILY_MODULES: tuple[ModuleType, ...] = (
     help_family,
     kpi_family,
+    checkin_questions_family,  # before checkins: it takes two /checkin forms
     checkins_family,
     actions_family,
     escalations_family,
@@ -31,6 +35,8 @@ FAMILY_MODULES: tuple[ModuleType, ...] = (
     kb_family,
     training_family,
     routing_family,
+    home_family,
+    links_family,
 )
 
 

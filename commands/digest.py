@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -42,3 +43,11 @@ class DigestSource(Protocol):
     def section(self, *, session: Session, window: DigestWindow) -> DigestSection | None:
         """Return this feature's section for `window`, or None when it has nothing to say."""
         ...
+
+
+def collect_sections(
+    *, session: Session, sources: Sequence[DigestSource], window: DigestWindow
+) -> list[DigestSection]:
+    """Ask every source for its section, in the sections' order."""
+    sections = [s.section(session=session, window=window) for s in sources]
+    return sorted((s for s in sections if s is not None), key=lambda s: s.order)

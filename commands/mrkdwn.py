@@ -48,3 +48,16 @@ def escape_clip(text: str, limit: int) -> str:
     characters, so text clipped first can still break Slack's limits once escaped.
     """
     return clip_mrkdwn(escape(text), limit)
+
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
+
+
+def user_mention(user_id: str | None, fallback: str | None = None) -> str:
+    """Return `<@U…>` for a well-formed Slack user id, else the escaped fallback name.
+
+    Only an id of Slack's own shape becomes a mention: stored or typed text never does.
+    """
+    if user_id and _SLACK_USER_ID.match(user_id):
+        return f"<@{user_id}>"
+    return escape_clip(fallback or user_id or "someone", 200)

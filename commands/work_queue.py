@@ -14,7 +14,7 @@ Use (the ack never waits on the queue: `submit` is a plain call)::
         ...  # busy.user_message: "busy, try again in a minute"
 
 `Busy` is an OpsbotError, so a handler that lets it rise gets the ephemeral answer from the
-one error path. A job's own failure reaches the user through `report` (bot.background).
+one error path. A job's own failure reaches the user through `report` (commands.background).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.background import BackgroundTasks, ErrorReporter
+from commands.background import BackgroundTasks, ErrorReporter
 from integrations.errors import OpsbotError
 from integrations.metrics import OpsMetrics
 

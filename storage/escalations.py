@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import BigInteger, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.kb import KbArticle
 from storage.types import UTCDateTime, utcnow
 
 FILING, FILED, FILING_FAILED = "filing", "filed", "failed"
@@ -53,6 +54,8 @@ class Escalation(EscalationBase, table=True):
     assignee_slack_id: str | None = Field(default=None, max_length=32)
     assignee_at_ms: int = Field(default=0, sa_type=BigInteger)
     root_cause: str | None = None
+    # What kind of cause it was (`training-gap`, …): a training gap offers a rollout.
+    root_cause_kind: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -220,13 +223,45 @@ def record_event(
     event = EscalationEvent(
         escalation_id=escalation.id or 0,
         kind=kind,
-        from_value=from_value[:200] if from_value else None,
-        to_value=to_value[:200] if to_value else None,
+        from_value=_clip(from_value),
+        to_value=_clip(to_value),
         actor=actor[:200] if actor else None,
         source=source,
     )
     session.add(event)
     return event
+
+
+def _clip(value: str | None, limit: int = 200) -> str | None:
+    if not value:
+        return None
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def has_event(session: Session, escalation_id: int, kind: str) -> bool:
+    """Tell whether the escalation's history holds an event of `kind`."""
+    statement = (
+        select(EscalationEvent.id)
+        .where(col(EscalationEvent.escalation_id) == escalation_id)
+        .where(col(EscalationEvent.kind) == kind)
+        .limit(1)
+    )
+    return session.exec(statement).first() is not None
+
+
+def open_escalations_about(
+    session: Session, *, vendor: str | None, exclude_id: int | None, limit: int = 500
+) -> list[Escalation]:
+    """Return the open escalations about `vendor` (none: those about no vendor), newest first."""
+    statement = select(Escalation).where(col(Escalation.status_category).in_(OPEN_CATEGORIES))
+    if vendor is None:
+        statement = statement.where(col(Escalation.vendor).is_(None))
+    else:
+        statement = statement.where(func.lower(col(Escalation.vendor)) == vendor.lower())
+    if exclude_id is not None:
+        statement = statement.where(col(Escalation.id) != exclude_id)
+    statement = statement.order_by(col(Escalation.id).desc()).limit(limit)
+    return list(session.exec(statement))
 
 
 def events_for(session: Session, escalation_id: int) -> list[EscalationEvent]:
@@ -235,5 +270,17 @@ def events_for(session: Session, escalation_id: int) -> list[EscalationEvent]:
         select(EscalationEvent)
         .where(col(EscalationEvent.escalation_id) == escalation_id)
         .order_by(col(EscalationEvent.id))
+    )
+    return list(session.exec(statement))
+
+
+def kb_articles_in_area(session: Session, area: str, *, limit: int = 50) -> list[KbArticle]:
+    """Return the live (not retired) knowledge-base articles of a policy area, by path."""
+    statement = (
+        select(KbArticle)
+        .where(func.lower(col(KbArticle.area)) == area.lower())
+        .where(col(KbArticle.retired_at).is_(None))
+        .order_by(col(KbArticle.path))
+        .limit(limit)
     )
     return list(session.exec(statement))

@@ -6,6 +6,7 @@ from storage import (
     actions,
     assessments,
     audit,
+    checkin_questions,
     checkins,
     escalations,
     initiatives,
@@ -20,6 +21,7 @@ from storage import (
     scheduled_runs,
     suggestions,
     summary,
+    surfaces,
     training,
     vendors,
 )
@@ -44,5 +46,7 @@ TABLE_MODULES = (
     routing_suggestions,
     assessments,
     scheduled_runs,
+    surfaces,
+    checkin_questions,
 )
 metadata = SQLModel.metadata

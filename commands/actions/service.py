@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from commands.actions.due import parse_due
 from commands.actions.parsing import ADD_USAGE, DONE_USAGE, LIST_USAGE
+from commands.due_dates import parse_due
 from commands.errors import NotFound, UsageError
 from commands.escalations.service import require_escalation
 from commands.initiatives.service import require_initiative

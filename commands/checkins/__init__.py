@@ -6,7 +6,7 @@ from typing import Any
 
 from commands.catalog import CommandFamily
 from commands.checkins.handlers import handle_checkin
-from commands.checkins.service import CHECKIN_USAGE
+from commands.checkins.parsing import CHECKIN_USAGE
 from commands.permissions import PERMISSIONS
 
 FAMILY = CommandFamily(

@@ -1,28 +1,43 @@
-"""`/checkin` handlers: parse, check who may do it, call the service, answer."""
+"""`/checkin` handlers: parse, check who may do it, call the service off the loop, answer."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from commands.checkins import service
 from commands.checkins.digest_build import build_digest
+from commands.checkins.parsing import CHECKIN_USAGE, parse_channel, parse_schedule_id, word
 from commands.checkins.recurrence import recurrence_from_spec
 from commands.checkins.runner import CheckinRunner
-from commands.checkins.views import render_note, render_saved, render_schedule_list
+from commands.checkins.views import (
+    render_paused,
+    render_posting,
+    render_removed,
+    render_saved,
+    render_schedule_list,
+    render_topic_added,
+)
 from commands.errors import NotFound, SlackUnavailable, UsageError
-from commands.mrkdwn import escape, escape_clip
+from commands.mrkdwn import escape_clip
 from commands.permissions import PERMISSIONS, Permissions, require
-from commands.slash_text import ParsedText, parse_mention, parse_text
+from commands.scope import ChannelScope
+from commands.slash_text import ParsedText, parse_text
 from integrations.slack_directory import SlackDirectory
 from storage.checkins import RUN_POSTED, list_schedules
+from storage.engine import SessionFactory, in_worker
 from storage.vendors import Vendor
 
+T = TypeVar("T")
 Clock = Callable[[], datetime]
+Answer = dict[str, Any]
 # Each form's verb in the permissions matrix (commands/permissions.py).
 _MANAGE = frozenset(PERMISSIONS[("checkins", "manage")].forms)
 _POLICY_VERB = {
@@ -31,172 +46,247 @@ _POLICY_VERB = {
 }
 
 
+class Background(Protocol):
+    """The runtime's post-ack work (commands.background.BackgroundTasks)."""
+
+    def spawn(
+        self,
+        name: str,
+        job: Callable[[Session], Awaitable[None]],
+        *,
+        report: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class CheckinCall:
+    """One `/checkin` command and what its verb may need."""
+
+    parsed: ParsedText
+    verb: str
+    user_id: str
+    channel_id: str
+    scope: ChannelScope
+    now: datetime
+    sessions: SessionFactory
+    directory: SlackDirectory
+    default_timezone: str
+    runner: CheckinRunner
+    background: Background
+    respond: AsyncRespond
+
+    def word(self, index: int) -> str | None:
+        """Return the `index`th word of the command, or None."""
+        return word(self.parsed, index)
+
+    async def run(self, work: Callable[[Session], T]) -> T:
+        """Run `work` in a unit of work on a worker thread (committed when it returns)."""
+        return await in_worker(self.sessions, work)
+
+    async def channel(self, text: str | None) -> str | None:
+        """Return the id of the channel a `channel:` option names (None when not given)."""
+        if not text:
+            return None
+        mention = parse_channel(text)
+        return mention.id or await self.directory.find_channel(mention.name or "")
+
+
 async def handle_checkin(
-    ack: Any,
+    ack: AsyncAck,
     command: dict[str, Any],
-    db: Session,
+    sessions: SessionFactory,
     settings: Any,
     directory: SlackDirectory,
     permissions: Permissions,
-    background: Any,
-    respond: Any,
+    background: Background,
+    respond: AsyncRespond,
     checkin_runner: CheckinRunner,
     clock: Clock,
 ) -> None:
     """Answer every `/checkin` form."""
     parsed = parse_text(command.get("text", ""))
     verb = parsed.words[0].lower() if parsed.words else "list"
-    user_id = str(command["user_id"])
-    channel_id = str(command.get("channel_id") or "")
-    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id or None)
+    user_id, channel_id = str(command["user_id"]), str(command.get("channel_id") or "")
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id or None)
     require(actor, "checkins", _POLICY_VERB.get(verb, "view"))
-    scope = actor.scope
-    now = clock()
-    if verb == "add":
-        answer = await _add(parsed, db, settings, directory, user_id, channel_id, now)
-    elif verb == "edit":
-        answer = await _edit(parsed, db, directory, now)
-    elif verb in ("pause", "resume"):
-        schedule = service.set_paused(
-            session=db,
-            schedule_id=service.parse_schedule_id(_word(parsed, 1)),
-            paused=verb == "pause",
-            now=now,
-        )
-        answer = render_note(f"Check-in `#{schedule.id}` {verb}d.")
-    elif verb == "remove":
-        schedule = service.remove_checkin(
-            session=db, schedule_id=service.parse_schedule_id(_word(parsed, 1))
-        )
-        answer = render_note(f"Check-in `#{schedule.id}` removed.")
-    elif verb == "list":
-        zone = await _viewer_zone(directory, user_id, settings.opsbot_timezone)
-        summaries = service.list_checkins(session=db, scope=scope, now=now)
-        answer = render_schedule_list(summaries, viewer_zone=zone)
-    elif verb == "preview":
-        vendor = service.scoped_vendor(db, scope, _word(parsed, 1))
-        schedules = list_schedules(db, vendor_id=vendor.id)
-        zone = schedules[0].timezone if schedules else vendor.timezone
-        content = build_digest(
-            session=db,
-            sources=checkin_runner.sources,
-            vendor=vendor,
-            now=now,
-            timezone=zone,
-            preview=True,
-        )
-        answer = {"response_type": "ephemeral", **content.message}
-    elif verb == "run":
-        vendor = service.scoped_vendor(db, scope, _word(parsed, 1))
-        schedule = service.vendor_schedule(db, vendor)
-        schedule_id = schedule.id or 0
-        answer = render_note(
-            f"Posting the {escape(vendor.name)} digest to <#{schedule.channel_id}> now."
-        )
-        await ack(**answer)
-        background.spawn(
-            "checkin_run", _post_now(checkin_runner, schedule_id, now), report=_reporter(respond)
-        )
-        return
-    elif verb == "topic":
-        vendor = service.add_topic(
-            session=db,
-            scope=scope,
-            vendor_text=_word(parsed, 1) or "",
-            text=" ".join(parsed.words[2:]),
-            user_id=user_id,
-            now=now,
-        )
-        answer = render_note(f"Added to the next {escape(vendor.name)} check-in.")
-    else:
+    form = _VERBS.get(verb)
+    if form is None:
         raise UsageError(
-            f"`/checkin {escape_clip(verb, 40)}` is not a command I know.",
-            usage=service.CHECKIN_USAGE,
+            f"`/checkin {escape_clip(verb, 40)}` is not a command I know.", usage=CHECKIN_USAGE
         )
-    if verb in _MANAGE:
-        db.commit()  # before the scheduler re-reads the table
-        checkin_runner.schedules_changed()
-    await ack(**answer)
-
-
-async def _add(
-    parsed: ParsedText,
-    db: Session,
-    settings: Any,
-    directory: SlackDirectory,
-    user_id: str,
-    channel_id: str,
-    now: datetime,
-) -> dict[str, Any]:
-    options = parsed.options
-    vendor_text = options.get("vendor") or " ".join(parsed.words[1:])
-    if not vendor_text.strip():
-        raise UsageError("Name the vendor with `vendor:`.", usage=service.CHECKIN_USAGE)
-    target = await _channel(options.get("channel"), directory) or channel_id
-    bind = options.get("bind", "yes").lower() not in ("no", "false", "off")
-    added = service.add_checkin(
-        session=db,
-        vendor_text=vendor_text.strip(),
-        channel_id=target,
-        every=options.get("every"),
-        cron=options.get("cron"),
-        timezone=options.get("tz"),
+    call = CheckinCall(
+        parsed=parsed,
+        verb=verb,
+        user_id=user_id,
+        channel_id=channel_id,
+        scope=actor.scope,
+        now=clock(),
+        sessions=sessions,
+        directory=directory,
         default_timezone=settings.opsbot_timezone,
-        slug=options.get("slug"),
-        bind=bind,
-        created_by=user_id,
-        now=now,
+        runner=checkin_runner,
+        background=background,
+        respond=respond,
+    )
+    answer, then = await form(call)
+    if verb in _MANAGE:
+        checkin_runner.schedules_changed()  # the change is committed: the scheduler re-reads
+    await ack(**answer)
+    if then is not None:
+        then()
+
+
+Reply = tuple[Answer, Callable[[], None] | None]  # the answer, and what follows the ack
+
+
+async def _add(call: CheckinCall) -> Reply:
+    options = call.parsed.options
+    vendor_text = (options.get("vendor") or " ".join(call.parsed.words[1:])).strip()
+    if not vendor_text:
+        raise UsageError("Name the vendor with `vendor:`.", usage=CHECKIN_USAGE)
+    target = await call.channel(options.get("channel")) or call.channel_id
+    added = await call.run(
+        lambda session: service.add_checkin(
+            session=session,
+            vendor_text=vendor_text,
+            channel_id=target,
+            every=options.get("every"),
+            cron=options.get("cron"),
+            timezone=options.get("tz"),
+            default_timezone=call.default_timezone,
+            slug=options.get("slug"),
+            bind=options.get("bind", "yes").lower() not in ("no", "false", "off"),
+            created_by=call.user_id,
+            now=call.now,
+        )
     )
     schedule = added.schedule
-    next_fire = recurrence_from_spec(schedule.spec, schedule.timezone).next_after(now)
-    return render_saved(
+    next_fire = recurrence_from_spec(schedule.spec, schedule.timezone).next_after(call.now)
+    answer = render_saved(
         schedule,
         added.vendor,
         verb="scheduled",
         next_fire=next_fire,
         vendor_note=added.vendor_note,
         bound=added.bound,
-        typed_name=vendor_text.strip(),
+        typed_name=vendor_text,
     )
+    return answer, None
 
 
-async def _edit(
-    parsed: ParsedText, db: Session, directory: SlackDirectory, now: datetime
-) -> dict[str, Any]:
-    options = parsed.options
-    schedule_id = service.parse_schedule_id(_word(parsed, 1))
-    before = service.require_schedule(db, schedule_id).channel_id
-    schedule = service.edit_checkin(
-        session=db,
-        schedule_id=schedule_id,
-        every=options.get("every"),
-        cron=options.get("cron"),
-        timezone=options.get("tz"),
-        channel_id=await _channel(options.get("channel"), directory),
-        now=now,
-    )
-    vendor = db.get(Vendor, schedule.vendor_id)
-    if vendor is None:
-        raise NotFound("That check-in's vendor is gone.")
-    next_fire = recurrence_from_spec(schedule.spec, schedule.timezone).next_after(now)
-    # A bound vendor's binding follows the schedule to its new channel: say so.
-    moved = schedule.channel_id != before and vendor.channel_id == schedule.channel_id
-    return render_saved(schedule, vendor, verb="updated", next_fire=next_fire, bound=moved)
+async def _edit(call: CheckinCall) -> Reply:
+    options = call.parsed.options
+    schedule_id = parse_schedule_id(call.word(1))
+    # An unknown schedule is said before a channel is looked up.
+    before = await call.run(lambda session: service.require_schedule(session, schedule_id))
+    channel_id = await call.channel(options.get("channel"))
 
-
-def _word(parsed: ParsedText, index: int) -> str | None:
-    return parsed.words[index] if len(parsed.words) > index else None
-
-
-async def _channel(text: str | None, directory: SlackDirectory) -> str | None:
-    if not text:
-        return None
-    mention = parse_mention(text) or parse_mention(f"#{text}")
-    if mention is None or mention.kind != "channel":
-        raise UsageError(
-            f"`{escape_clip(text, 40)}` is not a channel.", usage=service.CHECKIN_USAGE
+    def edit(session: Session) -> tuple[Any, Vendor]:
+        schedule = service.edit_checkin(
+            session=session,
+            schedule_id=schedule_id,
+            every=options.get("every"),
+            cron=options.get("cron"),
+            timezone=options.get("tz"),
+            channel_id=channel_id,
+            now=call.now,
         )
-    return mention.id or await directory.find_channel(mention.name or "")
+        vendor = session.get(Vendor, schedule.vendor_id)
+        if vendor is None:
+            raise NotFound("That check-in's vendor is gone.")
+        return schedule, vendor
+
+    schedule, vendor = await call.run(edit)
+    next_fire = recurrence_from_spec(schedule.spec, schedule.timezone).next_after(call.now)
+    # A bound vendor's binding follows the schedule to its new channel: say so.
+    moved = schedule.channel_id != before.channel_id and vendor.channel_id == schedule.channel_id
+    answer = render_saved(schedule, vendor, verb="updated", next_fire=next_fire, bound=moved)
+    return answer, None
+
+
+async def _pause_or_resume(call: CheckinCall) -> Reply:
+    schedule_id = parse_schedule_id(call.word(1))
+    schedule = await call.run(
+        lambda session: service.set_paused(
+            session=session, schedule_id=schedule_id, paused=call.verb == "pause", now=call.now
+        )
+    )
+    return render_paused(schedule.id, call.verb), None
+
+
+async def _remove(call: CheckinCall) -> Reply:
+    schedule_id = parse_schedule_id(call.word(1))
+    schedule = await call.run(
+        lambda session: service.remove_checkin(session=session, schedule_id=schedule_id)
+    )
+    return render_removed(schedule.id), None
+
+
+async def _list(call: CheckinCall) -> Reply:
+    zone = await _viewer_zone(call.directory, call.user_id, call.default_timezone)
+    summaries = await call.run(
+        lambda session: service.list_checkins(session=session, scope=call.scope, now=call.now)
+    )
+    return render_schedule_list(summaries, viewer_zone=zone), None
+
+
+async def _preview(call: CheckinCall) -> Reply:
+    def preview(session: Session) -> Answer:
+        vendor = service.scoped_vendor(session, call.scope, call.word(1))
+        schedules = list_schedules(session, vendor_id=vendor.id)
+        content = build_digest(
+            session=session,
+            sources=call.runner.sources,
+            vendor=vendor,
+            now=call.now,
+            timezone=schedules[0].timezone if schedules else vendor.timezone,
+            preview=True,
+        )
+        return {"response_type": "ephemeral", **content.message}
+
+    return await call.run(preview), None
+
+
+async def _run(call: CheckinCall) -> Reply:
+    def find(session: Session) -> tuple[str, int, str]:
+        vendor = service.scoped_vendor(session, call.scope, call.word(1))
+        schedule = service.vendor_schedule(session, vendor)
+        return vendor.name, schedule.id or 0, schedule.channel_id
+
+    vendor_name, schedule_id, channel_id = await call.run(find)
+
+    def post_after_ack() -> None:
+        job = _post_now(call.runner, schedule_id, call.now)
+        call.background.spawn("checkin_run", job, report=_reporter(call.respond))
+
+    return render_posting(vendor_name, channel_id), post_after_ack
+
+
+async def _topic(call: CheckinCall) -> Reply:
+    vendor = await call.run(
+        lambda session: service.add_topic(
+            session=session,
+            scope=call.scope,
+            vendor_text=call.word(1) or "",
+            text=" ".join(call.parsed.words[2:]),
+            user_id=call.user_id,
+            now=call.now,
+        )
+    )
+    return render_topic_added(vendor.name), None
+
+
+_VERBS: dict[str, Callable[[CheckinCall], Awaitable[Reply]]] = {
+    "add": _add,
+    "edit": _edit,
+    "pause": _pause_or_resume,
+    "resume": _pause_or_resume,
+    "remove": _remove,
+    "list": _list,
+    "preview": _preview,
+    "run": _run,
+    "topic": _topic,
+}
 
 
 async def _viewer_zone(directory: SlackDirectory, user_id: str, fallback: str) -> str:
@@ -207,7 +297,9 @@ async def _viewer_zone(directory: SlackDirectory, user_id: str, fallback: str) -
     return str(zone) if zone else fallback
 
 
-def _post_now(runner: CheckinRunner, schedule_id: int, now: datetime) -> Any:
+def _post_now(
+    runner: CheckinRunner, schedule_id: int, now: datetime
+) -> Callable[[Session], Awaitable[None]]:
     async def job(_session: Session) -> None:
         status = await runner.run_now(schedule_id=schedule_id, now=now)
         if status == "duplicate":
@@ -220,7 +312,7 @@ def _post_now(runner: CheckinRunner, schedule_id: int, now: datetime) -> Any:
     return job
 
 
-def _reporter(respond: Any) -> Any:
+def _reporter(respond: AsyncRespond) -> Callable[[str], Awaitable[None]]:
     async def report(message: str) -> None:
         await respond(text=message, response_type="ephemeral", replace_original=False)
 

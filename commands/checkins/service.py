@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from commands.checkins.parsing import CHECKIN_USAGE
 from commands.checkins.recurrence import Recurrence, parse_schedule, recurrence_from_spec
 from commands.errors import NotAllowed, NotFound, UsageError
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
-from commands.slash_text import parse_row_id
 from commands.vendors.service import adopt_name, require_vendor, suggest_slug
 from storage import checkins as store
 from storage.vendors import (
@@ -22,18 +22,6 @@ from storage.vendors import (
     vendor_for_channel,
 )
 
-CHECKIN_USAGE = "\n".join(
-    (
-        '/checkin add vendor:"Acme BPO" channel:#acme-idops every:"mon 09:00" tz:Asia/Manila',
-        '/checkin add vendor:acme cron:"0 9 * * MON" [slug:acme] [bind:no]',
-        "/checkin list",
-        "/checkin preview VENDOR",
-        "/checkin run VENDOR",
-        "/checkin pause|resume|remove ID",
-        '/checkin edit ID [every:"…" | cron:"…"] [tz:ZONE] [channel:#name]',
-        "/checkin topic VENDOR TEXT",
-    )
-)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
@@ -189,13 +177,6 @@ def require_schedule(session: Session, schedule_id: int) -> store.CheckinSchedul
     if schedule is None:
         raise NotFound(f"No check-in #{schedule_id}; see `/checkin list`.")
     return schedule
-
-
-def parse_schedule_id(text: str | None) -> int:
-    """Read a schedule id such as `3` or `#3`."""
-    if not (text or "").strip():
-        raise UsageError("Give the check-in's number from `/checkin list`.", usage=CHECKIN_USAGE)
-    return parse_row_id(text or "", "The check-in's number", usage=CHECKIN_USAGE)
 
 
 def scoped_vendor(session: Session, scope: ChannelScope, vendor_text: str | None) -> Vendor:

@@ -118,3 +118,23 @@ def render_saved(
 def render_note(text: str) -> dict[str, Any]:
     """Return a short ephemeral answer (text already escaped)."""
     return {"response_type": "ephemeral", "text": clip_mrkdwn(text, MAX_TEXT)}
+
+
+def render_paused(schedule_id: int | None, verb: str) -> dict[str, Any]:
+    """Return the answer to `pause` or `resume`."""
+    return render_note(f"Check-in `#{schedule_id}` {verb}d.")
+
+
+def render_removed(schedule_id: int | None) -> dict[str, Any]:
+    """Return the answer to `remove`."""
+    return render_note(f"Check-in `#{schedule_id}` removed.")
+
+
+def render_posting(vendor_name: str, channel_id: str) -> dict[str, Any]:
+    """Return the answer to `run`, given before the digest is posted."""
+    return render_note(f"Posting the {escape(vendor_name)} digest to <#{channel_id}> now.")
+
+
+def render_topic_added(vendor_name: str) -> dict[str, Any]:
+    """Return the answer to `topic`."""
+    return render_note(f"Added to the next {escape(vendor_name)} check-in.")

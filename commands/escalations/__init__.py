@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from commands.catalog import CommandFamily
-from commands.escalations import handlers, interactions, thread_actions
+from commands.escalations import (
+    handlers,
+    interactions,
+    overflow,
+    rollout_handlers,
+    thread_actions,
+)
 from commands.escalations.parsing import ESCALATE_USAGE, ESCALATION_USAGE
+from commands.escalations.views import OVERFLOW_ACTION
 
 FAMILIES = (
     CommandFamily(
@@ -29,6 +36,8 @@ def register(app: Any) -> None:
     app.view("escalation_file")(interactions.submit_filing)
     for callback_id in ("escalation_update", "escalation_status", "escalation_resolve"):
         app.view(callback_id)(thread_actions.submit_small_modal)
+    app.view("escalation_rollout")(rollout_handlers.submit_rollout)
+    app.action("escalation_rollout_open")(rollout_handlers.open_rollout)
     app.shortcut("escalate_message")(interactions.escalate_message)
     app.shortcut("escalation_comment_message")(thread_actions.comment_from_message)
     app.action("escalation_from_finding")(interactions.escalation_from_finding)
@@ -39,6 +48,7 @@ def register(app: Any) -> None:
         "escalation_resolve_open",
     ):
         app.action(action_id)(thread_actions.open_small_modal)
+    app.action(OVERFLOW_ACTION)(overflow.choose)
     app.event("reaction_added", matchers=[thread_actions.is_memo_reaction])(
         thread_actions.memo_reaction
     )

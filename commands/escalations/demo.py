@@ -55,6 +55,9 @@ DEMO = [
 ]
 
 
+_CATEGORY = {"Resolved": "done", "In Progress": "indeterminate"}
+
+
 def load_escalation_demo(session: Session, settings: Any) -> str:
     """Create the demo escalations once (re-running leaves them as they are)."""
     project = settings.jira_escalation_project
@@ -66,13 +69,7 @@ def load_escalation_demo(session: Session, settings: Any) -> str:
         at = utcnow() - timedelta(days=days, hours=n)
         number = next_issue_number(session, project)
         issue_key = f"{project}-{number}"
-        category = (
-            "done"
-            if status == "Resolved"
-            else "indeterminate"
-            if status == "In Progress"
-            else "new"
-        )
+        category = _CATEGORY.get(status, "new")
         escalation = Escalation(
             title=title,
             area=area,

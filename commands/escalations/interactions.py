@@ -5,28 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlmodel import Session
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
-from commands.escalations.handlers import vendor_choices
-from commands.escalations.parsing import parse_modal
 from commands.escalations.payloads import acting_user as _user
 from commands.escalations.payloads import view_metadata as _metadata
-from commands.escalations.service import (
-    EscalationDesk,
-    file_escalation,
-)
+from commands.escalations.service import EscalationDesk, filing_form, vendor_choices
 from commands.escalations.views import filed_modal, filing_modal
 from commands.mrkdwn import clip
-from commands.permissions import Permissions, may
+from commands.permissions import Permissions
+from storage.engine import SessionFactory, in_worker
 
 EXPIRED = "This form has expired; open it again with /escalate."
 
 
 async def submit_filing(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
     view: dict[str, Any],
-    db: Session,
+    sessions: SessionFactory,
     escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
@@ -39,35 +36,30 @@ async def submit_filing(
     if meta is None:
         await ack(response_action="errors", errors={"title": EXPIRED})
         return
-    actor = await permissions.actor(db, user_id=user_id, channel_id=meta.get("channel"))
-    if not may(actor, "escalations", "file"):
-        await ack(response_action="errors", errors={"title": "You cannot file escalations."})
-        return
-    scope = actor.scope
-    known = {slug for slug, _ in vendor_choices(db, scope)}
-    data, errors = parse_modal(view["state"]["values"], escalations.areas, known)
-    if data is None:
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=meta.get("channel"))
+    filing, errors = await escalations.run(
+        sessions,
+        lambda session: filing_form(
+            session=session,
+            desk=escalations,
+            actor=actor,
+            values=view["state"]["values"],
+            reporter_name=user_name,
+            view_id=str(view["id"]),
+            source_permalink=meta.get("permalink"),
+        ),
+    )
+    if filing is None:
         await ack(response_action="errors", errors=errors)
         return
-    if data.vendor is None and scope.vendor is not None:
-        data.vendor = scope.vendor.slug
-    escalation, _ = file_escalation(
-        session=db,
-        desk=escalations,
-        data=data,
-        reporter_id=user_id,
-        reporter_name=user_name,
-        origin_channel_id=meta.get("channel"),
-        dedupe_key=f"view:{view['id']}",
-        source_permalink=meta.get("permalink"),
-    )
-    await ack(response_action="update", view=filed_modal(escalation, footer=escalations.footer()))
+    answer = filed_modal(filing.escalation, footer=escalations.footer(), similar=filing.similar)
+    await ack(response_action="update", view=answer)
 
 
 async def _open_prefilled(
-    client: Any,
+    client: AsyncWebClient,
     trigger_id: str,
-    db: Session,
+    sessions: SessionFactory,
     desk: EscalationDesk,
     permissions: Permissions,
     *,
@@ -76,8 +68,8 @@ async def _open_prefilled(
     prefill: dict[str, Any],
     permalink: str | None = None,
 ) -> None:
-    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
-    vendors = vendor_choices(db, actor.scope)
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
+    vendors = await in_worker(sessions, lambda session: vendor_choices(session, actor.scope))
     if prefill.get("vendor"):
         wanted = str(prefill["vendor"]).lower()
         prefill["vendor"] = next(
@@ -89,10 +81,10 @@ async def _open_prefilled(
 
 
 async def escalate_message(
-    ack: Any,
+    ack: AsyncAck,
     shortcut: dict[str, Any],
-    client: Any,
-    db: Session,
+    client: AsyncWebClient,
+    sessions: SessionFactory,
     escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
@@ -101,13 +93,15 @@ async def escalate_message(
     message = shortcut.get("message") or {}
     channel_id = (shortcut.get("channel") or {}).get("id")
     text = str(message.get("text") or "")
-    link = await client.chat_getPermalink(channel=channel_id, message_ts=message.get("ts"))
+    link = await client.chat_getPermalink(
+        channel=str(channel_id), message_ts=str(message.get("ts"))
+    )
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     prefill = {"title": clip(first_line, 150), "description": text, "links": link.get("permalink")}
     await _open_prefilled(
         client,
         shortcut["trigger_id"],
-        db,
+        sessions,
         escalations,
         permissions,
         user_id=_user(shortcut)[0],
@@ -118,11 +112,11 @@ async def escalate_message(
 
 
 async def escalation_from_finding(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    db: Session,
+    client: AsyncWebClient,
+    sessions: SessionFactory,
     escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
@@ -139,7 +133,7 @@ async def escalation_from_finding(
     await _open_prefilled(
         client,
         body["trigger_id"],
-        db,
+        sessions,
         escalations,
         permissions,
         user_id=_user(body)[0],

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import Session
+
 from commands.escalations.jobs_changes import ChangeJobs
 from commands.escalations.tracker_text import issue_draft
+from commands.escalations.views import filed_note
 from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
-from integrations.tracker.base import TrackerOutage, TrackerRejected
-from storage.engine import unit_of_work
+from integrations.tracker.base import TrackerIssue, TrackerOutage, TrackerRejected
 from storage.escalations import FILED, FILING_FAILED, Escalation, escalation_by_id, record_event
 from storage.types import utcnow
 
@@ -35,26 +37,28 @@ class EscalationJobs(ChangeJobs):
 
     async def post(self, job: JobContext) -> None:
         """Post the escalation to its channel once; its thread becomes the conversation."""
-        escalation = self._load(job)
+        escalation = await self._load(job)
         if escalation.message_ts or not escalation.channel_id:
             return
         rendered_key = escalation.key
         posted = await self.slack.chat_postMessage(
             channel=escalation.channel_id, **self._render(escalation)
         )
-        with unit_of_work(self.sessions) as session:
+
+        def remember(session: Session) -> None:
             stored = escalation_by_id(session, escalation.id or 0)
             if stored is None:
                 return
             stored.channel_id, stored.message_ts = str(posted["channel"]), str(posted["ts"])
             session.add(stored)
-            stale = stored.key != rendered_key or stored.filing_error != escalation.filing_error
-        if stale:  # filing finished while the post was in flight
-            self.queue_refresh(escalation.id or 0)
+            if stored.key != rendered_key or stored.filing_error != escalation.filing_error:
+                self.enqueue_refresh(session, stored.id or 0)  # filed while the post flew
+
+        await self.write(remember)
 
     async def refresh(self, job: JobContext) -> None:
         """Re-render the channel message from the stored state."""
-        escalation = self._load(job)
+        escalation = await self._load(job)
         if not escalation.message_ts or not escalation.channel_id:
             return  # the post job renders the current state when it runs
         await self.slack.chat_update(
@@ -63,7 +67,7 @@ class EscalationJobs(ChangeJobs):
 
     async def thread(self, job: JobContext) -> None:
         """Reply in the escalation's thread (waits for the channel message to exist)."""
-        escalation = self._load(job)
+        escalation = await self._load(job)
         if not escalation.message_ts or not escalation.channel_id:
             if not escalation.channel_id:
                 return
@@ -89,7 +93,7 @@ class EscalationJobs(ChangeJobs):
         """Tell the requester a change could not be made."""
         who = job.payload.get("user")
         if who:
-            self.queue_notify(
+            await self.queue_notify(
                 user_id=str(who),
                 channel_id=job.payload.get("channel"),
                 text=f"⚠️ I could not do that: {escape_clip(error, 500)}",
@@ -99,7 +103,7 @@ class EscalationJobs(ChangeJobs):
 
     async def file(self, job: JobContext) -> None:
         """Create the issue (once: the tracker looks the correlation label up first)."""
-        escalation = self._load(job)
+        escalation = await self._load(job)
         if escalation.filing_state == FILED:
             return
         # A key already learnt from a webhook still goes through create_issue: it finds the
@@ -111,44 +115,47 @@ class EscalationJobs(ChangeJobs):
             )
         except TrackerOutage as exc:
             if job.attempt == 1:
-                self._mark_waiting(escalation, exc.user_message)
+                error = exc.user_message
+                await self.write(lambda session: self._mark_waiting(session, escalation, error))
             raise RetryLater(exc.user_message, retry_after=exc.retry_after) from exc
         except TrackerRejected as exc:
             raise GiveUp(exc.user_message) from exc
-        with unit_of_work(self.sessions) as session:
-            stored = escalation_by_id(session, escalation.id or 0)
-            if stored is None:
-                return
-            stored.key, stored.url, stored.filing_state = issue.key, issue.url, FILED
-            stored.status, stored.status_category = issue.status, issue.status_category
-            stored.filing_error, stored.updated_at = None, utcnow()
-            session.add(stored)
-            record_event(session, stored, kind="filed", to_value=issue.key, source="opsbot")
-        self.queue_refresh(escalation.id or 0)
-        self.queue_thread(
-            escalation.id or 0,
-            f"Filed as <{issue.url}|{issue.key}>.",
-            key=f"esc:{escalation.id}:filed-note",
-        )
-        if job.attempt > 1:
-            self.queue_notify(
-                user_id=escalation.reporter_id,
-                channel_id=escalation.origin_channel_id,
-                text=f"✅ Jira is back: escalation #{escalation.id} is filed as {issue.key}.",
+        await self.write(lambda session: self._filed(session, escalation, issue, job.attempt))
+
+    def _filed(
+        self, session: Session, escalation: Escalation, issue: TrackerIssue, attempt: int
+    ) -> None:
+        stored = escalation_by_id(session, escalation.id or 0)
+        if stored is None:
+            return
+        stored.key, stored.url, stored.filing_state = issue.key, issue.url, FILED
+        stored.status, stored.status_category = issue.status, issue.status_category
+        stored.filing_error, stored.updated_at = None, utcnow()
+        session.add(stored)
+        record_event(session, stored, kind="filed", to_value=issue.key, source="opsbot")
+        self.enqueue_refresh(session, stored.id or 0)
+        note = filed_note(key=issue.key, url=issue.url)
+        self.enqueue_thread(session, stored.id or 0, note, key=f"esc:{stored.id}:filed-note")
+        if attempt > 1:
+            self.enqueue_notify(
+                session,
+                user_id=stored.reporter_id,
+                channel_id=stored.origin_channel_id,
+                text=f"✅ Jira is back: escalation #{stored.id} is filed as {issue.key}.",
             )
 
-    def _mark_waiting(self, escalation: Escalation, error: str) -> None:
-        with unit_of_work(self.sessions) as session:
-            stored = escalation_by_id(session, escalation.id or 0)
-            if stored is not None:
-                stored.filing_error = error[:500]
-                session.add(stored)
-        self.queue_notify(
+    def _mark_waiting(self, session: Session, escalation: Escalation, error: str) -> None:
+        stored = escalation_by_id(session, escalation.id or 0)
+        if stored is not None:
+            stored.filing_error = error[:500]
+            session.add(stored)
+        self.enqueue_notify(
+            session,
             user_id=escalation.reporter_id,
             channel_id=escalation.origin_channel_id,
             text=f"⏳ {OUTAGE_NOTICE} (#{escalation.id}: {escape_clip(escalation.title, 80)})",
         )
-        self.queue_refresh(escalation.id or 0)
+        self.enqueue_refresh(session, escalation.id or 0)
 
     async def _reporter_account(self, escalation: Escalation) -> str | None:
         if not self.desk.jira:
@@ -161,14 +168,17 @@ class EscalationJobs(ChangeJobs):
 
     async def filing_failed(self, job: JobContext, error: str) -> None:
         """Record that filing was given up and tell the lead; `opsbot outbox retry` replays it."""
-        escalation = self._load(job)
-        with unit_of_work(self.sessions) as session:
-            stored = escalation_by_id(session, escalation.id or 0)
-            if stored is not None:
-                stored.filing_state, stored.filing_error = FILING_FAILED, error[:500]
-                session.add(stored)
-        self.queue_refresh(escalation.id or 0)
-        self.queue_notify(
+        escalation = await self._load(job)
+        await self.write(lambda session: self._filing_failed(session, escalation, error))
+
+    def _filing_failed(self, session: Session, escalation: Escalation, error: str) -> None:
+        stored = escalation_by_id(session, escalation.id or 0)
+        if stored is not None:
+            stored.filing_state, stored.filing_error = FILING_FAILED, error[:500]
+            session.add(stored)
+        self.enqueue_refresh(session, escalation.id or 0)
+        self.enqueue_notify(
+            session,
             user_id=escalation.reporter_id,
             channel_id=escalation.origin_channel_id,
             text=(

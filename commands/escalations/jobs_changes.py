@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from sqlmodel import Session
+
 from commands.escalations.jobs_base import JobsBase
 from commands.escalations.service import RESOLVE_INSTEAD
-from commands.mrkdwn import escape, escape_clip
+from commands.mrkdwn import escape, escape_clip, user_mention
 from integrations.errors import OpsbotError
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import TrackerRejected, pick_transition, resolving_transition
-from storage.engine import unit_of_work
 from storage.escalations import Escalation, escalation_by_id, record_event
 from storage.types import utcnow
 
@@ -25,25 +26,27 @@ class ChangeJobs(JobsBase):
             job,
             self.desk.tracker.add_comment(key, f"{author} (Slack): {text}", ref=f"job-{job.id}"),
         )
-        with unit_of_work(self.sessions) as session:
+        who = user_mention(job.payload.get("user"), author)
+        note = f"📝 {who} added to {escape(key)}: {escape_clip(text, 2000)}"
+
+        def record(session: Session) -> None:
             stored = escalation_by_id(session, escalation.id or 0)
             if stored is not None:
                 record_event(session, stored, kind="comment", to_value=text, actor=author)
-        self.queue_thread(
-            escalation.id or 0, f"📝 {escape(author)} added to {key}: {escape_clip(text, 2000)}"
-        )
+                self.enqueue_thread(session, stored.id or 0, note)
+
+        await self.write(record)
 
     async def transition(self, job: JobContext) -> None:
         """Move the issue to the named status and mirror it locally."""
         escalation, key = await self._key(job)
         wanted = str(job.payload["status"])
-        actor = str(job.payload.get("author") or "someone")
         if job.attempt > 1:
             # An earlier attempt may have moved the issue and lost the answer; moving it
             # again would be refused (no transition to where it already is).
             issue = await self._tracker_call(job, self.desk.tracker.get_issue(key))
             if issue.status.casefold() == wanted.strip().casefold():
-                self._set_status(escalation, issue.status, issue.status_category, actor)
+                await self._set_status(escalation, issue.status, issue.status_category, job)
                 return
         available = await self._tracker_call(job, self.desk.tracker.transitions(key))
         try:
@@ -56,36 +59,45 @@ class ChangeJobs(JobsBase):
             # tracker's own category is known).
             raise GiveUp(RESOLVE_INSTEAD)
         chosen = await self._tracker_call(job, self.desk.tracker.transition(key, chosen.id))
-        self._set_status(escalation, chosen.to_status, chosen.to_category, actor)
+        await self._set_status(escalation, chosen.to_status, chosen.to_category, job)
 
-    def _set_status(
+    async def _set_status(
+        self, escalation: Escalation, status: str, category: str, job: JobContext
+    ) -> None:
+        await self.write(
+            lambda session: self._store_status(session, escalation, status, category, job)
+        )
+
+    def _store_status(
         self,
+        session: Session,
         escalation: Escalation,
         status: str,
         category: str,
-        actor: str,
-        root_cause: str | None = None,
+        job: JobContext,
     ) -> None:
-        with unit_of_work(self.sessions) as session:
-            stored = escalation_by_id(session, escalation.id or 0)
-            if stored is None:
-                return
-            before = stored.status
-            stored.status, stored.status_category = status, category
-            stored.status_at_ms = max(stored.status_at_ms, int(utcnow().timestamp() * 1000))
-            stored.updated_at = utcnow()
-            if category == "done":
-                stored.resolved_at = stored.resolved_at or utcnow()
-            if root_cause:
-                stored.root_cause = root_cause
-            session.add(stored)
-            record_event(
-                session, stored, kind="status", from_value=before, to_value=status, actor=actor
-            )
-        self.queue_refresh(escalation.id or 0)
-        self.queue_thread(
-            escalation.id or 0, f"🔄 {escape(actor)} moved {escalation.key} to *{escape(status)}*."
+        actor = str(job.payload.get("author") or "someone")
+        root_cause, kind = job.payload.get("root_cause"), job.payload.get("root_cause_kind")
+        stored = escalation_by_id(session, escalation.id or 0)
+        if stored is None:
+            return
+        before = stored.status
+        stored.status, stored.status_category = status, category
+        stored.status_at_ms = max(stored.status_at_ms, int(utcnow().timestamp() * 1000))
+        stored.updated_at = utcnow()
+        if category == "done":
+            stored.resolved_at = stored.resolved_at or utcnow()
+        if root_cause:
+            stored.root_cause = str(root_cause)
+            stored.root_cause_kind = str(kind) if kind else None
+        session.add(stored)
+        record_event(
+            session, stored, kind="status", from_value=before, to_value=status, actor=actor
         )
+        self.enqueue_refresh(session, stored.id or 0)
+        who = user_mention(job.payload.get("user"), actor)
+        moved = f"🔄 {who} moved {escape(stored.key or '')} to *{escape(status)}*."
+        self.enqueue_thread(session, stored.id or 0, moved)
 
     async def assign(self, job: JobContext) -> None:
         """Assign the issue to the Slack user's tracker account (matched by e-mail)."""
@@ -104,7 +116,9 @@ class ChangeJobs(JobsBase):
                 raise GiveUp(f"{name} has no Jira account I can match by e-mail.")
             account, name = found.account_id, found.display_name
         await self._tracker_call(job, self.desk.tracker.assign(key, account))
-        with unit_of_work(self.sessions) as session:
+        note = f"👤 {escape(key)} is assigned to {user_mention(slack_user, name)}."
+
+        def record(session: Session) -> None:
             stored = escalation_by_id(session, escalation.id or 0)
             if stored is None:
                 return
@@ -114,8 +128,10 @@ class ChangeJobs(JobsBase):
             stored.assignee_at_ms = max(stored.assignee_at_ms, int(utcnow().timestamp() * 1000))
             session.add(stored)
             record_event(session, stored, kind="assignee", from_value=before, to_value=name)
-        self.queue_refresh(escalation.id or 0)
-        self.queue_thread(escalation.id or 0, f"👤 {key} is assigned to {escape(name)}.")
+            self.enqueue_refresh(session, stored.id or 0)
+            self.enqueue_thread(session, stored.id or 0, note)
+
+        await self.write(record)
 
     async def resolve(self, job: JobContext) -> None:
         """Resolve the issue with its root cause (field when configured, else a comment)."""
@@ -138,5 +154,4 @@ class ChangeJobs(JobsBase):
             await self._tracker_call(
                 job, tracker.add_comment(key, f"Root cause: {root_cause}", ref=f"job-{job.id}")
             )
-        actor = str(job.payload.get("author") or "someone")
-        self._set_status(escalation, status, category, actor, root_cause)
+        await self._set_status(escalation, status, category, job)

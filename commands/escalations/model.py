@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 SEVERITIES: dict[int, str] = {
     1: "Critical: active harm to many accounts or a legal deadline today",
@@ -12,6 +13,15 @@ SEVERITIES: dict[int, str] = {
     4: "Low: needs follow-up, no urgency",
 }
 PRIORITY_BY_SEVERITY = {1: "Highest", 2: "High", 3: "Medium", 4: "Low"}
+TRAINING_GAP = "training-gap"
+# The kinds of root cause a resolve may name; a training gap offers a training rollout.
+ROOT_CAUSE_KINDS: dict[str, str] = {
+    TRAINING_GAP: "Training gap (agents were not taught this)",
+    "policy-gap": "Policy gap (no rule covered it)",
+    "tooling": "Tooling or product bug",
+    "vendor-process": "Vendor process not followed",
+    "other": "Other",
+}
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -64,3 +74,15 @@ class EscalationInput:
     affected_accounts: int | None = None
     description: str = ""
     links: list[str] = field(default_factory=list)
+
+    def stored_fields(self) -> dict[str, Any]:
+        """Return the request as the escalation row stores it (links one per line)."""
+        return {
+            "title": self.title,
+            "description": self.description,
+            "area": self.area,
+            "severity": self.severity,
+            "vendor": self.vendor,
+            "affected_accounts": self.affected_accounts,
+            "links": "\n".join(self.links),
+        }

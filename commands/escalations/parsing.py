@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from commands.escalations.model import EscalationInput, PolicyAreas
+from commands.escalations.model import ROOT_CAUSE_KINDS, EscalationInput, PolicyAreas
 from commands.slash_text import parse_count, parse_mention, tokenize
 from integrations.errors import UsageError
 from integrations.tracker.wiki import safe_url
@@ -21,10 +21,14 @@ ESCALATION_USAGE = (
     "/escalation KEY comment TEXT\n"
     '/escalation KEY status "In Progress"\n'
     "/escalation KEY assign @user\n"
-    "/escalation KEY resolve ROOT CAUSE\n"
+    "/escalation KEY resolve [kind:training-gap] ROOT CAUSE\n"
     "/escalation list [open|all|mine|sev1..sev4|area:AREA|vendor:SLUG]"
 )
 KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*-[0-9]+$")
+_ACTION = re.compile(
+    r"^\s*(?P<key>\S+)\s+(?P<verb>comment|status|assign|resolve)\b\s*(?P<rest>.*)$", re.S | re.I
+)
+_KIND = re.compile(r"^kind:(?P<kind>\S*)\s*", re.I)
 _SEV = re.compile(r"^sev([1-4])$", re.IGNORECASE)
 TITLE_MAX = 255
 AFFECTED_MAX = 1_000_000_000
@@ -179,3 +183,55 @@ def parse_modal(
         ),
         {},
     )
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """One change asked of an escalation (by key from a command, by id from a modal)."""
+
+    verb: str  # comment | status | assign | resolve
+    value: str  # the comment, status, assignee's user id, or root cause
+    key: str | None = None
+    escalation_id: int | None = None
+    root_cause_kind: str | None = None
+
+
+def parse_change(text: str) -> ChangeRequest:
+    """Read `KEY comment|status|assign|resolve …`; the value is checked for its verb."""
+    match = _ACTION.match(text)
+    if match is None:
+        raise UsageError("I did not understand that.", usage=ESCALATION_USAGE)
+    verb, rest = match["verb"].lower(), match["rest"].strip()
+    kind = None
+    if verb == "resolve" and (found := _KIND.match(rest)):
+        kind, rest = found["kind"].lower(), rest[found.end() :]
+    return checked_change(ChangeRequest(verb, rest, key=match["key"], root_cause_kind=kind))
+
+
+def checked_change(request: ChangeRequest) -> ChangeRequest:
+    """Return the request with its value read for its verb; bad input names what is wrong."""
+    value = request.value.strip()
+    if request.verb == "status":
+        value = " ".join(tokenize(value))
+    elif request.verb == "assign" and value:
+        value = parse_user_ref(value)[0] or ""
+        if not value:
+            raise UsageError(
+                "Pick the user from Slack's @-menu so I get their id.", usage=ESCALATION_USAGE
+            )
+    kind = request.root_cause_kind
+    if kind is not None and kind not in ROOT_CAUSE_KINDS:
+        raise UsageError(
+            f"The kind must be one of: {', '.join(ROOT_CAUSE_KINDS)}.", usage=ESCALATION_USAGE
+        )
+    if not value:
+        raise UsageError(_EMPTY[request.verb], usage=ESCALATION_USAGE)
+    return ChangeRequest(request.verb, value, request.key, request.escalation_id, kind)
+
+
+_EMPTY = {
+    "comment": "The comment is empty.",
+    "status": "Which status?",
+    "assign": "Name the assignee as @user.",
+    "resolve": "Give the root cause.",
+}

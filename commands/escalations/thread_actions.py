@@ -4,37 +4,48 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
+from commands.escalations.changes import acknowledge_escalation, change_escalation
+from commands.escalations.parsing import ChangeRequest, checked_change
 from commands.escalations.payloads import acting_user as _user
 from commands.escalations.payloads import view_metadata as _metadata
-from commands.escalations.service import (
-    RESOLVE_INSTEAD,
-    EscalationDesk,
-    acknowledge_escalation,
-    escalation_subject,
-    is_done_status,
-    queue_change,
-    require_escalation,
+from commands.escalations.service import EscalationDesk, require_escalation
+from commands.escalations.statuses import available_transitions
+from commands.escalations.thread_events import (
+    comment_from_message,
+    in_escalation_thread,
+    is_memo_reaction,
+    keep_thread_reply,
+    memo_reaction,
 )
-from commands.escalations.statuses import available_transitions, checked_status
 from commands.escalations.views import text_modal
-from commands.permissions import Actor, Permissions, may
+from commands.permissions import Actor, Permissions
 from integrations.errors import NotAllowed, NotFound, UsageError
-from storage.escalations import (
-    Escalation,
-    escalation_by_id,
-    escalation_by_message,
-    remember_reply,
-    reply_at,
-)
+from storage.engine import SessionFactory, in_worker
+from storage.escalations import Escalation
 
-NOT_A_THREAD = "That message is not in an escalation's thread."
+__all__ = [
+    "acknowledge",
+    "comment_from_message",
+    "in_escalation_thread",
+    "is_memo_reaction",
+    "keep_thread_reply",
+    "memo_reaction",
+    "open_small_modal",
+    "submit_small_modal",
+]
+
 EXPIRED = "This form has expired; open it again from the escalation's message."
 
 
-async def _clicked(
-    db: Session, body: dict[str, Any], action: dict[str, Any], permissions: Permissions, verb: str
+async def clicked(
+    sessions: SessionFactory,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    permissions: Permissions,
+    verb: str,
 ) -> tuple[Actor, Escalation]:
     """Return who clicked, from where, and the stored escalation they may `verb`.
 
@@ -43,38 +54,50 @@ async def _clicked(
     """
     user_id, _ = _user(body)
     channel_id = (body.get("channel") or {}).get("id")
-    actor = await permissions.actor(db, user_id=user_id, channel_id=channel_id)
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
     value = str(action.get("value") or "")
-    if not value.isdigit():
+    if not value.isascii() or not value.isdigit() or len(value) > 9:
         raise NotFound("That escalation no longer exists.")
-    escalation = require_escalation(db, actor=actor, verb=verb, escalation_id=int(value))
+    escalation = await in_worker(
+        sessions,
+        lambda session: require_escalation(
+            session, actor=actor, verb=verb, escalation_id=int(value)
+        ),
+    )
     return actor, escalation
 
 
 async def acknowledge(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
-    db: Session,
+    client: AsyncWebClient,
+    sessions: SessionFactory,
     escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
-    """Acknowledge: move a new escalation in progress (once), see `service.acknowledge`."""
+    """Acknowledge once (see `changes.acknowledge_escalation`); a repeat only tells the clicker."""
     await ack()
-    actor, escalation = await _clicked(db, body, action, permissions, "acknowledge")
-    _, user_name = _user(body)
-    base = {"author": user_name, "user": actor.user_id, "channel": actor.channel_id}
-    acknowledge_escalation(
-        session=db,
-        desk=escalations,
-        escalation=escalation,
-        actor=actor,
-        base=base,
-        request_key=str(body.get("trigger_id")),
+    actor, escalation = await clicked(sessions, body, action, permissions, "acknowledge")
+    done = await escalations.run(
+        sessions,
+        lambda session: acknowledge_escalation(
+            session=session,
+            desk=escalations,
+            actor=actor,
+            escalation_id=escalation.id or 0,
+            author=_user(body)[1],
+        ),
     )
+    if done.already and actor.channel_id:
+        await client.chat_postEphemeral(
+            channel=actor.channel_id,
+            user=actor.user_id,
+            text=f"{done.escalation.display_key} is already acknowledged; nothing changed.",
+        )
 
 
-# action id -> (modal callback, title, label, multiline, hint, policy verb)
+# action id -> (modal callback, title, label, multiline, hint, request verb)
 _SMALL_MODALS = {
     "escalation_update_open": (
         "escalation_update",
@@ -105,18 +128,18 @@ _VERB_BY_CALLBACK = {spec[0]: spec[5] for spec in _SMALL_MODALS.values()}
 
 
 async def open_small_modal(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
     action: dict[str, Any],
-    client: Any,
-    db: Session,
+    client: AsyncWebClient,
+    sessions: SessionFactory,
     escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
     """Open the Add update / Change status / Resolve modal for the clicked escalation."""
     await ack()
     callback_id, title, label, multiline, hint, verb = _SMALL_MODALS[action["action_id"]]
-    actor, escalation = await _clicked(db, body, action, permissions, verb)
+    actor, escalation = await clicked(sessions, body, action, permissions, verb)
     metadata = permissions.seal(
         {"escalation_id": escalation.id, "channel": actor.channel_id}, user_id=actor.user_id
     )
@@ -139,11 +162,32 @@ async def open_small_modal(
     await client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
+def _typed(view: dict[str, Any], block: str) -> str:
+    field = (view["state"]["values"].get(block) or {}).get("value", {})
+    chosen = (field.get("selected_option") or {}).get("value")  # a select
+    return str(chosen or field.get("value") or "").strip()
+
+
+def small_modal_request(view: dict[str, Any], context: dict[str, Any] | None) -> ChangeRequest:
+    """Read a small modal's submission as a change request for its sealed escalation."""
+    if context is None or not str(context.get("escalation_id") or "").isdigit():
+        raise UsageError(EXPIRED)
+    verb = _VERB_BY_CALLBACK.get(view["callback_id"], "comment")
+    value = _typed(view, "value")
+    if not value:
+        raise UsageError("Type something first.")
+    kind = (_typed(view, "kind") or None) if verb == "resolve" else None
+    request = ChangeRequest(
+        verb, value, escalation_id=int(context["escalation_id"]), root_cause_kind=kind
+    )
+    return checked_change(request)
+
+
 async def submit_small_modal(
-    ack: Any,
+    ack: AsyncAck,
     body: dict[str, Any],
     view: dict[str, Any],
-    db: Session,
+    sessions: SessionFactory,
     escalations: EscalationDesk,
     permissions: Permissions,
 ) -> None:
@@ -154,143 +198,20 @@ async def submit_small_modal(
     """
     user_id, user_name = _user(body)
     context = permissions.unseal(_metadata(view), user_id=user_id)
-    field = (view["state"]["values"].get("value") or {}).get("value", {})
-    chosen = (field.get("selected_option") or {}).get("value")  # the status select
-    text = str(chosen or field.get("value") or "").strip()
-    callback = view["callback_id"]
-    verb = _VERB_BY_CALLBACK.get(callback, "comment")
-    if callback == "escalation_status" and is_done_status(text):
-        verb = "resolve"  # a move to done is a resolve: the same rights, and a root cause
     try:
-        if context is None or not str(context.get("escalation_id") or "").isdigit():
-            raise UsageError(EXPIRED)
-        actor = await permissions.actor(db, user_id=user_id, channel_id=context.get("channel"))
-        escalation = require_escalation(
-            db, actor=actor, verb=verb, escalation_id=int(context["escalation_id"])
+        request = small_modal_request(view, context)
+        actor = await permissions.actor(
+            sessions, user_id=user_id, channel_id=(context or {}).get("channel")
         )
-        if callback == "escalation_status" and is_done_status(text):
-            raise UsageError(RESOLVE_INSTEAD)
-        if not text:
-            raise UsageError("Type something first.")
+        await change_escalation(
+            sessions=sessions,
+            desk=escalations,
+            actor=actor,
+            request=request,
+            author=user_name,
+            request_key=f"view:{view['id']}",
+        )
     except (NotAllowed, NotFound, UsageError) as exc:
-        await ack(response_action="errors", errors={"value": exc.user_message})
+        await ack(response_action="errors", errors={"value": exc.user_message[:300]})
         return
-    base = {"author": user_name, "user": user_id, "channel": escalation.channel_id}
-    if callback == "escalation_resolve":
-        kind, payload = "resolve", {**base, "root_cause": text}
-    elif callback == "escalation_status":
-        try:  # a status typed where no select could be offered is checked too
-            available = await available_transitions(escalations, escalation)
-            text = checked_status(escalation, available, text)
-        except UsageError as exc:
-            await ack(response_action="errors", errors={"value": exc.user_message[:300]})
-            return
-        kind, payload = "transition", {**base, "status": text}
-    else:
-        kind, payload = "comment", {**base, "text": text}
-    queue_change(
-        session=db,
-        desk=escalations,
-        escalation=escalation,
-        kind=kind,
-        payload=payload,
-        request_key=f"view:{view['id']}",
-    )
     await ack()
-
-
-async def comment_from_message(
-    ack: Any,
-    shortcut: dict[str, Any],
-    db: Session,
-    escalations: EscalationDesk,
-    directory: Any,
-    permissions: Permissions,
-) -> None:
-    """Message shortcut "Send to the tracker": a thread reply becomes an issue comment."""
-    await ack()
-    message = shortcut.get("message") or {}
-    channel_id = str((shortcut.get("channel") or {}).get("id"))
-    thread_ts = message.get("thread_ts")
-    escalation = escalation_by_message(db, channel_id, str(thread_ts)) if thread_ts else None
-    if escalation is None or thread_ts == message.get("ts"):
-        raise UsageError(NOT_A_THREAD)
-    actor = await permissions.actor(db, user_id=_user(shortcut)[0], channel_id=channel_id)
-    require_escalation(db, actor=actor, verb="comment", escalation_id=escalation.id)
-    author = (
-        await directory.display_name(str(message.get("user"))) if message.get("user") else "someone"
-    )
-    queue_change(
-        session=db,
-        desk=escalations,
-        escalation=escalation,
-        kind="comment",
-        payload={
-            "author": author,
-            "text": str(message.get("text") or ""),
-            "user": _user(shortcut)[0],
-            "channel": channel_id,
-        },
-        request_key=f"msg:{channel_id}:{message.get('ts')}",
-    )
-
-
-async def in_escalation_thread(event: dict[str, Any], db: Session) -> bool:
-    """Match plain replies in an escalation's thread (other listeners get everything else)."""
-    thread_ts, ts = event.get("thread_ts"), event.get("ts")
-    if event.get("subtype") or not thread_ts or thread_ts == ts:
-        return False
-    return escalation_by_message(db, str(event.get("channel")), str(thread_ts)) is not None
-
-
-async def keep_thread_reply(event: dict[str, Any], db: Session) -> None:
-    """Keep a reply so that a 📝 reaction can later send it to the tracker."""
-    escalation = escalation_by_message(db, str(event["channel"]), str(event["thread_ts"]))
-    if escalation is not None:
-        remember_reply(
-            db,
-            escalation,
-            channel_id=str(event["channel"]),
-            ts=str(event["ts"]),
-            user_id=event.get("user"),
-            text=str(event.get("text") or ""),
-        )
-
-
-async def is_memo_reaction(event: dict[str, Any]) -> bool:
-    """Match 📝 reactions on messages."""
-    return event.get("reaction") == "memo" and (event.get("item") or {}).get("type") == "message"
-
-
-async def memo_reaction(
-    event: dict[str, Any],
-    db: Session,
-    escalations: EscalationDesk,
-    directory: Any,
-    permissions: Permissions,
-) -> None:
-    """📝 on a kept thread reply sends it to the tracker as a comment, once."""
-    item = event.get("item") or {}
-    reply = reply_at(db, str(item.get("channel")), str(item.get("ts")))
-    if reply is None:
-        return
-    escalation = escalation_by_id(db, reply.escalation_id)
-    if escalation is None:
-        return
-    actor = await permissions.actor(db, user_id=str(event.get("user")), channel_id=reply.channel_id)
-    if not may(actor, "escalations", "comment", escalation_subject(escalation)):
-        return  # an event has nobody to answer; out of scope is simply not sent
-    author = await directory.display_name(reply.user_id) if reply.user_id else "someone"
-    queue_change(
-        session=db,
-        desk=escalations,
-        escalation=escalation,
-        kind="comment",
-        payload={
-            "author": author,
-            "text": reply.text,
-            "user": event.get("user"),
-            "channel": reply.channel_id,
-        },
-        request_key=f"msg:{reply.channel_id}:{reply.ts}",
-    )

@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from commands.escalations.model import SEVERITIES, PolicyAreas
-from commands.mrkdwn import clip, escape, escape_clip
-from storage.escalations import FILING, FILING_FAILED, Escalation
+from commands.escalations.model import ROOT_CAUSE_KINDS, SEVERITIES, TRAINING_GAP, PolicyAreas
+from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip, user_mention
+from storage.escalations import FILING, FILING_FAILED, Escalation, EscalationEvent
 from storage.types import utcnow
 
 Blocks = list[dict[str, Any]]
@@ -66,15 +66,7 @@ def filing_modal(
         _input("severity", "Severity", sev_el),
     ]
     if vendors:
-        vendor_el: dict[str, Any] = {
-            "type": "static_select",
-            "action_id": "value",
-            "options": [_option(slug, name) for slug, name in vendors[:100]],
-        }
-        chosen = next((v for v in vendors if v[0] == prefill.get("vendor")), None)
-        if chosen:
-            vendor_el["initial_option"] = _option(*chosen)
-        blocks.append(_input("vendor", "Vendor", vendor_el, optional=True))
+        blocks.append(_vendor_input(vendors, prefill.get("vendor")))
     blocks.append(
         _input(
             "affected",
@@ -102,7 +94,21 @@ def filing_modal(
     }
 
 
-def filed_modal(escalation: Escalation, *, footer: str | None) -> dict[str, Any]:
+def _vendor_input(vendors: list[tuple[str, str]], prefilled: Any) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option(slug, name) for slug, name in vendors[:100]],
+    }
+    chosen = next((v for v in vendors if v[0] == prefilled), None)
+    if chosen:
+        element["initial_option"] = _option(*chosen)
+    return _input("vendor", "Vendor", element, optional=True)
+
+
+def filed_modal(
+    escalation: Escalation, *, footer: str | None, similar: tuple[Escalation, ...] = ()
+) -> dict[str, Any]:
     """Return the modal shown right after a submission: saved, being filed."""
     where = f"<#{escalation.channel_id}>" if escalation.channel_id else "this channel"
     text = (
@@ -110,18 +116,50 @@ def filed_modal(escalation: Escalation, *, footer: str | None) -> dict[str, Any]
         f"and is being filed. It will appear in {where} with its issue key."
     )
     blocks: Blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if similar:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": similar_warning(similar)}}
+        )
     if footer:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     return {"type": "modal", "title": _text("Escalate"), "close": _text("Done"), "blocks": blocks}
 
 
-def confirmation_text(escalation: Escalation, *, created: bool) -> str:
+def confirmation_text(
+    escalation: Escalation, *, created: bool, similar: tuple[Escalation, ...] = ()
+) -> str:
     """Return the lead's immediate confirmation of a one-line filing."""
     title = escape_clip(escalation.title, 600)
     if not created:
-        return f"This escalation already exists: *{escalation.display_key}* — {title}."
+        return f"This escalation already exists: *{linked_key(escalation)}* — {title}."
     where = f" in <#{escalation.channel_id}>" if escalation.channel_id else ""
-    return f"✅ Saved escalation #{escalation.id} *{title}*; filing it now{where}."
+    saved = f"✅ Saved escalation #{escalation.id} *{title}*; filing it now{where}."
+    return f"{saved}\n{similar_warning(similar)}" if similar else saved
+
+
+def similar_warning(similar: tuple[Escalation, ...]) -> str:
+    """Return the warning that open escalations with similar titles exist (already scoped)."""
+    lines = [f"• *{linked_key(e)}* {escape_clip(e.title, 150)}" for e in similar]
+    noun = "escalation looks" if len(similar) == 1 else "escalations look"
+    return f"⚠️ A similar open {noun} like this one:\n" + "\n".join(lines)
+
+
+def change_text(kind: str, payload: dict[str, Any], escalation: Escalation) -> str:
+    """Return the confirmation of a queued change (the thread tells how it went)."""
+    said = {
+        "comment": "Adding your comment to",
+        "transition": f"Moving to “{escape_clip(str(payload.get('status')), 60)}”:",
+        "assign": f"Assigning {user_mention(str(payload.get('assignee')))} to",
+        "resolve": "Resolving",
+    }[kind]
+    return f"{said} {linked_key(escalation)}; updates follow in its thread."
+
+
+def filed_note(*, key: str, url: str | None) -> str:
+    """Return the thread note of a filing: the browse link, or the local tracker's key."""
+    if url and url.startswith(("https://", "http://")):
+        return f"Filed as <{url}|{escape(key)}>."
+    return f"Filed as {escape(key)} in opsbot's local tracker."
 
 
 def escalation_line(
@@ -142,8 +180,9 @@ def escalation_line(
 def linked_key(escalation: Escalation) -> str:
     """Return the key, linked when the tracker has a web page for it."""
     if escalation.key and escalation.url and escalation.url.startswith(("https://", "http://")):
-        return f"<{escalation.url}|{escalation.key}>"
-    return escalation.key or f"#{escalation.id} (filing)"
+        return f"<{escalation.url}|{escape(escalation.key)}>"
+    # The local tracker's `opsbot://` address opens nothing: the key alone, no fake link.
+    return escape(escalation.key) if escalation.key else f"#{escalation.id} (filing)"
 
 
 def age_text(since: datetime, now: datetime) -> str:
@@ -166,12 +205,17 @@ def escalation_message(
         f"{SEV_ICON[escalation.severity]} *{linked}* · SEV{escalation.severity} · "
         f"{escape(areas.label(escalation.area))}\n*{escape_clip(escalation.title, 1500)}*"
     )
-    assignee = escape_clip(escalation.assignee_name or "", 200) or "_unassigned_"
+    assigned = escalation.assignee_slack_id or escalation.assignee_name
+    assignee = (
+        user_mention(escalation.assignee_slack_id, escalation.assignee_name)
+        if assigned
+        else "_unassigned_"
+    )
     fields = [
         f"*Status*\n{escape_clip(escalation.status, 200)}",
         f"*Assignee*\n{assignee}",
         f"*Vendor*\n{escape_clip(escalation.vendor or '', 200) or '—'}",
-        f"*Reporter*\n<@{escalation.reporter_id}>",
+        f"*Reporter*\n{user_mention(escalation.reporter_id, escalation.reporter_name)}",
     ]
     if escalation.affected_accounts is not None:
         fields.append(f"*Affected accounts*\n{escalation.affected_accounts}")
@@ -179,6 +223,36 @@ def escalation_message(
         {"type": "section", "text": {"type": "mrkdwn", "text": header}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
+    if escalation.root_cause:
+        blocks.append(_section(root_cause_text(escalation)))
+    blocks += _notes(escalation, footer)
+    blocks += _buttons(escalation)
+    title, status = escape_clip(escalation.title, 600), escape_clip(escalation.status, 200)
+    text = f"SEV{escalation.severity} escalation {escape(key)}: {title} ({status})"
+    return {"text": text, "blocks": blocks}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def root_cause_text(escalation: Escalation) -> str:
+    """Return the root cause as shown on the card: its kind, then the text."""
+    kind = ROOT_CAUSE_KINDS.get(escalation.root_cause_kind or "")
+    label = f"*Root cause* ({escape(kind)})" if kind else "*Root cause*"
+    return f"{label}\n{escape_clip(escalation.root_cause or '', 2800)}"
+
+
+def offers_rollout(escalation: Escalation) -> bool:
+    """Tell whether a resolved escalation offers a training rollout to its vendor."""
+    return (
+        not escalation.is_open
+        and escalation.root_cause_kind == TRAINING_GAP
+        and escalation.vendor is not None
+    )
+
+
+def _notes(escalation: Escalation, footer: str | None) -> Blocks:
     notes = []
     if escalation.filing_state == FILING:
         notes.append(
@@ -193,57 +267,104 @@ def escalation_message(
         notes.append(f"<{escalation.source_permalink}|Original message>")
     if footer:
         notes.append(footer)
-    if notes:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]}
-        )
+    if not notes:
+        return []
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": n} for n in notes]}]
+
+
+OVERFLOW_ACTION = "escalation_overflow"
+# button action id -> the verb its overflow option carries
+OVERFLOW_VERBS = {
+    "escalation_ack": "ack",
+    "escalation_update_open": "update",
+    "escalation_status_open": "status",
+    "escalation_resolve_open": "resolve",
+    "escalation_rollout_open": "rollout",
+}
+
+
+def _buttons(escalation: Escalation) -> Blocks:
     if escalation.is_open:
-        value = str(escalation.id)
         buttons = [
             ("escalation_ack", "Acknowledge"),
             ("escalation_update_open", "Add update"),
             ("escalation_status_open", "Change status"),
             ("escalation_resolve_open", "Resolve"),
         ]
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "escalation_actions",
-                "elements": [
-                    {"type": "button", "action_id": a, "text": _text(t), "value": value}
-                    for a, t in buttons
-                ],
-            }
-        )
-    title, status = escape_clip(escalation.title, 600), escape_clip(escalation.status, 200)
-    text = f"SEV{escalation.severity} escalation {escape(key)}: {title} ({status})"
-    return {"text": text, "blocks": blocks}
+    elif offers_rollout(escalation):
+        buttons = [("escalation_rollout_open", "Update the article and roll out")]
+    else:
+        return []
+    value = str(escalation.id)
+    elements: list[dict[str, Any]] = [
+        {"type": "button", "action_id": a, "text": _text(t), "value": value} for a, t in buttons
+    ]
+    # The overflow repeats the buttons (at most five options: Slack's limit) for clients that
+    # collapse the row; each option names the button it stands for and the escalation.
+    # A lone button needs no menu.
+    if len(buttons) > 1:
+        options = [_option(f"{OVERFLOW_VERBS[a]}:{value}", t) for a, t in buttons[:5]]
+        elements.append({"type": "overflow", "action_id": OVERFLOW_ACTION, "options": options})
+    return [{"type": "actions", "block_id": "escalation_actions", "elements": elements}]
 
 
 def escalation_detail(
-    escalation: Escalation, areas: PolicyAreas, *, footer: str | None
+    escalation: Escalation,
+    areas: PolicyAreas,
+    *,
+    footer: str | None,
+    events: tuple[EscalationEvent, ...] = (),
 ) -> dict[str, Any]:
-    """Return `/escalation KEY` as an ephemeral answer."""
+    """Return `/escalation KEY` as an ephemeral answer, with its timeline."""
     message = escalation_message(escalation, areas, footer=footer)
     blocks = [b for b in message["blocks"] if b["type"] != "actions"]
     if escalation.description:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": escape_clip(escalation.description, 2800)},
-            }
-        )
-    if escalation.root_cause:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*Root cause*\n{escape_clip(escalation.root_cause, 2900)}",
-                },
-            }
-        )
+        blocks.append(_section(escape_clip(escalation.description, 2800)))
+    if events:
+        blocks.append(_section(timeline_text(events)))
     return {"response_type": "ephemeral", "text": message["text"], "blocks": blocks}
+
+
+TIMELINE_LIMIT = 20
+
+
+def timeline_text(events: tuple[EscalationEvent, ...]) -> str:
+    """Return the timeline: the latest events, oldest first, each with when, who and where."""
+    shown = events[-TIMELINE_LIMIT:]
+    lines = [event_line(event) for event in shown]
+    if len(events) > len(shown):
+        lines.insert(0, f"_…{len(events) - len(shown)} earlier events_")
+    return clip_mrkdwn("*Timeline*\n" + "\n".join(lines), 2900)
+
+
+_EVENT_VERB = {
+    "created": "filed it",
+    "filed": "filed it in the tracker as",
+    "status": "moved it",
+    "assignee": "assigned it",
+    "comment": "commented",
+    "acknowledged": "acknowledged it",
+}
+
+
+def event_line(event: EscalationEvent) -> str:
+    """Return one timeline line, every stored value escaped."""
+    when = event.at.strftime("%Y-%m-%d %H:%M UTC")
+    who = escape_clip(event.actor or ("opsbot" if event.source == "opsbot" else "someone"), 80)
+    verb = _EVENT_VERB.get(event.kind, escape(event.kind))
+    to_value = escape_clip(event.to_value or "", 160)
+    if event.kind == "status":
+        detail = f" from {escape_clip(event.from_value or '?', 60)} to *{to_value}*"
+    elif event.kind == "assignee":
+        detail = f" to {to_value or 'nobody'}"
+    elif event.kind == "comment":
+        detail = f": {to_value}"
+    elif event.kind == "filed":
+        detail = f" {to_value}"
+    else:
+        detail = ""
+    where = " (in Jira)" if event.source == "jira" else ""
+    return f"• `{when}` {who} {verb}{detail}{where}"
 
 
 def escalation_list(
@@ -296,6 +417,10 @@ def text_modal(
     block = _input("value", label, element)
     if hint:
         block["hint"] = _text(hint)
+    heading = f"*{escape(escalation.display_key)}* — {escape_clip(escalation.title, 600)}"
+    blocks: Blocks = [_section(heading), block]
+    if callback_id == "escalation_resolve":
+        blocks.append(_kind_select())
     return {
         "type": "modal",
         "callback_id": callback_id,
@@ -303,15 +428,16 @@ def text_modal(
         "submit": _text("Send"),
         "close": _text("Cancel"),
         "private_metadata": json.dumps(metadata or {"escalation_id": escalation.id}),
-        "blocks": [
-            {
-                "type": "section",
-                "text": {
-                    "type": "mrkdwn",
-                    "text": f"*{escape(escalation.display_key)}* — "
-                    f"{escape_clip(escalation.title, 600)}",
-                },
-            },
-            block,
-        ],
+        "blocks": blocks,
     }
+
+
+def _kind_select() -> dict[str, Any]:
+    element = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [_option(slug, label) for slug, label in ROOT_CAUSE_KINDS.items()],
+    }
+    block = _input("kind", "Kind of root cause", element, optional=True)
+    block["hint"] = _text("A training gap offers to update the article and roll it out.")
+    return block

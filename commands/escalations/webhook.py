@@ -13,7 +13,6 @@ from commands.escalations.jobs import EscalationJobs
 from commands.mrkdwn import escape, escape_clip
 from integrations.tracker.base import BOT_COMMENT_MARK
 from integrations.tracker.jira_tracker import user_from_raw
-from storage.engine import unit_of_work
 from storage.escalations import Escalation, escalation_by_id, escalation_by_key, record_event
 from storage.types import utcnow
 
@@ -38,48 +37,66 @@ class JiraWebhookSink:
     jobs: EscalationJobs
 
     async def __call__(self, payload: dict[str, Any]) -> None:
-        """Mirror the change; older deliveries never overwrite newer state."""
-        issue = payload.get("issue") or {}
-        stamp = _stamp(payload)
-        actor = str((payload.get("user") or {}).get("displayName") or "someone")
-        notes: list[tuple[str, str | None]] = []
-        with unit_of_work(self.jobs.sessions) as session:
-            escalation = _find(session, issue, self.jobs.desk.project)
-            if escalation is None:
-                return
-            for item in (payload.get("changelog") or {}).get("items") or []:
-                field = str(item.get("field") or item.get("fieldId") or "").lower()
-                if field == "status":
-                    note = _apply_status(session, escalation, issue, item, stamp, actor)
-                elif field == "assignee":
-                    note = _apply_assignee(session, escalation, issue, stamp, actor)
-                else:
-                    note = None
-                if note:
-                    notes.append((note, None))
-            comment = payload.get("comment")
-            if isinstance(comment, dict) and "comment" in str(
-                payload.get("webhookEvent", "")
-            ) + str(payload.get("issue_event_type_name", "")):
-                body = str(comment.get("body") or "")
-                if BOT_COMMENT_MARK not in body:  # our own comments come back: skip them
-                    author = str((comment.get("author") or {}).get("displayName") or actor)
-                    record_event(
-                        session,
-                        escalation,
-                        kind="comment",
-                        to_value=body,
-                        actor=author,
-                        source="jira",
-                    )
-                    text = f"💬 {escape(author)} in {escalation.key}: {escape_clip(body, 2500)}"
-                    notes.append((text, f"esc:{escalation.id}:jira-comment:{comment.get('id')}"))
-            escalation_id = escalation.id or 0
-            changed = any(key is None for _, key in notes)
-        for text, key in notes:
-            self.jobs.queue_thread(escalation_id, text, key=key)
-        if changed:
-            self.jobs.queue_refresh(escalation_id)
+        """Mirror the change on a worker thread; its Slack notes are queued in the same
+        transaction, so a change is never kept without its notes (nor the reverse)."""
+        await self.jobs.desk.run(
+            self.jobs.sessions, lambda session: apply_webhook(session, payload, self.jobs)
+        )
+
+
+def apply_webhook(session: Session, payload: dict[str, Any], jobs: EscalationJobs) -> None:
+    """Apply the changelog and comment of one delivery; older ones never overwrite newer."""
+    issue = payload.get("issue") or {}
+    actor = str((payload.get("user") or {}).get("displayName") or "someone")
+    escalation = _find(session, issue, jobs.desk.project)
+    if escalation is None:
+        return
+    notes = _changelog_notes(session, escalation, payload, actor)
+    changed = bool(notes)
+    comment = _comment_note(session, escalation, payload, actor)
+    if comment is not None:
+        notes.append(comment)
+    escalation_id = escalation.id or 0
+    for text, key in notes:
+        jobs.enqueue(
+            session, "escalation.thread", {"escalation_id": escalation_id, "text": text}, key
+        )
+    if changed:
+        jobs.enqueue(session, "escalation.refresh", {"escalation_id": escalation_id})
+
+
+def _changelog_notes(
+    session: Session, escalation: Escalation, payload: dict[str, Any], actor: str
+) -> list[tuple[str, str | None]]:
+    issue, stamp = payload.get("issue") or {}, _stamp(payload)
+    notes: list[tuple[str, str | None]] = []
+    for item in (payload.get("changelog") or {}).get("items") or []:
+        field = str(item.get("field") or item.get("fieldId") or "").lower()
+        if field == "status":
+            note = _apply_status(session, escalation, issue, item, stamp, actor)
+        elif field == "assignee":
+            note = _apply_assignee(session, escalation, issue, stamp, actor)
+        else:
+            note = None
+        if note:
+            notes.append((note, None))
+    return notes
+
+
+def _comment_note(
+    session: Session, escalation: Escalation, payload: dict[str, Any], actor: str
+) -> tuple[str, str | None] | None:
+    comment = payload.get("comment")
+    event = str(payload.get("webhookEvent", "")) + str(payload.get("issue_event_type_name", ""))
+    if not isinstance(comment, dict) or "comment" not in event:
+        return None
+    body = str(comment.get("body") or "")
+    if BOT_COMMENT_MARK in body:  # our own comments come back: skip them
+        return None
+    author = str((comment.get("author") or {}).get("displayName") or actor)
+    record_event(session, escalation, kind="comment", to_value=body, actor=author, source="jira")
+    text = f"💬 {escape(author)} in {escape(escalation.key or '')}: {escape_clip(body, 2500)}"
+    return text, f"esc:{escalation.id}:jira-comment:{comment.get('id')}"
 
 
 def _find(session: Session, issue: dict[str, Any], project: str) -> Escalation | None:

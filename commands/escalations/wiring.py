@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.model import PolicyAreas
 from commands.escalations.service import EscalationDesk
@@ -11,7 +12,7 @@ from commands.escalations.webhook import JiraWebhookSink
 
 
 def install_escalations(runtime: Any) -> EscalationDesk:
-    """Wire escalations into `runtime`: the desk, outbox jobs and the Jira webhook sink."""
+    """Wire escalations into `runtime`: the desk, outbox jobs, digest section, webhook sink."""
     settings = runtime.settings
     desk = EscalationDesk(
         tracker=runtime.tracker,
@@ -30,5 +31,6 @@ def install_escalations(runtime: Any) -> EscalationDesk:
     jobs.register()
     runtime.escalations = desk
     runtime.escalation_jobs = jobs
+    runtime.digest_sources.append(EscalationDigestSource(areas=desk.areas))
     runtime.jira_webhook_sinks.append(JiraWebhookSink(jobs))
     return desk

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from commands.authz import AdminPolicy
 from commands.catalog import CommandCatalog, CommandFamily
 from commands.errors import UsageError
 from commands.help.views import render_help
+from commands.kpi.registry import KpiRegistry
 from commands.mrkdwn import escape_clip
-from commands.permissions import PERMISSIONS
-from commands.rules import handle_rule_command
+from commands.permissions import PERMISSIONS, Permissions
+from commands.rules.handlers import handle_rule_command
+from commands.rules.jobs import RuleSweep
 from commands.slash_text import tokenize
 from commands.vendors import VENDOR_USAGE, handle_vendor_command
+from integrations.slack_directory import SlackDirectory
+from storage.engine import SessionFactory
 
 FAMILY = CommandFamily(
     command="/opsbot",
@@ -40,14 +47,31 @@ def register(app: Any) -> None:
 
 
 async def handle_opsbot(
-    ack: Any, command: dict[str, Any], catalog: CommandCatalog, context: Any
+    ack: AsyncAck,
+    command: dict[str, Any],
+    catalog: CommandCatalog,
+    sessions: SessionFactory,
+    permissions: Permissions,
+    admins: AdminPolicy,
+    directory: SlackDirectory,
+    kpi_registry: KpiRegistry | None,
+    rule_sweep: RuleSweep | None,
 ) -> None:
-    """Answer `/opsbot [help [COMMAND]]` ephemerally."""
+    """Answer `/opsbot [help [COMMAND]]` ephemerally; forward `rule …` and `vendor …`."""
     words = tokenize(command.get("text", ""))
     if words and words[0].lower() == "rule":  # KPI rules live in commands/rules/
-        return await handle_rule_command(ack, command, context)
+        return await handle_rule_command(
+            ack,
+            command,
+            sessions=sessions,
+            permissions=permissions,
+            registry=kpi_registry,
+            rule_sweep=rule_sweep,
+        )
     if words and words[0].lower() == "vendor":  # the vendor registry lives in commands/vendors/
-        return await handle_vendor_command(ack, command, context)
+        return await handle_vendor_command(
+            ack, command, sessions=sessions, admins=admins, directory=directory
+        )
     if not words or words[0].lower() == "help":
         topic = words[1] if len(words) > 1 else None
         await ack(**render_help(catalog, topic=topic))

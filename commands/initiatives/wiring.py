@@ -1,4 +1,4 @@
-"""Wire initiatives, suggestions, KPI rules and the team summary into a runtime."""
+"""Wire initiatives into a runtime: the planning desk, its jobs, digest section and webhook."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.digest import InitiativeDigestSource
 from commands.initiatives.jobs import build_jobs
 from commands.initiatives.webhook import InitiativeWebhookSink
-from commands.rules.jobs import RuleSweep
 
 
 def install_planning(runtime: Any) -> PlanningDesk:
-    """Build the planning desk on the escalations' tracker and outbox; register jobs and sinks."""
-    from commands.suggestions.jobs import build_suggestion_jobs
-    from commands.summary.loop import install_summary
-
+    """Build the planning desk on the runtime's tracker and outbox; register jobs and sinks."""
     settings = runtime.settings
     desk = PlanningDesk(
         tracker=runtime.tracker,
@@ -30,13 +26,9 @@ def install_planning(runtime: Any) -> PlanningDesk:
         stale_days=settings.opsbot_initiative_stale_days,
         timezone=settings.opsbot_timezone,
     )
-    for kind, job in {**build_jobs(desk), **build_suggestion_jobs(desk)}.items():
+    for kind, job in build_jobs(desk).items():
         desk.outbox.register(kind, job)
     runtime.planning_desk = desk
     runtime.digest_sources.append(InitiativeDigestSource(desk))
     runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))
-    install_summary(runtime, desk)
-    rules = RuleSweep(runtime)
-    runtime.rule_sweep = rules  # scheduled by bot/runtime.py
-    runtime.kpi_import_hooks.append(rules.check)
     return desk

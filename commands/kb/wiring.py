@@ -1,4 +1,4 @@
-"""Wire the knowledge base and training rollouts into a runtime."""
+"""Wire the knowledge base into a runtime: its stale-articles digest section."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ from commands.kb.digest import KbDigestSource
 
 
 def install_kb(runtime: Any) -> None:
-    """Add the stale-articles digest section and the training rollout jobs."""
-    from commands.training.wiring import install_training
-
+    """Add the stale-articles digest section."""
     review_days = runtime.settings.opsbot_kb_review_days
     runtime.digest_sources.append(KbDigestSource(review_days=review_days))
-    install_training(runtime)

@@ -19,8 +19,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.background import ErrorReporter
-from commands.kpi.chart import render_trend_png
+from commands.background import ErrorReporter
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
 from commands.kpi.registry import KpiDefinition, KpiRegistry
 from commands.kpi.service import (
@@ -131,6 +130,9 @@ def _queue_chart(
     channel_id: str,
 ) -> None:
     async def upload() -> None:
+        # Imported here: matplotlib costs every start-up (the shell's -c) a third of a second.
+        from commands.kpi.chart import render_trend_png
+
         png = await asyncio.to_thread(render_trend_png, snapshot)  # matplotlib is CPU-bound
         period = snapshot.request.period.span()
         await client.files_upload_v2(

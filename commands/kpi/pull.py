@@ -15,7 +15,7 @@ from sqlmodel import Session
 from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import ImportSummary, find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry
-from commands.kpi.setup import spike_params
+from commands.kpi.spikes import spike_params
 from integrations.kpi_sources.http_pull import (
     KpiInputError,
     KpiSourceError,

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.kpi.digest import KpiDigestSource
+from commands.kpi.pull import PullLoop
 from commands.kpi.registry import load_registry
-from commands.kpi.spikes import SpikeParams
+from commands.kpi.snapshot_cache import SnapshotCache
 
-
-def spike_params(settings: Any) -> SpikeParams:
-    """Return detector thresholds from settings."""
-    return SpikeParams(
-        z=settings.opsbot_spike_z,
-        min_change=settings.opsbot_spike_min_change,
-        min_volume=settings.opsbot_spike_min_volume,
-        weeks=settings.opsbot_spike_weeks,
-        drift_k=settings.opsbot_drift_k,
-        drift_h=settings.opsbot_drift_h,
-    )
+# Families that tune detectors of their own import it from here; it lives in spikes.py.
+from commands.kpi.spikes import spike_params as spike_params
 
 
 def install(runtime: Any) -> None:
-    """Add the KPI registry, snapshot cache, digest source and (when configured) HTTP pull loop."""
-    from commands.kpi.digest import KpiDigestSource
-    from commands.kpi.pull import PullLoop
-    from commands.kpi.snapshot_cache import SnapshotCache
-
+    """Add the KPI registry, the digest source and (when configured) the HTTP pull loop."""
     registry = load_registry(runtime.settings.opsbot_metrics_file)
     runtime.kpi_registry = registry
     runtime.kpi_snapshots = SnapshotCache(registry)

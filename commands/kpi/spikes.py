@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,18 @@ class SpikeParams:
     history_days: int = 56
     drift_k: float = 0.5
     drift_h: float = 8.0
+
+
+def spike_params(settings: Any) -> SpikeParams:
+    """Return detector thresholds from settings."""
+    return SpikeParams(
+        z=settings.opsbot_spike_z,
+        min_change=settings.opsbot_spike_min_change,
+        min_volume=settings.opsbot_spike_min_volume,
+        weeks=settings.opsbot_spike_weeks,
+        drift_k=settings.opsbot_drift_k,
+        drift_h=settings.opsbot_drift_h,
+    )
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from commands.rules.service import evaluate_rules
+from commands.rules.service import evaluate_rule, evaluate_rules
 from storage.engine import in_worker
+from storage.rules import KpiRule
 
 RULES_JOB = "kpi-rules"
 RULES_EVERY_SECONDS = 60.0
@@ -28,6 +29,16 @@ class RuleSweep:
         """Evaluate every active rule in `session`; return the keys of escalations opened."""
         return evaluate_rules(
             session=session,
+            desk=self.runtime.escalations,
+            registry=self.runtime.kpi_registry,
+            dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,
+        )
+
+    def check_rule(self, session: Session, rule: KpiRule) -> str | None:
+        """Evaluate one rule now (right after it was added); return what it opened, if any."""
+        return evaluate_rule(
+            session=session,
+            rule=rule,
             desk=self.runtime.escalations,
             registry=self.runtime.kpi_registry,
             dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,

@@ -51,9 +51,25 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
     kpi_words = [w for w in head if ":" not in w]
     if [w.lower() for w in kpi_words] == [ASSESSMENT_RULE_KPI]:
         return parse_pass_rate_rule(text, head, words[op_at], tail, severity_word)
-    if len(kpi_words) != 1 or registry.get(kpi_words[0]) is None:
+    kpi = registry.get(kpi_words[0]) if len(kpi_words) == 1 else None
+    if kpi is None:
         known = ", ".join(registry.keys)
         raise _bad(f"Name one KPI before the comparison. KPIs: {known}.")
+    filters = _filters(head)
+    if not tail:
+        raise _bad("Give a threshold after the comparison, e.g. `9m`, `85%`, `120`.")
+    return RuleSpec(
+        text=text.strip()[:500],
+        kpi=kpi.key,
+        filters=filters,
+        op=words[op_at],
+        threshold=_threshold(tail[0]),
+        days=_days([w.lower() for w in tail[1:]]),
+        severity=_severity(severity_word),
+    )
+
+
+def _filters(head: list[str]) -> dict[str, list[str]]:
     filters: dict[str, list[str]] = {}
     for word in head:
         if ":" in word:
@@ -63,49 +79,38 @@ def parse_rule(text: str, severity_word: str | None, registry: KpiRegistry) -> R
                     f"`{escape_clip(name, 20)}:` is not a dimension; use {', '.join(DIMENSIONS)}."
                 )
             filters.setdefault(name.lower(), []).append(value)
-    if not tail:
-        raise _bad("Give a threshold after the comparison, e.g. `9m`, `85%`, `120`.")
-    match = _THRESHOLD.match(tail[0])
+    return filters
+
+
+def _threshold(word: str) -> float:
+    """Read `9m`, `90s`, `85%` or `120` in the KPI's stored unit (seconds, a fraction)."""
+    match = _THRESHOLD.match(word)
     if match is None:
-        shown = escape_clip(tail[0], 20)
+        shown = escape_clip(word, 20)
         raise _bad(f"`{shown}` is not a threshold; try `9m`, `90s`, `85%`, `120`.")
     number: float = float(match["n"])
     unit = str(match["unit"] or "").lower()
-    threshold = number * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS else number
     if unit == "%":
-        threshold = number / 100.0
-    days = 1
-    rest = [w.lower() for w in tail[1:]]
-    if rest:
-        if (
-            len(rest) != 3
-            or rest[0] != "for"
-            or rest[2]
-            not in (
-                "day",
-                "days",
-            )
-        ):
-            raise _bad("After the threshold only `for N days` may follow.")
-        days = parse_count(rest[1], "`for N days`: N", 1, 31, usage=RULE_USAGE)
-    severity = 3
-    if severity_word is not None:
-        sev = _SEV.match(severity_word)
-        if sev is None:
-            raise _bad("Severity is sev1, sev2, sev3 or sev4.")
-        severity = int(sev[1])
-    kpi = registry.get(kpi_words[0])
-    assert kpi is not None
-    op = words[op_at]
-    return RuleSpec(
-        text=text.strip()[:500],
-        kpi=kpi.key,
-        filters=filters,
-        op=op,
-        threshold=threshold,
-        days=days,
-        severity=severity,
-    )
+        return number / 100.0
+    return number * _UNIT_SECONDS[unit] if unit in _UNIT_SECONDS else number
+
+
+def _days(rest: list[str]) -> int:
+    """Read what follows the threshold: nothing (one day) or `for N days`."""
+    if not rest:
+        return 1
+    if len(rest) != 3 or rest[0] != "for" or rest[2] not in ("day", "days"):
+        raise _bad("After the threshold only `for N days` may follow.")
+    return parse_count(rest[1], "`for N days`: N", 1, 31, usage=RULE_USAGE)
+
+
+def _severity(word: str | None) -> int:
+    if word is None:
+        return 3
+    sev = _SEV.match(word)
+    if sev is None:
+        raise _bad("Severity is sev1, sev2, sev3 or sev4.")
+    return int(sev[1])
 
 
 def parse_pass_rate_rule(
@@ -154,13 +159,3 @@ def _split_op(word: str) -> list[str]:
             left, _, right = word.partition(op)
             return [w for w in (left, op, right) if w]
     return [word]
-
-
-def breaches(value: float, op: str, threshold: float) -> bool:
-    """Tell whether `value op threshold` holds."""
-    return {
-        ">": value > threshold,
-        ">=": value >= threshold,
-        "<": value < threshold,
-        "<=": value <= threshold,
-    }[op]

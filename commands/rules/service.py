@@ -10,8 +10,9 @@ from sqlmodel import Session
 from commands.escalations.model import EscalationInput
 from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
-from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec, breaches
+from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec
 from commands.slash_text import parse_row_id
+from commands.thresholds import breaches
 from commands.training.rule_check import open_pass_rate_item
 from commands.vendors.service import require_vendor
 from integrations.errors import NotFound
@@ -105,45 +106,56 @@ def evaluate_rules(
     dedupe_days: int,
 ) -> list[str]:
     """Open one escalation per breaching rule and streak; return the escalations' keys."""
-    opened: list[str] = []
-    for rule in active_rules(session):
-        if (
-            rule.kpi == ASSESSMENT_RULE_KPI
-        ):  # assessments: an action item for the vendor, not an escalation
-            item = open_pass_rate_item(
-                session=session, rule=rule, dedupe_days=dedupe_days, now=utcnow()
-            )
-            opened.extend([item] if item else [])
-            continue
-        breach = find_breach(session=session, rule=rule, registry=registry)
-        if breach is None:
-            continue
-        since = breach.end - timedelta(days=dedupe_days)
-        if recent_firing(session, rule_id=rule.id or 0, since=since) is not None:
-            continue
-        firing = claim_firing(
-            session,
-            rule_id=rule.id or 0,
-            streak_start=breach.start,
-            streak_end=breach.end,
-            observed=breach.observed,
+    opened = (
+        evaluate_rule(
+            session=session, rule=rule, desk=desk, registry=registry, dedupe_days=dedupe_days
         )
-        if firing is None:
-            continue
-        escalation, _ = file_escalation(
-            session=session,
-            desk=desk,
-            data=_escalation_input(session, desk, breach),
-            reporter_id=RULE_REPORTER,
-            reporter_name="opsbot KPI rule",
-            origin_channel_id=None,
-            dedupe_key=f"rule:{rule.id}:{breach.start.isoformat()}",
+        for rule in active_rules(session)
+    )
+    return [key for key in opened if key]
+
+
+def evaluate_rule(
+    *,
+    session: Session,
+    rule: KpiRule,
+    desk: EscalationDesk,
+    registry: KpiRegistry,
+    dedupe_days: int,
+) -> str | None:
+    """Open what a breach of `rule` calls for, once per streak; return its key, or None."""
+    if rule.kpi == ASSESSMENT_RULE_KPI:  # assessments: an action item for the vendor
+        return open_pass_rate_item(
+            session=session, rule=rule, dedupe_days=dedupe_days, now=utcnow()
         )
-        firing.escalation_ref = f"escalation:{escalation.id}"
-        session.add(firing)
-        session.commit()
-        opened.append(escalation.display_key)
-    return opened
+    breach = find_breach(session=session, rule=rule, registry=registry)
+    if breach is None:
+        return None
+    since = breach.end - timedelta(days=dedupe_days)
+    if recent_firing(session, rule_id=rule.id or 0, since=since) is not None:
+        return None
+    firing = claim_firing(
+        session,
+        rule_id=rule.id or 0,
+        streak_start=breach.start,
+        streak_end=breach.end,
+        observed=breach.observed,
+    )
+    if firing is None:
+        return None
+    escalation, _ = file_escalation(
+        session=session,
+        desk=desk,
+        data=_escalation_input(session, desk, breach),
+        reporter_id=RULE_REPORTER,
+        reporter_name="opsbot KPI rule",
+        origin_channel_id=None,
+        dedupe_key=f"rule:{rule.id}:{breach.start.isoformat()}",
+    )
+    firing.escalation_ref = f"escalation:{escalation.id}"
+    session.add(firing)
+    session.commit()
+    return str(escalation.display_key)
 
 
 def _escalation_input(session: Session, desk: EscalationDesk, breach: Breach) -> EscalationInput:

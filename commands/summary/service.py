@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from commands.checkins.digest_build import collect_sections, digest_window
-from commands.digest import DigestSection, DigestSource, DigestWindow
+from commands.digest import DigestSection, DigestSource, DigestWindow, collect_sections
 from commands.mrkdwn import escape_clip
 from commands.scope import TEAM
 from commands.suggestions.service import ranked
+from commands.windows import digest_window
 from storage.actions import open_actions
 from storage.escalations import Escalation, EscalationEvent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from commands.actions.due import parse_due
+from commands.due_dates import parse_due
 from commands.errors import UsageError
 from commands.kb.article_files import clean_text
 from commands.mrkdwn import escape, escape_clip

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from commands.rules.parsing import breaches
+from commands.thresholds import breaches
 from storage.actions import ActionItem, add_action
 from storage.assessments import daily_pass_counts
 from storage.rules import KpiRule, claim_firing, recent_firing

@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from sqlmodel import Session
 
 from commands.authz import AdminPolicy
 from commands.mrkdwn import clip, escape
 from commands.vendors import service
-from commands.vendors.parsing import ADMIN_VERBS, VENDOR_USAGE, parse_vendor_command
-from commands.vendors.views import render_listing, render_note
+from commands.vendors.parsing import ADMIN_VERBS, VENDOR_USAGE, VendorCommand, parse_vendor_command
+from commands.vendors.views import (
+    render_added,
+    render_aliased,
+    render_bound,
+    render_listing,
+    render_note,
+    render_renamed,
+    render_unbound,
+)
 from integrations.errors import UsageError
+from integrations.slack_directory import SlackDirectory
+from storage.engine import SessionFactory, in_worker
+from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
 from storage.vendors import vendor_by_slug_or_name
 
 _ACTIONS = {
@@ -20,78 +37,145 @@ _ACTIONS = {
     "alias": "add vendor aliases",
     "bind": "bind channels to vendors",
     "unbind": "unbind vendor channels",
+    "member": "map people to vendors",
 }
 
 
-async def handle_vendor_command(ack: Any, command: dict[str, Any], context: Any) -> None:
+# The app's `rerun_command(command=, text=, user_id=, channel_id=, team_id=, user_name=)`: a
+# slash command run again through the front door; it returns the ack.
+RerunCommand = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class VendorCall:
+    """One `/opsbot vendor` command with what its verb may need."""
+
+    request: VendorCommand
+    channel_id: str  # where the command was typed (`bind` without a channel binds it)
+    sessions: SessionFactory
+    directory: SlackDirectory
+
+    async def run(self, work: Callable[[Session], Any]) -> Any:
+        """Run `work` in a unit of work on a worker thread."""
+        return await in_worker(self.sessions, work)
+
+
+async def handle_vendor_command(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    *,
+    sessions: SessionFactory,
+    admins: AdminPolicy,
+    directory: SlackDirectory,
+) -> None:
     """Answer `/opsbot vendor …` (changes admins only), forwarded by the help family."""
     # Drop the leading `vendor` word; the rest keeps its quotes for the parser.
     request = parse_vendor_command(re.sub(r"^\s*\S+", "", str(command.get("text") or ""), count=1))
-    user_id = str(command["user_id"])
-    admins: AdminPolicy = context["admins"]
     if request.verb in ADMIN_VERBS:
-        await admins.require_admin(user_id, action=_ACTIONS[request.verb])
-    db = context["db"]
-    if request.verb == "list":
-        await ack(**render_listing(service.vendor_listing(db)))
-        return
-    if request.verb == "add":
-        vendor = service.add_vendor(
-            db, slug=request.vendor, name=request.argument or None, timezone=request.timezone
+        await admins.require_admin(str(command["user_id"]), action=_ACTIONS[request.verb])
+    call = VendorCall(request, str(command.get("channel_id") or ""), sessions, directory)
+    await ack(**await _VERBS[request.verb](call))
+
+
+async def _list(call: VendorCall) -> dict[str, Any]:
+    return render_listing(await call.run(service.vendor_listing))
+
+
+async def _add(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    vendor = await call.run(
+        lambda session: service.add_vendor(
+            session, slug=r.vendor, name=r.argument or None, timezone=r.timezone
         )
-        answer = (
-            f"Vendor `{escape(vendor.slug)}` added as *{escape(vendor.name)}* "
-            f"({escape(vendor.timezone)})."
-        )
-    elif request.verb == "rename":
-        vendor = service.rename_vendor(db, vendor_text=request.vendor, name=request.argument)
-        answer = f"Vendor `{escape(vendor.slug)}` is now called *{escape(vendor.name)}*."
-    elif request.verb == "alias":
-        vendor = service.add_alias(db, vendor_text=request.vendor, alias=request.argument)
-        answer = f"“{escape(request.argument)}” now names vendor `{escape(vendor.slug)}`."
-    elif request.verb == "bind":
-        vendor = service.require_vendor(db, request.vendor)
-        channel_id = request.channel_id
-        if channel_id is None and request.channel_name:
-            channel_id = await context["directory"].find_channel(request.channel_name)
-        channel_id = channel_id or str(command.get("channel_id") or "")
-        if not channel_id:
+    )
+    return render_added(vendor)
+
+
+async def _rename(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    rename = service.rename_vendor
+    vendor = await call.run(lambda session: rename(session, vendor_text=r.vendor, name=r.argument))
+    return render_renamed(vendor)
+
+
+async def _alias(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    alias = service.add_alias
+    vendor = await call.run(lambda session: alias(session, vendor_text=r.vendor, alias=r.argument))
+    return render_aliased(vendor, r.argument)
+
+
+async def _bind(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    channel_id = r.channel_id
+    if channel_id is None and r.channel_name:
+        # An unknown vendor is named before the channel is looked up, as the usage reads.
+        await call.run(lambda session: service.require_vendor(session, r.vendor))
+        channel_id = await call.directory.find_channel(r.channel_name)
+    target = channel_id or call.channel_id
+
+    def bind(session: Session) -> dict[str, Any]:
+        vendor = service.require_vendor(session, r.vendor)
+        if not target:
             raise UsageError("Which channel?", usage="\n".join(VENDOR_USAGE))
-        previous = service.bind_channel(db, vendor=vendor, channel_id=channel_id)
-        answer = (
-            f"<#{channel_id}> is now bound to vendor *{escape(vendor.name)}*: it shows "
-            f"{escape(vendor.name)}'s data only. Undo with "
-            f"`/opsbot vendor unbind {escape(vendor.slug)}`."
-        )
-        if previous:
-            answer += f" (It was bound to <#{previous}> before.)"
-    else:
-        vendor, channel = service.unbind_channel(db, vendor_text=request.vendor)
-        answer = (
-            f"<#{channel}> is no longer bound to vendor *{escape(vendor.name)}*."
-            if channel
-            else f"Vendor *{escape(vendor.name)}* had no bound channel."
-        )
-    await ack(**render_note(answer))
+        previous = service.bind_channel(session, vendor=vendor, channel_id=target)
+        return render_bound(vendor, target, previous)
+
+    answer: dict[str, Any] = await call.run(bind)
+    return answer
+
+
+async def _unbind(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    vendor, channel = await call.run(
+        lambda session: service.unbind_channel(session, vendor_text=r.vendor)
+    )
+    return render_unbound(vendor, channel)
+
+
+async def _member(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    kind = MEMBER_TEAM if r.argument.startswith("T") else MEMBER_USER
+
+    def bind(session: Session) -> str:
+        vendor = service.require_vendor(session, r.vendor)
+        bind_member(session, vendor=vendor, kind=kind, slack_id=r.argument)
+        return vendor.name
+
+    name = escape(await call.run(bind))
+    who = f"<@{r.argument}>" if kind == MEMBER_USER else f"Team `{r.argument}`"
+    return render_note(
+        f"{who} now belongs to vendor *{name}*: their App Home shows {name}'s data only."
+    )
+
+
+_VERBS: dict[str, Callable[[VendorCall], Awaitable[dict[str, Any]]]] = {
+    "list": _list,
+    "add": _add,
+    "rename": _rename,
+    "alias": _alias,
+    "bind": _bind,
+    "unbind": _unbind,
+    "member": _member,
+}
 
 
 async def handle_add_and_continue(
-    ack: Any, body: dict[str, Any], context: Any, respond: Any, admins: AdminPolicy
+    ack: AsyncAck,
+    body: dict[str, Any],
+    respond: AsyncRespond,
+    admins: AdminPolicy,
+    sessions: SessionFactory,
+    rerun_command: RerunCommand,
 ) -> None:
     """Add the vendor an admin's command named, then run that command again."""
     await ack()
-    action = (body.get("actions") or [{}])[0]
-    try:
-        value = json.loads(str(action.get("value") or "{}"))
-    except ValueError:
-        raise UsageError("That button is broken; run the command again.") from None
+    value = _button_value(body)
     user_id = str((body.get("user") or {}).get("id") or "")
     await admins.require_admin(user_id, action="add vendors")
-    db = context["db"]
     slug, name = str(value.get("slug") or ""), str(value.get("name") or "")
-    if vendor_by_slug_or_name(db, name) is None:
-        service.add_vendor(db, slug=slug, name=name if name.lower() != slug else None)
-    db.commit()  # the command run next opens a session of its own
+    # Committed before the command runs again: it opens a session of its own.
+    await in_worker(sessions, lambda session: _add_unless_known(session, slug, name))
     await respond(
         text=f"Vendor `{escape(slug)}` added. Carrying on with your command…",
         response_type="ephemeral",
@@ -100,12 +184,11 @@ async def handle_add_and_continue(
     command, text = str(value.get("command") or ""), str(value.get("text") or "")
     if not command.startswith("/"):
         return
-    channel_id = str((body.get("channel") or {}).get("id") or "")
-    answer = await context["rerun_command"](
+    answer = await rerun_command(
         command=command,
         text=text,
         user_id=user_id,
-        channel_id=channel_id,
+        channel_id=str((body.get("channel") or {}).get("id") or ""),
         team_id=str((body.get("team") or {}).get("id") or ""),
         user_name=str((body.get("user") or {}).get("username") or ""),
     )
@@ -113,3 +196,17 @@ async def handle_add_and_continue(
         answer.setdefault("response_type", "ephemeral")
         answer["text"] = clip(str(answer.get("text") or ""), 3000)
         await respond(replace_original=False, **answer)
+
+
+def _button_value(body: dict[str, Any]) -> dict[str, Any]:
+    action = (body.get("actions") or [{}])[0]
+    try:
+        value = json.loads(str(action.get("value") or "{}"))
+    except ValueError:
+        raise UsageError("That button is broken; run the command again.") from None
+    return value if isinstance(value, dict) else {}
+
+
+def _add_unless_known(session: Session, slug: str, name: str) -> None:
+    if vendor_by_slug_or_name(session, name) is None:
+        service.add_vendor(session, slug=slug, name=name if name.lower() != slug else None)

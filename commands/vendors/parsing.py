@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from commands.slash_text import parse_mention, parse_text
@@ -14,9 +15,11 @@ VENDOR_USAGE = (
     '/opsbot vendor alias VENDOR "Other name"   (admins)',
     "/opsbot vendor bind VENDOR [#channel]   (admins)",
     "/opsbot vendor unbind VENDOR   (admins)",
+    "/opsbot vendor member VENDOR @user|T0PARTNERTEAM   (admins; their App Home shows that vendor)",
 )
-VERBS = ("list", "add", "rename", "alias", "bind", "unbind")
-ADMIN_VERBS = ("add", "rename", "alias", "bind", "unbind")
+VERBS = ("list", "add", "rename", "alias", "bind", "unbind", "member")
+ADMIN_VERBS = ("add", "rename", "alias", "bind", "unbind", "member")
+_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,20}$")
 
 
 @dataclass(frozen=True)
@@ -59,4 +62,18 @@ def parse_vendor_command(text: str) -> VendorCommand:
         if mention is None or mention.kind != "channel":
             raise UsageError("`bind` takes a channel, like `#acme-idops`.", usage=usage)
         return VendorCommand(verb, vendor, argument, None, mention.id, mention.name)
+    if verb == "member":
+        return _member(vendor, argument, usage)
     return VendorCommand(verb, vendor, argument, parsed.options.get("tz"))
+
+
+def _member(vendor: str, argument: str, usage: str) -> VendorCommand:
+    # The App Home has no channel: a person is scoped by the vendor they belong to.
+    if _TEAM_ID.match(argument):
+        return VendorCommand("member", vendor, argument)
+    mention = parse_mention(argument)
+    if mention is None or mention.kind != "user" or mention.id is None:
+        raise UsageError(
+            "`member` takes a user from Slack's @-menu or a partner team id (T…).", usage=usage
+        )
+    return VendorCommand("member", vendor, mention.id)

@@ -7,6 +7,7 @@ from typing import Any
 
 from commands.mrkdwn import clip, escape
 from commands.vendors.service import UnknownVendor, VendorListing, suggest_slug
+from storage.vendors import Vendor
 
 ADD_AND_CONTINUE_ACTION = "vendor_add_and_continue"
 MAX_TEXT = 3000
@@ -35,6 +36,45 @@ def render_listing(listings: list[VendorListing]) -> dict[str, Any]:
 def render_note(text: str) -> dict[str, Any]:
     """Return a short ephemeral answer (text already escaped)."""
     return {"response_type": "ephemeral", "text": clip(text, MAX_TEXT)}
+
+
+def render_added(vendor: Vendor) -> dict[str, Any]:
+    """Return the answer to `vendor add`."""
+    return render_note(
+        f"Vendor `{escape(vendor.slug)}` added as *{escape(vendor.name)}* "
+        f"({escape(vendor.timezone)})."
+    )
+
+
+def render_renamed(vendor: Vendor) -> dict[str, Any]:
+    """Return the answer to `vendor rename`."""
+    return render_note(f"Vendor `{escape(vendor.slug)}` is now called *{escape(vendor.name)}*.")
+
+
+def render_aliased(vendor: Vendor, alias: str) -> dict[str, Any]:
+    """Return the answer to `vendor alias`."""
+    return render_note(f"“{escape(alias)}” now names vendor `{escape(vendor.slug)}`.")
+
+
+def render_bound(vendor: Vendor, channel_id: str, previous: str | None) -> dict[str, Any]:
+    """Return the answer to `vendor bind`, naming the channel it was bound to before."""
+    answer = (
+        f"<#{channel_id}> is now bound to vendor *{escape(vendor.name)}*: it shows "
+        f"{escape(vendor.name)}'s data only. Undo with "
+        f"`/opsbot vendor unbind {escape(vendor.slug)}`."
+    )
+    if previous:
+        answer += f" (It was bound to <#{previous}> before.)"
+    return render_note(answer)
+
+
+def render_unbound(vendor: Vendor, channel: str | None) -> dict[str, Any]:
+    """Return the answer to `vendor unbind`."""
+    return render_note(
+        f"<#{channel}> is no longer bound to vendor *{escape(vendor.name)}*."
+        if channel
+        else f"Vendor *{escape(vendor.name)}* had no bound channel."
+    )
 
 
 def unknown_vendor_blocks(error: UnknownVendor, command: str, text: str) -> list[dict[str, Any]]:

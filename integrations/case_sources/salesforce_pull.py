@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import requests
-from simple_salesforce.api import Salesforce
-from simple_salesforce.exceptions import SalesforceError
+
+if TYPE_CHECKING:  # imported where used: simple-salesforce (and zeep) cost every start-up
+    from simple_salesforce.api import Salesforce
 
 from integrations.case_sources.records import (
     CASE_COLUMNS,
@@ -81,6 +82,9 @@ class SalesforceConfig:
 
 def connect(config: SalesforceConfig, *, session: requests.Session) -> Salesforce:
     """Log in with a session/OAuth token, or with username + password + security token."""
+    from simple_salesforce.api import Salesforce
+    from simple_salesforce.exceptions import SalesforceError
+
     if config.session_id and config.instance_url:
         return Salesforce(
             instance_url=config.instance_url,
@@ -235,6 +239,8 @@ def _more(sf: Salesforce, next_url: str, timeout: float) -> Callable[[], Any]:
 
 def _retried(call: Callable[[], T], config: SalesforceConfig, sleep: Callable[[float], None]) -> T:
     """Run `call`, retrying server errors and network failures with exponential backoff."""
+    from simple_salesforce.exceptions import SalesforceError
+
     for attempt in range(1, config.attempts + 1):
         try:
             return call()

@@ -17,10 +17,10 @@ from storage.engine import unit_of_work
 from storage.escalations import list_escalations
 from tests.conftest import ADMIN_ID, BOT_TOKEN
 from tests.integration.test_checkin_runs import Clock
-from tests.integration.test_escalations import settle
 from tests.integration.test_honest_numbers import MONDAY_MANILA
 from tests.integration.test_kpi_import import run_import
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 README_ADD = 'add vendor:"Acme BPO" channel:#acme-idops every:"mon 09:00" tz:Asia/Manila'
 

@@ -27,6 +27,7 @@ from tests.conftest import BOT_TOKEN, Dispatch
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, sign_jira_webhook
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 from tests.support.lossy_http import LossyProxy
 
 CHANNEL = "C0ESC"
@@ -64,11 +65,6 @@ def settings_overrides(
         "opsbot_outbox_max_delay": 1.0 if outage else 0.05,
         "opsbot_outbox_poll_seconds": 0.05,
     }
-
-
-async def settle(runtime: Runtime, horizon: float = 2.0) -> None:
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=horizon)
 
 
 def escalations(runtime: Runtime) -> list[Escalation]:

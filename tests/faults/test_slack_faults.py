@@ -13,17 +13,13 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import seed_kpis
+from tests.support.answers import settle
 from tests.support.slack_requests import new_trigger_id, slash_command
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     return {"opsbot_outbox_base_delay": 0.01, "opsbot_outbox_max_delay": 0.05}
-
-
-async def settle(runtime: Runtime) -> None:
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=3.0)
 
 
 def posted(local_slack: LocalSlack, channel: str, needle: str) -> list[dict[str, Any]]:
@@ -44,7 +40,7 @@ async def test_failed_post_is_retried_and_delivered_once(
     local_slack.fail_next("chat.postMessage", status=status, retry_after=1, times=times)
     response = await dispatch(slash_command("/escalate", 'sev2 other "Queue on fire"'))
     assert response.status == 200
-    await settle(runtime)
+    await settle(runtime, horizon=3.0)
     assert len(posted(local_slack, "C0OPS", "Queue on fire")) == 1
     faulted = [c for c in local_slack.calls_to("chat.postMessage") if c.faulted]
     assert len(faulted) == times
@@ -63,7 +59,7 @@ async def test_expired_response_url_is_logged_never_a_crash(
     response = await dispatch(slash_command("/kpi", "why aht week", response_url=url))
     assert response.status == 200
     assert json.loads(response.body)["text"]  # the ack said what is coming
-    await settle(runtime)
+    await settle(runtime, horizon=3.0)
     assert local_slack.calls_to("response_url"), "the answer was never attempted"
     told = [c for c in local_slack.calls if c.method in ("chat.postEphemeral", "chat.postMessage")]
     logged = [r for r in caplog.records if r.levelno >= logging.WARNING]
@@ -85,7 +81,7 @@ async def test_expired_trigger_tells_the_user_instead_of_silence(
         )
     )
     assert response.status == 200
-    await settle(runtime)
+    await settle(runtime, horizon=3.0)
     assert len(local_slack.calls_to("views.open")) == 1
     told = [
         c

@@ -21,6 +21,7 @@ from tests.conftest import ADMIN_ID, Dispatch
 from tests.hostile.support import HOSTILE_USER, bot_texts, sent_texts
 from tests.integration.test_initiatives import sealed_origin
 from tests.integration.test_kpi_import import run_import
+from tests.support.answers import settle
 from tests.support.payload_scan import unescaped_pings
 from tests.support.slack_requests import slash_command, view_submission
 
@@ -76,11 +77,6 @@ def _initiative_values(title: str) -> dict[str, Any]:
     }
 
 
-async def _settle(runtime: Runtime) -> None:
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=2.0)
-
-
 async def test_an_initiative_title_and_update_note_are_escaped_on_post_update_and_thread(
     dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
 ) -> None:
@@ -93,11 +89,11 @@ async def test_an_initiative_title_and_update_note_are_escaped_on_post_update_an
             private_metadata=sealed_origin(runtime),
         )
     )
-    await _settle(runtime)
+    await settle(runtime)
     await dispatch(slash_command("/initiative", f"INIT-1 update {MARK} shipped <@{HOSTILE_USER}>"))
     # A story re-renders the channel message (chat.update) whatever order filing took.
     await dispatch(slash_command("/initiative", 'INIT-1 child "First story"'))
-    await _settle(runtime)
+    await settle(runtime)
     posted = local_slack.calls_to("chat.postMessage")
     updated = local_slack.calls_to("chat.update")
     assert posted and updated, "the initiative was not posted, then updated with its key"

@@ -13,8 +13,8 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import sent_texts, table_counts
-from tests.hostile.test_stored_text import settle
 from tests.integration.test_escalations import modal_values
+from tests.support.answers import settle
 from tests.support.slack_requests import slash_command, view_submission
 
 SUPERSCRIPT_TWO = "²"  # str.isdigit() says yes, int() says no

@@ -20,8 +20,8 @@ from tests.integration.test_escalations import (
     escalations,
     jira_workspace,
     modal_values,
-    settle,
 )
+from tests.support.answers import settle
 from tests.support.slack_requests import slash_command, view_submission
 
 PIPE = "https://jira.corp/browse/ESC-1|https://evil.example/phish"

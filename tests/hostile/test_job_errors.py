@@ -17,7 +17,8 @@ from storage.engine import unit_of_work
 from storage.outbox import list_jobs
 from tests.conftest import Dispatch
 from tests.fakes.jira_server import FakeJira
-from tests.integration.test_escalations import escalations, jira_workspace, settle
+from tests.integration.test_escalations import escalations, jira_workspace
+from tests.support.answers import settle
 from tests.support.slack_requests import slash_command
 
 ATTEMPTS = 2

@@ -15,6 +15,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import BOT_TOKEN, Dispatch
 from tests.fakes.jira_server import FakeJira
+from tests.support.answers import settle
 from tests.support.slack_requests import SIGNING_SECRET, slash_command
 
 JIRA_TOKEN = "jira-api-token-SECRET-0123456789"
@@ -71,11 +72,6 @@ def leaks(text: str) -> list[str]:
     return [s for s in SECRETS if s in text]
 
 
-async def settle(runtime: Runtime) -> None:
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=20.0, horizon=2.0)
-
-
 @pytest.mark.parametrize("fault", ["500", "refused"])
 async def test_failing_jira_and_slack_calls_leak_no_secret(
     dispatch: Dispatch,
@@ -100,12 +96,12 @@ async def test_failing_jira_and_slack_calls_leak_no_secret(
     )
     await dispatch(slash_command("/escalation", "ESC-1", response_url=response_url))
     await dispatch(slash_command("/escalation", "list", response_url=response_url))
-    await settle(runtime)
+    await settle(runtime, within=20.0)
     assert filed.status == 200
     # An unexpected failure too: an invalid token makes Slack refuse every call.
     local_slack.token = "xoxb-another-token-0000000000"
     await dispatch(slash_command("/kpi", "week chart", response_url=response_url))
-    await settle(runtime)
+    await settle(runtime, within=20.0)
     logged = "\n".join(logs.lines) + capfd.readouterr().err
     assert logs.lines, "nothing was logged: the test proves nothing"
     assert any(("jira" in line.lower() or "outbox" in line.lower()) for line in logs.lines)

@@ -10,6 +10,7 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import KNOWN_BUGS, STRICT, bot_texts, raw_mentions, sent_texts
+from tests.support.answers import settle
 from tests.support.slack_requests import slash_command, view_submission
 
 PAYLOAD = "<!channel> <!here|here> <@UHOSTILE1> <!subteam^SHOSTILE1|@ops> ); DROP TABLE x; --"
@@ -27,12 +28,6 @@ STORING = (
     ("/checkin", "preview acme"),
     ("/escalation", "list all"),
 )
-
-
-async def settle(runtime: Runtime) -> None:
-    """Finish background work and every outbox job due soon."""
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 async def test_stored_text_is_escaped_wherever_it_is_shown(

@@ -10,14 +10,15 @@ import pytest
 
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
-from commands.actions.due import parse_due
 from commands.actions.reminders import send_action_reminders
+from commands.due_dates import parse_due
 from commands.errors import UsageError
 from storage.actions import ActionItem
 from storage.engine import unit_of_work
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body, table
+from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock, digests, make_checkin, runner_of
+from tests.support.answers import ok_body
 from tests.support.slack_requests import slash_command
 
 WEDNESDAY = date(2026, 11, 18)
@@ -50,7 +51,7 @@ def test_bad_due_dates(text: str) -> None:
 
 async def test_add_list_done(dispatch: Dispatch, runtime: Runtime) -> None:
     runtime.clock = Clock(WED_NOON)
-    added = body(
+    added = ok_body(
         await dispatch(
             slash_command("/action", "add <@U0MARIA|maria> due:fri Send the <!here> roster")
         )
@@ -59,20 +60,20 @@ async def test_add_list_done(dispatch: Dispatch, runtime: Runtime) -> None:
     assert "<@U0MARIA>" in added["text"] and "&lt;!here&gt;" in added["text"]
     (item,) = table(runtime, ActionItem)
     assert (item.owner_id, item.due) == ("U0MARIA", date(2026, 11, 20))
-    mine = body(await dispatch(slash_command("/action", "list mine", user_id="U0MARIA")))
+    mine = ok_body(await dispatch(slash_command("/action", "list mine", user_id="U0MARIA")))
     assert f"`#{item.id}`" in mine["text"]
-    none = body(await dispatch(slash_command("/action", "list overdue")))
+    none = ok_body(await dispatch(slash_command("/action", "list overdue")))
     assert "nothing open" in none["text"]
-    body(await dispatch(slash_command("/action", f"done {item.id}", user_id="U0MARIA")))
+    ok_body(await dispatch(slash_command("/action", f"done {item.id}", user_id="U0MARIA")))
     assert table(runtime, ActionItem)[0].done_at == WED_NOON
-    empty = body(await dispatch(slash_command("/action", "list")))
+    empty = ok_body(await dispatch(slash_command("/action", "list")))
     assert "nothing open" in empty["text"]
 
 
 async def test_add_needs_owner_and_due(dispatch: Dispatch, runtime: Runtime) -> None:
-    no_due = body(await dispatch(slash_command("/action", "add <@U0MARIA> do it")))
+    no_due = ok_body(await dispatch(slash_command("/action", "add <@U0MARIA> do it")))
     assert "due:" in no_due["text"]
-    not_person = body(await dispatch(slash_command("/action", "add tomorrow due:fri x")))
+    not_person = ok_body(await dispatch(slash_command("/action", "add tomorrow due:fri x")))
     assert "not a person" in not_person["text"]
     assert table(runtime, ActionItem) == []
 
@@ -83,19 +84,19 @@ async def test_bound_channel_scopes_items(
     make_checkin(runtime)  # binds C0ACME to acme
     make_checkin(runtime, vendor="Beta Corp", channel="C0BETA")
     runtime.clock = Clock(WED_NOON)
-    body(
+    ok_body(
         await dispatch(
             slash_command("/action", "add <@U0A> due:fri acme thing", channel_id="C0ACME")
         )
     )
-    body(await dispatch(slash_command("/action", "add <@U0B> due:fri beta thing vendor:beta")))
-    refused = body(
+    ok_body(await dispatch(slash_command("/action", "add <@U0B> due:fri beta thing vendor:beta")))
+    refused = ok_body(
         await dispatch(
             slash_command("/action", "add <@U0A> due:fri x vendor:beta", channel_id="C0ACME")
         )
     )
     assert "bound to vendor Acme BPO" in refused["text"]
-    listing = body(await dispatch(slash_command("/action", "list", channel_id="C0ACME")))
+    listing = ok_body(await dispatch(slash_command("/action", "list", channel_id="C0ACME")))
     assert "acme thing" in listing["text"] and "beta thing" not in listing["text"]
     assert [i.vendor_slug for i in table(runtime, ActionItem)] == ["acme", "beta"]
 
@@ -106,7 +107,7 @@ async def test_digest_lists_due_and_overdue_items(
     local_slack.add_channel("C0ACME", "acme-idops")
     make_checkin(runtime)
     runtime.clock = Clock(WED_NOON)
-    body(await dispatch(slash_command("/action", "add <@U0A> due:thu Fix SSO vendor:acme")))
+    ok_body(await dispatch(slash_command("/action", "add <@U0A> due:thu Fix SSO vendor:acme")))
     monday = datetime(2026, 11, 23, 1, tzinfo=UTC)
     await runner_of(runtime).tick(now=monday)
     (digest,) = digests(local_slack, "C0ACME")

@@ -11,8 +11,9 @@ from storage.engine import unit_of_work
 from storage.escalations import Escalation
 from tests.conftest import Dispatch
 from tests.integration.test_action_items import WED_NOON
-from tests.integration.test_checkin_commands import body, table
+from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock, make_checkin
+from tests.support.answers import body
 from tests.support.slack_requests import slash_command
 
 

@@ -160,7 +160,7 @@ async def test_housekeeping_purges_only_expired_request_keys(app: OpsbotApp) -> 
         )
         session.add(RequestKey(key="cmd:new", seen_at=utcnow()))
         session.commit()
-    assert purge_once(app.runtime) == 1
+    assert purge_once(app.runtime.sessions) == 1
     with app.runtime.sessions() as session:
         assert [k.key for k in session.exec(select(RequestKey))] == ["cmd:new"]
 

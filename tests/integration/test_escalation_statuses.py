@@ -13,8 +13,8 @@ from storage.engine import unit_of_work
 from storage.local_tracker import local_issue
 from storage.outbox import OutboxJob
 from tests.conftest import Dispatch
-from tests.integration.test_escalations import settle
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 
 def answer(response: Any) -> str:

@@ -18,8 +18,9 @@ from storage.engine import unit_of_work
 from storage.escalations import Escalation, list_escalations
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, sign_jira_webhook, status_change
-from tests.integration.test_escalations import CHANNEL, SECRET, jira_workspace, settle
+from tests.integration.test_escalations import CHANNEL, SECRET, jira_workspace
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from storage.outbox import list_jobs
 from storage.vendors import upsert_vendor
 from tests.fakes.jira_server import FakeJira
 from tests.support import slack_requests as sr
+from tests.support.answers import body, settle
 
 CHANNEL = "C0ESC"
 SECRET = "jira-webhook-secret-0123456789"
@@ -48,12 +49,6 @@ def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str
     }
 
 
-async def settle(runtime: Runtime) -> None:
-    """Finish background work and every outbox job due soon."""
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=2.0)
-
-
 def escalations(runtime: Runtime) -> list[Escalation]:
     with unit_of_work(runtime.sessions) as session:
         return list_escalations(session, open_only=False)
@@ -61,10 +56,6 @@ def escalations(runtime: Runtime) -> list[Escalation]:
 
 def esc_issues(fake_jira: FakeJira) -> list[dict[str, Any]]:
     return [i for i in fake_jira.issues.values() if i["key"].startswith("ESC-")]
-
-
-def body_json(response: Any) -> dict[str, Any]:
-    return json.loads(response.body) if response.body else {}
 
 
 def modal_values(**overrides: Any) -> dict[str, Any]:
@@ -106,7 +97,7 @@ async def test_modal_opens_validates_inline_and_files(
             "escalation_file", bad, user_id="U0LEAD", private_metadata=view["private_metadata"]
         )
     )
-    answer = body_json(response)
+    answer = body(response)
     assert answer["response_action"] == "errors"
     assert set(answer["errors"]) == {"title", "affected", "links"}
     assert escalations(runtime) == []
@@ -121,7 +112,7 @@ async def test_modal_opens_validates_inline_and_files(
             private_metadata=view["private_metadata"],
         )
     )
-    answer = body_json(response)
+    answer = body(response)
     assert answer["response_action"] == "update"
     assert "being filed" in json.dumps(answer["view"])
     await settle(runtime)
@@ -158,11 +149,11 @@ async def test_one_line_form_files_and_bad_lines_get_usage(
         if not text:
             continue
         response = await dispatch(sr.slash_command("/escalate", text, user_id="U0LEAD"))
-        assert "/escalate SEV AREA" in body_json(response)["text"]
+        assert "/escalate SEV AREA" in body(response)["text"]
     response = await dispatch(
         sr.slash_command("/escalate", "sev2 Impersonation Brand x vendor:nope", user_id="U0LEAD")
     )
-    assert "no vendor" in body_json(response)["text"]
+    assert "no vendor" in body(response)["text"]
     assert escalations(runtime) == []
 
     response = await dispatch(
@@ -172,7 +163,7 @@ async def test_one_line_form_files_and_bad_lines_get_usage(
             user_id="U0LEAD",
         )
     )
-    text = body_json(response)["text"]
+    text = body(response)["text"]
     assert "Saved escalation" in text
     assert "not configured" not in text
     await settle(runtime)
@@ -274,7 +265,7 @@ async def test_comment_status_assign_resolve_and_list(
         sr.slash_command("/escalation", f'{key} status "Nowhere"', user_id="U0LEAD")
     )
     # Checked against Jira's transitions before anything is confirmed or queued.
-    refused = body_json(response)["text"]
+    refused = body(response)["text"]
     assert "Valid now:" in refused and "In Progress" in refused
     assert "Moving to" not in refused
 
@@ -290,10 +281,8 @@ async def test_comment_status_assign_resolve_and_list(
     response = await dispatch(
         sr.slash_command("/escalation", f"{key} resolve Botnet", user_id="U0OTHER")
     )
-    assert "Only the reporter" in body_json(response)["text"]
-    listing = body_json(
-        await dispatch(sr.slash_command("/escalation", "list mine", user_id="U0DANA"))
-    )
+    assert "Only the reporter" in body(response)["text"]
+    listing = body(await dispatch(sr.slash_command("/escalation", "list mine", user_id="U0DANA")))
     assert key in listing["text"]
     await dispatch(
         sr.slash_command(
@@ -309,9 +298,7 @@ async def test_comment_status_assign_resolve_and_list(
         assert (stored.status, stored.root_cause) == ("Resolved", "Botnet reused one template")
         kinds = [e.kind for e in events_for(session, stored.id or 0)]
     assert kinds.count("status") == 2
-    listing = body_json(await dispatch(sr.slash_command("/escalation", "list", user_id="U0LEAD")))
+    listing = body(await dispatch(sr.slash_command("/escalation", "list", user_id="U0LEAD")))
     assert key not in listing["text"]
-    detail = body_json(
-        await dispatch(sr.slash_command("/escalation", key.lower(), user_id="U0LEAD"))
-    )
+    detail = body(await dispatch(sr.slash_command("/escalation", key.lower(), user_id="U0LEAD")))
     assert "Botnet" in json.dumps(detail)

@@ -20,8 +20,8 @@ from commands.checkins.runner import MAX_RECORDED_FIRES, CheckinRunner
 from storage import checkins as store
 from storage.engine import unit_of_work
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body
 from tests.integration.test_checkin_runs import Clock, digests, make_checkin, runs
+from tests.support.answers import ok_body
 from tests.support.slack_requests import slash_command
 
 START = datetime(2026, 11, 20, 9, 0, 30, tzinfo=UTC)
@@ -34,7 +34,7 @@ async def add_and_measure(dispatch: Dispatch, runtime: Runtime, text: str) -> tu
     monitor = LoopLagMonitor(runtime.metrics.loop_lag)
     await monitor.start()
     try:
-        answer = body(await dispatch(slash_command("/checkin", text)))
+        answer = ok_body(await dispatch(slash_command("/checkin", text)))
         await asyncio.sleep(monitor.interval * 2)  # let a sample land after the answer
     finally:
         await monitor.stop()
@@ -70,7 +70,7 @@ async def test_scheduler_posts_each_minute_once(
     local_slack.add_channel("C0ACME", "acme-idops")
     clock = Clock(START)
     runtime.clock = clock
-    body(await dispatch(slash_command("/checkin", EVERY_MINUTE)))
+    ok_body(await dispatch(slash_command("/checkin", EVERY_MINUTE)))
     with unit_of_work(runtime.sessions) as session:
         (schedule,) = session.exec(select(store.CheckinSchedule)).all()
     service = runtime.checkin_scheduler

@@ -20,6 +20,7 @@ from storage.vendors import upsert_vendor
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, status_change
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 CHANNEL = "C0INIT"
 SECRET = "jira-webhook-secret-0123456789"
@@ -38,12 +39,6 @@ def settings_overrides(fake_jira: FakeJira, local_slack: LocalSlack) -> dict[str
         "opsbot_outbox_base_delay": 0.01,
         "opsbot_outbox_max_delay": 0.05,
     }
-
-
-async def settle(runtime: Runtime) -> None:
-    """Finish background work and every outbox job due soon."""
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=2.0)
 
 
 def modal_values(title: str = "Cut impersonation AHT", target: str = "2027-03-01") -> Any:

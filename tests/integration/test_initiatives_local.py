@@ -10,8 +10,9 @@ from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.local_tracker import local_issues
 from storage.suggestions import suggestion_by_id
-from tests.integration.test_initiatives import create, settle
+from tests.integration.test_initiatives import create
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 
 async def test_local_tracker_files_epic_story_and_counts_progress(

@@ -18,9 +18,9 @@ from tests.integration.test_initiatives import (
     modal_values,
     register_modal_vendors,
     sealed_origin,
-    settle,
 )
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 
 def progress(runtime: Runtime, key: str = "INIT-1") -> tuple[int, int]:

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body
 from tests.integration.test_kb_import import article_text, run_import, stored, write
+from tests.support.answers import ok_body
 from tests.support.slack_requests import slash_command
 
 
@@ -30,7 +30,7 @@ def checkout(tmp_path: Path) -> Path:
 
 async def search(dispatch: Dispatch, words: str) -> str:
     """Return the text of a `/kb` search answer."""
-    return json.dumps(body(await dispatch(slash_command("/kb", words))))
+    return json.dumps(ok_body(await dispatch(slash_command("/kb", words))))
 
 
 async def test_a_deleted_file_is_retired_then_revived(
@@ -52,9 +52,9 @@ async def test_a_deleted_file_is_retired_then_revived(
     assert len(versions) == 3
     found = await search(dispatch, "takedown")
     assert "policies/takedown.md" not in found and "faq.md" in found
-    shown = json.dumps(body(await dispatch(slash_command("/kb", "policies/takedown.md"))))
+    shown = json.dumps(ok_body(await dispatch(slash_command("/kb", "policies/takedown.md"))))
     assert "*retired*" in shown and "its file was removed" in shown
-    refused = body(
+    refused = ok_body(
         await dispatch(
             slash_command(
                 "/training", "rollout policies/takedown.md to:acme due:+2w", user_id="U0MARIA"

@@ -20,9 +20,9 @@ from commands.summary.service import build_summary
 from storage.engine import unit_of_work
 from storage.vendors import upsert_vendor
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body
 from tests.integration.test_checkin_runs import Clock
 from tests.integration.test_kb_import import article_text
+from tests.support.answers import ok_body
 
 NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)
 FILLER = " ".join(
@@ -72,7 +72,7 @@ async def test_planted_best_match_ranks_first_among_fifty(
         "closes.\n\nNever refund twice.",
     )
     seed(clocked, articles)
-    answer = body(await dispatch(slash_command_kb("refund chargeback")))
+    answer = ok_body(await dispatch(slash_command_kb("refund chargeback")))
     paths = result_paths(answer)
     assert paths[0] == "billing/refund-chargebacks.md"
     assert len(paths) == 8
@@ -104,9 +104,9 @@ async def test_area_filter_and_article_view_escape_text(
             "a/bill.md": article_text("Escalate billing", area="billing", body="escalate it"),
         },
     )
-    only_billing = body(await dispatch(slash_command_kb("escalate area:billing")))
+    only_billing = ok_body(await dispatch(slash_command_kb("escalate area:billing")))
     assert result_paths(only_billing) == ["a/bill.md"]
-    shown = body(await dispatch(slash_command_kb("a/imp.md")))
+    shown = ok_body(await dispatch(slash_command_kb("a/imp.md")))
     dumped = json.dumps(shown)
     assert "<!channel>" not in dumped and "<!here>" not in dumped and "<@U0EVIL>" not in dumped
     assert "&lt;!here&gt;" in dumped and "&amp;" in shown["text"]
@@ -114,7 +114,7 @@ async def test_area_filter_and_article_view_escape_text(
     sections = [b["text"]["text"] for b in shown["blocks"] if b["type"] == "section"]
     assert sections[0].startswith("*Steps*\n\nCheck the *badge* &lt;@U0EVIL&gt; &amp;")
     # ".md" may be left off the id.
-    assert body(await dispatch(slash_command_kb("a/imp")))["text"] == shown["text"]
+    assert ok_body(await dispatch(slash_command_kb("a/imp")))["text"] == shown["text"]
 
 
 @pytest.mark.parametrize(
@@ -133,7 +133,7 @@ async def test_hostile_queries_get_no_results_and_a_hint(
 ) -> None:
     seed(clocked, {"a.md": article_text("Other", body="nothing relevant here")})
     response = await dispatch(slash_command_kb(query.replace('"', "")))
-    answer = body(response)
+    answer = ok_body(response)
     assert "No articles match" in answer["text"] and "quoted phrase" in answer["text"]
     with Session(clocked.engine) as session:
         assert session.execute(text("SELECT count(*) FROM kb_article")).scalar_one() == 1
@@ -145,7 +145,7 @@ async def test_long_article_is_split_within_block_kit_limits_and_sent_whole(
     local_slack.add_user("U0READER", "reader")
     paragraphs = "\n\n".join(f"Paragraph {n} " + "&" * 700 for n in range(80))
     seed(clocked, {"long/guide.md": article_text("Long one", body=paragraphs)})
-    shown = body(await dispatch(slash_command_kb("long/guide.md", user_id="U0READER")))
+    shown = ok_body(await dispatch(slash_command_kb("long/guide.md", user_id="U0READER")))
     assert len(shown["blocks"]) <= 50
     for block in shown["blocks"]:
         if block["type"] == "section":
@@ -154,7 +154,7 @@ async def test_long_article_is_split_within_block_kit_limits_and_sent_whole(
     (upload,) = local_slack.calls_to("files.upload")
     assert upload.args["content"].decode() == paragraphs
     assert upload.args["filename"] == "guide.md" and upload.args["channel"].startswith("D")
-    short = body(await dispatch(slash_command_kb("long/guide.md diff")))
+    short = ok_body(await dispatch(slash_command_kb("long/guide.md diff")))
     assert "first version" in short["text"]
     assert len(local_slack.calls_to("files.upload")) == 1
 
@@ -162,7 +162,7 @@ async def test_long_article_is_split_within_block_kit_limits_and_sent_whole(
 async def test_diff_shows_what_changed(dispatch: Dispatch, clocked: Runtime) -> None:
     seed(clocked, {"p.md": article_text(body="Step one.\nStep two.")})
     seed(clocked, {"p.md": article_text(body="Step one.\nStep 2 <b>.\nStep three.")})
-    answer = body(await dispatch(slash_command_kb("p.md diff")))
+    answer = ok_body(await dispatch(slash_command_kb("p.md diff")))
     assert "v1 → v2: +2 −1 lines" in answer["text"]
     code = answer["blocks"][1]["text"]["text"]
     assert "-Step two." in code and "+Step 2 &lt;b&gt;." in code and "+Step three." in code
@@ -183,11 +183,11 @@ async def test_vendor_channel_sees_general_and_its_own_articles_only(
             ),
         },
     )
-    found = body(await dispatch(slash_command_kb("escalate", channel_id="C0ACME")))
+    found = ok_body(await dispatch(slash_command_kb("escalate", channel_id="C0ACME")))
     assert sorted(result_paths(found)) == ["acme.md", "g.md"]
-    hidden = body(await dispatch(slash_command_kb("globex.md", channel_id="C0ACME")))
+    hidden = ok_body(await dispatch(slash_command_kb("globex.md", channel_id="C0ACME")))
     assert "globex.md" not in result_paths(hidden)
-    assert sorted(result_paths(body(await dispatch(slash_command_kb("escalate"))))) == [
+    assert sorted(result_paths(ok_body(await dispatch(slash_command_kb("escalate"))))) == [
         "acme.md",
         "g.md",
         "globex.md",
@@ -208,13 +208,13 @@ async def test_stale_articles_for_their_owner_and_in_the_team_summary(
             "fresh.md": article_text("Fresh", reviewed="2026-11-01"),
         },
     )
-    mine = body(await dispatch(slash_command_kb("stale", user_id="U0MARIA")))
+    mine = ok_body(await dispatch(slash_command_kb("stale", user_id="U0MARIA")))
     assert "old-maria.md" in mine["text"] and "old-lead.md" not in mine["text"]
-    by_email = body(await dispatch(slash_command_kb("stale", user_id="U0LEAD")))
+    by_email = ok_body(await dispatch(slash_command_kb("stale", user_id="U0LEAD")))
     assert "old-lead.md" in by_email["text"] and "old-maria.md" not in by_email["text"]
-    everyone = body(await dispatch(slash_command_kb("stale all")))
+    everyone = ok_body(await dispatch(slash_command_kb("stale all")))
     assert "old-lead.md" in everyone["text"] and "fresh.md" not in everyone["text"]
-    shown = body(await dispatch(slash_command_kb("old-maria.md")))
+    shown = ok_body(await dispatch(slash_command_kb("old-maria.md")))
     assert "due for review" in json.dumps(shown["blocks"])
     with unit_of_work(clocked.sessions) as session:
         _, sections = build_summary(
@@ -230,7 +230,7 @@ async def test_stale_articles_for_their_owner_and_in_the_team_summary(
 
 async def test_review_days_setting_moves_the_cutoff(dispatch: Dispatch, clocked: Runtime) -> None:
     seed(clocked, {"r.md": article_text(reviewed="2026-10-01")})
-    assert "r.md" not in body(await dispatch(slash_command_kb("stale all")))["text"]
+    assert "r.md" not in ok_body(await dispatch(slash_command_kb("stale all")))["text"]
     clocked.settings.opsbot_kb_review_days = 30
-    assert "r.md" in body(await dispatch(slash_command_kb("stale all")))["text"]
+    assert "r.md" in ok_body(await dispatch(slash_command_kb("stale all")))["text"]
     assert date(2026, 10, 1) < NOW.date()

@@ -13,16 +13,17 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
-from commands.checkins.digest_build import digest_window
 from commands.routing.views import DISMISS_ACTION, OPEN_ACTION
 from commands.summary.service import build_summary
+from commands.windows import digest_window
 from storage.engine import unit_of_work
 from storage.initiatives import Initiative
 from storage.routing_suggestions import RoutingSuggestion
 from storage.vendors import Vendor
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body, table
+from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock
+from tests.support.answers import body, ok_body
 from tests.support.case_generator import PlantedRule, generate_cases
 from tests.support.slack_requests import block_action, slash_command
 
@@ -59,7 +60,7 @@ async def test_routing_shows_the_planted_suggestion(
     path = tmp_path / "cases.csv"
     path.write_text(data.csv_text)
     _import(runtime, path)
-    answer = body(await dispatch(slash_command("/routing", "28d")))
+    answer = ok_body(await dispatch(slash_command("/routing", "28d")))
     assert answer["response_type"] == "ephemeral"
     text = _all_text(answer)
     assert "6,000 cases" in text
@@ -68,7 +69,7 @@ async def test_routing_shows_the_planted_suggestion(
     assert "Route *refund* to *payments* instead of billing" in text
     assert f"{moved / 4:,.1f} cases/week" in text
     assert "Suggestions" in text and text.count("• Route") == 1
-    narrowed = _all_text(body(await dispatch(slash_command("/routing", "28d reason:how-to"))))
+    narrowed = _all_text(ok_body(await dispatch(slash_command("/routing", "28d reason:how-to"))))
     assert "reason: how-to" in narrowed and "• Route" not in narrowed
 
 
@@ -84,7 +85,7 @@ async def test_imported_names_are_escaped(
     path = tmp_path / "hostile.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     _import(runtime, path)
-    text = _all_text(body(await dispatch(slash_command("/routing", "28d"))))
+    text = _all_text(ok_body(await dispatch(slash_command("/routing", "28d"))))
     assert "<!channel>" not in text and "<@U0EVIL>" not in text
     assert "&lt;@U0EVIL&gt; → pay &amp; &lt;b&gt;: 40" in text
 
@@ -103,11 +104,11 @@ async def test_vendor_channel_sees_its_own_cases_only(
     _import(runtime, path)
     with unit_of_work(runtime.sessions) as session:
         session.add(Vendor(slug="acme", name="Acme", channel_id="C0ACME"))
-    team = _all_text(body(await dispatch(slash_command("/routing", "28d"))))
+    team = _all_text(ok_body(await dispatch(slash_command("/routing", "28d"))))
     assert "3 cases" in team
-    acme = _all_text(body(await dispatch(slash_command("/routing", "28d", channel_id="C0ACME"))))
+    acme = _all_text(ok_body(await dispatch(slash_command("/routing", "28d", channel_id="C0ACME"))))
     assert "2 cases, *50.0% misrouted*" in acme and "vendor: Acme" in acme
-    refused = body(
+    refused = ok_body(
         await dispatch(slash_command("/routing", "28d vendor:globex", channel_id="C0ACME"))
     )
     assert "bound to vendor Acme" in refused["text"] and "globex" not in refused["text"].lower()
@@ -115,10 +116,10 @@ async def test_vendor_channel_sees_its_own_cases_only(
 
 async def test_bad_text_gets_usage(dispatch: Dispatch, runtime: Runtime) -> None:
     runtime.clock = Clock(MONDAY)
-    answer = body(await dispatch(slash_command("/routing", "colour:red")))
+    answer = ok_body(await dispatch(slash_command("/routing", "colour:red")))
     assert answer["response_type"] == "ephemeral"
     assert "is not a filter" in answer["text"] and "/routing [week" in answer["text"]
-    empty = body(await dispatch(slash_command("/routing", "week")))
+    empty = ok_body(await dispatch(slash_command("/routing", "week")))
     assert "No cases in this period" in empty["text"]
 
 
@@ -134,7 +135,7 @@ async def test_open_as_initiative_files_it_once_with_the_evidence(
     path = tmp_path / "cases.csv"
     path.write_text(generate_cases(seed=7, cases=6000, planted=planted).csv_text)
     _import(runtime, path)
-    answer = body(await dispatch(slash_command("/routing", "28d")))
+    answer = ok_body(await dispatch(slash_command("/routing", "28d")))
     (actions,) = _suggestion_buttons(answer)
     open_button, dismiss_button = actions["elements"]
     assert (open_button["action_id"], dismiss_button["action_id"]) == (
@@ -152,7 +153,7 @@ async def test_open_as_initiative_files_it_once_with_the_evidence(
     assert (row.state, row.initiative_id, row.decided_by) == ("opened", initiative.id, "U0ADMIN")
     notes = [m.get("text", "") for m in local_slack.ephemeral_messages()]
     assert any("Opened as an initiative" in n for n in notes)
-    again = body(await dispatch(slash_command("/routing", "28d")))
+    again = ok_body(await dispatch(slash_command("/routing", "28d")))
     assert _suggestion_buttons(again) == []
     assert "Already opened as an initiative" in json.dumps(again)
 
@@ -167,7 +168,7 @@ async def test_dismissed_suggestions_stay_away_and_vendor_channels_cannot_touch_
     _import(runtime, path)
     with unit_of_work(runtime.sessions) as session:
         session.add(Vendor(slug="acme", name="Acme", channel_id="C0ACME"))
-    (actions,) = _suggestion_buttons(body(await dispatch(slash_command("/routing", "28d"))))
+    (actions,) = _suggestion_buttons(ok_body(await dispatch(slash_command("/routing", "28d"))))
     value = actions["elements"][1]["value"]
     url = local_slack.response_url(channel="C0ACME")
     await dispatch(block_action(DISMISS_ACTION, value, channel_id="C0ACME", response_url=url))
@@ -179,10 +180,10 @@ async def test_dismissed_suggestions_stay_away_and_vendor_channels_cannot_touch_
     team = local_slack.response_url(channel="C0OPS")
     await dispatch(block_action(DISMISS_ACTION, value, response_url=team))
     assert table(runtime, RoutingSuggestion)[0].state == "dismissed"
-    later = body(await dispatch(slash_command("/routing", "28d")))
+    later = ok_body(await dispatch(slash_command("/routing", "28d")))
     assert _suggestion_buttons(later) == [] and "• Route" not in json.dumps(later)
     # The vendor channel's own answer has its own suggestion, not the team's dismissal.
-    acme = body(await dispatch(slash_command("/routing", "28d", channel_id="C0ACME")))
+    acme = ok_body(await dispatch(slash_command("/routing", "28d", channel_id="C0ACME")))
     assert len(_suggestion_buttons(acme)) == 1
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,9 @@ from storage.engine import unit_of_work
 from storage.escalations import list_escalations
 from storage.rules import active_rules
 from tests.support import slack_requests as sr
+from tests.support.answers import body
 
 HEADER = "date,vendor,queue,incoming,solved,manual_solved,handle_seconds,handled\n"
-
-
-def body(response: Any) -> dict[str, Any]:
-    return json.loads(response.body) if response.body else {}
 
 
 def write_csv(path: Path, rows: list[tuple[str, str, int]]) -> Path:
@@ -149,3 +145,31 @@ async def test_cli_import_checks_rules_and_opens_one_escalation(
     with unit_of_work(runtime.sessions) as session:
         escalations = list_escalations(session, open_only=False)
     assert [e.vendor for e in escalations] == ["acme"]
+
+
+async def test_a_rule_breached_already_says_so_and_opens_its_escalation_at_once(
+    dispatch: Any, runtime: Runtime, tmp_path: Path
+) -> None:
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))
+    await import_and_evaluate(
+        runtime,
+        write_csv(tmp_path / "a.csv", [("2026-11-11", "acme", 600), ("2026-11-12", "acme", 620)]),
+    )
+    added = body(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 9m for 2 days" sev3')
+        )
+    )
+    assert "→ SEV3 escalation." in added["text"]
+    # Saved at once; the outbox files it in the tracker, so its number is the local one.
+    assert "It is breached already: I opened #1 (filing)." in added["text"]
+    with unit_of_work(runtime.sessions) as session:
+        assert len(list_escalations(session, open_only=False)) == 1
+    # The import check that follows finds the same streak reported: nothing new.
+    assert await import_and_evaluate(runtime, tmp_path / "a.csv") == []
+    quiet = body(
+        await dispatch(
+            sr.slash_command("/opsbot", 'rule add "AHT vendor:acme > 20m for 2 days" sev2')
+        )
+    )
+    assert "Checked against the data so far: not breached" in quiet["text"]

@@ -14,6 +14,7 @@ from storage.engine import unit_of_work
 from storage.suggestions import Suggestion, count_votes, suggestion_by_id
 from tests.fakes.jira_server import FakeJira
 from tests.support import slack_requests as sr
+from tests.support.answers import body, settle
 
 
 @pytest.fixture
@@ -26,15 +27,6 @@ def settings_overrides(fake_jira: FakeJira) -> dict[str, Any]:
         "opsbot_outbox_base_delay": 0.01,
         "opsbot_outbox_max_delay": 0.05,
     }
-
-
-async def settle(runtime: Runtime) -> None:
-    await runtime.background.drain()
-    await runtime.outbox.drain(within=30.0, horizon=2.0)
-
-
-def body(response: Any) -> dict[str, Any]:
-    return json.loads(response.body) if response.body else {}
 
 
 def stored(runtime: Runtime, ident: int) -> Suggestion:

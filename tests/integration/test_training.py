@@ -21,10 +21,11 @@ from storage.engine import unit_of_work
 from storage.training import PENDING, SCHEDULED, TRAINED, TrainingQuestion, TrainingRollout
 from storage.vendors import Vendor, upsert_vendor, vendor_by_slug_or_name
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body, table
+from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock
 from tests.integration.test_kb_import import article_text
 from tests.integration.test_kb_search import seed
+from tests.support.answers import ok_body, settle
 from tests.support.slack_requests import (
     block_action,
     sample,
@@ -66,11 +67,6 @@ def cards(local_slack: LocalSlack, channel: str) -> list[dict[str, Any]]:
     ]
 
 
-async def settle(runtime: Runtime) -> None:
-    """Run every due outbox job."""
-    await runtime.outbox.drain(within=30.0)
-
-
 def rollouts(runtime: Runtime) -> dict[str, TrainingRollout]:
     """Return the rollouts by vendor."""
     return {r.vendor_slug: r for r in table(runtime, TrainingRollout)}
@@ -102,9 +98,9 @@ def datepicker_click(
 async def test_rollout_posts_a_card_per_vendor_with_the_diff(
     dispatch: Dispatch, world: Runtime, local_slack: LocalSlack
 ) -> None:
-    answer = body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    answer = ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
     assert "to acme, globex, due Fri 20 Nov" in answer["text"]
-    await settle(world)
+    await settle(world, horizon=0.0)
     for channel in ("C0ACME", "C0GLOBEX"):
         (card,) = cards(local_slack, channel)
         dumped = json.dumps(card["blocks"])
@@ -118,9 +114,9 @@ async def test_rollout_posts_a_card_per_vendor_with_the_diff(
     assert {s.state for s in stored.values()} == {PENDING}
     assert all(s.message_ts for s in stored.values())
     assert stored["acme"].due == date(2026, 11, 20) and stored["acme"].article_version == 2
-    again = body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    again = ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
     assert "Already rolled out to acme, globex" in again["text"]
-    await settle(world)
+    await settle(world, horizon=0.0)
     assert len(cards(local_slack, "C0ACME")) == 1 and len(table(world, TrainingRollout)) == 2
 
 
@@ -138,7 +134,7 @@ async def test_rollout_posts_a_card_per_vendor_with_the_diff(
 async def test_refused_rollouts_write_nothing(
     dispatch: Dispatch, world: Runtime, user: str, text: str, expected: str
 ) -> None:
-    answer = body(await dispatch(slash_command("/training", text, user_id=user)))
+    answer = ok_body(await dispatch(slash_command("/training", text, user_id=user)))
     assert expected in answer["text"]
     assert table(world, TrainingRollout) == []
 
@@ -146,8 +142,8 @@ async def test_refused_rollouts_write_nothing(
 async def test_buttons_record_answers_only_in_their_vendors_channel(
     dispatch: Dispatch, world: Runtime, local_slack: LocalSlack
 ) -> None:
-    body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0ADMIN")))
-    await settle(world)
+    ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0ADMIN")))
+    await settle(world, horizon=0.0)
     acme_id = rollouts(world)["acme"].id or 0
     # Acme's button replayed in Globex's channel: refused, nothing changes.
     wrong = local_slack.response_url(channel="C0GLOBEX")
@@ -176,7 +172,7 @@ async def test_buttons_record_answers_only_in_their_vendors_channel(
             response_url=right,
         )
     )
-    await settle(world)
+    await settle(world, horizon=0.0)
     acme = rollouts(world)["acme"]
     assert (acme.state, acme.state_by, acme.state_at) == (TRAINED, "U0TRAINER", NOW)
     refreshed = cards(local_slack, "C0ACME")[0]
@@ -195,12 +191,12 @@ async def test_buttons_record_answers_only_in_their_vendors_channel(
     )
     globex = rollouts(world)["globex"]
     assert (globex.state, globex.scheduled_for) == (SCHEDULED, date(2026, 11, 24))
-    status = body(await dispatch(slash_command("/training", "status")))
+    status = ok_body(await dispatch(slash_command("/training", "status")))
     assert "globex" in status["text"] and "scheduled for Tue 24 Nov" in status["text"]
     assert "*acme*" not in status["text"]
-    mine = body(await dispatch(slash_command("/training", "status", channel_id="C0ACME")))
+    mine = ok_body(await dispatch(slash_command("/training", "status", channel_id="C0ACME")))
     assert "every vendor has trained" in mine["text"]
-    nosy = body(
+    nosy = ok_body(
         await dispatch(slash_command("/training", "status vendor:globex", channel_id="C0ACME"))
     )
     assert "bound to vendor Acme BPO" in nosy["text"]
@@ -221,8 +217,8 @@ async def test_question_modal_reaches_the_article_owner(
     dispatch: Dispatch, world: Runtime, local_slack: LocalSlack
 ) -> None:
     local_slack.add_user("U0MARIA", "maria")
-    body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
-    await settle(world)
+    ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    await settle(world, horizon=0.0)
     acme = rollouts(world)["acme"]
     click = block_action("training_question", str(acme.id), channel_id="C0ACME", user_id="U0TR")
     await dispatch(click)
@@ -234,7 +230,7 @@ async def test_question_modal_reaches_the_article_owner(
     question = "Does <!channel> apply to *minors* & teens?"
     for _ in range(2):  # a repeated submission stores and sends it once
         await dispatch(view_submission(view["callback_id"], typed_question(question), **_by(meta)))
-    await settle(world)
+    await settle(world, horizon=0.0)
     (stored,) = table(world, TrainingQuestion)
     assert (stored.vendor_slug, stored.asked_by, stored.text) == ("acme", "U0TR", question)
     assert rollouts(world)["acme"].state == "question"
@@ -256,8 +252,8 @@ def _by(meta: str, user_id: str = "U0TR") -> dict[str, Any]:
 async def test_question_is_refused_outside_the_rollouts_channel_and_for_forged_forms(
     dispatch: Dispatch, world: Runtime, local_slack: LocalSlack
 ) -> None:
-    body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
-    await settle(world)
+    ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    await settle(world, horizon=0.0)
     acme = rollouts(world)["acme"]
     await dispatch(
         block_action(
@@ -289,8 +285,8 @@ async def test_question_is_refused_outside_the_rollouts_channel_and_for_forged_f
 async def test_state_survives_a_restart(
     dispatch: Dispatch, world: Runtime, settings: Settings, engine: Engine
 ) -> None:
-    body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
-    await settle(world)
+    ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    await settle(world, horizon=0.0)
     restarted = build_runtime(settings, engine=engine)
     restarted.clock = Clock(NOW + timedelta(days=3))
     try:
@@ -298,7 +294,7 @@ async def test_state_survives_a_restart(
         response = await app.async_dispatch(
             to_bolt_request(*slash_command("/training", f"status {ARTICLE}"))
         )
-        text = body(response)["text"]
+        text = ok_body(response)["text"]
         assert "2 open, 2 not answered" in text
         assert text.count(":warning: *overdue*") == 2
     finally:
@@ -308,8 +304,8 @@ async def test_state_survives_a_restart(
 async def test_overdue_nudge_once_a_day_across_two_replicas(
     dispatch: Dispatch, world: Runtime, settings: Settings, engine: Engine, local_slack: LocalSlack
 ) -> None:
-    body(await dispatch(slash_command("/training", f"rollout {ARTICLE} to:acme due:fri")))
-    await settle(world)
+    ok_body(await dispatch(slash_command("/training", f"rollout {ARTICLE} to:acme due:fri")))
+    await settle(world, horizon=0.0)
     replica = build_runtime(settings, engine=engine)
     try:
         jobs: list[TrainingJobs] = [
@@ -324,7 +320,7 @@ async def test_overdue_nudge_once_a_day_across_two_replicas(
         early.now = datetime(2026, 11, 21, 1, 30, tzinfo=UTC)  # 09:30 in Manila
         assert sum(await asyncio.gather(*(j.send_nudges() for j in jobs))) == 1
         assert sum(await asyncio.gather(*(j.send_nudges() for j in jobs))) == 0
-        await settle(world)
+        await settle(world, horizon=0.0)
         card = cards(local_slack, "C0ACME")[0]
         nudges = [m for m in local_slack.messages("C0ACME") if m.get("thread_ts") == card["ts"]]
         assert len(nudges) == 1 and "was due Fri 20 Nov" in nudges[0]["text"]
@@ -337,7 +333,7 @@ async def test_overdue_nudge_once_a_day_across_two_replicas(
 async def test_open_rollouts_appear_in_the_vendor_digest(
     dispatch: Dispatch, world: Runtime
 ) -> None:
-    body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
+    ok_body(await dispatch(slash_command("/training", ROLLOUT, user_id="U0MARIA")))
     with unit_of_work(world.sessions) as session:
         vendor = vendor_by_slug_or_name(session, "acme")
         assert isinstance(vendor, Vendor)

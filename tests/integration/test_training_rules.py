@@ -11,9 +11,9 @@ from storage.actions import ActionItem
 from storage.engine import unit_of_work
 from storage.rules import active_rules
 from tests.integration.test_checkin_commands import table
-from tests.integration.test_rules import body
 from tests.integration.test_training_scores import HEADER, run_import
 from tests.support import slack_requests as sr
+from tests.support.answers import body
 
 LAST = date(2026, 11, 18)
 RULE = 'rule add "pass_rate vendor:acme < 85% for 2 weeks"'

@@ -19,8 +19,9 @@ from storage.assessments import AgentAssessment
 from storage.engine import unit_of_work
 from storage.vendors import upsert_vendor
 from tests.conftest import Dispatch
-from tests.integration.test_checkin_commands import body, table
+from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock
+from tests.support.answers import ok_body
 from tests.support.slack_requests import slash_command
 
 NOW = datetime(2026, 11, 18, 12, tzinfo=UTC)  # 28 days: 22 Oct – 18 Nov; before: 24 Sep – 21 Oct
@@ -66,7 +67,7 @@ async def test_figures_match_the_hand_computed_ones(
     code, output = run_import(database_url, scores_file)
     assert code == 0, output
     assert "imported 8 assessment results from 1 file(s); 0 replaced" in output
-    answer = body(await dispatch(slash_command("/training", "scores")))
+    answer = ok_body(await dispatch(slash_command("/training", "scores")))
     text = answer["text"]
     assert "22 Oct – 18 Nov 2026 (28 days, vs the 28 before)" in text
     (acme,) = [line for line in text.splitlines() if "*acme*" in line]
@@ -79,7 +80,7 @@ async def test_figures_match_the_hand_computed_ones(
     (globex,) = [line for line in text.splitlines() if "*globex*" in line]
     assert "pass rate 100%, mean 88.5, spread 0.0 · 1 results from 1 agents" in globex
     assert "agt-" not in text and "g-1" not in text  # agents only as counts
-    week = body(await dispatch(slash_command("/training", "scores week vendor:acme")))["text"]
+    week = ok_body(await dispatch(slash_command("/training", "scores week vendor:acme")))["text"]
     # 12–18 Nov: just the 100; before (5–11 Nov): the 80.
     assert "pass rate 100% (=), mean 100.0 (▲ 20.0)" in week and "globex" not in week
     code, output = run_import(database_url, scores_file)
@@ -116,9 +117,9 @@ async def test_vendor_channel_sees_its_own_scores_only(
     with unit_of_work(runtime.sessions) as session:
         upsert_vendor(session, slug="acme", name="Acme BPO", channel_id="C0ACME")
     assert run_import(database_url, scores_file)[0] == 0
-    own = body(await dispatch(slash_command("/training", "scores", channel_id="C0ACME")))
+    own = ok_body(await dispatch(slash_command("/training", "scores", channel_id="C0ACME")))
     assert "*acme*" in own["text"] and "globex" not in own["text"]
-    other = body(
+    other = ok_body(
         await dispatch(slash_command("/training", "scores vendor:globex", channel_id="C0ACME"))
     )
     assert "bound to vendor Acme BPO" in other["text"]
@@ -169,7 +170,9 @@ async def test_scores_carry_the_kpi_detectors_spike_marker(
         rows = daily_results(140, dip=dip, assessment="Fraud basics")
         rows += daily_results(140, dip=None, assessment="Steady")
         import_rows(session=session, rows=rows, now=NOW)
-    text = body(await dispatch(slash_command("/training", "scores", channel_id="C0ACME")))["text"]
+    text = ok_body(await dispatch(slash_command("/training", "scores", channel_id="C0ACME")))[
+        "text"
+    ]
     (fraud,) = [line for line in text.splitlines() if "Fraud basics" in line]
     # 9/10 every day, so the same-weekday median expects 90 %; the dip day had 3/10.
     assert fraud.endswith(

@@ -17,9 +17,9 @@ from storage.engine import unit_of_work
 from storage.escalations import list_escalations
 from storage.vendors import Vendor, upsert_vendor
 from tests.conftest import Dispatch
-from tests.integration.test_escalations import settle
 from tests.integration.test_kpi_import import run_import
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 CSV = (
     "date,queue,vendor,incoming,manual_incoming,solved,manual_solved\n"

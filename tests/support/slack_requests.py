@@ -8,23 +8,23 @@ real-shaped samples in ``tests/fixtures/slack/``.
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_sdk.signature import SignatureVerifier
+from bot import local_requests
+from bot.local_requests import TEAM_ID as TEAM_ID
+from bot.local_requests import interaction_body
+from bot.local_requests import new_trigger_id as new_trigger_id
+from bot.local_requests import to_bolt_request as to_bolt_request
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 # Tests never reach the internet: a test that wants respond() posts passes
 # `local_slack.response_url(...)`; this default refuses connections at once.
 NO_RESPONSE_URL = "http://127.0.0.1:9/response-url-not-given"
-TEAM_ID = "T0LOCAL"
-_triggers = itertools.count(1)
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -33,32 +33,9 @@ def sample(name: str) -> dict[str, Any]:
     return copy.deepcopy(data)
 
 
-def new_trigger_id() -> str:
-    """Return a fresh trigger_id shaped like Slack's."""
-    return f"{int(time.time() * 1000)}.{next(_triggers)}.0123456789abcdef"
-
-
-def sign(
-    body: str,
-    *,
-    signing_secret: str = SIGNING_SECRET,
-    timestamp: int | None = None,
-    content_type: str = "application/x-www-form-urlencoded",
-    retry_num: int | None = None,
-    retry_reason: str | None = None,
-) -> dict[str, str]:
-    """Return Slack's request headers with a v0 signature of `body`."""
-    ts = str(int(time.time()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(signing_secret).generate_signature(timestamp=ts, body=body)
-    headers = {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature or "",
-    }
-    if retry_num is not None:
-        headers["X-Slack-Retry-Num"] = str(retry_num)
-        headers["X-Slack-Retry-Reason"] = retry_reason or "http_timeout"
-    return headers
+def sign(body: str, *, signing_secret: str = SIGNING_SECRET, **options: Any) -> dict[str, str]:
+    """Return Slack's request headers for `body`, signed with the tests' secret by default."""
+    return local_requests.sign(body, signing_secret, **options)
 
 
 def slash_command(
@@ -88,10 +65,14 @@ def slash_command(
     return body, sign(body, signing_secret=signing_secret, **signing)
 
 
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
 def _interactive(
     payload: dict[str, Any], signing_secret: str, signing: dict[str, Any]
 ) -> tuple[str, dict[str, str]]:
-    body = urlencode({"payload": json.dumps(payload)})
+    body = interaction_body(payload)
     return body, sign(body, signing_secret=signing_secret, **signing)
 
 
@@ -107,14 +88,23 @@ def block_action(
     block_id: str = "actions",
     view: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
+    selected_option: str | None = None,
     signing_secret: str = SIGNING_SECRET,
     **signing: Any,
 ) -> tuple[str, dict[str, str]]:
-    """Build a button click (block_actions) on a message, or in `view` when given."""
+    """Build a button click (block_actions) on a message, or in `view` when given.
+
+    With `selected_option`, the action is an overflow menu choice carrying that value.
+    """
     payload = sample("block_actions")
     payload["user"]["id"] = user_id
     payload["trigger_id"] = trigger_id or new_trigger_id()
     payload["actions"][0].update(action_id=action_id, block_id=block_id, value=value)
+    if selected_option is not None:
+        payload["actions"][0].pop("value", None)
+        payload["actions"][0].update(
+            type="overflow", selected_option={"text": _plain("x"), "value": selected_option}
+        )
     if view is not None:
         payload["container"] = {"type": "view", "view_id": view.get("id", "V0000001")}
         payload["view"] = view
@@ -211,8 +201,3 @@ def url_verification(
     return body, sign(
         body, signing_secret=signing_secret, content_type="application/json", **signing
     )
-
-
-def to_bolt_request(body: str, headers: dict[str, str]) -> AsyncBoltRequest:
-    """Wrap a built request for ``await app.async_dispatch(req)``."""
-    return AsyncBoltRequest(body=body, headers={k.lower(): [v] for k, v in headers.items()})

@@ -68,3 +68,25 @@ async def test_every_declared_shortcut_has_a_handler(
         message = {"ts": "1700000000.000100", "user": "U0ADMIN", "text": "checkout is down"}
         response = await dispatch(message_shortcut(shortcut["callback_id"], message))
         assert response.status != 404, f"no handler for shortcut {shortcut['callback_id']}"
+
+
+def test_surfaces_are_declared(manifest: dict[str, Any]) -> None:
+    # App Home (commands/home) and link previews (commands/links) need these to be delivered.
+    features = manifest["features"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert features["unfurl_domains"] and len(features["unfurl_domains"]) <= 5
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_home_opened", "link_shared", "app_mention"} <= events
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {
+        "links:read",
+        "links:write",
+        "app_mentions:read",
+        "im:write",
+        "channels:manage",
+    } <= scopes
+
+
+def test_every_subscribed_surface_event_has_a_listener(app: OpsbotApp) -> None:
+    handlers = {listener.ack_function.__name__ for listener in app._async_listeners}
+    assert {"home_opened", "link_shared", "app_mention"} <= handlers

@@ -1,0 +1,18 @@
+"""Wire KPI rules into a runtime: checked right after every KPI import, and swept on a schedule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from commands.rules.jobs import RuleSweep
+
+
+def install_rules(runtime: Any) -> RuleSweep:
+    """Add the after-import check and the sweep (needs the escalation desk and KPI registry).
+
+    The sweep is put on the scheduler by bot/runtime.py once this process has one.
+    """
+    rules = RuleSweep(runtime)
+    runtime.rule_sweep = rules
+    runtime.kpi_import_hooks.append(rules.check)
+    return rules
