@@ -41,7 +41,8 @@ def snapshot_answer(
     *, session: Session, request: KpiRequest, scope: ChannelScope, cache: SnapshotCache
 ) -> Snapshot:
     """Return the snapshot `/kpi` shows for `request` in `scope`."""
-    request, filters = fitted(session=session, request=request, scope=scope)
+    request = cache.fit(session=session, request=request)
+    filters = resolve_filters(session=session, filters=request.filters, scope=scope)
     return cache.snapshot(session=session, request=request, filters=filters)
 
 
@@ -55,7 +56,8 @@ def why_question(
     kpi: KpiDefinition | None = None,
 ) -> WhyQuestion:
     """Return what to explain; without a KPI, the one that moved most in the snapshot."""
-    request, filters = fitted(session=session, request=request, scope=scope)
+    request = cache.fit(session=session, request=request)
+    filters = resolve_filters(session=session, filters=request.filters, scope=scope)
     if kpi is None:
         moved = cache.snapshot(session=session, request=request, filters=filters).most_changed()
         kpi = moved.kpi if moved else registry.kpis[0]
