@@ -1,4 +1,4 @@
-"""The Bolt app: request scope (session, audit, dedupe, metrics) around every dispatch."""
+"""The Bolt app: request scope (request id, audit, dedupe, metrics) around every dispatch."""
 
 from __future__ import annotations
 
@@ -60,9 +60,9 @@ class OpsbotApp(AsyncApp):
     """AsyncApp whose every dispatch runs inside one request scope.
 
     Bolt's global middleware cannot wrap a listener (its `next()` only sets a flag), so the
-    session's lifetime and the audit record live here, around the whole dispatch. The app
-    runs with `process_before_response=True`: a handler's `ack()` body is the HTTP answer,
-    and slow work is spawned on `runtime.background` with its own session.
+    audit record and the metrics live here, around the whole dispatch. The app runs with
+    `process_before_response=True`: a handler's `ack()` body is the HTTP answer, and slow work
+    goes to `runtime.background` or the bounded work queue.
     """
 
     runtime: Runtime
@@ -105,10 +105,13 @@ class OpsbotApp(AsyncApp):
         return resp
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
-        """Dispatch `req` with a database session, audit record and metrics around it."""
+        """Dispatch `req` with its request id, context items, audit record and metrics.
+
+        No database session is opened here: handlers take the session factory and do their
+        database work on the worker pool (`storage.engine.in_worker`), so the event loop
+        never waits on the database.
+        """
         started = time.perf_counter()
-        session = self.runtime.sessions()
-        req.context["db"] = session
         req.context["request_id"] = uuid.uuid4().hex[:16]
         request_id_var.set(req.context["request_id"])
         req.context["catalog"] = self.catalog
@@ -116,20 +119,7 @@ class OpsbotApp(AsyncApp):
         req.context["rerun_command"] = self.rerun_command
         for name, value in self.runtime.context_items().items():
             req.context[name] = value
-        try:
-            response = await super().async_dispatch(req)
-            # Most handlers no longer touch `db`: an unused session has nothing to end.
-            if not session.in_transaction():
-                pass
-            elif response.status < 500 and req.context.get("outcome") != "error":
-                session.commit()
-            else:
-                session.rollback()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        response = await super().async_dispatch(req)
         info: RequestInfo | None = req.context.get("request_info")
         if info is not None:
             await self._finish(req, info, response, time.perf_counter() - started)
