@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
@@ -14,7 +15,7 @@ from tests.support.answers import settle
 from tests.support.slack_requests import block_action
 
 
-def _card_actions(local_slack: LocalSlack) -> list[dict[str, object]]:
+def _card_actions(local_slack: LocalSlack) -> list[dict[str, Any]]:
     for call in reversed(local_slack.calls):
         blocks = call.args.get("blocks") or []
         for block in json.loads(blocks) if isinstance(blocks, str) else blocks:

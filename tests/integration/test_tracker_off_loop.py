@@ -17,8 +17,9 @@ from sqlalchemy import event
 
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
-from tests.integration.test_initiatives import create, settle
+from tests.integration.test_initiatives import create
 from tests.support import slack_requests as sr
+from tests.support.answers import settle
 
 TRACKER_TABLES = ("local_issue", "local_comment")
 
