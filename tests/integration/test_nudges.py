@@ -117,8 +117,9 @@ async def test_a_stale_initiative_nudges_its_owner(filed: Runtime, local_slack: 
     age(filed, "Login", created=timedelta(minutes=5), updated=timedelta(minutes=5))
     local_slack.clear()
     await sender_of(filed).sweep(T)
-    (dm,) = nudges_in(local_slack)
-    assert dm["channel"] == "U0MNL" and "INIT-9" in dm["text"] and "8 days" in dm["text"]
+    # The sweep may also nudge the fixture's escalations; the initiative gets exactly one.
+    (dm,) = [n for n in nudges_in(local_slack) if "INIT-9" in str(n["text"])]
+    assert dm["channel"] == "U0MNL" and "8 days" in dm["text"]
 
 
 async def test_a_new_assignee_gets_the_card_once(
