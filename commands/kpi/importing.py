@@ -84,30 +84,8 @@ def find_spikes(
         return []
     history = params.weeks * 7 + params.history_days + RECENT_DAYS
     start = end - timedelta(days=history - 1)
-    rows = grouped_sums(
-        session,
-        granularity=granularity,
-        start=start,
-        end=end,
-        filters={},
-        by=("day", "vendor", "queue"),
-    )
-    n_days = (end - start).days + 1
-    days = [start + timedelta(days=i) for i in range(n_days)]
-    cubes: dict[str, np.ndarray] = {}
-    for (day, vendor, queue), measures in rows:
-        values = np.array([np.nan if v is None else v for v in measures])
-        t = (day - start).days
-        for key in {
-            "",
-            _slice_key(vendor, None),
-            _slice_key(None, queue),
-            _slice_key(vendor, queue),
-        }:
-            cube = cubes.setdefault(key, np.full((n_days, len(MEASURES)), np.nan))
-            cube[t] = np.where(
-                np.isnan(cube[t]), values, np.nan_to_num(cube[t]) + np.nan_to_num(values)
-            )
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    cubes = _slice_cubes(session, granularity=granularity, start=start, end=end)
     evaluate_from = max(since or start, end - timedelta(days=RECENT_DAYS - 1))
     spikes: list[KpiSpike] = []
     for key, cube in sorted(cubes.items()):
@@ -135,6 +113,36 @@ def find_spikes(
                     )
                 )
     return record_spikes(session, spikes)
+
+
+def _slice_cubes(
+    session: Session, *, granularity: str, start: date, end: date
+) -> dict[str, np.ndarray]:
+    """Return a day × measure array per standard slice (team, vendor, queue, vendor × queue)."""
+    rows = grouped_sums(
+        session,
+        granularity=granularity,
+        start=start,
+        end=end,
+        filters={},
+        by=("day", "vendor", "queue"),
+    )
+    n_days = (end - start).days + 1
+    cubes: dict[str, np.ndarray] = {}
+    for (day, vendor, queue), measures in rows:
+        values = np.array([np.nan if v is None else v for v in measures])
+        t = (day - start).days
+        for key in {
+            "",
+            _slice_key(vendor, None),
+            _slice_key(None, queue),
+            _slice_key(vendor, queue),
+        }:
+            cube = cubes.setdefault(key, np.full((n_days, len(MEASURES)), np.nan))
+            cube[t] = np.where(
+                np.isnan(cube[t]), values, np.nan_to_num(cube[t]) + np.nan_to_num(values)
+            )
+    return cubes
 
 
 def _series(cube: np.ndarray, names: tuple[str, ...]) -> np.ndarray:

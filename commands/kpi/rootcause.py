@@ -6,7 +6,7 @@ rootcause_search.py and each leaf's noise yardstick in rootcause_noise.py.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter
 
 import numpy as np
@@ -89,7 +89,37 @@ def localise(
     magnitude = sum((np.abs(a) + np.abs(f) for a, f in parts), np.zeros(leaves.n_rows))
     # Leaves that are zero everywhere (common in sparse cubes) say nothing about a cause.
     evidence = np.flatnonzero(magnitude > 1e-12 * float(magnitude.max(initial=0.0)))
-    p_rows, q_rows, chi2, anomalous = [], [], 0.0, np.zeros(evidence.size, dtype=np.bool_)
+    weighted = _weigh(leaves, evidence, sigmas)
+    search = SearchResult([], [0.0])
+    if leaves.dims and evidence.size:
+        search = greedy_search(
+            take_rows(leaves.codes, evidence),
+            tuple(int(v.size) for v in leaves.values),
+            np.stack(weighted.p_rows),
+            np.stack(weighted.q_rows),
+            base_penalty=base_penalty,
+            min_deviation=min_deviation,
+        )
+    result = _summarise(leaves, search, weighted, base_penalty, min_deviation, top_k)
+    return replace(result, elapsed_ms=(perf_counter() - started) * 1000.0)
+
+
+@dataclass
+class _Weighted:
+    """Each measure's noise-weighted deviations over the evidence leaves, and their χ²."""
+
+    p_rows: list[FloatArray]
+    q_rows: list[FloatArray]
+    chi2: float
+    anomalous: NDArray[np.bool_]
+
+    @property
+    def n_terms(self) -> float:
+        return float(sum(np.count_nonzero(q) for q in self.q_rows))
+
+
+def _weigh(leaves: LeafTable, evidence: NDArray[np.int64], sigmas: float) -> _Weighted:
+    out = _Weighted([], [], 0.0, np.zeros(evidence.size, dtype=np.bool_))
     for d, size, present, floor in _deviations(leaves, evidence):
         sigma = np.ones_like(d)
         if present.any():
@@ -98,22 +128,21 @@ def localise(
             else:
                 sigma[present] = leaf_noise(d[present], size[present])
         weight = np.where(present, 1.0 / sigma**2, 0.0)
-        p_rows.append(d * weight)
-        q_rows.append(weight)
-        chi2 += float(np.sum(d * d * weight))
-        anomalous |= present & (np.abs(d) > sigmas * sigma)
-    n_terms = float(sum(np.count_nonzero(q) for q in q_rows))
-    cards = tuple(int(v.size) for v in leaves.values)
-    search = SearchResult([], [0.0])
-    if leaves.dims and evidence.size:
-        search = greedy_search(
-            take_rows(leaves.codes, evidence),
-            cards,
-            np.stack(p_rows),
-            np.stack(q_rows),
-            base_penalty=base_penalty,
-            min_deviation=min_deviation,
-        )
+        out.p_rows.append(d * weight)
+        out.q_rows.append(weight)
+        out.chi2 += float(np.sum(d * d * weight))
+        out.anomalous |= present & (np.abs(d) > sigmas * sigma)
+    return out
+
+
+def _summarise(
+    leaves: LeafTable,
+    search: SearchResult,
+    weighted: _Weighted,
+    base_penalty: float,
+    min_deviation: float,
+    top_k: int | None,
+) -> Localisation:
     picks, rest = _choose(search, base_penalty)
     total_gain = sum(el.gain for el in picks) or 1.0
     causes = [
@@ -122,7 +151,8 @@ def localise(
     ]
     causes.sort(key=lambda c: (-c.score, c.depth, sorted(c.elements.items())))
     # Deviation beyond what noise gives: χ² over its mean plus three standard deviations.
-    excess = max(0.0, chi2 - n_terms - 3.0 * float(np.sqrt(2.0 * max(n_terms, 1.0))))
+    n_terms = weighted.n_terms
+    excess = max(0.0, weighted.chi2 - n_terms - 3.0 * float(np.sqrt(2.0 * max(n_terms, 1.0))))
     accounted = sum(el.gain for el in picks) + (rest or 0.0)
     confidence = min(1.0, accounted / excess) if excess > 0 else 1.0
     explained = float(sum(c.share for c in causes))
@@ -136,8 +166,8 @@ def localise(
         causes = causes[:top_k]
     return Localisation(
         root_causes=tuple(causes),
-        elapsed_ms=(perf_counter() - started) * 1000.0,
-        anomalous_leaves=int(anomalous.sum()),
+        elapsed_ms=0.0,
+        anomalous_leaves=int(weighted.anomalous.sum()),
         confidence=confidence,
         explained=explained,
         even_rest=even_rest,

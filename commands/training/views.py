@@ -52,7 +52,6 @@ def rollout_card(
     rollout: TrainingRollout, article: KbArticle, diff: ArticleDiff, *, today: date
 ) -> dict[str, Any]:
     """Return the vendor channel's message: what changed, the note, the trainer's buttons."""
-    block_id = f"{BLOCK_PREFIX}{rollout.id}"
     head = (
         f":mortar_board: *Training update* for your agents, due *{rollout.due:%a %d %b %Y}*\n"
         f"{article_ref(article)}\n{escape(diff.summary)}"
@@ -72,43 +71,43 @@ def rollout_card(
         }
     )
     if rollout.state != TRAINED:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": block_id,
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": ACTION_TRAINED,
-                        "text": {"type": "plain_text", "text": "Trained"},
-                        "style": "primary",
-                        "value": str(rollout.id),
-                    },
-                    {
-                        "type": "datepicker",
-                        "action_id": ACTION_SCHEDULED,
-                        "placeholder": {"type": "plain_text", "text": "Scheduled for…"},
-                        **(
-                            {"initial_date": rollout.scheduled_for.isoformat()}
-                            if rollout.scheduled_for
-                            else {}
-                        ),
-                    },
-                    {
-                        "type": "button",
-                        "action_id": ACTION_QUESTION,
-                        "text": {"type": "plain_text", "text": "Question"},
-                        "value": str(rollout.id),
-                    },
-                ],
-            }
-        )
+        blocks.append(_trainer_actions(rollout))
     text = clip(
         f"Training update: {escape(article.title)} "
         f"({escape(article.path)} v{rollout.article_version}), due {rollout.due:%a %d %b}",
         500,
     )
     return {"text": text, "blocks": blocks}
+
+
+def _trainer_actions(rollout: TrainingRollout) -> dict[str, Any]:
+    """The trainer's buttons: trained, a training date, a question."""
+    scheduled = {"initial_date": rollout.scheduled_for.isoformat()} if rollout.scheduled_for else {}
+    return {
+        "type": "actions",
+        "block_id": f"{BLOCK_PREFIX}{rollout.id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ACTION_TRAINED,
+                "text": {"type": "plain_text", "text": "Trained"},
+                "style": "primary",
+                "value": str(rollout.id),
+            },
+            {
+                "type": "datepicker",
+                "action_id": ACTION_SCHEDULED,
+                "placeholder": {"type": "plain_text", "text": "Scheduled for…"},
+                **scheduled,
+            },
+            {
+                "type": "button",
+                "action_id": ACTION_QUESTION,
+                "text": {"type": "plain_text", "text": "Question"},
+                "value": str(rollout.id),
+            },
+        ],
+    }
 
 
 def render_started(result: RolloutResult) -> dict[str, Any]:
