@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.rca_baselines import Found, adtributor, riskloc
 from bench.rca_generators import HELD_OUT_SEEDS, TUNING_SEEDS, Case, Cause, make_case, settings
-from commands.kpi.rootcause import LeafTable, localise
+from commands.kpi.rootcause import localise
+from commands.kpi.rootcause_table import LeafTable
 
 Method = Callable[[LeafTable], tuple[Found, float, dict[Cause, str | None]]]
 

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from commands.errors import UsageError
 from commands.routing.analysis import RoutingAnalysis, RoutingParams
 from commands.routing.parsing import FILTER_OPTIONS, parse_period_option
 from commands.routing.pull import pull_and_store, salesforce_config
@@ -19,6 +18,7 @@ from commands.routing.service import analyse_records, report_json, store_cases
 from integrations.case_sources.csv_reader import read_case_files
 from integrations.case_sources.salesforce_pull import CasePullError
 from integrations.csv_rows import BadRows
+from integrations.errors import UsageError
 from storage.engine import make_engine, session_factory, unit_of_work
 
 if TYPE_CHECKING:

@@ -24,10 +24,10 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from commands.catalog import CommandFamily
-from commands.errors import UsageError
 from commands.mrkdwn import escape_clip
 from commands.permissions import PERMISSIONS, Actor, Permissions, Role
 from commands.slash_text import tokenize
+from integrations.errors import UsageError
 from storage.engine import SessionFactory
 from storage.text import clean_text
 

@@ -21,11 +21,11 @@ from commands.actions.views import (
     render_closed_for_owner,
     render_done,
 )
-from commands.errors import UsageError
 from commands.mrkdwn import escape_clip
 from commands.slash_request import Clock, team_today
 from commands.slash_text import parse_mention, parse_text
 from commands.subcommands import Invocation, SubcommandRouter, Verb
+from integrations.errors import UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
 

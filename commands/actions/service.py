@@ -10,13 +10,13 @@ from sqlmodel import Session
 
 from commands.actions.parsing import ADD_USAGE, DONE_USAGE, LIST_USAGE
 from commands.due_dates import parse_due
-from commands.errors import NotFound, UsageError
 from commands.escalations.service import require_escalation
 from commands.initiatives.service import require_initiative
 from commands.mrkdwn import escape_clip
 from commands.permissions import Actor, Subject, require
 from commands.slash_text import parse_row_id
 from commands.vendors.service import require_vendor
+from integrations.errors import NotFound, UsageError
 from storage.actions import ActionItem, add_action, get_action, open_actions
 
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9]{0,9}-\d{1,7}$")

@@ -14,9 +14,6 @@ from commands.digest import DigestSection, DigestSource, DigestWindow, collect_s
 from commands.windows import digest_window
 from storage.vendors import Vendor
 
-# Kept importable from here until suggestions/handlers.py imports it from commands.windows.
-__all__ = ["DigestContent", "build_digest", "digest_window"]
-
 
 @dataclass(frozen=True)
 class DigestContent:

@@ -25,11 +25,11 @@ from commands.checkins.views import (
     render_schedule_list,
     render_topic_added,
 )
-from commands.errors import NotFound, SlackUnavailable, UsageError
 from commands.mrkdwn import escape_clip
 from commands.permissions import PERMISSIONS, Permissions, require
 from commands.scope import ChannelScope
 from commands.slash_text import ParsedText, parse_text
+from integrations.errors import NotFound, SlackUnavailable, UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.checkins import RUN_POSTED, list_schedules
 from storage.engine import SessionFactory, in_worker

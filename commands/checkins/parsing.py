@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from commands.errors import UsageError
 from commands.mrkdwn import escape_clip
 from commands.slash_text import Mention, ParsedText, parse_mention, parse_row_id
+from integrations.errors import UsageError
 
 CHECKIN_USAGE = "\n".join(
     (

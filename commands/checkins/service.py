@@ -10,10 +10,10 @@ from sqlmodel import Session
 
 from commands.checkins.parsing import CHECKIN_USAGE
 from commands.checkins.recurrence import Recurrence, parse_schedule, recurrence_from_spec
-from commands.errors import NotAllowed, NotFound, UsageError
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from commands.vendors.service import adopt_name, require_vendor, suggest_slug
+from integrations.errors import NotAllowed, NotFound, UsageError
 from storage import checkins as store
 from storage.vendors import (
     Vendor,

@@ -8,7 +8,6 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from commands.authz import AdminPolicy
 from commands.catalog import CommandCatalog, CommandFamily
-from commands.errors import UsageError
 from commands.help.views import render_help
 from commands.kpi.registry import KpiRegistry
 from commands.mrkdwn import escape_clip
@@ -17,6 +16,7 @@ from commands.rules.handlers import handle_rule_command
 from commands.rules.jobs import RuleSweep
 from commands.slash_text import tokenize
 from commands.vendors import VENDOR_USAGE, handle_vendor_command
+from integrations.errors import UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from commands.catalog import CommandCatalog
-from commands.errors import UsageError
 from commands.mrkdwn import clip, escape_clip
+from integrations.errors import UsageError
 
 
 def render_help(catalog: CommandCatalog, *, topic: str | None = None) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from commands.checkins.digest_build import digest_window
 from commands.digest import DigestSource
 from commands.initiatives.risk import assess
 from commands.permissions import Actor
 from commands.scope import ChannelScope
+from commands.windows import digest_window
 from storage.actions import open_actions
 from storage.escalations import list_escalations
 from storage.initiatives import Initiative, list_initiatives

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from commands.errors import NotFound, UsageError
 from commands.kb.article_files import clean_text
 from commands.kb.parsing import KbRequest
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
+from integrations.errors import NotFound, UsageError
 from storage.kb import (
     KbArticle,
     article_by_path,

@@ -17,12 +17,12 @@ from commands.kpi.importing import ImportSummary, find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.spikes import spike_params
 from integrations.kpi_sources.http_pull import (
-    KpiInputError,
     KpiSourceError,
     fetch_rows,
     make_source_client,
     validate_rows,
 )
+from integrations.kpi_sources.records import KpiInputError
 from storage.engine import in_worker, off_loop, unit_of_work
 
 log = logging.getLogger(__name__)

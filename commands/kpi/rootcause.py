@@ -13,7 +13,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from commands.kpi.rootcause_describe import (
-    CauseKind,
     CheckedSlice,
     RootCause,
     describe,
@@ -34,14 +33,7 @@ from commands.kpi.rootcause_noise import (
 from commands.kpi.rootcause_search import Element, SearchResult, greedy_search
 from commands.kpi.rootcause_table import LeafTable, take_rows
 
-__all__ = [
-    "CauseKind",
-    "CheckedSlice",
-    "LeafTable",
-    "Localisation",
-    "RootCause",
-    "localise",
-]
+__all__ = ["Localisation", "localise"]
 
 _CHECKED = 5
 

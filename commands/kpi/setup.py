@@ -9,7 +9,8 @@ from commands.kpi.pull import PullLoop
 from commands.kpi.registry import load_registry
 from commands.kpi.snapshot_cache import SnapshotCache
 
-# Families that tune detectors of their own import it from here; it lives in spikes.py.
+# Its home is spikes.py; commands/training/wiring.py still imports it from here (drop this
+# line once that import points at commands.kpi.spikes).
 from commands.kpi.spikes import spike_params as spike_params
 
 

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from commands.kpi.filters import Filters
 from commands.kpi.grammar import KpiRequest
 from commands.kpi.registry import KpiDefinition
-from commands.kpi.rootcause import LeafTable, Localisation, localise
+from commands.kpi.rootcause import Localisation, localise
+from commands.kpi.rootcause_table import LeafTable
 from commands.kpi.why_leaves import (
     Baseline,
     FloatArray,

@@ -9,7 +9,7 @@ from typing import Any
 from commands.kpi.filters import describe_filters
 from commands.kpi.formatting import format_percent, format_value
 from commands.kpi.grammar import Period
-from commands.kpi.rootcause import RootCause
+from commands.kpi.rootcause_describe import RootCause
 from commands.kpi.views import period_text
 from commands.kpi.why import WhyFinding
 from commands.mrkdwn import clip, clip_mrkdwn, escape_clip

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from commands.errors import NotFound, UsageError
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import InitiativeInput, create_initiative
 from commands.routing.analysis import RoutingAnalysis, Suggestion
 from commands.scope import ChannelScope
+from integrations.errors import NotFound, UsageError
 from storage.initiatives import Initiative
 from storage.routing_suggestions import (
     DISMISSED,

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from commands.errors import UsageError
 from commands.kpi.grammar import parse_kpi_text
 from commands.mrkdwn import escape_clip
 from commands.slash_text import parse_text
+from integrations.errors import UsageError
 
 ROUTING_USAGE = "\n".join(
     (

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from commands.checkins.digest_build import digest_window
 from commands.digest import DigestSection, DigestSource
 from commands.initiatives.desk import PlanningDesk
 from commands.mrkdwn import escape, escape_clip
@@ -37,6 +36,7 @@ from commands.suggestions.views import (
     suggestion_card,
     suggestion_list,
 )
+from commands.windows import digest_window
 from commands.work_queue import WorkQueue
 from integrations.errors import UsageError
 from storage.engine import SessionFactory, in_worker

@@ -14,8 +14,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from commands.errors import UsageError
-from commands.kpi.setup import spike_params
+from commands.kpi.spikes import spike_params
 from commands.mrkdwn import clip, escape
 from commands.permissions import Permissions
 from commands.slash_request import Clock, SlashRequest, slash_request
@@ -34,7 +33,7 @@ from commands.training.views import (
     render_started,
     render_status,
 )
-from integrations.errors import NotAllowed, NotFound
+from integrations.errors import NotAllowed, NotFound, UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
 from storage.training import SCHEDULED, TRAINED

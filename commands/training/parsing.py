@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from commands.due_dates import parse_due
-from commands.errors import UsageError
 from commands.kb.article_files import clean_text
 from commands.mrkdwn import escape, escape_clip
 from commands.slash_text import parse_text
 from commands.training.scores import ScoresRequest, parse_scores_text
 from commands.training.service import TRAINING_USAGE
+from integrations.errors import UsageError
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from math import nan
 
 from sqlmodel import Session
 
-from commands.errors import UsageError
 from commands.kpi.spikes import Finding, SpikeParams, detect
 from commands.mrkdwn import escape_clip
 from commands.scope import ChannelScope
 from commands.training.assessment_files import AssessmentRow
 from commands.training.service import TRAINING_USAGE
+from integrations.errors import UsageError
 from storage.assessments import (
     AgentAssessment,
     assessments_between,

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from commands.errors import NotAllowed, NotFound, UsageError
 from commands.kb.service import require_article
 from commands.mrkdwn import escape, escape_clip
 from commands.scope import ChannelScope
+from integrations.errors import NotAllowed, NotFound, UsageError
 from storage.kb import KbArticle, articles_by_ids
 from storage.text import clean_text
 from storage.training import (

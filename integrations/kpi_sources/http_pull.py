@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from integrations.kpi_sources.records import KpiBatch, KpiInputError, RecordReader
+from integrations.kpi_sources.records import KpiBatch, RecordReader
 
 log = logging.getLogger(__name__)
 RETRYABLE = {429, 500, 502, 503, 504}
@@ -104,4 +104,4 @@ def make_source_client(
     return httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
 
 
-__all__ = ["KpiInputError", "KpiSourceError", "fetch_rows", "make_source_client", "validate_rows"]
+__all__ = ["KpiSourceError", "fetch_rows", "make_source_client", "validate_rows"]

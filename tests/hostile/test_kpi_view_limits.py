@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from commands.kpi.grammar import KpiRequest, Period
 from commands.kpi.registry import load_registry
-from commands.kpi.rootcause import Localisation, RootCause
+from commands.kpi.rootcause import Localisation
+from commands.kpi.rootcause_describe import RootCause
 from commands.kpi.snapshot import BreakdownRow, KpiLine, Snapshot
 from commands.kpi.views import render_breakdown, render_help, render_snapshot
 from commands.kpi.why import WhyFinding

@@ -12,7 +12,7 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from commands.actions.reminders import send_action_reminders
 from commands.due_dates import parse_due
-from commands.errors import UsageError
+from integrations.errors import UsageError
 from storage.actions import ActionItem
 from storage.engine import unit_of_work
 from tests.conftest import Dispatch

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands.kpi.rootcause import LeafTable, Localisation, localise
+from commands.kpi.rootcause import Localisation, localise
+from commands.kpi.rootcause_table import LeafTable
 
 DIMS = ("region", "vendor", "queue", "channel")
 VALUES = (
