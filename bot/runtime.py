@@ -17,31 +17,40 @@ from bot.audit_writer import AuditWriter
 from bot.housekeeping import install_housekeeping
 from bot.scheduler import REMINDER_SECONDS, REMINDERS_JOB, CheckinScheduler
 from bot.settings import Settings
+from commands.actions.config import ActionsConfig
 from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
 from commands.background import BackgroundTasks
 from commands.checkin_questions.jobs import CheckinAsker, install_checkin_questions
+from commands.checkins.config import CheckinsConfig
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
+from commands.home.config import HomeConfig
 from commands.home.jobs import HomePublisher, install_home
 from commands.incident_channels.jobs import IncidentChannels, install_incident_channels
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.wiring import install_planning
+from commands.kb.config import KbConfig
 from commands.kb.wiring import install_kb
+from commands.kpi.config import KpiConfig
 from commands.kpi.pull import PullLoop
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
 from commands.kpi.snapshot_cache import SnapshotCache
+from commands.links.config import LinksConfig
+from commands.links.wiring import install_links
 from commands.nudges.jobs import NudgeSender, install_nudges
 from commands.permissions import Permissions
+from commands.routing.config import RoutingConfig
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
 from commands.rules.jobs import RuleSweep
 from commands.rules.wiring import install_rules
+from commands.suggestions.config import SuggestionsConfig
 from commands.suggestions.wiring import install_suggestions
 from commands.summary.loop import SummaryRunner, install_summary
 from commands.training.jobs import TrainingJobs
@@ -100,6 +109,15 @@ class Runtime:
         default_factory=list
     )
     # Installed by the families (see build_runtime for the order).
+    # Each family's settings, read once: its handlers take these, never the whole Settings.
+    kpi_config: KpiConfig = field(init=False)
+    actions_config: ActionsConfig = field(init=False)
+    checkins_config: CheckinsConfig = field(init=False)
+    suggestions_config: SuggestionsConfig = field(init=False)
+    kb_config: KbConfig = field(init=False)
+    routing_config: RoutingConfig = field(init=False)
+    home_config: HomeConfig = field(init=False)
+    links_config: LinksConfig = field(init=False)
     escalations: EscalationDesk = field(init=False)
     escalation_jobs: EscalationJobs = field(init=False)
     kpi_registry: KpiRegistry = field(init=False)
@@ -157,6 +175,14 @@ class Runtime:
             "kpi_pull": self.kpi_pull,
             "rule_sweep": self.rule_sweep,
             "home": self.home,
+            "kpi_config": self.kpi_config,
+            "actions_config": self.actions_config,
+            "checkins_config": self.checkins_config,
+            "suggestions_config": self.suggestions_config,
+            "kb_config": self.kb_config,
+            "routing_config": self.routing_config,
+            "home_config": self.home_config,
+            "links_config": self.links_config,
         }
 
     async def start(self) -> None:
@@ -276,21 +302,22 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_shutdown.append(runtime.outbox.stop)
     # The order is explicit: a family reads only fields installed above its line.
     install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
-    install_kpi(runtime)  # kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
-    install_actions(runtime)  # "actions" digest section
-    install_checkins(runtime)  # "topics" digest section, checkin_runner
+    install_kpi(runtime)  # kpi_config, kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
+    install_actions(runtime)  # actions_config, "actions" digest section
+    install_checkins(runtime)  # checkins_config, "topics" digest section, checkin_runner
     _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
     install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
-    install_suggestions(runtime)  # suggestion jobs on the planning desk
+    install_suggestions(runtime)  # suggestions_config, suggestion jobs on the planning desk
     install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
     install_rules(runtime)  # KPI rules checked after each import
-    install_kb(runtime)  # stale-articles digest section
+    install_kb(runtime)  # kb_config, stale-articles digest section
     install_training(runtime)  # training_jobs, digest section, nudges
-    install_routing(runtime)  # "routing" digest section, routing_pull
+    install_routing(runtime)  # routing_config, "routing" digest section, routing_pull
     install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
     _schedule_periodic_work(runtime)
-    install_home(runtime)  # home: App Home publisher and its debounced refresh
+    install_home(runtime)  # home_config, home: App Home publisher and its debounced refresh
     install_nudges(runtime)  # nudges: stale SEV1/SEV2 escalations and initiatives
+    install_links(runtime)  # links_config
     install_incident_channels(runtime)  # incident_channels: SEV1 channels (when on)
     install_checkin_questions(runtime)  # checkin_asker, "answers" digest source
     runtime.check_installed()

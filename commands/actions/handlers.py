@@ -47,7 +47,7 @@ def action_deps(context: Mapping[str, Any]) -> ActionDeps:
         sessions=context["sessions"],
         directory=context["directory"],
         clock=context["clock"],
-        timezone=context["settings"].opsbot_timezone,
+        timezone=context["actions_config"].timezone,
         background=context["background"],
     )
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from commands.checkins import service
+from commands.checkins.config import CheckinsConfig
 from commands.checkins.digest_build import build_digest
 from commands.checkins.parsing import CHECKIN_USAGE, parse_channel, parse_schedule_id, word
 from commands.checkins.recurrence import recurrence_from_spec
@@ -95,7 +96,7 @@ async def handle_checkin(
     ack: AsyncAck,
     command: dict[str, Any],
     sessions: SessionFactory,
-    settings: Any,
+    checkins_config: CheckinsConfig,
     directory: SlackDirectory,
     permissions: Permissions,
     background: Background,
@@ -123,7 +124,7 @@ async def handle_checkin(
         now=clock(),
         sessions=sessions,
         directory=directory,
-        default_timezone=settings.opsbot_timezone,
+        default_timezone=checkins_config.timezone,
         runner=checkin_runner,
         background=background,
         respond=respond,

@@ -15,6 +15,7 @@ from commands.actions.service import NewActionItem, add_action_item, complete_ac
 from commands.escalations.changes import acknowledge_escalation
 from commands.escalations.service import EscalationDesk, vendor_choices
 from commands.escalations.views import filing_modal
+from commands.home.config import HomeConfig
 from commands.home.jobs import HomePublisher
 from commands.home.parsing import metadata, parse_action_form, row_id
 from commands.home.views import action_modal, done_modal, suggest_modal
@@ -110,7 +111,7 @@ async def submit_action(
     sessions: SessionFactory,
     permissions: Permissions,
     home: HomePublisher,
-    settings: Any,
+    home_config: HomeConfig,
     clock: Callable[[], datetime],
 ) -> None:
     """Store the action item in the viewer's scope; bad fields are shown under themselves."""
@@ -124,7 +125,7 @@ async def submit_action(
         return
     actor = await home.actor(user_id)
     require(actor, "actions", "add")
-    today = clock().astimezone(ZoneInfo(settings.opsbot_timezone)).date()
+    today = clock().astimezone(ZoneInfo(home_config.timezone)).date()
     try:
         item = await in_worker(
             sessions,

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from commands.authz import AdminPolicy
 from commands.digest import DigestSource
+from commands.home.config import HomeConfig
 from commands.home.service import build_home, home_actor
 from commands.home.views import home_view
 from commands.permissions import Actor
@@ -143,18 +144,19 @@ class HomePublisher:
 
 
 def install_home(runtime: Any) -> HomePublisher:
-    """Register the publisher (context name `home`) and its refresh on the scheduler."""
-    settings = runtime.settings
+    """Register the config (`home_config`), the publisher (`home`) and its scheduled refresh."""
+    config = HomeConfig.from_settings(runtime.settings)
+    runtime.home_config = config
     publisher = HomePublisher(
         sessions=runtime.sessions,
         slack=runtime.slack,
         directory=runtime.directory,
         admins=runtime.admins,
         clock=lambda: runtime.clock(),
-        timezone=settings.opsbot_timezone,
+        timezone=config.timezone,
         digest_sources=runtime.digest_sources,
-        near_days=settings.opsbot_initiative_near_days,
-        stale_days=settings.opsbot_initiative_stale_days,
+        near_days=config.near_days,
+        stale_days=config.stale_days,
     )
     runtime.home = publisher
     # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).

@@ -11,6 +11,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
 from commands.kb import service
+from commands.kb.config import KbConfig
 from commands.kb.parsing import parse_kb_text
 from commands.kb.views import article_was_cut, render_answer
 from commands.mrkdwn import clip, escape_clip
@@ -26,7 +27,7 @@ async def handle_kb(
     command: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    kb_config: KbConfig,
     directory: SlackDirectory,
     clock: Clock,
     client: AsyncWebClient,
@@ -39,7 +40,7 @@ async def handle_kb(
         sessions=sessions,
         permissions=permissions,
         clock=clock,
-        timezone=settings.opsbot_timezone,
+        timezone=kb_config.timezone,
     )
     request = parse_kb_text(asked.text)
     if request.kind == "help":
@@ -49,7 +50,7 @@ async def handle_kb(
     if request.kind == "stale" and not request.everyone:
         email = await directory.user_email(asked.user_id)
         owners = {asked.user_id} | ({email} if email else set())
-    review_days = int(settings.opsbot_kb_review_days)
+    review_days = kb_config.review_days
     answer = await in_worker(
         sessions,
         lambda session: service.answer_kb(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.kb.config import KbConfig
 from commands.kb.digest import KbDigestSource
 
 
 def install_kb(runtime: Any) -> None:
-    """Add the stale-articles digest section."""
-    review_days = runtime.settings.opsbot_kb_review_days
-    runtime.digest_sources.append(KbDigestSource(review_days=review_days))
+    """Add the family's config (context name `kb_config`) and the stale-articles section."""
+    config = KbConfig.from_settings(runtime.settings)
+    runtime.kb_config = config
+    runtime.digest_sources.append(KbDigestSource(review_days=config.review_days))

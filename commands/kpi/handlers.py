@@ -20,6 +20,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from commands.background import ErrorReporter
+from commands.kpi.config import KpiConfig
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
 from commands.kpi.registry import KpiDefinition, KpiRegistry
 from commands.kpi.service import (
@@ -48,13 +49,13 @@ BREAKDOWN_ACTION = re.compile(rf"^{BREAKDOWN_ACTION_PREFIX}(\w+)$")
 Clock = Callable[[], datetime]
 
 
-def today_in(settings: Any, clock: Clock) -> date:
+def today_in(config: KpiConfig, clock: Clock) -> date:
     """Return today's date in OPSBOT_TIMEZONE by the runtime's clock."""
-    return clock().astimezone(ZoneInfo(settings.opsbot_timezone)).date()
+    return clock().astimezone(ZoneInfo(config.timezone)).date()
 
 
-def _parse(text: str, settings: Any, clock: Clock, registry: KpiRegistry) -> KpiRequest:
-    return parse_kpi_text(text, today=today_in(settings, clock), kpi_keys=registry.keys)
+def _parse(text: str, config: KpiConfig, clock: Clock, registry: KpiRegistry) -> KpiRequest:
+    return parse_kpi_text(text, today=today_in(config, clock), kpi_keys=registry.keys)
 
 
 def _reporter(respond: AsyncRespond) -> ErrorReporter:
@@ -69,7 +70,7 @@ async def handle_kpi(
     command: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    kpi_config: KpiConfig,
     clock: Clock,
     kpi_registry: KpiRegistry,
     kpi_snapshots: SnapshotCache,
@@ -80,7 +81,7 @@ async def handle_kpi(
     """Answer `/kpi …` with a snapshot; `why` and `chart` continue through the work queue."""
     channel_id = command.get("channel_id")
     actor = await permissions.actor(sessions, user_id=command["user_id"], channel_id=channel_id)
-    request = _parse(command.get("text", ""), settings, clock, kpi_registry)
+    request = _parse(command.get("text", ""), kpi_config, clock, kpi_registry)
     if request.action == "help":
         await ack(**render_help(kpi_registry))
         return
@@ -97,7 +98,7 @@ async def handle_kpi(
                 kpi=chosen,
             ),
         )
-        _queue_why(work_queue, actor, sessions, settings, respond, lambda _: question)
+        _queue_why(work_queue, actor, sessions, kpi_config, respond, lambda _: question)
         await ack(response_type="ephemeral", text=f"Looking into what moved {question.kpi.label}…")
         return
     snapshot = await in_worker(
@@ -149,7 +150,7 @@ def _queue_why(
     queue: WorkQueue,
     actor: Actor,
     sessions: SessionFactory,
-    settings: Any,
+    kpi_config: KpiConfig,
     respond: AsyncRespond,
     question: Callable[[Any], WhyQuestion],
 ) -> None:
@@ -159,7 +160,7 @@ def _queue_why(
         finding = await in_worker(
             sessions,
             lambda session: why_answer(
-                session=session, question=question(session), weeks=settings.opsbot_spike_weeks
+                session=session, question=question(session), weeks=kpi_config.spikes.weeks
             ),
         )
         await respond(**render_finding(finding))
@@ -180,7 +181,7 @@ async def handle_breakdown(
     body: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    kpi_config: KpiConfig,
     clock: Clock,
     kpi_registry: KpiRegistry,
     work_queue: WorkQueue,
@@ -193,7 +194,7 @@ async def handle_breakdown(
     if match is None or match[1] not in DIMENSIONS:
         raise UsageError("That break-down is not one I know.")
     dimension = match[1]
-    request = _parse(str(action.get("value") or ""), settings, clock, kpi_registry)
+    request = _parse(str(action.get("value") or ""), kpi_config, clock, kpi_registry)
     actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
 
     async def answer() -> None:
@@ -228,7 +229,7 @@ async def handle_why_button(
     body: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    kpi_config: KpiConfig,
     clock: Clock,
     kpi_registry: KpiRegistry,
     kpi_snapshots: SnapshotCache,
@@ -239,7 +240,7 @@ async def handle_why_button(
     await ack()
     action, user_id, channel_id = _clicked(body)
     kpi, text = _why_value(str(action.get("value") or ""), kpi_registry)
-    request = _parse(text, settings, clock, kpi_registry)
+    request = _parse(text, kpi_config, clock, kpi_registry)
     actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
 
     def question(session: Any) -> WhyQuestion:
@@ -252,4 +253,4 @@ async def handle_why_button(
             kpi=kpi,
         )
 
-    _queue_why(work_queue, actor, sessions, settings, respond, question)
+    _queue_why(work_queue, actor, sessions, kpi_config, respond, question)

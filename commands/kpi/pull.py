@@ -13,9 +13,9 @@ from typing import Any
 from sqlmodel import Session
 
 from commands.kpi.alerts import announce_spikes
+from commands.kpi.config import KpiConfig
 from commands.kpi.importing import ImportSummary, find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry
-from commands.kpi.spikes import spike_params
 from integrations.kpi_sources.http_pull import (
     KpiSourceError,
     fetch_rows,
@@ -30,20 +30,17 @@ log = logging.getLogger(__name__)
 
 async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = None) -> ImportSummary:
     """Fetch every row, validate all, replace them in one transaction, announce new spikes."""
-    settings = runtime.settings
-    token = settings.opsbot_kpi_source_token
-    url = settings.opsbot_kpi_source_url
-    async with make_source_client(
-        token.get_secret_value() if token else None, transport=transport
-    ) as client:
+    config: KpiConfig = runtime.kpi_config
+    url = config.source_url
+    if url is None:  # the pull loop exists only when it is set
+        raise KpiSourceError("OPSBOT_KPI_SOURCE_URL is not set")
+    async with make_source_client(config.source_token, transport=transport) as client:
         rows = await fetch_rows(client, url)
-    batch = validate_rows(rows, source=url.split("?")[0], timezone=settings.opsbot_timezone)
+    batch = validate_rows(rows, source=url.split("?")[0], timezone=config.timezone)
 
     def write(session: Session) -> ImportSummary:
         summary = write_batches(session=session, batches=[batch])
-        summary.new_spikes = find_spikes(
-            session=session, registry=registry, params=spike_params(settings)
-        )
+        summary.new_spikes = find_spikes(session=session, registry=registry, params=config.spikes)
         return summary
 
     summary = await in_worker(runtime.sessions, write)
@@ -56,7 +53,7 @@ async def pull_once(runtime: Any, registry: KpiRegistry, *, transport: Any = Non
     await announce_spikes(
         sessions=runtime.sessions,
         registry=registry,
-        channel=settings.opsbot_alerts_channel,
+        channel=config.alerts_channel,
         post=post,
     )
     await off_loop(runtime.sessions, run_import_hooks, runtime)
@@ -106,5 +103,5 @@ class PullLoop:
 
     def schedule_on(self, scheduler: Any) -> None:
         """Register the pull as a claimed job on the scheduler."""
-        minutes = self.runtime.settings.opsbot_kpi_pull_minutes
+        minutes = self.runtime.kpi_config.pull_minutes
         scheduler.add_recurring(PULL_JOB, self.step, every_seconds=minutes * 60, claimed=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.kpi.config import KpiConfig
 from commands.kpi.digest import KpiDigestSource
 from commands.kpi.pull import PullLoop
 from commands.kpi.registry import load_registry
@@ -15,13 +16,13 @@ from commands.kpi.spikes import spike_params as spike_params
 
 
 def install(runtime: Any) -> None:
-    """Add the KPI registry, the digest source and (when configured) the HTTP pull loop."""
-    registry = load_registry(runtime.settings.opsbot_metrics_file)
+    """Add the KPI config, registry, digest source and (when configured) the HTTP pull loop."""
+    config = KpiConfig.from_settings(runtime.settings)
+    runtime.kpi_config = config
+    registry = load_registry(config.metrics_file)
     runtime.kpi_registry = registry
     runtime.kpi_snapshots = SnapshotCache(registry)
     runtime.digest_sources.append(KpiDigestSource(registry))
     # Scheduled once the process's scheduler exists (see bot/runtime.py); a process without
     # one (OPSBOT_SCHEDULER=off) leaves the pull to the one that has it.
-    runtime.kpi_pull = (
-        PullLoop(runtime, registry) if runtime.settings.opsbot_kpi_source_url else None
-    )
+    runtime.kpi_pull = PullLoop(runtime, registry) if config.source_url else None

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from commands.links.config import LinksConfig
 from commands.links.parsing import MENTION_USAGE, key_in_url, keys_in_text
 from commands.links.service import find_cards
 from commands.links.views import mention_answer, unfurls
@@ -29,7 +30,7 @@ async def link_shared(
     client: AsyncWebClient,
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    links_config: LinksConfig,
     clock: Callable[[], datetime],
     background: Any,
 ) -> None:
@@ -37,7 +38,7 @@ async def link_shared(
     after_ack(
         background,
         "links.unfurl",
-        lambda: unfurl_links(event, client, sessions, permissions, settings, clock),
+        lambda: unfurl_links(event, client, sessions, permissions, links_config, clock),
     )
 
 
@@ -62,7 +63,7 @@ async def unfurl_links(
     client: AsyncWebClient,
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    config: LinksConfig,
     clock: Callable[[], datetime],
 ) -> None:
     """Unfurl the issue links of a message with their cards, only what the channel may see."""
@@ -70,7 +71,7 @@ async def unfurl_links(
     urls: dict[str, str] = {}
     for link in event.get("links") or []:
         url = str(link.get("url") or "")
-        key = key_in_url(url, jira_url=settings.jira_url, public_url=settings.opsbot_public_url)
+        key = key_in_url(url, jira_url=config.jira_url, public_url=config.public_url)
         if key is not None and len(urls) < 10:
             urls[url] = key
     if not urls:

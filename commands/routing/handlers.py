@@ -12,6 +12,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from commands.initiatives.desk import PlanningDesk
 from commands.permissions import Actor, Permissions
 from commands.routing.analysis import RoutingParams
+from commands.routing.config import RoutingConfig
 from commands.routing.decisions import dismiss, open_as_initiative
 from commands.routing.parsing import parse_routing_text
 from commands.routing.service import routing_answer
@@ -28,13 +29,13 @@ async def handle_routing(
     command: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    routing_config: RoutingConfig,
     clock: Clock,
     work_queue: WorkQueue,
     respond: AsyncRespond,
 ) -> None:
     """Answer `/routing [period] [reason:…|vendor:…]`; `why` continues through the work queue."""
-    timezone = settings.opsbot_timezone
+    timezone = routing_config.timezone
     asked = await slash_request(
         command, sessions=sessions, permissions=permissions, clock=clock, timezone=timezone
     )

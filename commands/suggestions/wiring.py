@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.suggestions.config import SuggestionsConfig
 from commands.suggestions.jobs import build_suggestion_jobs
 
 
 def install_suggestions(runtime: Any) -> None:
-    """Register the suggestion jobs (needs the planning desk: promoted ideas become stories)."""
+    """Add the config and the suggestion jobs (on the planning desk: ideas become stories)."""
+    runtime.suggestions_config = SuggestionsConfig.from_settings(runtime.settings)
     desk = runtime.planning_desk
     for kind, job in build_suggestion_jobs(desk).items():
         desk.outbox.register(kind, job)

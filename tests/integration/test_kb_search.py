@@ -15,6 +15,7 @@ from sqlmodel import Session
 from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kb.article_files import parse_article
+from commands.kb.config import KbConfig
 from commands.kb.importing import import_articles
 from commands.summary.service import build_summary
 from storage.engine import unit_of_work
@@ -231,6 +232,9 @@ async def test_stale_articles_for_their_owner_and_in_the_team_summary(
 async def test_review_days_setting_moves_the_cutoff(dispatch: Dispatch, clocked: Runtime) -> None:
     seed(clocked, {"r.md": article_text(reviewed="2026-10-01")})
     assert "r.md" not in ok_body(await dispatch(slash_command_kb("stale all")))["text"]
-    clocked.settings.opsbot_kb_review_days = 30
+    # The family's config is read from the settings once, when the runtime is built.
+    clocked.kb_config = KbConfig.from_settings(
+        clocked.settings.model_copy(update={"opsbot_kb_review_days": 30})
+    )
     assert "r.md" in ok_body(await dispatch(slash_command_kb("stale all")))["text"]
     assert date(2026, 10, 1) < NOW.date()
