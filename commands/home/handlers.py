@@ -36,6 +36,17 @@ def _user_id(body: dict[str, Any]) -> str:
     return str((body.get("user") or {}).get("id") or "")
 
 
+async def _sealed_by(
+    ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], permissions: Permissions
+) -> str | None:
+    """Return who submits a home modal, or answer "expired" when its seal is not theirs."""
+    user_id = _user_id(body)
+    if permissions.unseal(metadata(view), user_id=user_id) is None:
+        await ack(response_action="errors", errors={"text": EXPIRED})
+        return None
+    return user_id
+
+
 def _filing_actor(actor: Actor) -> Actor:
     # A vendor member files into their vendor's channel scope; without one there is none.
     if actor.scope.vendor is not None and actor.channel_id is None:
@@ -115,9 +126,8 @@ async def submit_action(
     clock: Callable[[], datetime],
 ) -> None:
     """Store the action item in the viewer's scope; bad fields are shown under themselves."""
-    user_id = _user_id(body)
-    if permissions.unseal(metadata(view), user_id=user_id) is None:
-        await ack(response_action="errors", errors={"text": EXPIRED})
+    user_id = await _sealed_by(ack, body, view, permissions)
+    if user_id is None:
         return
     form, errors = parse_action_form(view["state"]["values"])
     if form is None:
@@ -155,9 +165,8 @@ async def submit_suggestion(
     home: HomePublisher,
 ) -> None:
     """Record the suggestion (in the viewer's vendor scope); once per modal."""
-    user_id = _user_id(body)
-    if permissions.unseal(metadata(view), user_id=user_id) is None:
-        await ack(response_action="errors", errors={"text": EXPIRED})
+    user_id = await _sealed_by(ack, body, view, permissions)
+    if user_id is None:
         return
     text = str(((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "")
     actor = await home.actor(user_id)

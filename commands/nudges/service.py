@@ -50,18 +50,16 @@ def _escalation_nudges(
         after = policy.after.get(rule)
         if after is None or now - since < after:
             continue
-        hours = (now - since).total_seconds() / 3600
         found.append(
-            Nudge(
+            _nudge(
+                escalation,
                 rule=rule,
                 item_key=f"{escalation.id}@{int(since.timestamp())}",
-                slot=_slot(since, now, after),
                 owner_id=escalation.assignee_slack_id,
-                channel_id=escalation.channel_id,
-                thread_ts=escalation.message_ts,
-                key=escalation.display_key,
-                title=escalation.title,
-                why=f"{why} for {_hours(hours)}",
+                since=since,
+                now=now,
+                after=after,
+                why=why,
             )
         )
     return found
@@ -71,16 +69,40 @@ def _initiative_nudge(initiative: Initiative, *, now: datetime, after: timedelta
     since = initiative.last_update_at
     if now - since < after:
         return None
-    return Nudge(
+    return _nudge(
+        initiative,
         rule="initiative_stale",
         item_key=f"i{initiative.id}@{int(since.timestamp())}",
-        slot=_slot(since, now, after),
         owner_id=initiative.owner_id,
-        channel_id=initiative.channel_id,
-        thread_ts=initiative.message_ts,
-        key=initiative.display_key,
-        title=initiative.title,
-        why=f"no progress note for {_hours((now - since).total_seconds() / 3600)}",
+        since=since,
+        now=now,
+        after=after,
+        why="no progress note",
+    )
+
+
+def _nudge(
+    item: Escalation | Initiative,
+    *,
+    rule: str,
+    item_key: str,
+    owner_id: str | None,
+    since: datetime,
+    now: datetime,
+    after: timedelta,
+    why: str,
+) -> Nudge:
+    """The nudge for `item`, stale since `since`: it goes to its thread, `why` says how long."""
+    return Nudge(
+        rule=rule,
+        item_key=item_key,
+        slot=_slot(since, now, after),
+        owner_id=owner_id,
+        channel_id=item.channel_id,
+        thread_ts=item.message_ts,
+        key=item.display_key,
+        title=item.title,
+        why=f"{why} for {_hours((now - since).total_seconds() / 3600)}",
     )
 
 

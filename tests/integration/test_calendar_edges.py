@@ -6,7 +6,6 @@ whatever day (and on whatever moved clock) the suite runs.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.integration.test_checkin_runs import digests, make_checkin, runner_of, runs
 from tests.integration.test_kpi_import import run_import
+from tests.support.answers import ok_body
 from tests.support.slack_requests import slash_command
 
 HEADER = "date,vendor,queue,incoming,manual_incoming,solved,manual_solved"
@@ -39,11 +39,6 @@ def _write_days(path: Path, first: date, last: date, incoming: Callable[[date], 
 
 def _pin(runtime: Runtime, instant: datetime) -> None:
     runtime.clock = lambda: instant
-
-
-def _answer(response: Any) -> dict[str, Any]:
-    assert response.status == 200
-    return json.loads(response.body)  # type: ignore[no-any-return]
 
 
 def _header_and_first_section(answer: dict[str, Any]) -> tuple[str, str, str]:
@@ -67,7 +62,7 @@ async def test_week_across_the_year_boundary_compares_the_right_seven_days(
     assert run_import(database_url, csv)[0] == 0
     _pin(runtime, datetime(2027, 1, 1, 12, 0, tzinfo=UTC))
     header, context, section = _header_and_first_section(
-        _answer(await dispatch(slash_command("/kpi", "week")))
+        ok_body(await dispatch(slash_command("/kpi", "week")))
     )
     assert "2026-12-25 – 2026-12-31" in header
     assert "2026-12-18 – 2026-12-24" in context
@@ -81,12 +76,12 @@ async def test_last_month_after_a_leap_february_has_29_days(
     assert run_import(database_url, csv)[0] == 0
     _pin(runtime, datetime(2028, 3, 1, 9, 0, tzinfo=UTC))
     header, _, section = _header_and_first_section(
-        _answer(await dispatch(slash_command("/kpi", "last-month")))
+        ok_body(await dispatch(slash_command("/kpi", "last-month")))
     )
     assert "2028-02-01 – 2028-02-29" in header
     assert section.startswith("*Total incoming*  29")
     header, _, section = _header_and_first_section(
-        _answer(await dispatch(slash_command("/kpi", "2028-02-29")))
+        ok_body(await dispatch(slash_command("/kpi", "2028-02-29")))
     )
     assert "2028-02-29" in header
     assert section.startswith("*Total incoming*  1 ")
@@ -96,7 +91,7 @@ async def test_leap_day_in_a_year_without_one_is_a_usage_message(
     runtime: Runtime, dispatch: Dispatch
 ) -> None:
     _pin(runtime, datetime(2027, 3, 1, 9, 0, tzinfo=UTC))
-    answer = _answer(await dispatch(slash_command("/kpi", "2027-02-29")))
+    answer = ok_body(await dispatch(slash_command("/kpi", "2027-02-29")))
     assert answer["response_type"] == "ephemeral"
     assert "2027-02-29" in answer["text"]
     assert "Traceback" not in answer["text"]

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from storage.vendors import upsert_vendor
 from tests.conftest import Dispatch
 from tests.integration.test_kpi_import import SMALL, TODAY, run_import
+from tests.support.answers import ok_body
 from tests.support.slack_requests import block_action, slash_command
 
 PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
@@ -26,11 +27,6 @@ PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
 def pinned_today(runtime: Runtime) -> None:
     """Ask every question on the day after the fixture data ends, whatever today is."""
     runtime.clock = lambda: datetime.combine(TODAY, time(12), tzinfo=UTC)
-
-
-def _answer(response: Any) -> dict[str, Any]:
-    assert response.status == 200
-    return json.loads(response.body)  # type: ignore[no-any-return]
 
 
 def _text(payload: dict[str, Any]) -> str:
@@ -48,7 +44,7 @@ async def test_kpi_answers_with_hand_computed_numbers_and_uploads_a_chart(
             response_url=local_slack.response_url(channel="C0OPS"),
         )
     )
-    answer = _answer(response)
+    answer = ok_body(response)
     assert answer["response_type"] == "in_channel"
     blocks = answer["blocks"]
     assert len(blocks) <= 50
@@ -79,7 +75,7 @@ async def test_breakdown_button_ranks_vendors(
     database_url: str, engine: Engine, dispatch: Dispatch, local_slack: LocalSlack
 ) -> None:
     assert run_import(database_url, SMALL)[0] == 0
-    answer = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    answer = ok_body(await dispatch(slash_command("/kpi", PERIOD)))
     button = next(
         e
         for b in answer["blocks"]
@@ -127,7 +123,7 @@ async def test_why_finds_the_planted_cause(
     response = await dispatch(
         slash_command("/kpi", "why manual_incoming 2026-11-09..2026-11-15", response_url=url)
     )
-    assert "Looking into what moved Manual incoming" in _answer(response)["text"]
+    assert "Looking into what moved Manual incoming" in ok_body(response)["text"]
     (message,) = [m for m in local_slack.messages("C0OPS") if "Manual incoming" in _text(m)]
     sentence = message["blocks"][0]["text"]["text"]
     assert sentence.startswith("Manual incoming +")
@@ -153,13 +149,13 @@ async def test_bad_input_gets_an_ephemeral_usage_message(
     database_url: str, engine: Engine, dispatch: Dispatch, text: str, expected: str
 ) -> None:
     assert run_import(database_url, SMALL)[0] == 0
-    answer = _answer(await dispatch(slash_command("/kpi", text)))
+    answer = ok_body(await dispatch(slash_command("/kpi", text)))
     assert answer["response_type"] == "ephemeral"
     assert expected in answer["text"]
 
 
 async def test_help_lists_grammar_and_definitions(engine: Engine, dispatch: Dispatch) -> None:
-    answer = _answer(await dispatch(slash_command("/kpi", "help")))
+    answer = ok_body(await dispatch(slash_command("/kpi", "help")))
     text = _text(answer)
     assert answer["response_type"] == "ephemeral"
     assert "/kpi [PERIOD]" in text and "Σ handle_seconds" in text
@@ -172,11 +168,11 @@ async def test_vendor_channel_sees_its_vendor_only(
     with Session(engine) as session:
         upsert_vendor(session, slug="acme", name="Acme", channel_id="C0ACME")
         session.commit()
-    answer = _answer(await dispatch(slash_command("/kpi", PERIOD, channel_id="C0ACME")))
+    answer = ok_body(await dispatch(slash_command("/kpi", PERIOD, channel_id="C0ACME")))
     first = answer["blocks"][2]["text"]["text"]
     assert first.startswith("*Total incoming*  220")  # acme only: 100 + 120
     assert "vendor:acme" in _text(answer["blocks"][1])
-    refused = _answer(
+    refused = ok_body(
         await dispatch(slash_command("/kpi", f"{PERIOD} vendor:globex", channel_id="C0ACME"))
     )
     assert refused["response_type"] == "ephemeral"
@@ -187,9 +183,9 @@ async def test_kpi_answer_follows_a_reimport_made_by_another_process(
     database_url: str, engine: Engine, dispatch: Dispatch, tmp_path: Path
 ) -> None:
     assert run_import(database_url, SMALL)[0] == 0
-    first = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    first = ok_body(await dispatch(slash_command("/kpi", PERIOD)))
     assert _text(first["blocks"]).count("*Total incoming*  260") == 1
-    again = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    again = ok_body(await dispatch(slash_command("/kpi", PERIOD)))
     assert again["blocks"] == first["blocks"]
     # The CLI import runs apart from the server's runtime: the answer must still change.
     changed = tmp_path / "changed.csv"
@@ -199,7 +195,7 @@ async def test_kpi_answer_follows_a_reimport_made_by_another_process(
         "2026-11-16,acme,impersonation,1100,40,90,30,6000,30,324000\n"
     )
     assert run_import(database_url, changed)[0] == 0
-    after = _answer(await dispatch(slash_command("/kpi", PERIOD)))
+    after = ok_body(await dispatch(slash_command("/kpi", PERIOD)))
     assert "*Total incoming*  1,260" in _text(after["blocks"])
 
 
@@ -248,7 +244,7 @@ async def test_why_names_a_planted_mix_shift_mix_and_pure_noise_no_cause(
         channel = f"C0{name.upper()}"
         url = local_slack.response_url(channel=channel)
         response = await dispatch(slash_command("/kpi", asked, response_url=url))
-        assert _answer(response)["text"] == "Looking into what moved AHT…"
+        assert ok_body(response)["text"] == "Looking into what moved AHT…"
         (message,) = local_slack.messages(channel)
         sentences[name] = message["blocks"][0]["text"]["text"]
     mix = sentences["mix"]

@@ -20,6 +20,7 @@ from bot.runtime import Runtime
 from commands.work_queue import BUSY_MESSAGE, Busy, WorkQueue
 from integrations.errors import OpsbotError
 from tests.integration.test_kpi_import import SMALL, TODAY, run_import
+from tests.support.answers import ok_body
 from tests.support.slack_requests import block_action, slash_command, to_bolt_request
 
 PERIOD = "2026-11-16..2026-11-17 vs 2026-11-09..2026-11-10"
@@ -61,11 +62,6 @@ async def _send(app: OpsbotApp, request: tuple[str, dict[str, str]]) -> BoltResp
     return await app.async_dispatch(to_bolt_request(*request))
 
 
-def _answer(response: BoltResponse) -> dict[str, Any]:
-    assert response.status == 200
-    return json.loads(response.body)  # type: ignore[no-any-return]
-
-
 async def test_a_full_queue_answers_busy_at_once(app: OpsbotApp, runtime: Runtime) -> None:
     queue, gate = _queue(runtime), asyncio.Event()
     _hold(queue, "U0FIRST", gate, 2)
@@ -75,7 +71,7 @@ async def test_a_full_queue_answers_busy_at_once(app: OpsbotApp, runtime: Runtim
         slash_command("/kpi", f"why aht {PERIOD}", user_id="U0THIRD"),
         slash_command("/routing", "why 28d", user_id="U0THIRD"),
     ):
-        answer = _answer(await _send(app, request))
+        answer = ok_body(await _send(app, request))
         # Answered while every held job still waits: the ack never waited on the queue.
         assert not gate.is_set() and queue.admitted == 3
         assert answer["response_type"] == "ephemeral"
@@ -96,10 +92,10 @@ async def test_one_user_cannot_take_every_slot_and_queued_work_posts(
     _hold(queue, "U0ADMIN", gate, 2)
     with pytest.raises(Busy):
         _hold(queue, "U0ADMIN", gate, 1)
-    mine = _answer(await _send(app, slash_command("/kpi", f"why aht {PERIOD}")))
+    mine = ok_body(await _send(app, slash_command("/kpi", f"why aht {PERIOD}")))
     assert mine["text"] == BUSY_MESSAGE
     url = local_slack.response_url(channel="C0OPS")
-    theirs = _answer(
+    theirs = ok_body(
         await _send(
             app, slash_command("/kpi", f"why aht {PERIOD}", user_id="U0OTHER", response_url=url)
         )
@@ -165,7 +161,7 @@ async def test_a_chart_refused_by_a_full_queue_still_gets_its_numbers(
     _hold(queue, "U0FIRST", gate, 2)
     _hold(queue, "U0SECOND", gate, 1)
     url = local_slack.response_url(channel="C0OPS")
-    answer = _answer(await _send(app, slash_command("/kpi", f"{PERIOD} chart", response_url=url)))
+    answer = ok_body(await _send(app, slash_command("/kpi", f"{PERIOD} chart", response_url=url)))
     assert answer["response_type"] == "in_channel" and "Total incoming" in answer["text"]
     (told,) = local_slack.ephemeral_messages()
     assert told["text"] == f"{BUSY_MESSAGE} (for the chart)"
@@ -182,7 +178,7 @@ async def test_a_proposal_waits_its_turn_and_a_full_queue_answers_busy(
     _hold(queue, "U0FIRST", gate, 2)
     _hold(queue, "U0SECOND", gate, 1)
     url = local_slack.response_url(channel="C0OPS")
-    refused = _answer(await _send(app, slash_command("/suggest", "proposal", response_url=url)))
+    refused = ok_body(await _send(app, slash_command("/suggest", "proposal", response_url=url)))
     assert not gate.is_set() and queue.admitted == 3
     assert refused["response_type"] == "ephemeral" and refused["text"] == BUSY_MESSAGE
     labels = {"job": "suggest_proposal", "outcome": "busy"}
@@ -191,7 +187,7 @@ async def test_a_proposal_waits_its_turn_and_a_full_queue_answers_busy(
     await runtime.background.drain()
     assert local_slack.messages("C0OPS") == [] and local_slack.calls_to("files.upload") == []
 
-    started = _answer(await _send(app, slash_command("/suggest", "proposal 3", response_url=url)))
+    started = ok_body(await _send(app, slash_command("/suggest", "proposal 3", response_url=url)))
     assert started["text"] == "Building the proposal of the top 3 suggestions…"
     await runtime.background.drain()
     # The proposal is for the channel (the uploaded file is shared there too).
