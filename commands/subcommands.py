@@ -1,5 +1,11 @@
-"""A subcommand router: verbs declared once give the dispatch, the usage text and the help entry.
+"""What every slash command works out first, and a router for families with subcommands.
 
+`slash_request` is what a handler works out before anything else: who asks (admin or not,
+the channel's vendor scope), the text, now and today in the team's time zone. The actor is
+read on a worker thread through `Permissions.actor`, so a handler built on it never touches
+the database on the loop.
+
+The router: verbs declared once give the dispatch, the usage text and the help entry.
 A family declares its verbs (name, usage lines, handler, and the permission it needs), and
 the router does the rest the same way for every family:
 - `/cmd` alone or `/cmd help` answers the usage; an unknown verb answers it too, naming the verb;
@@ -17,7 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -33,6 +41,51 @@ from storage.text import clean_text
 
 D = TypeVar("D")
 ErrorReporter = Callable[[str], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+def team_today(clock: Clock, timezone: str) -> date:
+    """Return today's date in the team's time zone."""
+    return clock().astimezone(ZoneInfo(timezone)).date()
+
+
+async def command_actor(
+    command: Mapping[str, Any], *, sessions: SessionFactory, permissions: Permissions
+) -> Actor:
+    """Return who typed `command`, with the scope of the channel it was typed in."""
+    return await permissions.actor(
+        sessions, user_id=str(command["user_id"]), channel_id=command.get("channel_id")
+    )
+
+
+@dataclass(frozen=True)
+class SlashRequest:
+    """One slash command's asker, its text, and the team's clock reading."""
+
+    actor: Actor
+    text: str
+    now: datetime
+    today: date
+
+    @property
+    def user_id(self) -> str:
+        """Return who typed the command."""
+        return self.actor.user_id
+
+
+async def slash_request(
+    command: dict[str, Any],
+    *,
+    sessions: SessionFactory,
+    permissions: Permissions,
+    clock: Clock,
+    timezone: str,
+) -> SlashRequest:
+    """Return the asker (with the channel's scope), the command's text, now and today."""
+    actor = await command_actor(command, sessions=sessions, permissions=permissions)
+    now = clock()
+    today = now.astimezone(ZoneInfo(timezone)).date()
+    return SlashRequest(actor=actor, text=str(command.get("text") or ""), now=now, today=today)
 
 
 def reporter(respond: AsyncRespond | None) -> ErrorReporter:
@@ -186,10 +239,8 @@ class SubcommandRouter(Generic[D]):
             await ack(response_type="ephemeral", text=f"```\n{self.usage_text}\n```")
             return
         verb, word, rest = self.choose(text)
-        sessions: SessionFactory = context["sessions"]
-        permissions: Permissions = context["permissions"]
-        actor = await permissions.actor(
-            sessions, user_id=str(command["user_id"]), channel_id=command.get("channel_id")
+        actor = await command_actor(
+            command, sessions=context["sessions"], permissions=context["permissions"]
         )
         await verb.handler(
             Invocation(

@@ -22,9 +22,8 @@ from commands.actions.views import (
     render_done,
 )
 from commands.mrkdwn import escape_clip
-from commands.slash_request import Clock, team_today
 from commands.slash_text import parse_mention, parse_text
-from commands.subcommands import Invocation, SubcommandRouter, Verb
+from commands.subcommands import Clock, Invocation, SubcommandRouter, Verb, team_today
 from integrations.errors import UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker

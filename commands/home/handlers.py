@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +20,7 @@ from commands.home.parsing import metadata, parse_action_form, row_id
 from commands.home.views import action_modal, done_modal, suggest_modal
 from commands.mrkdwn import escape_clip
 from commands.permissions import Actor, Permissions, require
+from commands.subcommands import team_today
 from commands.suggestions.service import record_suggestion
 from integrations.errors import NotAllowed, UsageError
 from storage.engine import SessionFactory, in_worker
@@ -135,7 +135,7 @@ async def submit_action(
         return
     actor = await home.actor(user_id)
     require(actor, "actions", "add")
-    today = clock().astimezone(ZoneInfo(home_config.timezone)).date()
+    today = team_today(clock, home_config.timezone)
     try:
         item = await in_worker(
             sessions,

@@ -16,7 +16,7 @@ from commands.kb.parsing import parse_kb_text
 from commands.kb.views import article_was_cut, render_answer
 from commands.mrkdwn import clip, escape_clip
 from commands.permissions import Permissions
-from commands.slash_request import Clock, slash_request
+from commands.subcommands import Clock, slash_request
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
 from storage.kb import KbArticle

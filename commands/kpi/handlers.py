@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -40,6 +39,7 @@ from commands.kpi.views import (
 )
 from commands.kpi.why_views import render_finding
 from commands.permissions import Actor, Permissions
+from commands.subcommands import team_today
 from commands.work_queue import Busy, WorkQueue
 from integrations.errors import UsageError
 from storage.engine import SessionFactory, in_worker
@@ -51,7 +51,7 @@ Clock = Callable[[], datetime]
 
 def today_in(config: KpiConfig, clock: Clock) -> date:
     """Return today's date in OPSBOT_TIMEZONE by the runtime's clock."""
-    return clock().astimezone(ZoneInfo(config.timezone)).date()
+    return team_today(clock, config.timezone)
 
 
 def _parse(text: str, config: KpiConfig, clock: Clock, registry: KpiRegistry) -> KpiRequest:

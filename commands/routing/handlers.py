@@ -19,7 +19,7 @@ from commands.routing.service import routing_answer
 from commands.routing.views import render_dismissed, render_opened, render_routing
 from commands.routing.why import explain_misroutes
 from commands.routing.why_views import render_why
-from commands.slash_request import Clock, slash_request
+from commands.subcommands import Clock, slash_request
 from commands.work_queue import WorkQueue
 from storage.engine import SessionFactory, in_worker
 

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from commands.kpi.spikes import spike_params
 from commands.mrkdwn import clip, escape
 from commands.permissions import Permissions
-from commands.slash_request import Clock, SlashRequest, slash_request
+from commands.subcommands import Clock, SlashRequest, slash_request
 from commands.training import service
 from commands.training.jobs import POST, REFRESH, TrainingJobs
 from commands.training.parsing import TrainingRequest, parse_training_text
