@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from commands.rules.config import RulesConfig
 from commands.rules.service import evaluate_rule, evaluate_rules
 from storage.engine import in_worker
 from storage.rules import KpiRule
@@ -22,8 +23,9 @@ RULES_EVERY_SECONDS = 60.0
 class RuleSweep:
     """Evaluate KPI rules against what imports stored since the last sweep."""
 
-    def __init__(self, runtime: Any) -> None:
+    def __init__(self, runtime: Any, config: RulesConfig) -> None:
         self.runtime = runtime
+        self.config = config
 
     def check(self, session: Session) -> list[str]:
         """Evaluate every active rule in `session`; return the keys of escalations opened."""
@@ -31,7 +33,7 @@ class RuleSweep:
             session=session,
             desk=self.runtime.escalations,
             registry=self.runtime.kpi_registry,
-            dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,
+            dedupe_days=self.config.dedupe_days,
         )
 
     def check_rule(self, session: Session, rule: KpiRule) -> str | None:
@@ -41,7 +43,7 @@ class RuleSweep:
             rule=rule,
             desk=self.runtime.escalations,
             registry=self.runtime.kpi_registry,
-            dedupe_days=self.runtime.settings.opsbot_rule_dedupe_days,
+            dedupe_days=self.config.dedupe_days,
         )
 
     async def step(self, _now: datetime) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.rules.config import RulesConfig
 from commands.rules.jobs import RuleSweep
 
 
@@ -12,7 +13,7 @@ def install_rules(runtime: Any) -> RuleSweep:
 
     The sweep is put on the scheduler by bot/runtime.py once this process has one.
     """
-    rules = RuleSweep(runtime)
+    rules = RuleSweep(runtime, RulesConfig.from_settings(runtime.settings))
     runtime.rule_sweep = rules
     runtime.kpi_import_hooks.append(rules.check)
     return rules

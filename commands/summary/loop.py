@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.recurrence import Recurrence, recurrence_from_spec
+from commands.summary.config import SummaryConfig
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
 from integrations.outbox import GiveUp, JobContext, OutboxWorker, RetryLater
@@ -42,6 +43,7 @@ class SummaryRunner:
     """Claims the latest due fire time (unique) and queues its post; the outbox delivers it."""
 
     runtime: Any
+    timezone: str
     recurrence: Recurrence
     channel_id: str | None
     grace: timedelta
@@ -133,7 +135,7 @@ class SummaryRunner:
                 session=session,
                 sources=self.runtime.digest_sources,
                 now=as_of,
-                timezone=self.runtime.settings.opsbot_timezone,
+                timezone=self.timezone,
             )
             session.expunge(run)
         return run, render_summary(window=window, sections=sections)
@@ -156,6 +158,7 @@ class SummaryRunner:
 def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
     """Register the summary runner and its outbox job; it ticks when the scheduler is on."""
     settings = runtime.settings
+    config = SummaryConfig.from_settings(settings)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # No automatic retries in the client: a 5xx after Slack stored the message must not post
     # it twice. The outbox retries, after looking for the post in the channel.
@@ -164,9 +167,10 @@ def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
     )
     runner = SummaryRunner(
         runtime=runtime,
-        recurrence=recurrence_from_spec(settings.opsbot_summary_schedule, settings.opsbot_timezone),
-        channel_id=settings.opsbot_team_channel,
-        grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
+        timezone=config.timezone,
+        recurrence=recurrence_from_spec(config.schedule, config.timezone),
+        channel_id=config.channel_id,
+        grace=config.grace,
         outbox=desk.outbox,
         poster=SlackDigestPoster(client, ChannelDispatcher(), event_type=EVENT_TYPE),
         clock=lambda: runtime.clock(),
@@ -176,6 +180,6 @@ def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
     # Present when this process runs the scheduler (OPSBOT_SCHEDULER=on, or `opsbot scheduler`).
     scheduler = runtime.checkin_scheduler
     if scheduler is not None:
-        spec = (settings.opsbot_summary_schedule, settings.opsbot_timezone)
+        spec = (config.schedule, config.timezone)
         scheduler.add_recurring(SUMMARY_JOB, runner.run_due_at, spec=spec)
     return runner

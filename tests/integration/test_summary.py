@@ -102,6 +102,7 @@ async def test_summary_posts_once_with_every_section(
     runner: SummaryRunner = runtime.summary_runner
     replica = SummaryRunner(
         runtime=runtime,
+        timezone=runner.timezone,
         recurrence=runner.recurrence,
         channel_id=TEAM,
         grace=runner.grace,
