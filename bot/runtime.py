@@ -17,12 +17,10 @@ from bot.audit_writer import AuditWriter
 from bot.housekeeping import install_housekeeping
 from bot.scheduler import REMINDER_SECONDS, REMINDERS_JOB, CheckinScheduler
 from bot.settings import Settings
-from commands.actions.config import ActionsConfig
 from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
 from commands.background import BackgroundTasks
 from commands.checkin_questions.jobs import CheckinAsker, install_checkin_questions
-from commands.checkins.config import CheckinsConfig
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
@@ -45,14 +43,13 @@ from commands.links.config import LinksConfig
 from commands.links.wiring import install_links
 from commands.nudges.jobs import NudgeSender, install_nudges
 from commands.permissions import Permissions
-from commands.routing.config import RoutingConfig
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
 from commands.rules.jobs import RuleSweep
 from commands.rules.wiring import install_rules
-from commands.suggestions.config import SuggestionsConfig
 from commands.suggestions.wiring import install_suggestions
 from commands.summary.loop import SummaryRunner, install_summary
+from commands.team_config import TeamConfig
 from commands.training.jobs import TrainingJobs
 from commands.training.pull import AssessmentPullLoop
 from commands.training.wiring import install_training
@@ -95,6 +92,8 @@ class Runtime:
     tracker: Tracker
     # The bounded queue for expensive work (why, chart, break-down, proposals).
     work_queue: WorkQueue
+    # The settings every family shares (the team's time zone); a family with more has its own.
+    team_config: TeamConfig
     # The one reading of "now" that handlers and jobs share; tests and the shell replace it.
     clock: Callable[[], datetime] = utcnow
     # Features add their sections here; check-ins and the team summary render them in order.
@@ -109,13 +108,9 @@ class Runtime:
         default_factory=list
     )
     # Installed by the families (see build_runtime for the order).
-    # Each family's settings, read once: its handlers take these, never the whole Settings.
+    # A family's own settings, read once: its handlers take these, never the whole Settings.
     kpi_config: KpiConfig = field(init=False)
-    actions_config: ActionsConfig = field(init=False)
-    checkins_config: CheckinsConfig = field(init=False)
-    suggestions_config: SuggestionsConfig = field(init=False)
     kb_config: KbConfig = field(init=False)
-    routing_config: RoutingConfig = field(init=False)
     home_config: HomeConfig = field(init=False)
     links_config: LinksConfig = field(init=False)
     escalations: EscalationDesk = field(init=False)
@@ -149,7 +144,6 @@ class Runtime:
     def context_items(self) -> dict[str, Any]:
         """Return what each request's Bolt context carries, by handler argument name."""
         return {
-            "settings": self.settings,
             "sessions": self.sessions,
             "metrics": self.metrics,
             "directory": self.directory,
@@ -175,12 +169,9 @@ class Runtime:
             "kpi_pull": self.kpi_pull,
             "rule_sweep": self.rule_sweep,
             "home": self.home,
+            "team_config": self.team_config,
             "kpi_config": self.kpi_config,
-            "actions_config": self.actions_config,
-            "checkins_config": self.checkins_config,
-            "suggestions_config": self.suggestions_config,
             "kb_config": self.kb_config,
-            "routing_config": self.routing_config,
             "home_config": self.home_config,
             "links_config": self.links_config,
         }
@@ -294,6 +285,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         outbox=_build_outbox(settings, sessions, metrics),
         tracker=_build_tracker(settings, sessions, metrics),
         work_queue=build_work_queue(settings, background, metrics),
+        team_config=TeamConfig.from_settings(settings),
     )
     runtime.on_startup.append(runtime.audit.start)
     runtime.on_startup.append(_warn_without_admins(admins))
@@ -303,16 +295,16 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     # The order is explicit: a family reads only fields installed above its line.
     install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_config, kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
-    install_actions(runtime)  # actions_config, "actions" digest section
-    install_checkins(runtime)  # checkins_config, "topics" digest section, checkin_runner
+    install_actions(runtime)  # "actions" digest section
+    install_checkins(runtime)  # "topics" digest section, checkin_runner
     _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
     install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
-    install_suggestions(runtime)  # suggestions_config, suggestion jobs on the planning desk
+    install_suggestions(runtime)  # suggestion jobs on the planning desk
     install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
     install_rules(runtime)  # KPI rules checked after each import
     install_kb(runtime)  # kb_config, stale-articles digest section
     install_training(runtime)  # training_jobs, digest section, nudges
-    install_routing(runtime)  # routing_config, "routing" digest section, routing_pull
+    install_routing(runtime)  # "routing" digest section, routing_pull
     install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
     _schedule_periodic_work(runtime)
     install_home(runtime)  # home_config, home: App Home publisher and its debounced refresh

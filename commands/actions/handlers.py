@@ -46,7 +46,7 @@ def action_deps(context: Mapping[str, Any]) -> ActionDeps:
         sessions=context["sessions"],
         directory=context["directory"],
         clock=context["clock"],
-        timezone=context["actions_config"].timezone,
+        timezone=context["team_config"].timezone,
         background=context["background"],
     )
 

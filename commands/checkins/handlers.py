@@ -13,7 +13,6 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from commands.checkins import service
-from commands.checkins.config import CheckinsConfig
 from commands.checkins.digest_build import build_digest
 from commands.checkins.parsing import CHECKIN_USAGE, parse_channel, parse_schedule_id, word
 from commands.checkins.recurrence import recurrence_from_spec
@@ -30,6 +29,7 @@ from commands.mrkdwn import escape_clip
 from commands.permissions import PERMISSIONS, Permissions, require
 from commands.scope import ChannelScope
 from commands.slash_text import ParsedText, parse_text
+from commands.team_config import TeamConfig
 from integrations.errors import NotFound, SlackUnavailable, UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.checkins import RUN_POSTED, list_schedules
@@ -96,7 +96,7 @@ async def handle_checkin(
     ack: AsyncAck,
     command: dict[str, Any],
     sessions: SessionFactory,
-    checkins_config: CheckinsConfig,
+    team_config: TeamConfig,
     directory: SlackDirectory,
     permissions: Permissions,
     background: Background,
@@ -124,7 +124,7 @@ async def handle_checkin(
         now=clock(),
         sessions=sessions,
         directory=directory,
-        default_timezone=checkins_config.timezone,
+        default_timezone=team_config.timezone,
         runner=checkin_runner,
         background=background,
         respond=respond,

@@ -7,7 +7,6 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-from commands.checkins.config import CheckinsConfig
 from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.topics import TopicsSource
@@ -36,8 +35,7 @@ def build_checkin_runner(runtime: Any) -> CheckinRunner:
 
 
 def install_checkins(runtime: Any) -> CheckinRunner:
-    """Add the config, the "topics" digest section and the runner (`/checkin run`)."""
-    runtime.checkins_config = CheckinsConfig.from_settings(runtime.settings)
+    """Add the "topics" digest section and the runner that posts digests (`/checkin run`)."""
     runtime.digest_sources.append(TopicsSource())
     runner = build_checkin_runner(runtime)
     runtime.checkin_runner = runner

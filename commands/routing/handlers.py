@@ -12,7 +12,6 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from commands.initiatives.desk import PlanningDesk
 from commands.permissions import Actor, Permissions
 from commands.routing.analysis import RoutingParams
-from commands.routing.config import RoutingConfig
 from commands.routing.decisions import dismiss, open_as_initiative
 from commands.routing.parsing import parse_routing_text
 from commands.routing.service import routing_answer
@@ -20,6 +19,7 @@ from commands.routing.views import render_dismissed, render_opened, render_routi
 from commands.routing.why import explain_misroutes
 from commands.routing.why_views import render_why
 from commands.subcommands import Clock, slash_request
+from commands.team_config import TeamConfig
 from commands.work_queue import WorkQueue
 from storage.engine import SessionFactory, in_worker
 
@@ -29,13 +29,13 @@ async def handle_routing(
     command: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    routing_config: RoutingConfig,
+    team_config: TeamConfig,
     clock: Clock,
     work_queue: WorkQueue,
     respond: AsyncRespond,
 ) -> None:
     """Answer `/routing [period] [reason:…|vendor:…]`; `why` continues through the work queue."""
-    timezone = routing_config.timezone
+    timezone = team_config.timezone
     asked = await slash_request(
         command, sessions=sessions, permissions=permissions, clock=clock, timezone=timezone
     )

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.routing.config import RoutingConfig
 from commands.routing.digest import RoutingDigestSource
 
 
 def install_routing(runtime: Any) -> None:
-    """Add the config, the "routing" digest section and (with SALESFORCE_*) the pull loop."""
+    """Add the "routing" digest section and, when SALESFORCE_* is set, the case pull loop."""
     from commands.routing.pull import CasePullLoop, salesforce_configured
 
-    runtime.routing_config = RoutingConfig.from_settings(runtime.settings)
     runtime.digest_sources.append(RoutingDigestSource())
     runtime.routing_pull = None
     if salesforce_configured(runtime.settings):

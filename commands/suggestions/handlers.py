@@ -62,7 +62,7 @@ def suggest_deps(context: Mapping[str, Any]) -> SuggestDeps:
         sessions=context["sessions"],
         desk=context["planning_desk"],
         clock=context["clock"],
-        timezone=context["suggestions_config"].timezone,
+        timezone=context["team_config"].timezone,
         digest_sources=context["digest_sources"],
         work_queue=context["work_queue"],
     )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.suggestions.config import SuggestionsConfig
 from commands.suggestions.jobs import build_suggestion_jobs
 
 
 def install_suggestions(runtime: Any) -> None:
-    """Add the config and the suggestion jobs (on the planning desk: ideas become stories)."""
-    runtime.suggestions_config = SuggestionsConfig.from_settings(runtime.settings)
+    """Register the suggestion jobs (needs the planning desk: promoted ideas become stories)."""
     desk = runtime.planning_desk
     for kind, job in build_suggestion_jobs(desk).items():
         desk.outbox.register(kind, job)

@@ -14,10 +14,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from commands.kpi.spikes import spike_params
+from commands.kpi.config import KpiConfig
 from commands.mrkdwn import clip, escape
 from commands.permissions import Permissions
 from commands.subcommands import Clock, SlashRequest, slash_request
+from commands.team_config import TeamConfig
 from commands.training import service
 from commands.training.jobs import POST, REFRESH, TrainingJobs
 from commands.training.parsing import TrainingRequest, parse_training_text
@@ -47,7 +48,8 @@ async def handle_training(
     command: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    settings: Any,
+    team_config: TeamConfig,
+    kpi_config: KpiConfig,
     directory: SlackDirectory,
     training_jobs: TrainingJobs,
     clock: Clock,
@@ -58,7 +60,7 @@ async def handle_training(
         sessions=sessions,
         permissions=permissions,
         clock=clock,
-        timezone=settings.opsbot_timezone,
+        timezone=team_config.timezone,
     )
     request = parse_training_text(asked.text, today=asked.today)
     if request.verb == "rollout":
@@ -72,7 +74,7 @@ async def handle_training(
     scope = asked.actor.scope
     if request.scores is not None:
         scores = request.scores
-        detector = assessment_detector(spike_params(settings))
+        detector = assessment_detector(kpi_config.spikes)
         start, end, lines = await in_worker(
             sessions,
             lambda session: score_lines(

@@ -1,4 +1,5 @@
-"""No listener takes a request-wide database session: database work runs on the worker pool."""
+"""No listener takes a request-wide database session (database work runs on the worker pool),
+nor the whole Settings (a family takes its own config)."""
 
 from __future__ import annotations
 
@@ -19,5 +20,17 @@ def test_no_listener_asks_for_a_request_session(engine: Engine, settings: Settin
         f"{listener.ack_function.__module__}.{listener.ack_function.__qualname__}"
         for listener in listeners
         if "db" in inspect.signature(listener.ack_function).parameters
+    ]
+    assert offenders == []
+
+
+def test_no_listener_takes_the_whole_settings(engine: Engine, settings: Settings) -> None:
+    runtime = build_runtime(settings, engine=engine)
+    app = create_app(runtime, verify_requests=False)
+    assert "settings" not in runtime.context_items()
+    offenders = [
+        f"{listener.ack_function.__module__}.{listener.ack_function.__qualname__}"
+        for listener in app._async_listeners  # Bolt keeps the registered listeners here
+        if "settings" in inspect.signature(listener.ack_function).parameters
     ]
     assert offenders == []
