@@ -17,7 +17,7 @@ from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kpi.alerts import announce_spikes
 from commands.kpi.chart import SPIKE_LABEL, trend_figure
-from commands.kpi.demo_data import load_kpi_demo
+from commands.kpi.demo_data import DemoSummary, load_kpi_demo
 from commands.kpi.grammar import parse_kpi_text
 from commands.kpi.registry import load_registry
 from commands.kpi.service import snapshot_answer
@@ -53,16 +53,22 @@ def _sentence(message: dict[str, Any]) -> str:
     return str(message["blocks"][0]["text"]["text"])
 
 
-async def test_why_on_the_demo_names_the_planted_spike_and_drift(
-    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
-) -> None:
+def _demo_at_now(engine: Engine, runtime: Runtime) -> DemoSummary:
+    """Load the KPI demo data and set the runtime's clock to the day after it ends."""
     with unit_of_work(session_factory(engine)) as session:
         summary = load_kpi_demo(
             session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
         )
-    assert summary.spike_day == date(2026, 11, 27)
     # Today comes from the runtime's clock, not the machine's.
     runtime.clock = lambda: NOW
+    return summary
+
+
+async def test_why_on_the_demo_names_the_planted_spike_and_drift(
+    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+) -> None:
+    summary = _demo_at_now(engine, runtime)
+    assert summary.spike_day == date(2026, 11, 27)
 
     spike = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0SPIKE")
     sentence = _sentence(spike)
@@ -98,11 +104,7 @@ async def test_why_on_the_demo_names_the_planted_spike_and_drift(
 async def test_why_button_gives_the_commands_answer(
     engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
 ) -> None:
-    with unit_of_work(session_factory(engine)) as session:
-        load_kpi_demo(
-            session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
-        )
-    runtime.clock = lambda: NOW
+    _demo_at_now(engine, runtime)
     snapshot = await dispatch(slash_command("/kpi", "2026-11-27", channel_id="C0OPS"))
     answer = json.loads(snapshot.body)
     why = next(
@@ -140,11 +142,7 @@ async def _alerts(runtime: Runtime, local_slack: LocalSlack) -> list[dict[str, A
 async def test_spike_alert_why_button_gives_the_commands_answer_for_its_day_and_slice(
     engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
 ) -> None:
-    with unit_of_work(session_factory(engine)) as session:
-        load_kpi_demo(
-            session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
-        )
-    runtime.clock = lambda: NOW
+    _demo_at_now(engine, runtime)
     alerts = await _alerts(runtime, local_slack)
     cases = (
         (
@@ -176,11 +174,7 @@ async def test_spike_alert_why_button_gives_the_commands_answer_for_its_day_and_
 async def test_open_escalation_carries_the_finding_into_the_form(
     engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
 ) -> None:
-    with unit_of_work(session_factory(engine)) as session:
-        load_kpi_demo(
-            session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
-        )
-    runtime.clock = lambda: NOW
+    _demo_at_now(engine, runtime)
     finding = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0FIND")
     button = finding["blocks"][-1]["elements"][0]
     assert button["action_id"] == "escalation_from_finding"

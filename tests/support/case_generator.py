@@ -15,6 +15,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from integrations.case_sources.records import CASE_COLUMNS
+
 QUEUES = ("billing", "payments", "security", "support", "logistics", "returns", "accounts")
 HOME = {
     "refund": "payments",
@@ -27,20 +29,6 @@ HOME = {
     "how-to": "support",
     "ambiguous-charge": "billing",
 }
-COLUMNS = [
-    "case_id",
-    "created_at",
-    "channel",
-    "reason",
-    "initial_queue",
-    "final_queue",
-    "transfers",
-    "first_response_at",
-    "solved_at",
-    "vendor",
-    "country",
-    "language",
-]
 
 
 @dataclass(frozen=True)
@@ -83,7 +71,7 @@ def generate_cases(
     reasons = list(HOME)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(CASE_COLUMNS)
     moved: dict[tuple[str, str, str], int] = {}
     span = weeks * 7 * 86400
     for number in range(cases):
