@@ -286,7 +286,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
     install_suggestions(runtime)  # suggestion jobs on the planning desk
     install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
-    install_rules(runtime)  # KPI rules checked after each import
+    install_rules(runtime)  # KPI rules checked after each import, and their sweep
     install_kb(runtime)  # stale-articles digest section
     install_training(runtime)  # training_jobs, digest section, nudges
     install_routing(runtime)  # "routing" digest section, routing_pull
@@ -308,9 +308,6 @@ def _schedule_periodic_work(runtime: Runtime) -> None:
     scheduler = runtime.checkin_scheduler
     if scheduler is None:
         return
-    if runtime.kpi_pull is not None:
-        runtime.kpi_pull.schedule_on(scheduler)
-    runtime.rule_sweep.schedule_on(scheduler)
     for work in runtime.recurring_work:
         scheduler.add_recurring(
             work.job_id, work.step, every_seconds=work.every_seconds, claimed=work.claimed
