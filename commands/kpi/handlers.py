@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -117,13 +118,32 @@ async def handle_kpi(
             _queue_chart(work_queue, actor, client, respond, snapshot, channel_id)
         except Busy as refused:
             busy = refused  # the numbers are ready; only the picture has to wait
-    await ack(**render_snapshot(snapshot))
+    await ack(**_rendered(snapshot))
     if busy is not None:
         await respond(
             text=f"{busy.user_message} (for the chart)",
             response_type="ephemeral",
             replace_original=False,
         )
+
+
+# The Block Kit of the latest answers, by snapshot object: a kept answer (SnapshotCache) is
+# the same object at each repeat, so it is rendered once. Read and written on the loop only.
+_RENDERED: OrderedDict[int, tuple[Snapshot, dict[str, Any]]] = OrderedDict()
+_RENDERED_MAX = 64
+
+
+def _rendered(snapshot: Snapshot) -> dict[str, Any]:
+    """Return `render_snapshot(snapshot)`, built once per snapshot object."""
+    kept = _RENDERED.get(id(snapshot))
+    if kept is not None and kept[0] is snapshot:  # the entry holds it: its id is not reused
+        _RENDERED.move_to_end(id(snapshot))
+        return kept[1]
+    answer = render_snapshot(snapshot)
+    _RENDERED[id(snapshot)] = (snapshot, answer)
+    while len(_RENDERED) > _RENDERED_MAX:
+        _RENDERED.popitem(last=False)
+    return answer
 
 
 async def _scoped(
