@@ -45,9 +45,10 @@ class PoolOptions:
         return min(connections, self.worker_threads or DEFAULT_WORKERS)
 
 
-# Measured with bench/slash_load.py (2 cores, `/kpi week` at concurrency 50): every unit of
-# work is mostly Python holding the GIL, so threads beyond a few only queue for the GIL and
-# slow the event loop's thread down; a pool of 30 gave less throughput than a pool of 8.
+# Measured with bench/slash_load.py --server-env OPSBOT_DB_WORKERS=N (2 cores, concurrency
+# 50, server CPU per request over the bare app's): `/kpi week` 3.5x at 4 threads, 3.8x at 8,
+# 4.0x at 16, 4.8x at 30; `/opsbot help` 2.3x, 2.2x, 1.8x, 2.6x. A unit of work is mostly
+# Python holding the GIL, so many threads only queue for it and slow the loop's thread down.
 DEFAULT_WORKERS = 8
 
 
