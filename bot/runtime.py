@@ -243,6 +243,7 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
         api_token=settings.jira_api_token.get_secret_value() if settings.jira_api_token else None,
         pat=settings.jira_pat.get_secret_value() if settings.jira_pat else None,
         timeout=settings.jira_timeout_seconds,
+        workers=settings.jira_workers,
     )
     return JiraTracker(config, metrics=metrics)
 
@@ -295,6 +296,9 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_shutdown.insert(0, runtime.audit.stop)
     runtime.on_startup.append(runtime.outbox.start)
     runtime.on_shutdown.append(runtime.outbox.stop)
+    if isinstance(runtime.tracker, JiraTracker):
+        # After the outbox stopped (shutdown hooks run in reverse): no new Jira calls come.
+        runtime.on_shutdown.insert(0, runtime.tracker.aclose)
     # The order is explicit: a family reads only fields installed above its line.
     install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_config, kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
