@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import JSON, BigInteger, Date, UniqueConstraint, and_, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from storage.tracker_items import (
+    TrackerItem,
+    item_by_dedupe_key,
+    item_by_id,
+    item_by_key,
+)
 from storage.types import UTCDateTime, utcnow
 
-FILING, FILED, FILING_FAILED = "filing", "filed", "failed"
 
-
-class Initiative(SQLModel, table=True):
+class Initiative(TrackerItem, table=True):
     """One initiative: what it is for, its epic once filed, its Slack thread, its progress."""
 
     __tablename__ = "initiative"
+    label_prefix: ClassVar[str] = "opsbot-init-"
 
-    id: int | None = Field(default=None, primary_key=True)
-    # The modal's view id (or the command's trigger): one initiative per submission.
-    dedupe_key: str = Field(max_length=255, unique=True)
     title: str = Field(max_length=255)
     goal: str = ""
     owner_id: str | None = Field(default=None, max_length=32, index=True)
@@ -28,33 +31,12 @@ class Initiative(SQLModel, table=True):
     target_date: date | None = Field(default=None, sa_type=Date)
     created_by: str = Field(max_length=32)
     origin_channel_id: str | None = Field(default=None, max_length=32)
-    key: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    tracker: str = Field(default="local", max_length=16)
-    filing_state: str = Field(default=FILING, max_length=16)
-    filing_error: str | None = Field(default=None, max_length=500)
-    url: str | None = Field(default=None, max_length=500)
-    channel_id: str | None = Field(default=None, max_length=32)
-    message_ts: str | None = Field(default=None, max_length=32)
-    status: str = Field(default="To Do", max_length=64)
-    status_category: str = Field(default="new", max_length=16)
-    # Tracker time (ms) of the status we hold: an older webhook never overwrites it.
-    status_at_ms: int = Field(default=0, sa_type=BigInteger)
     children_total: int = 0
     children_done: int = 0
     # Last progress note or tracker activity: "days since update" counts from here.
     last_update_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-    @property
-    def label(self) -> str:
-        """Return the correlation label its epic carries."""
-        return f"opsbot-init-{self.id}"
-
-    @property
-    def display_key(self) -> str:
-        """Return the epic key, or a placeholder while filing."""
-        return self.key or f"#{self.id} (filing)"
 
     @property
     def is_open(self) -> bool:
@@ -105,19 +87,17 @@ class InitiativeLink(SQLModel, table=True):
 
 def initiative_by_id(session: Session, initiative_id: int) -> Initiative | None:
     """Return one initiative by id."""
-    return session.get(Initiative, initiative_id)
+    return item_by_id(session, Initiative, initiative_id)
 
 
 def initiative_by_key(session: Session, key: str) -> Initiative | None:
     """Return the initiative whose epic key is `key` (case-insensitive)."""
-    statement = select(Initiative).where(func.upper(col(Initiative.key)) == key.upper())
-    return session.exec(statement).first()
+    return item_by_key(session, Initiative, key)
 
 
 def initiative_by_dedupe_key(session: Session, dedupe_key: str) -> Initiative | None:
     """Return the initiative created under this domain key."""
-    statement = select(Initiative).where(col(Initiative.dedupe_key) == dedupe_key)
-    return session.exec(statement).first()
+    return item_by_dedupe_key(session, Initiative, dedupe_key)
 
 
 def list_initiatives(

@@ -24,7 +24,6 @@ from integrations.outbox import OutboxWorker
 from integrations.tracker.base import Tracker
 from storage.engine import SessionFactory, in_worker
 from storage.escalations import (
-    FILED,
     Escalation,
     EscalationEvent,
     escalation_by_dedupe_key,
@@ -320,7 +319,7 @@ def refuse_done_status(status: str) -> None:
 
 def require_filed(escalation: Escalation) -> None:
     """Refuse a change the tracker cannot take yet (the issue is still being filed)."""
-    if escalation.filing_state != FILED or not escalation.key:
+    if escalation.filed_key is None:
         raise UsageError("This escalation is still being filed; try again in a moment.")
 
 

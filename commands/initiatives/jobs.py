@@ -16,14 +16,13 @@ from integrations.tracker.base import IssueDraft, TrackerIssue, Transition
 from integrations.tracker.wiki import wiki_escape
 from storage.engine import in_worker
 from storage.initiatives import (
-    FILED,
-    FILING_FAILED,
     Initiative,
     add_note,
     initiative_by_id,
     recount_children,
     upsert_child,
 )
+from storage.tracker_items import FILED, FILING_FAILED
 from storage.types import utcnow
 
 Job = Callable[[JobContext], Awaitable[None]]

@@ -22,7 +22,6 @@ from commands.permissions import Actor, Subject, may, require
 from integrations.errors import NotFound, UsageError
 from storage.engine import SessionFactory, in_worker
 from storage.initiatives import (
-    FILED,
     Initiative,
     add_link,
     add_note,
@@ -160,9 +159,10 @@ def scoped_vendors(actor: Actor, vendors: list[str]) -> list[str]:
 
 def require_filed(initiative: Initiative) -> str:
     """Return the epic key, refusing changes while the epic is still being filed."""
-    if initiative.filing_state != FILED or not initiative.key:
+    epic = initiative.filed_key
+    if epic is None:
         raise UsageError("This initiative is still being filed; try again in a moment.")
-    return initiative.key
+    return epic
 
 
 def _queue(
