@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -22,6 +22,7 @@ from commands.vendors.service import require_vendor
 from integrations.errors import NotFound, UsageError
 from integrations.outbox import OutboxWorker
 from integrations.tracker.base import Tracker
+from integrations.tracker.filing import TrackerDesk
 from storage.engine import SessionFactory, in_worker
 from storage.escalations import (
     Escalation,
@@ -56,7 +57,7 @@ NOT_CONFIGURED = "_Jira is not configured: escalations live in opsbot's local tr
 
 
 @dataclass
-class EscalationDesk:
+class EscalationDesk(TrackerDesk):
     """Everything escalation handlers and jobs share: tracker, outbox and configuration."""
 
     tracker: Tracker
@@ -68,15 +69,7 @@ class EscalationDesk:
     root_cause_field: str | None = None
     components_by_area: dict[str, list[str]] = field(default_factory=dict)
     custom_fields: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def jira(self) -> bool:
-        """Tell whether escalations go to Jira (else the local tracker)."""
-        return self.tracker.name == "jira"
-
-    def footer(self) -> str | None:
-        """Return the note every answer carries when Jira is not configured."""
-        return None if self.jira else NOT_CONFIGURED
+    not_configured: ClassVar[str] = NOT_CONFIGURED
 
     async def run(self, sessions: SessionFactory, work: Callable[[Session], T]) -> T:
         """Run `work` as one unit of work on a worker thread, then wake the outbox.

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from commands.initiatives.desk import PlanningDesk, tracker_call
+from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import initiative_message, progress_text, status_note
 from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import IssueDraft, TrackerIssue, Transition
+from integrations.tracker.filing import tracker_call
 from integrations.tracker.wiki import wiki_escape
 from storage.engine import in_worker
 from storage.initiatives import (

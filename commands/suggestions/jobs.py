@@ -6,12 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import Session
 
-from commands.initiatives.desk import PlanningDesk, tracker_call
+from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
 from commands.suggestions.story import story_sentence, story_title
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import IssueDraft, TrackerIssue
+from integrations.tracker.filing import tracker_call
 from integrations.tracker.wiki import wiki_escape
 from storage.engine import in_worker
 from storage.initiatives import initiative_by_key, recount_children, upsert_child
