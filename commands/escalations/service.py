@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commands.escalations.model import EscalationInput, PolicyAreas
@@ -22,7 +21,7 @@ from commands.vendors.service import require_vendor
 from integrations.errors import NotFound, UsageError
 from integrations.outbox import OutboxWorker
 from integrations.tracker.base import Tracker
-from integrations.tracker.filing import TrackerDesk
+from integrations.tracker.filing import TrackerDesk, create_then_queue
 from storage.engine import SessionFactory, in_worker
 from storage.escalations import (
     Escalation,
@@ -151,27 +150,13 @@ def file_escalation(
         tracker=desk.tracker.name,
         channel_id=desk.channel_id or origin_channel_id,
     )
-    try:
-        session.add(escalation)
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        winner = escalation_by_dedupe_key(session, dedupe_key)
-        if winner is None:
-            raise
-        return winner, False
-    record_event(session, escalation, kind="created", to_value=data.title, actor=reporter_name)
-    ident = {"escalation_id": escalation.id}
-    for kind in ("post", "file"):
-        desk.outbox.enqueue(
-            session,
-            kind=f"escalation.{kind}",
-            payload=ident,
-            key=f"esc:{escalation.id}:{kind}",
-            fresh=True,
-        )
-    desk.outbox.wake()  # for callers that commit at once; `EscalationDesk.run` wakes after
-    return escalation, True
+    escalation, created = create_then_queue(
+        session, desk.outbox, escalation, family="escalation", key_prefix="esc"
+    )
+    if created:
+        record_event(session, escalation, kind="created", to_value=data.title, actor=reporter_name)
+        desk.outbox.wake()  # for callers that commit at once; `EscalationDesk.run` wakes after
+    return escalation, created
 
 
 def file_for(

@@ -6,12 +6,16 @@ through outbox jobs, and both tell the user when Jira is not configured.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterable
 from typing import ClassVar, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from integrations.errors import NotFound
 from integrations.outbox import GiveUp, OutboxWorker, RetryLater
 from integrations.tracker.base import Tracker, TrackerOutage, TrackerRejected
+from storage.tracker_items import Item, item_by_dedupe_key
 
 T = TypeVar("T")
 
@@ -45,3 +49,40 @@ async def tracker_call(call: Awaitable[T]) -> T:
         raise RetryLater(exc.user_message, retry_after=exc.retry_after) from exc
     except (TrackerRejected, NotFound) as exc:
         raise GiveUp(exc.user_message) from exc
+
+
+def create_then_queue(
+    session: Session,
+    outbox: OutboxWorker,
+    row: Item,
+    *,
+    family: str,
+    key_prefix: str,
+    jobs: Iterable[str] = ("post", "file"),
+) -> tuple[Item, bool]:
+    """Store a new tracker item and queue its jobs in the caller's unit of work; (row, new?).
+
+    Each job is `<family>.<job>` with `{"<family>_id": id}`, keyed `<key_prefix>:<id>:<job>`.
+    A concurrent twin that stored the same domain key first wins: this unit of work is
+    rolled back and the twin's row comes back instead (nothing queued for it again).
+    """
+    dedupe_key = row.dedupe_key
+    try:
+        session.add(row)
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        winner = item_by_dedupe_key(session, type(row), dedupe_key)
+        if winner is None:
+            raise
+        return winner, False
+    ident = {f"{family}_id": row.id}
+    for job in jobs:
+        outbox.enqueue(
+            session,
+            kind=f"{family}.{job}",
+            payload=ident,
+            key=f"{key_prefix}:{row.id}:{job}",
+            fresh=True,
+        )
+    return row, True
