@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from sqlalchemy import JSON, BigInteger, Date, UniqueConstraint, and_, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
@@ -131,37 +132,54 @@ def children_of(session: Session, initiative_id: int) -> list[InitiativeChild]:
     return list(session.exec(statement))
 
 
-def upsert_child(
+class ChildState(Protocol):
+    """A story as the tracker reports it (a tracker issue is one)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_category(self) -> str: ...
+
+
+def update_children(
     session: Session,
     initiative: Initiative,
+    states: Iterable[ChildState],
     *,
-    key: str,
-    summary: str,
-    status: str,
-    status_category: str,
     at_ms: int | None = None,
-) -> InitiativeChild:
-    """Record a child's latest state (in the caller's transaction).
+) -> None:
+    """Record the children's latest states, then recount progress (in the caller's transaction).
 
-    With `at_ms` (the tracker time of this state), a state older than the one held is
+    With `at_ms` (the tracker time of these states), a state older than the one held is
     ignored: deliveries can arrive out of order.
     """
-    child = child_by_key(session, key) or InitiativeChild(
-        initiative_id=initiative.id or 0, key=key.upper()
+    for state in states:
+        _upsert_child(session, initiative, state, at_ms)
+    _recount_children(session, initiative)
+
+
+def _upsert_child(
+    session: Session, initiative: Initiative, state: ChildState, at_ms: int | None
+) -> None:
+    child = child_by_key(session, state.key) or InitiativeChild(
+        initiative_id=initiative.id or 0, key=state.key.upper()
     )
     if at_ms is not None and child.id is not None and at_ms < child.status_at_ms:
-        return child
+        return
     child.initiative_id = initiative.id or 0
-    child.summary, child.status, child.status_category = summary[:500], status, status_category
+    child.summary, child.status = state.summary[:500], state.status
+    child.status_category = state.status_category
     if at_ms is not None:
         child.status_at_ms = at_ms
     session.add(child)
     session.flush()
-    return child
 
 
-def recount_children(session: Session, initiative: Initiative) -> None:
-    """Set done/total from the stored children."""
+def _recount_children(session: Session, initiative: Initiative) -> None:
     children = children_of(session, initiative.id or 0)
     initiative.children_total = len(children)
     initiative.children_done = sum(1 for c in children if c.status_category == "done")

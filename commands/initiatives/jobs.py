@@ -20,8 +20,7 @@ from storage.initiatives import (
     Initiative,
     add_note,
     initiative_by_id,
-    recount_children,
-    upsert_child,
+    update_children,
 )
 from storage.tracker_items import FILED, FILING_FAILED
 from storage.types import utcnow
@@ -98,16 +97,7 @@ def _story_recorded(
     at_ms: int | None = None,
 ) -> Initiative:
     row = _row(session, initiative)
-    upsert_child(
-        session,
-        row,
-        key=issue.key,
-        summary=issue.summary,
-        status=issue.status,
-        status_category=issue.status_category,
-        at_ms=at_ms,
-    )
-    recount_children(session, row)
+    update_children(session, row, [issue], at_ms=at_ms)
     return row
 
 

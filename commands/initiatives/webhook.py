@@ -12,15 +12,14 @@ from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
 from commands.mrkdwn import escape, escape_clip
-from integrations.tracker.base import BOT_COMMENT_MARK
+from integrations.tracker.base import BOT_COMMENT_MARK, TrackerIssue
 from storage.engine import in_worker
 from storage.initiatives import (
     Initiative,
     add_note,
     child_by_key,
     initiative_by_key,
-    recount_children,
-    upsert_child,
+    update_children,
 )
 
 _CATEGORY_BY_NAME = {
@@ -144,16 +143,14 @@ class InitiativeWebhookSink:
         stamp = _stamp(payload)
         if before is not None and stamp < before.status_at_ms:
             return None  # an older state delivered late: progress never goes back for it
-        upsert_child(
-            session,
-            initiative,
+        story = TrackerIssue(
             key=key,
             summary=str(fields.get("summary") or ""),
             status=status[0],
             status_category=status[1],
-            at_ms=stamp,
+            url="",
         )
-        recount_children(session, initiative)
+        update_children(session, initiative, [story], at_ms=stamp)
         if old == status[0]:
             return None
         add_note(session, initiative, kind="child", text=f"{key} → {status[0]}")

@@ -15,7 +15,7 @@ from integrations.tracker.base import IssueDraft, TrackerIssue
 from integrations.tracker.filing import tracker_call
 from integrations.tracker.wiki import wiki_escape
 from storage.engine import in_worker
-from storage.initiatives import initiative_by_key, recount_children, upsert_child
+from storage.initiatives import initiative_by_key, update_children
 from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
 from storage.types import utcnow
 
@@ -57,15 +57,7 @@ def _promoted(
     initiative = initiative_by_key(session, row.initiative_key or "")
     if initiative is None:
         return
-    upsert_child(
-        session,
-        initiative,
-        key=issue.key,
-        summary=issue.summary,
-        status=issue.status,
-        status_category=issue.status_category,
-    )
-    recount_children(session, initiative)
+    update_children(session, initiative, [issue])
     queue_reply(
         session,
         desk,
