@@ -54,6 +54,7 @@ from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
 from integrations.tracker.base import Tracker
 from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
+from integrations.tracker.jira_webhook import TrackerChange
 from integrations.tracker.local_tracker import LocalTracker
 from storage.engine import SessionFactory, WorkerSessions, make_engine, session_factory
 from storage.types import utcnow
@@ -96,7 +97,7 @@ class Runtime:
     on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Verified, deduplicated Jira webhook bodies are handed to each of these.
-    jira_webhook_sinks: list[Callable[[dict[str, Any]], Awaitable[None]]] = field(
+    jira_webhook_sinks: list[Callable[[TrackerChange], Awaitable[None]]] = field(
         default_factory=list
     )
     # Installed by the families (see build_runtime for the order).
