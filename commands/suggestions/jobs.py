@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -18,8 +18,6 @@ from storage.engine import in_worker
 from storage.initiatives import initiative_by_key, update_children
 from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
 from storage.types import utcnow
-
-Job = Callable[[JobContext], Awaitable[None]]
 
 
 def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
@@ -67,19 +65,26 @@ def _promoted(
     )
 
 
-def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
-    """Return the suggestion job handlers by outbox kind."""
+@dataclass
+class SuggestionJobs:
+    """The suggestion job handlers; each holds no session across a Slack or tracker call."""
 
-    async def promote(context: JobContext) -> None:
-        ident = int(context.payload["suggestion_id"])
+    desk: PlanningDesk
+
+    def register(self) -> None:
+        """Register the suggestion job kinds on the desk's outbox."""
+        self.desk.outbox.register("suggestion.promote", self.promote)
+
+    async def promote(self, job: JobContext) -> None:
+        """File the promoted suggestion as a story (under its initiative's epic when given)."""
+        desk = self.desk
+        ident = int(job.payload["suggestion_id"])
         suggestion = await in_worker(desk.sessions, lambda s: suggestion_by_id(s, ident))
         if suggestion is None:
             raise GiveUp("suggestion no longer exists")
         if suggestion.state == PROMOTED:
             return
-        issue: TrackerIssue = await tracker_call(
-            desk.tracker.create_issue(story_draft(desk, suggestion))
-        )
+        issue = await tracker_call(desk.tracker.create_issue(story_draft(desk, suggestion)))
         await in_worker(desk.sessions, lambda s: _promoted(s, desk, suggestion, issue))
         desk.outbox.wake()
         if suggestion.channel_id:
@@ -87,5 +92,3 @@ def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
                 channel=suggestion.channel_id,
                 text=f"💡 Suggestion #{suggestion.id} is now <{issue.url}|{issue.key}>.",
             )
-
-    return {"suggestion.promote": promote}
