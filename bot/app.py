@@ -14,10 +14,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.errors import handle_error
-from bot.local_requests import sign, to_bolt_request
 from bot.logging_setup import request_id_var
 from bot.request_info import RequestInfo, describe
 from bot.runtime import Runtime
+from bot.signing import sign, to_bolt_request
 from commands import register_all
 from commands.catalog import CommandCatalog
 from commands.mrkdwn import escape
