@@ -23,8 +23,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.app import create_app
-from bot.local_requests import sign, slash_command_body, to_bolt_request
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
+from bot.offline.slack_requests import sign, slash_command_body, to_bolt_request
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from commands.checkins.runner import CheckinRunner

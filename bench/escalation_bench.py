@@ -28,8 +28,8 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import Tally
-from bot.local_requests import sign, slash_command_body
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
+from bot.offline.slack_requests import sign, slash_command_body
 from tests.fakes.jira_server import FakeJira
 from tests.support.servers import free_port, opsbot_process
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.local_requests import sign, slash_command_body
+from bot.offline.slack_requests import sign, slash_command_body
 
 MintResponseUrl = Callable[[], str]
 

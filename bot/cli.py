@@ -109,7 +109,7 @@ def shell(
     channel: Annotated[str, typer.Option("--channel", help="Channel id to type in.")] = "C0LOCAL1",
 ) -> None:
     """Run the real bot offline: type slash commands, see what it would post."""
-    from bot.shell import run_shell
+    from bot.offline.shell import run_shell
 
     settings = load_settings("shell")
     migrate(settings)

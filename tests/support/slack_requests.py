@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bot import local_requests
-from bot.local_requests import TEAM_ID as TEAM_ID
-from bot.local_requests import interaction_body
-from bot.local_requests import new_trigger_id as new_trigger_id
-from bot.local_requests import to_bolt_request as to_bolt_request
+from bot.offline import slack_requests as local_requests
+from bot.offline.slack_requests import TEAM_ID as TEAM_ID
+from bot.offline.slack_requests import interaction_body
+from bot.offline.slack_requests import new_trigger_id as new_trigger_id
+from bot.offline.slack_requests import to_bolt_request as to_bolt_request
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"

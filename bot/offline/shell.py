@@ -18,7 +18,10 @@ from slack_bolt.response import BoltResponse
 
 from bot.app import OpsbotApp, create_app
 from bot.block_limits import message_answer, view_answer
-from bot.local_requests import (
+from bot.offline.render import BlockRenderer, ModalField, modal_fields, state_value
+from bot.offline.shell_workspace import add_vendor_channels, with_local_admin
+from bot.offline.slack import LocalSlack, SlackCall
+from bot.offline.slack_requests import (
     block_action_payload,
     interaction_body,
     sign,
@@ -26,11 +29,8 @@ from bot.local_requests import (
     to_bolt_request,
     view_submission_payload,
 )
-from bot.local_slack import LocalSlack, SlackCall
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from bot.shell_render import BlockRenderer, ModalField, modal_fields, state_value
-from bot.shell_workspace import add_vendor_channels, with_local_admin
 from storage.audit import recent_events
 
 LOCAL_TOKEN = "xoxb-local-shell"  # noqa: S105 - only ever sent to the in-process LocalSlack
