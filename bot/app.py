@@ -213,6 +213,9 @@ def create_app(runtime: Runtime, *, verify_requests: bool = True) -> OpsbotApp:
     settings = runtime.settings
     secret = settings.slack_signing_secret
     app = OpsbotApp(
+        # Named, so Bolt does not call inspect.stack() to name its logger after the caller's
+        # file: that reads the source of every frame, a tenth of an `opsbot shell -c`.
+        name="opsbot.bolt",
         client=runtime.slack,
         signing_secret=secret.get_secret_value() if secret else "unset",
         process_before_response=True,

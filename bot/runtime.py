@@ -53,7 +53,6 @@ from integrations.outbox import OutboxPolicy, OutboxWorker
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
 from integrations.tracker.base import Tracker
-from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
 from integrations.tracker.local_tracker import LocalTracker
 from storage.engine import SessionFactory, WorkerSessions, make_engine, session_factory
 from storage.types import utcnow
@@ -217,6 +216,9 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
     """Return Jira when JIRA_URL is set, else the local tracker."""
     if not settings.jira_configured:
         return LocalTracker(sessions)
+    # Imported only with Jira configured: the jira library (and requests) cost every start-up.
+    from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
+
     config = JiraConfig(
         url=str(settings.jira_url),
         email=settings.jira_email,

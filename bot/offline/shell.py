@@ -298,6 +298,9 @@ async def run_shell(
             "slack_signing_secret": SecretStr(LOCAL_SECRET),
             "slack_api_url": local.api_url,
             "opsbot_admins": with_local_admin(settings, user_id),
+            # One command, then exit: the scheduler would only start (and run catch-up jobs
+            # into this command's output) to be stopped again. The prompt loop runs it.
+            **({"opsbot_scheduler": "off"} if command is not None else {}),
         }
     )
     runtime = build_runtime(settings)

@@ -11,8 +11,7 @@ from sqlmodel import Session
 
 from commands.escalations.jobs import EscalationJobs
 from commands.mrkdwn import escape, escape_clip
-from integrations.tracker.base import BOT_COMMENT_MARK
-from integrations.tracker.jira_tracker import user_from_raw
+from integrations.tracker.base import BOT_COMMENT_MARK, user_from_raw
 from storage.escalations import Escalation, escalation_by_id, escalation_by_key, record_event
 from storage.types import utcnow
 
