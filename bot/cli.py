@@ -130,6 +130,8 @@ def shell(
     """Run the real bot offline: type slash commands, see what it would post."""
     with quiet_collector():
         from bot.offline.shell import run_shell
+    # What start-up built lives until exit: later collections need not walk it again.
+    gc.freeze()
 
     settings = load_settings("shell")
     migrate(settings)
