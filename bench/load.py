@@ -43,6 +43,8 @@ class Tally:
     errors: int = 0
     samples: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
+    # The server process's CPU time (all threads) per answered request, when measured.
+    cpu_ms_per_request: float | None = None
 
     @property
     def requests(self) -> int:

@@ -10,6 +10,7 @@ of its own) and, with --baseline, a bare Bolt app that only acks, for the ratio 
       --fresh-database --baseline
   python bench/slash_load.py --url http://host:3000/slack/events --secret S --command "/kpi week"
   python bench/slash_load.py --soak-minutes 10 -c 10 --command "/opsbot help" --command "/kpi week"
+  python bench/slash_load.py --demo --command "/kpi week" --server-env OPSBOT_DB_WORKERS=4
 
 Targets (issue): p99 < 100 ms at concurrency 10, throughput >= 60 % of the bare app's.
 """
@@ -67,6 +68,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--user", default="U0ADMIN", help="user id that types the commands")
     parser.add_argument("--channel", default="C0OPS", help="channel id typed in")
     parser.add_argument("--json", action="store_true", help="one JSON line per run, no table")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="setting for the started server, repeatable (e.g. OPSBOT_DB_WORKERS=4)",
+    )
     args = parser.parse_args(argv)
     if args.url and not args.secret:
         parser.error("--url needs --secret")
@@ -77,6 +85,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(str(exc))
     if not args.levels or min(args.levels) < 1 or args.requests < 1:
         parser.error("concurrency levels and --requests must be positive")
+    if any("=" not in pair for pair in args.server_env):
+        parser.error("--server-env takes NAME=VALUE")
+    args.extra_env = dict(pair.split("=", 1) for pair in args.server_env)
     return args
 
 
@@ -107,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                     database_url=database_url,
                     scratch=scratch,
                     demo=args.demo,
+                    extra_env=args.extra_env,
                 )
             )
             secret = targets.SIGNING_SECRET
@@ -167,10 +179,13 @@ async def compare(
     misses: list[str] = []
     for command in args.commands:
         for level in args.levels:
-            mine = await _measure(_plan(main_target, secret, (command,), local, args), level, args)
+            plan = _plan(main_target, secret, (command,), local, args)
+            mine = await _measure(plan, level, args, main_target.pid)
             base = None
             if bare is not None:
-                base = await _measure(_plan(bare, secret, (command,), local, args), level, args)
+                base = await _measure(
+                    _plan(bare, secret, (command,), local, args), level, args, bare.pid
+                )
             for name, tally, ratio in (("opsbot", mine, _ratio(mine, base)), ("bare", base, None)):
                 if tally is not None:
                     _emit(args, name, backend, command, level, tally, ratio)
@@ -180,10 +195,16 @@ async def compare(
     return 0
 
 
-async def _measure(plan: LoadPlan, level: int, args: argparse.Namespace) -> Tally:
+async def _measure(plan: LoadPlan, level: int, args: argparse.Namespace, pid: int | None) -> Tally:
     if args.warmup:
         await run_load(plan, concurrency=level, requests=args.warmup)
-    return await run_load(plan, concurrency=level, requests=args.requests)
+    # The server's own CPU time per request is steadier than req/s on a shared machine.
+    before = targets.cpu_seconds(pid)
+    tally = await run_load(plan, concurrency=level, requests=args.requests)
+    after = targets.cpu_seconds(pid)
+    if before is not None and after is not None and tally.latencies_ms:
+        tally.cpu_ms_per_request = (after - before) * 1000 / len(tally.latencies_ms)
+    return tally
 
 
 def _ratio(mine: Tally, base: Tally | None) -> tuple[float, float] | None:
@@ -208,7 +229,7 @@ def _check(command: SlashCommand, level: int, mine: Tally, base: Tally | None) -
 def _header() -> str:
     return (
         f"{'command':<20} {'c':>3} {'target':<7} {'requests':>8} {'errors':>6} {'req/s':>8}"
-        f" {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}  vs bare (req/s, p99)"
+        f" {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} {'cpu/req':>7}  vs bare (req/s, p99)"
     )
 
 
@@ -226,10 +247,14 @@ def _emit(
         print(json.dumps(row), flush=True)
         return
     ms = [tally.percentile(p) for p in (50, 90, 99, 100)]
+    cpu = tally.cpu_ms_per_request
     versus = f"  {ratio[0]:.2f}x, {ratio[1]:.2f}x" if ratio else ""
     print(
         f"{command!s:<20} {level:>3} {target:<7} {tally.requests:>8} {tally.errors:>6}"
-        f" {tally.rps:>8.0f} " + " ".join(f"{v:>7.1f}" for v in ms) + versus,
+        f" {tally.rps:>8.0f} "
+        + " ".join(f"{v:>7.1f}" for v in ms)
+        + (f" {cpu:>7.2f}" if cpu is not None else f" {'n/a':>7}")
+        + versus,
         flush=True,
     )
     for sample in tally.samples[:2]:
@@ -261,6 +286,9 @@ def _row(
         "p90_ms": ms(90),
         "p99_ms": ms(99),
         "max_ms": ms(100),
+        "server_cpu_ms_per_request": (
+            None if tally.cpu_ms_per_request is None else round(tally.cpu_ms_per_request, 3)
+        ),
         "ratio_rps": None if ratio is None else round(ratio[0], 3),
         "ratio_p99": None if ratio is None else round(ratio[1], 3),
     }

@@ -61,6 +61,19 @@ def rss_mb(pid: int | None) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """Return the user + system CPU time of `pid` and all its threads (Linux /proc)."""
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def is_postgres(database_url: str) -> bool:
     """Tell whether `database_url` points at PostgreSQL."""
     return database_url.startswith(("postgresql", "postgres:"))
@@ -162,11 +175,17 @@ def _wait_healthy(process: subprocess.Popen[bytes], base: str, log_path: Path) -
 
 @contextmanager
 def opsbot_server(
-    *, slack_api_url: str, database_url: str, scratch: Path, demo: bool = False
+    *,
+    slack_api_url: str,
+    database_url: str,
+    scratch: Path,
+    demo: bool = False,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
     """Run `opsbot serve` (it migrates the database at start) until the block ends.
 
-    With `demo`, `opsbot demo` loads its data (a year of KPIs, escalations) first.
+    With `demo`, `opsbot demo` loads its data (a year of KPIs, escalations) first;
+    `extra_env` sets more of the server's settings (e.g. the worker-pool size).
     """
     port = free_port()
     env = _clean_env(
@@ -176,6 +195,7 @@ def opsbot_server(
             "SLACK_API_URL": slack_api_url,
             "DATABASE_URL": database_url,
             "OPSBOT_ADMINS": "U0ADMIN",
+            **(extra_env or {}),
         }
     )
     if demo:

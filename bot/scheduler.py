@@ -10,7 +10,9 @@ to live objects.
 Other periodic work registers with `add_recurring` and runs on the same scheduler, from an
 in-memory job store (a live callable, rebuilt at every start): the weekly team summary (which
 claims its own fire times in `team_summary_run`), and, with `claimed=True`, the KPI pull, the
-dedupe-key purge, the KPI rule sweep and action reminders. A claimed job's fire times lie on a
+dedupe-key purge, the KPI rule sweep, action reminders, and the work families declare in the
+runtime's `recurring_work` (commands/periodic.py: the assessment and Service Cloud pulls, the
+training nudge sweep; bot/runtime.py registers them). A claimed job's fire times lie on a
 grid shared by every replica (interval steps from CLAIM_ANCHOR); a run first inserts
 `(job, fire time)` into `scheduled_run` under a unique constraint and only the claimer runs
 it. Process-local work (the audit flush of this process's buffer) uses `local=True`: no
@@ -32,7 +34,7 @@ from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.asyncio import AsyncIOScheduler, run_in_event_loop
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from slack_sdk.errors import SlackApiError
@@ -146,6 +148,11 @@ class CheckinExecutor(BaseExecutor):  # type: ignore[misc]
             task.cancel()
 
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
+        # Called from the worker thread that polls the job stores (OffLoopScheduler): the
+        # task is created on the loop's own thread.
+        self._loop.call_soon_threadsafe(self._spawn, job, run_times)
+
+    def _spawn(self, job: Any, run_times: list[datetime]) -> None:
         async def run() -> None:
             try:
                 await self._service.run_job(job.id, run_times)
@@ -161,6 +168,52 @@ class CheckinExecutor(BaseExecutor):  # type: ignore[misc]
         task = self._loop.create_task(run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+class OffLoopScheduler(AsyncIOScheduler):  # type: ignore[misc]
+    """AsyncIOScheduler whose wake-ups poll the job stores on the worker pool, not the loop.
+
+    At every wake-up (every 0.5 s: the audit flush's interval) APScheduler asks each job store
+    for due jobs and the next fire time; the SQLAlchemy store answers with queries, which on
+    the loop would stall every request for as long as the database takes. Jobs found due are
+    handed to CheckinExecutor, which starts them on the loop. API calls from the loop
+    (`add_job`) still take the store lock, held by a poll only for its own queries.
+    """
+
+    def __init__(self, *, sessions: SessionFactory, **options: Any) -> None:
+        super().__init__(**options)
+        self._sessions = sessions
+        self._poll: asyncio.Task[None] | None = None
+        self._poll_again = False
+
+    @run_in_event_loop  # type: ignore[untyped-decorator]
+    def wakeup(self) -> None:
+        """Poll the stores off the loop, then sleep until the next fire time."""
+        self._stop_timer()
+        if self._poll is not None:
+            self._poll_again = True  # a job changed during the poll: look once more after it
+            return
+        self._poll = self._eventloop.create_task(self._poll_stores(), name="scheduler-poll")
+
+    async def settled(self) -> None:
+        """Wait for a poll in flight; the jobs it found due have been started by then."""
+        if self._poll is not None:
+            await asyncio.shield(self._poll)
+
+    async def _poll_stores(self) -> None:
+        try:
+            wait: float | None = await off_loop(self._sessions, self._process_jobs)
+        except Exception:
+            log.exception("scheduler poll failed; retrying")
+            wait = float(self.jobstore_retry_interval)
+        finally:
+            self._poll = None
+        if self._eventloop is None or not self.running:
+            return  # shut down while polling
+        if self._poll_again:
+            self._poll_again = False
+            wait = 0.0
+        self._start_timer(wait)
 
 
 class SchedulerHost(Protocol):
@@ -184,7 +237,7 @@ class CheckinScheduler:
     def __init__(self, runtime: SchedulerHost, runner: CheckinRunner) -> None:
         self.runtime = runtime
         self.runner = runner
-        self.scheduler: AsyncIOScheduler | None = None
+        self.scheduler: OffLoopScheduler | None = None
         self.executor: CheckinExecutor | None = None
         self._starter: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -248,7 +301,8 @@ class CheckinScheduler:
         """Start APScheduler, sync jobs, and catch up on what was missed while down."""
         grace = int(self.runner.grace.total_seconds()) or 1
         self.executor = CheckinExecutor(self)
-        scheduler = AsyncIOScheduler(
+        scheduler = OffLoopScheduler(
+            sessions=self.runtime.sessions,
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self.runtime.engine, tablename=JOBSTORE_TABLE),
                 RECURRING_STORE: MemoryJobStore(),
@@ -299,6 +353,7 @@ class CheckinScheduler:
             self.runner.change_listeners.remove(self.request_resync)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            await self.scheduler.settled()  # so that drain below sees what its last poll started
         if self.executor is not None:
             await self.executor.drain(grace_seconds=STOP_TIMEOUT)
         self.scheduler = None

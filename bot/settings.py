@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     opsbot_db_pool_size: int = Field(default=10, ge=1, le=500)
     opsbot_db_max_overflow: int = Field(default=20, ge=0, le=500)
     opsbot_db_pool_timeout: float = Field(default=5.0, gt=0)
+    # Threads of the worker pool (capped by size + overflow); unset: storage.engine's
+    # DEFAULT_WORKERS, a measured choice (more threads only queue for the GIL).
+    opsbot_db_workers: int | None = Field(default=None, ge=1, le=500)
 
     jira_url: str | None = None
     jira_email: str | None = None
@@ -91,6 +94,8 @@ class Settings(BaseSettings):
     jira_components_by_area: dict[str, list[str]] = Field(default_factory=dict)
     jira_custom_fields: dict[str, str] = Field(default_factory=dict)
     jira_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Threads of the Jira client's own pool: at most this many Jira calls at once.
+    jira_workers: int = Field(default=4, ge=1, le=100)
     opsbot_outbox_max_attempts: int = Field(default=8, ge=1)
     opsbot_outbox_base_delay: float = Field(default=2.0, ge=0)
     opsbot_outbox_max_delay: float = Field(default=600.0, gt=0)
@@ -212,6 +217,7 @@ class Settings(BaseSettings):
             pool_size=self.opsbot_db_pool_size,
             max_overflow=self.opsbot_db_max_overflow,
             pool_timeout=self.opsbot_db_pool_timeout,
+            worker_threads=self.opsbot_db_workers,
         )
 
     @property

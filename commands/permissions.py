@@ -50,6 +50,7 @@ FAMILY_ROLES: dict[str, frozenset[Role]] = {
     "suggestions": frozenset({_R}),
     "checkins": frozenset(),
     "rules": frozenset(),
+    "vendors": frozenset(),
 }
 
 
@@ -131,6 +132,21 @@ MATRIX: tuple[Permission, ...] = (
         on_item=False,
     ),
     _p("rules", "manage", (_A,), "manage KPI rules", "add", "list", "remove", on_item=False),
+    _p("vendors", "list", EVERYONE, "list vendors", "list", on_item=False),
+    _p(
+        "vendors",
+        "manage",
+        (_A,),
+        "change the vendor registry",
+        "add",
+        "rename",
+        "alias",
+        "bind",
+        "unbind",
+        "member",
+        "owner",
+        on_item=False,
+    ),
 )
 PERMISSIONS: dict[tuple[str, str], Permission] = {(p.family, p.verb): p for p in MATRIX}
 
@@ -252,6 +268,13 @@ class Permissions:
             scope = scope_for_channel(store, channel_id)
         else:
             scope = await in_worker(store, lambda session: scope_for_channel(session, channel_id))
+        return await self.actor_in(scope, user_id=user_id, channel_id=channel_id)
+
+    async def actor_in(self, scope: ChannelScope, *, user_id: str, channel_id: str | None) -> Actor:
+        """Return the actor for a scope already read (in the handler's own unit of work).
+
+        A handler that reads the scope together with its answer saves a worker round trip.
+        """
         return Actor(
             user_id=user_id,
             is_admin=await self.admins.is_admin(user_id),

@@ -25,21 +25,31 @@ P = ParamSpec("P")
 
 @dataclass(frozen=True)
 class PoolOptions:
-    """How many connections the engine keeps and lends, and how long a checkout may wait.
+    """How many connections the engine keeps and lends, how long a checkout may wait, and
+    how many worker threads run database work.
 
-    The worker pool that runs database work has as many threads as the engine can lend
-    (`pool_size + max_overflow`), so a worker rarely waits for a connection, and when it does
-    it waits on its own thread, never on the event loop.
+    The worker pool has `worker_threads` threads (DEFAULT_WORKERS unless set), never more
+    than the engine can lend (`pool_size + max_overflow`), so a worker rarely waits for a
+    connection, and when it does it waits on its own thread, never on the event loop.
     """
 
     pool_size: int = 10
     max_overflow: int = 20
     pool_timeout: float = 5.0
+    worker_threads: int | None = None
 
     @property
     def workers(self) -> int:
-        """Return the worker-pool size: one thread per connection the engine can lend."""
-        return self.pool_size + self.max_overflow
+        """Return the worker-pool size: the setting, capped by the connections on loan."""
+        connections = self.pool_size + self.max_overflow
+        return min(connections, self.worker_threads or DEFAULT_WORKERS)
+
+
+# Measured with bench/slash_load.py --server-env OPSBOT_DB_WORKERS=N (2 cores, concurrency
+# 50, server CPU per request over the bare app's): `/kpi week` 3.5x at 4 threads, 3.8x at 8,
+# 4.0x at 16, 4.8x at 30; `/opsbot help` 2.3x, 2.2x, 1.8x, 2.6x. A unit of work is mostly
+# Python holding the GIL, so many threads only queue for it and slow the loop's thread down.
+DEFAULT_WORKERS = 8
 
 
 DEFAULT_POOL = PoolOptions()
@@ -124,12 +134,13 @@ class WorkerSessions:
 def session_factory(engine: Engine, *, workers: int | None = None) -> WorkerSessions:
     """Return a callable that opens a new session on `engine`, with its worker pool.
 
-    `workers` defaults to what the engine's pool can lend at once.
+    `workers` defaults to DEFAULT_WORKERS, or fewer when the engine's pool lends fewer.
     """
     if workers is None:
         size = getattr(engine.pool, "size", None)
         overflow = getattr(engine.pool, "_max_overflow", 0)
-        workers = (size() + max(0, overflow)) if callable(size) else DEFAULT_POOL.workers
+        lendable = (size() + max(0, overflow)) if callable(size) else DEFAULT_WORKERS
+        workers = min(lendable, DEFAULT_WORKERS)
     return WorkerSessions(engine, workers=workers)
 
 

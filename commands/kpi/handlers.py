@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import Session
 
 from commands.background import ErrorReporter
 from commands.kpi.grammar import USAGE, KpiRequest, parse_kpi_text
@@ -39,6 +41,7 @@ from commands.kpi.views import (
 )
 from commands.kpi.why_views import render_finding
 from commands.permissions import Actor, Permissions
+from commands.scope import ChannelScope, scope_for_channel
 from commands.work_queue import Busy, WorkQueue
 from integrations.errors import UsageError
 from storage.engine import SessionFactory, in_worker
@@ -46,6 +49,7 @@ from storage.kpi import DIMENSIONS
 
 BREAKDOWN_ACTION = re.compile(rf"^{BREAKDOWN_ACTION_PREFIX}(\w+)$")
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def today_in(settings: Any, clock: Clock) -> date:
@@ -79,31 +83,33 @@ async def handle_kpi(
 ) -> None:
     """Answer `/kpi …` with a snapshot; `why` and `chart` continue through the work queue."""
     channel_id = command.get("channel_id")
-    actor = await permissions.actor(sessions, user_id=command["user_id"], channel_id=channel_id)
     request = _parse(command.get("text", ""), settings, clock, kpi_registry)
     if request.action == "help":
         await ack(**render_help(kpi_registry))
         return
     if request.action == "why":
-        chosen = kpi_registry.get(request.kpi) if request.kpi else None
-        question = await in_worker(
+        actor, question = await _scoped(
             sessions,
-            lambda session: why_question(
+            permissions,
+            command,
+            lambda session, scope: why_question(
                 session=session,
                 request=request,
-                scope=actor.scope,
+                scope=scope,
                 registry=kpi_registry,
                 cache=kpi_snapshots,
-                kpi=chosen,
+                kpi=kpi_registry.get(request.kpi) if request.kpi else None,
             ),
         )
         _queue_why(work_queue, actor, sessions, settings, respond, lambda _: question)
         await ack(response_type="ephemeral", text=f"Looking into what moved {question.kpi.label}…")
         return
-    snapshot = await in_worker(
+    actor, snapshot = await _scoped(
         sessions,
-        lambda session: snapshot_answer(
-            session=session, request=request, scope=actor.scope, cache=kpi_snapshots
+        permissions,
+        command,
+        lambda session, scope: snapshot_answer(
+            session=session, request=request, scope=scope, cache=kpi_snapshots
         ),
     )
     busy: Busy | None = None
@@ -112,13 +118,51 @@ async def handle_kpi(
             _queue_chart(work_queue, actor, client, respond, snapshot, channel_id)
         except Busy as refused:
             busy = refused  # the numbers are ready; only the picture has to wait
-    await ack(**render_snapshot(snapshot))
+    await ack(**_rendered(snapshot))
     if busy is not None:
         await respond(
             text=f"{busy.user_message} (for the chart)",
             response_type="ephemeral",
             replace_original=False,
         )
+
+
+# The Block Kit of the latest answers, by snapshot object: a kept answer (SnapshotCache) is
+# the same object at each repeat, so it is rendered once. Read and written on the loop only.
+_RENDERED: OrderedDict[int, tuple[Snapshot, dict[str, Any]]] = OrderedDict()
+_RENDERED_MAX = 64
+
+
+def _rendered(snapshot: Snapshot) -> dict[str, Any]:
+    """Return `render_snapshot(snapshot)`, built once per snapshot object."""
+    kept = _RENDERED.get(id(snapshot))
+    if kept is not None and kept[0] is snapshot:  # the entry holds it: its id is not reused
+        _RENDERED.move_to_end(id(snapshot))
+        return kept[1]
+    answer = render_snapshot(snapshot)
+    _RENDERED[id(snapshot)] = (snapshot, answer)
+    while len(_RENDERED) > _RENDERED_MAX:
+        _RENDERED.popitem(last=False)
+    return answer
+
+
+async def _scoped(
+    sessions: SessionFactory,
+    permissions: Permissions,
+    command: dict[str, Any],
+    work: Callable[[Session, ChannelScope], T],
+) -> tuple[Actor, T]:
+    """Read the channel's scope and do `work` in it in one unit of work (one worker round
+    trip, where a separate actor look-up was another); return the actor and the result."""
+    channel_id = command.get("channel_id")
+
+    def scoped(session: Session) -> tuple[ChannelScope, T]:
+        scope = scope_for_channel(session, channel_id)
+        return scope, work(session, scope)
+
+    scope, result = await in_worker(sessions, scoped)
+    actor = await permissions.actor_in(scope, user_id=command["user_id"], channel_id=channel_id)
+    return actor, result
 
 
 def _queue_chart(

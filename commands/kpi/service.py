@@ -40,10 +40,8 @@ def fitted(
 def snapshot_answer(
     *, session: Session, request: KpiRequest, scope: ChannelScope, cache: SnapshotCache
 ) -> Snapshot:
-    """Return the snapshot `/kpi` shows for `request` in `scope`."""
-    request = cache.fit(session=session, request=request)
-    filters = resolve_filters(session=session, filters=request.filters, scope=scope)
-    return cache.snapshot(session=session, request=request, filters=filters)
+    """Return the snapshot `/kpi` shows for `request` in `scope` (kept per data version)."""
+    return cache.answer(session=session, request=request, scope=scope)
 
 
 def why_question(

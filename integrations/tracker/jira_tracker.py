@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import json
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -44,10 +47,13 @@ class JiraConfig:
     api_token: str | None
     pat: str | None = None
     timeout: float = 30.0
+    # Threads of the tracker's own pool: a slow Jira ties up these, never the loop's default
+    # executor (which other libraries share) nor the database workers.
+    workers: int = 4
 
 
 class JiraTracker:
-    """The Tracker protocol over the sync `jira` client, run in worker threads."""
+    """The Tracker protocol over the sync `jira` client, run on a bounded pool of its own."""
 
     name = "jira"
 
@@ -55,6 +61,13 @@ class JiraTracker:
         self._config = config
         self._metrics = metrics
         self._local = threading.local()
+        self._executor = ThreadPoolExecutor(
+            max_workers=max(1, config.workers), thread_name_prefix="jira"
+        )
+
+    async def aclose(self) -> None:
+        """Let the calls in flight finish (on a thread: the loop keeps running), then stop."""
+        await asyncio.to_thread(self._executor.shutdown, wait=True)
 
     def _client(self) -> JIRA:
         client: JIRA | None = getattr(self._local, "client", None)
@@ -85,8 +98,10 @@ class JiraTracker:
         def run() -> T:
             return fn(self._client())
 
+        # Context variables (the request id in log lines) follow the call, as with to_thread.
+        bound = functools.partial(contextvars.copy_context().run, run)
         try:
-            result = await asyncio.to_thread(run)
+            result = await asyncio.get_running_loop().run_in_executor(self._executor, bound)
         except JIRAError as exc:
             status = exc.status_code or 0
             self._count(method, str(status))
