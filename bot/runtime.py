@@ -280,9 +280,12 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_shutdown.insert(0, runtime.audit.stop)
     runtime.on_startup.append(runtime.outbox.start)
     runtime.on_shutdown.append(runtime.outbox.stop)
-    if isinstance(runtime.tracker, JiraTracker):
-        # After the outbox stopped (shutdown hooks run in reverse): no new Jira calls come.
-        runtime.on_shutdown.insert(0, runtime.tracker.aclose)
+    if settings.jira_configured:
+        from integrations.tracker.jira_tracker import JiraTracker  # loaded only with Jira on
+
+        if isinstance(runtime.tracker, JiraTracker):
+            # After the outbox stopped (shutdown hooks run in reverse): no new Jira calls come.
+            runtime.on_shutdown.insert(0, runtime.tracker.aclose)
     # The order is explicit: a family reads only fields installed above its line.
     install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
