@@ -9,12 +9,14 @@ episode), for slow creep that never makes one day stand out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
@@ -82,22 +84,32 @@ def seasonal_baseline(values: FloatArray, weeks: int) -> FloatArray:
     return baseline
 
 
+def _no_nan(value: float) -> float:
+    """Return 0 for a missing value (a day without cases has no volume)."""
+    return 0.0 if math.isnan(value) else value
+
+
 def robust_z(residuals: FloatArray, baseline: FloatArray, history_days: int) -> FloatArray:
-    """Return each residual's robust z against the residuals of the preceding days."""
+    """Return each residual's robust z against the residuals of the preceding days.
+
+    Day t is scored against the non-missing residuals of days t-history_days … t-1 (at least
+    14 of them): their median and MAD, all days at once over a sliding window.
+    """
     n = residuals.shape[0]
     z = np.full(n, np.nan)
-    for t in range(n):
-        if np.isnan(residuals[t]):
-            continue
-        window = residuals[max(0, t - history_days) : t]
-        window = window[~np.isnan(window)]
-        if window.size < 14:
-            continue
-        median = float(np.median(window))
-        mad = float(np.median(np.abs(window - median)))
-        # A perfectly regular series has MAD 0; half a percent of the level keeps z finite.
-        scale = max(_MAD_SCALE * mad, 0.005 * abs(float(baseline[t])), 1e-9)
-        z[t] = (residuals[t] - median) / scale
+    if n == 0 or history_days < 14:
+        return z
+    padded = np.concatenate([np.full(history_days, np.nan), residuals])
+    windows = sliding_window_view(padded, history_days)[:n]  # row t: days t-h … t-1
+    scored = ~np.isnan(residuals) & (np.count_nonzero(~np.isnan(windows), axis=1) >= 14)
+    if not scored.any():
+        return z
+    history = windows[scored]
+    median = np.nanmedian(history, axis=1)
+    mad = np.nanmedian(np.abs(history - median[:, None]), axis=1)
+    # A perfectly regular series has MAD 0; half a percent of the level keeps z finite.
+    scale = np.maximum(np.maximum(_MAD_SCALE * mad, 0.005 * np.abs(baseline[scored])), 1e-9)
+    z[scored] = (residuals[scored] - median) / scale
     return z
 
 
@@ -132,7 +144,7 @@ def detect(
         enough = (
             abs(actual - expected) >= params.min_volume
             if weights is None
-            else bool(np.nan_to_num(weights[t]) >= params.min_volume)
+            else _no_nan(float(weights[t])) >= params.min_volume
         )
         reportable = since is None or day >= since
         if abs(score) >= params.z and change >= params.min_change and enough and reportable:
