@@ -13,8 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from integrations.tracker.base import BOT_COMMENT_MARK, TrackerIssue
-from integrations.tracker.jira_tracker import user_from_raw
+from integrations.tracker.base import BOT_COMMENT_MARK, TrackerIssue, user_from_raw
 
 # Milliseconds since the epoch; bool is not a number here, and neither is "soon".
 _Stamp = Annotated[StrictInt, Field(ge=0, le=2**53)]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.local_slack import LocalSlack, SlackCall
+from bot.offline.slack import LocalSlack, SlackCall
 from bot.runtime import Runtime
 from commands.checkins.service import add_checkin
 from storage.actions import ActionItem

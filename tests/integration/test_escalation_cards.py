@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from integrations.tracker.jira_webhook import read_jira_webhook
 from storage.engine import unit_of_work

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.digest import DigestWindow
 from commands.initiatives.digest import InitiativeDigestSource
