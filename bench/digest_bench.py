@@ -23,8 +23,8 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.app import create_app
-from bot.local_requests import sign, slash_command_body, to_bolt_request
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
+from bot.offline.slack_requests import slash_command, to_bolt_request
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from commands.checkins.runner import CheckinRunner
@@ -61,10 +61,16 @@ async def probe_commands(runtime: Runtime, stop: asyncio.Event) -> list[float]:
     app = create_app(runtime)
     latencies: list[float] = []
     while not stop.is_set():
-        body = slash_command_body(
-            "/opsbot", "help", user_id="U0BENCH", channel_id="C0OPS", response_url="http://x/"
+        request = to_bolt_request(
+            *slash_command(
+                "/opsbot",
+                "help",
+                secret=SECRET,
+                user_id="U0BENCH",
+                channel_id="C0OPS",
+                response_url="http://x/",
+            )
         )
-        request = to_bolt_request(body, sign(body, SECRET))
         started = time.perf_counter()
         response = await app.async_dispatch(request)
         latencies.append((time.perf_counter() - started) * 1000)

@@ -28,8 +28,8 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load import Tally
-from bot.local_requests import sign, slash_command_body
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
+from bot.offline.slack_requests import slash_command
 from tests.fakes.jira_server import FakeJira
 from tests.support.servers import free_port, opsbot_process
 
@@ -61,16 +61,16 @@ async def fire(url: str, n: int, concurrency: int, run: str) -> Tally:
         while not queue.empty():
             i = queue.get_nowait()
             text = f'sev{1 + i % 4} impersonation "bench {run} clone wave {i}" '
-            body = slash_command_body(
+            started = time.perf_counter()
+            body, headers = slash_command(
                 "/escalate",
                 text,
+                secret=SECRET,
                 user_id=f"U0B{i % 7}",
                 channel_id="C0OPS",
                 response_url="http://127.0.0.1:9/response/bench",
             )
-            started = time.perf_counter()
             try:
-                headers = sign(body, SECRET)
                 async with session.post(url, data=body, headers=headers) as answer:
                     payload = await answer.text()
                     if answer.status != 200 or "Saved escalation" not in payload:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.local_requests import sign, slash_command_body
+from bot.offline.slack_requests import slash_command
 
 MintResponseUrl = Callable[[], str]
 
@@ -116,14 +116,15 @@ async def run_load(
 async def _one(
     client: aiohttp.ClientSession, plan: LoadPlan, command: SlashCommand, tally: Tally
 ) -> None:
-    body = slash_command_body(
+    body, signed = slash_command(
         command.command,
         command.text,
+        secret=plan.secret,
         user_id=plan.user_id,
         channel_id=plan.channel_id,
         response_url=plan.response_url(),
     )
-    headers: dict[str, Any] = dict(sign(body, plan.secret))
+    headers: dict[str, Any] = dict(signed)
     started = time.perf_counter()
     try:
         async with client.post(plan.url, data=body.encode(), headers=headers) as answer:

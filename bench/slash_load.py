@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import targets
 from bench.load import LoadPlan, SlashCommand, Tally, run_load
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 
 P99_TARGET_MS = 100.0
 THROUGHPUT_RATIO_TARGET = 0.6

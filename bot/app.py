@@ -17,10 +17,10 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.errors import handle_error
-from bot.local_requests import sign, to_bolt_request
 from bot.logging_setup import request_id_var
 from bot.request_info import RequestInfo, describe
 from bot.runtime import Runtime
+from bot.signing import sign, to_bolt_request
 from commands import register_all
 from commands.catalog import CommandCatalog
 from commands.mrkdwn import escape
@@ -231,6 +231,9 @@ def create_app(runtime: Runtime, *, verify_requests: bool = True) -> OpsbotApp:
     settings = runtime.settings
     secret = settings.slack_signing_secret
     app = OpsbotApp(
+        # Named, so Bolt does not call inspect.stack() to name its logger after the caller's
+        # file: that reads the source of every frame, a tenth of an `opsbot shell -c`.
+        name="opsbot.bolt",
         client=runtime.slack,
         signing_secret=secret.get_secret_value() if secret else "unset",
         process_before_response=True,

@@ -11,8 +11,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.jira_webhook_shape import delivery_key, malformed_reason
+from bot.jira_webhook_shape import delivery_key
 from bot.runtime import Runtime
+from integrations.tracker.jira_webhook import MalformedWebhook, read_jira_webhook
 from storage.engine import off_loop
 from storage.request_keys import claim_request_key, release_request_key
 
@@ -41,16 +42,17 @@ async def receive_jira_webhook(request: Request, runtime: Runtime) -> Response:
         return JSONResponse({"error": "body is not JSON"}, status_code=400)
     if not isinstance(payload, dict):
         return JSONResponse({"error": "body is not a JSON object"}, status_code=400)
-    reason = malformed_reason(payload)
-    if reason is not None:
-        log.info("jira webhook refused as malformed: %s", reason)
-        return JSONResponse({"error": f"malformed body: {reason}"}, status_code=400)
+    try:
+        change = read_jira_webhook(payload)
+    except MalformedWebhook as exc:
+        log.info("jira webhook refused as malformed: %s", exc.reason)
+        return JSONResponse({"error": f"malformed body: {exc.reason}"}, status_code=400)
     key = delivery_key(request.headers.get("x-atlassian-webhook-identifier"), payload)
     if not await off_loop(runtime.sessions, claim_request_key, runtime.engine, key):
         return JSONResponse({"status": "duplicate"}, status_code=200)
     try:
         for sink in runtime.jira_webhook_sinks:
-            await sink(payload)
+            await sink(change)
     except Exception:
         log.exception("jira webhook %s failed", key)
         await off_loop(runtime.sessions, release_request_key, runtime.engine, key)

@@ -60,7 +60,7 @@ from integrations.outbox import OutboxPolicy, OutboxWorker
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
 from integrations.slack_directory import SlackDirectory
 from integrations.tracker.base import Tracker
-from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
+from integrations.tracker.jira_webhook import TrackerChange
 from integrations.tracker.local_tracker import LocalTracker
 from storage.engine import SessionFactory, WorkerSessions, make_engine, session_factory
 from storage.types import utcnow
@@ -105,7 +105,7 @@ class Runtime:
     on_startup: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Verified, deduplicated Jira webhook bodies are handed to each of these.
-    jira_webhook_sinks: list[Callable[[dict[str, Any]], Awaitable[None]]] = field(
+    jira_webhook_sinks: list[Callable[[TrackerChange], Awaitable[None]]] = field(
         default_factory=list
     )
     # Periodic work the families declare; put on the scheduler when this process runs it.
@@ -237,6 +237,9 @@ def _build_tracker(settings: Settings, sessions: SessionFactory, metrics: OpsMet
     """Return Jira when JIRA_URL is set, else the local tracker."""
     if not settings.jira_configured:
         return LocalTracker(sessions)
+    # Imported only with Jira configured: the jira library (and requests) cost every start-up.
+    from integrations.tracker.jira_tracker import JiraConfig, JiraTracker
+
     config = JiraConfig(
         url=str(settings.jira_url),
         email=settings.jira_email,
@@ -296,9 +299,12 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     runtime.on_shutdown.insert(0, runtime.audit.stop)
     runtime.on_startup.append(runtime.outbox.start)
     runtime.on_shutdown.append(runtime.outbox.stop)
-    if isinstance(runtime.tracker, JiraTracker):
-        # After the outbox stopped (shutdown hooks run in reverse): no new Jira calls come.
-        runtime.on_shutdown.insert(0, runtime.tracker.aclose)
+    if settings.jira_configured:
+        from integrations.tracker.jira_tracker import JiraTracker  # loaded only with Jira on
+
+        if isinstance(runtime.tracker, JiraTracker):
+            # After the outbox stopped (shutdown hooks run in reverse): no new Jira calls come.
+            runtime.on_shutdown.insert(0, runtime.tracker.aclose)
     # The order is explicit: a family reads only fields installed above its line.
     install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
     install_kpi(runtime)  # kpi_config, kpi_registry, kpi_snapshots, "kpi" digest source, pull loop

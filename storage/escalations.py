@@ -8,9 +8,15 @@ from sqlalchemy import BigInteger, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from storage.kb import KbArticle
+from storage.tracker_items import (
+    TrackerItem,
+    item_by_dedupe_key,
+    item_by_id,
+    item_by_key,
+    item_by_message,
+)
 from storage.types import UTCDateTime, utcnow
 
-FILING, FILED, FILING_FAILED = "filing", "filed", "failed"
 OPEN_CATEGORIES = ("new", "indeterminate")
 
 
@@ -30,25 +36,14 @@ class EscalationBase(SQLModel):
     source_permalink: str | None = Field(default=None, max_length=500)
 
 
-class Escalation(EscalationBase, table=True):
+class Escalation(EscalationBase, TrackerItem, table=True):
     """One escalation: its issue key once filed, its Slack message, its latest known state."""
 
     __tablename__ = "escalation"
 
-    id: int | None = Field(default=None, primary_key=True)
-    # A domain key (modal view id, or reporter+title within a window): one escalation each.
-    dedupe_key: str = Field(max_length=255, unique=True)
-    key: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    tracker: str = Field(default="local", max_length=16)
-    filing_state: str = Field(default=FILING, max_length=16)
-    filing_error: str | None = Field(default=None, max_length=500)
-    url: str | None = Field(default=None, max_length=500)
-    channel_id: str | None = Field(default=None, max_length=32)
+    # Escalations are looked up by their message and listed by category: both indexed.
     message_ts: str | None = Field(default=None, max_length=32, index=True)
-    status: str = Field(default="To Do", max_length=64)
     status_category: str = Field(default="new", max_length=16, index=True)
-    # Tracker time (ms) of the status we hold: an older webhook never overwrites it.
-    status_at_ms: int = Field(default=0, sa_type=BigInteger)
     assignee_account_id: str | None = Field(default=None, max_length=128)
     assignee_name: str | None = Field(default=None, max_length=200)
     assignee_slack_id: str | None = Field(default=None, max_length=32)
@@ -64,16 +59,6 @@ class Escalation(EscalationBase, table=True):
     def is_open(self) -> bool:
         """Tell whether the escalation still needs work."""
         return self.status_category in OPEN_CATEGORIES
-
-    @property
-    def label(self) -> str:
-        """Return the correlation label carried by its issue."""
-        return f"opsbot-{self.id}"
-
-    @property
-    def display_key(self) -> str:
-        """Return the issue key, or a placeholder while filing."""
-        return self.key or f"#{self.id} (filing)"
 
 
 class EscalationEvent(SQLModel, table=True):
@@ -136,27 +121,22 @@ def reply_at(session: Session, channel_id: str, ts: str) -> EscalationReply | No
 
 def escalation_by_id(session: Session, escalation_id: int) -> Escalation | None:
     """Return one escalation by id."""
-    return session.get(Escalation, escalation_id)
+    return item_by_id(session, Escalation, escalation_id)
 
 
 def escalation_by_key(session: Session, key: str) -> Escalation | None:
     """Return the escalation whose issue key is `key` (case-insensitive)."""
-    statement = select(Escalation).where(func.upper(col(Escalation.key)) == key.upper())
-    return session.exec(statement).first()
+    return item_by_key(session, Escalation, key)
 
 
 def escalation_by_dedupe_key(session: Session, dedupe_key: str) -> Escalation | None:
     """Return the escalation filed under this domain key."""
-    statement = select(Escalation).where(col(Escalation.dedupe_key) == dedupe_key)
-    return session.exec(statement).first()
+    return item_by_dedupe_key(session, Escalation, dedupe_key)
 
 
 def escalation_by_message(session: Session, channel_id: str, ts: str) -> Escalation | None:
     """Return the escalation whose channel message is (channel, ts)."""
-    statement = select(Escalation).where(
-        (col(Escalation.channel_id) == channel_id) & (col(Escalation.message_ts) == ts)
-    )
-    return session.exec(statement).first()
+    return item_by_message(session, Escalation, channel_id, ts)
 
 
 def recent_duplicate(

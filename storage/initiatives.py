@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from typing import ClassVar, Protocol
 
 from sqlalchemy import JSON, BigInteger, Date, UniqueConstraint, and_, func, or_
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from storage.tracker_items import (
+    TrackerItem,
+    item_by_dedupe_key,
+    item_by_id,
+    item_by_key,
+)
 from storage.types import UTCDateTime, utcnow
 
-FILING, FILED, FILING_FAILED = "filing", "filed", "failed"
 
-
-class Initiative(SQLModel, table=True):
+class Initiative(TrackerItem, table=True):
     """One initiative: what it is for, its epic once filed, its Slack thread, its progress."""
 
     __tablename__ = "initiative"
+    label_prefix: ClassVar[str] = "opsbot-init-"
 
-    id: int | None = Field(default=None, primary_key=True)
-    # The modal's view id (or the command's trigger): one initiative per submission.
-    dedupe_key: str = Field(max_length=255, unique=True)
     title: str = Field(max_length=255)
     goal: str = ""
     owner_id: str | None = Field(default=None, max_length=32, index=True)
@@ -28,33 +32,12 @@ class Initiative(SQLModel, table=True):
     target_date: date | None = Field(default=None, sa_type=Date)
     created_by: str = Field(max_length=32)
     origin_channel_id: str | None = Field(default=None, max_length=32)
-    key: str | None = Field(default=None, max_length=64, unique=True, index=True)
-    tracker: str = Field(default="local", max_length=16)
-    filing_state: str = Field(default=FILING, max_length=16)
-    filing_error: str | None = Field(default=None, max_length=500)
-    url: str | None = Field(default=None, max_length=500)
-    channel_id: str | None = Field(default=None, max_length=32)
-    message_ts: str | None = Field(default=None, max_length=32)
-    status: str = Field(default="To Do", max_length=64)
-    status_category: str = Field(default="new", max_length=16)
-    # Tracker time (ms) of the status we hold: an older webhook never overwrites it.
-    status_at_ms: int = Field(default=0, sa_type=BigInteger)
     children_total: int = 0
     children_done: int = 0
     # Last progress note or tracker activity: "days since update" counts from here.
     last_update_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-    @property
-    def label(self) -> str:
-        """Return the correlation label its epic carries."""
-        return f"opsbot-init-{self.id}"
-
-    @property
-    def display_key(self) -> str:
-        """Return the epic key, or a placeholder while filing."""
-        return self.key or f"#{self.id} (filing)"
 
     @property
     def is_open(self) -> bool:
@@ -105,19 +88,17 @@ class InitiativeLink(SQLModel, table=True):
 
 def initiative_by_id(session: Session, initiative_id: int) -> Initiative | None:
     """Return one initiative by id."""
-    return session.get(Initiative, initiative_id)
+    return item_by_id(session, Initiative, initiative_id)
 
 
 def initiative_by_key(session: Session, key: str) -> Initiative | None:
     """Return the initiative whose epic key is `key` (case-insensitive)."""
-    statement = select(Initiative).where(func.upper(col(Initiative.key)) == key.upper())
-    return session.exec(statement).first()
+    return item_by_key(session, Initiative, key)
 
 
 def initiative_by_dedupe_key(session: Session, dedupe_key: str) -> Initiative | None:
     """Return the initiative created under this domain key."""
-    statement = select(Initiative).where(col(Initiative.dedupe_key) == dedupe_key)
-    return session.exec(statement).first()
+    return item_by_dedupe_key(session, Initiative, dedupe_key)
 
 
 def list_initiatives(
@@ -151,37 +132,54 @@ def children_of(session: Session, initiative_id: int) -> list[InitiativeChild]:
     return list(session.exec(statement))
 
 
-def upsert_child(
+class ChildState(Protocol):
+    """A story as the tracker reports it (a tracker issue is one)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def status_category(self) -> str: ...
+
+
+def update_children(
     session: Session,
     initiative: Initiative,
+    states: Iterable[ChildState],
     *,
-    key: str,
-    summary: str,
-    status: str,
-    status_category: str,
     at_ms: int | None = None,
-) -> InitiativeChild:
-    """Record a child's latest state (in the caller's transaction).
+) -> None:
+    """Record the children's latest states, then recount progress (in the caller's transaction).
 
-    With `at_ms` (the tracker time of this state), a state older than the one held is
+    With `at_ms` (the tracker time of these states), a state older than the one held is
     ignored: deliveries can arrive out of order.
     """
-    child = child_by_key(session, key) or InitiativeChild(
-        initiative_id=initiative.id or 0, key=key.upper()
+    for state in states:
+        _upsert_child(session, initiative, state, at_ms)
+    _recount_children(session, initiative)
+
+
+def _upsert_child(
+    session: Session, initiative: Initiative, state: ChildState, at_ms: int | None
+) -> None:
+    child = child_by_key(session, state.key) or InitiativeChild(
+        initiative_id=initiative.id or 0, key=state.key.upper()
     )
     if at_ms is not None and child.id is not None and at_ms < child.status_at_ms:
-        return child
+        return
     child.initiative_id = initiative.id or 0
-    child.summary, child.status, child.status_category = summary[:500], status, status_category
+    child.summary, child.status = state.summary[:500], state.status
+    child.status_category = state.status_category
     if at_ms is not None:
         child.status_at_ms = at_ms
     session.add(child)
     session.flush()
-    return child
 
 
-def recount_children(session: Session, initiative: Initiative) -> None:
-    """Set done/total from the stored children."""
+def _recount_children(session: Session, initiative: Initiative) -> None:
     children = children_of(session, initiative.id or 0)
     initiative.children_total = len(children)
     initiative.children_done = sum(1 for c in children if c.status_category == "done")

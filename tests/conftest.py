@@ -14,7 +14,7 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.engine import Engine
 
 from bot.app import OpsbotApp, create_app
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
 from bot.server import create_http_app
 from bot.settings import Settings

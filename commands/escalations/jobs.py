@@ -12,7 +12,8 @@ from commands.escalations.views import filed_note
 from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import TrackerIssue, TrackerOutage, TrackerRejected
-from storage.escalations import FILED, FILING_FAILED, Escalation, escalation_by_id, record_event
+from storage.escalations import Escalation, escalation_by_id, record_event
+from storage.tracker_items import FILED, FILING_FAILED
 from storage.types import utcnow
 
 log = logging.getLogger("opsbot.escalations")

@@ -12,9 +12,7 @@ from sqlmodel import Session
 
 from commands.escalations.service import EscalationDesk
 from commands.escalations.views import escalation_message
-from integrations.errors import NotFound
 from integrations.outbox import GiveUp, JobContext, RetryLater
-from integrations.tracker.base import TrackerOutage, TrackerRejected
 from storage.engine import SessionFactory, in_worker
 from storage.escalations import Escalation, escalation_by_id
 
@@ -95,11 +93,3 @@ class JobsBase:
         if not escalation.key:
             raise RetryLater("the escalation is not filed yet")
         return escalation, escalation.key
-
-    async def _tracker_call(self, job: JobContext, call: Any) -> Any:
-        try:
-            return await call
-        except TrackerOutage as exc:
-            raise RetryLater(exc.user_message, retry_after=exc.retry_after) from exc
-        except (TrackerRejected, NotFound) as exc:
-            raise GiveUp(exc.user_message) from exc

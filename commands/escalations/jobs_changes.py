@@ -10,6 +10,7 @@ from commands.mrkdwn import escape, escape_clip, user_mention
 from integrations.errors import OpsbotError
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import TrackerRejected, pick_transition, resolving_transition
+from integrations.tracker.filing import tracker_call
 from storage.escalations import Escalation, escalation_by_id, record_event
 from storage.types import utcnow
 
@@ -22,8 +23,7 @@ class ChangeJobs(JobsBase):
         escalation, key = await self._key(job)
         author = str(job.payload.get("author") or "someone")
         text = str(job.payload["text"])
-        await self._tracker_call(
-            job,
+        await tracker_call(
             self.desk.tracker.add_comment(key, f"{author} (Slack): {text}", ref=f"job-{job.id}"),
         )
         who = user_mention(job.payload.get("user"), author)
@@ -44,11 +44,11 @@ class ChangeJobs(JobsBase):
         if job.attempt > 1:
             # An earlier attempt may have moved the issue and lost the answer; moving it
             # again would be refused (no transition to where it already is).
-            issue = await self._tracker_call(job, self.desk.tracker.get_issue(key))
+            issue = await tracker_call(self.desk.tracker.get_issue(key))
             if issue.status.casefold() == wanted.strip().casefold():
                 await self._set_status(escalation, issue.status, issue.status_category, job)
                 return
-        available = await self._tracker_call(job, self.desk.tracker.transitions(key))
+        available = await tracker_call(self.desk.tracker.transitions(key))
         try:
             chosen = pick_transition(available, wanted)
         except TrackerRejected as exc:
@@ -58,7 +58,7 @@ class ChangeJobs(JobsBase):
             # assignee or an admin, with a root cause (checked again here, where the
             # tracker's own category is known).
             raise GiveUp(RESOLVE_INSTEAD)
-        chosen = await self._tracker_call(job, self.desk.tracker.transition(key, chosen.id))
+        chosen = await tracker_call(self.desk.tracker.transition(key, chosen.id))
         await self._set_status(escalation, chosen.to_status, chosen.to_category, job)
 
     async def _set_status(
@@ -108,14 +108,12 @@ class ChangeJobs(JobsBase):
         if self.desk.jira:
             email = await self.directory.user_email(slack_user)
             found = (
-                await self._tracker_call(job, self.desk.tracker.find_user_by_email(email))
-                if email
-                else None
+                await tracker_call(self.desk.tracker.find_user_by_email(email)) if email else None
             )
             if found is None:
                 raise GiveUp(f"{name} has no Jira account I can match by e-mail.")
             account, name = found.account_id, found.display_name
-        await self._tracker_call(job, self.desk.tracker.assign(key, account))
+        await tracker_call(self.desk.tracker.assign(key, account))
         note = f"👤 {escape(key)} is assigned to {user_mention(slack_user, name)}."
 
         def record(session: Session) -> None:
@@ -139,19 +137,19 @@ class ChangeJobs(JobsBase):
         root_cause = str(job.payload["root_cause"])
         tracker = self.desk.tracker
         field = self.desk.root_cause_field
-        issue = await self._tracker_call(job, tracker.get_issue(key))
+        issue = await tracker_call(tracker.get_issue(key))
         status, category = issue.status, issue.status_category
         if category != "done":  # a retry after a half-done attempt skips the transition
-            available = await self._tracker_call(job, tracker.transitions(key))
+            available = await tracker_call(tracker.transitions(key))
             try:
                 chosen = resolving_transition(available)
             except OpsbotError as exc:
                 raise GiveUp(exc.user_message) from exc
             fields = {field: root_cause} if field else None
-            await self._tracker_call(job, tracker.transition(key, chosen.id, fields=fields))
+            await tracker_call(tracker.transition(key, chosen.id, fields=fields))
             status, category = chosen.to_status, chosen.to_category
         if not field:
-            await self._tracker_call(
-                job, tracker.add_comment(key, f"Root cause: {root_cause}", ref=f"job-{job.id}")
+            await tracker_call(
+                tracker.add_comment(key, f"Root cause: {root_cause}", ref=f"job-{job.id}")
             )
         await self._set_status(escalation, status, category, job)

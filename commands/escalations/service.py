@@ -8,9 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from commands.escalations.model import EscalationInput, PolicyAreas
@@ -22,9 +21,9 @@ from commands.vendors.service import require_vendor
 from integrations.errors import NotFound, UsageError
 from integrations.outbox import OutboxWorker
 from integrations.tracker.base import Tracker
+from integrations.tracker.filing import TrackerDesk, create_then_queue
 from storage.engine import SessionFactory, in_worker
 from storage.escalations import (
-    FILED,
     Escalation,
     EscalationEvent,
     escalation_by_dedupe_key,
@@ -57,7 +56,7 @@ NOT_CONFIGURED = "_Jira is not configured: escalations live in opsbot's local tr
 
 
 @dataclass
-class EscalationDesk:
+class EscalationDesk(TrackerDesk):
     """Everything escalation handlers and jobs share: tracker, outbox and configuration."""
 
     tracker: Tracker
@@ -69,15 +68,7 @@ class EscalationDesk:
     root_cause_field: str | None = None
     components_by_area: dict[str, list[str]] = field(default_factory=dict)
     custom_fields: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def jira(self) -> bool:
-        """Tell whether escalations go to Jira (else the local tracker)."""
-        return self.tracker.name == "jira"
-
-    def footer(self) -> str | None:
-        """Return the note every answer carries when Jira is not configured."""
-        return None if self.jira else NOT_CONFIGURED
+    not_configured: ClassVar[str] = NOT_CONFIGURED
 
     async def run(self, sessions: SessionFactory, work: Callable[[Session], T]) -> T:
         """Run `work` as one unit of work on a worker thread, then wake the outbox.
@@ -159,27 +150,13 @@ def file_escalation(
         tracker=desk.tracker.name,
         channel_id=desk.channel_id or origin_channel_id,
     )
-    try:
-        session.add(escalation)
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        winner = escalation_by_dedupe_key(session, dedupe_key)
-        if winner is None:
-            raise
-        return winner, False
-    record_event(session, escalation, kind="created", to_value=data.title, actor=reporter_name)
-    ident = {"escalation_id": escalation.id}
-    for kind in ("post", "file"):
-        desk.outbox.enqueue(
-            session,
-            kind=f"escalation.{kind}",
-            payload=ident,
-            key=f"esc:{escalation.id}:{kind}",
-            fresh=True,
-        )
-    desk.outbox.wake()  # for callers that commit at once; `EscalationDesk.run` wakes after
-    return escalation, True
+    escalation, created = create_then_queue(
+        session, desk.outbox, escalation, family="escalation", key_prefix="esc"
+    )
+    if created:
+        record_event(session, escalation, kind="created", to_value=data.title, actor=reporter_name)
+        desk.outbox.wake()  # for callers that commit at once; `EscalationDesk.run` wakes after
+    return escalation, created
 
 
 def file_for(
@@ -320,7 +297,7 @@ def refuse_done_status(status: str) -> None:
 
 def require_filed(escalation: Escalation) -> None:
     """Refuse a change the tracker cannot take yet (the issue is still being filed)."""
-    if escalation.filing_state != FILED or not escalation.key:
+    if escalation.filed_key is None:
         raise UsageError("This escalation is still being filed; try again in a moment.")
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from commands.escalations.model import ROOT_CAUSE_KINDS, SEVERITIES, TRAINING_GAP, PolicyAreas
 from commands.mrkdwn import clip, clip_mrkdwn, escape, escape_clip, user_mention
-from storage.escalations import FILING, FILING_FAILED, Escalation, EscalationEvent
+from storage.escalations import Escalation, EscalationEvent
+from storage.tracker_items import FILING, FILING_FAILED
 from storage.types import utcnow
 
 Blocks = list[dict[str, Any]]

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from commands.initiatives.desk import PlanningDesk, tracker_call
+from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import initiative_message, progress_text, status_note
 from commands.mrkdwn import escape_clip
 from integrations.outbox import GiveUp, JobContext, RetryLater
 from integrations.tracker.base import IssueDraft, TrackerIssue, Transition
+from integrations.tracker.filing import tracker_call
 from integrations.tracker.wiki import wiki_escape
 from storage.engine import in_worker
 from storage.initiatives import (
-    FILED,
-    FILING_FAILED,
     Initiative,
     add_note,
     initiative_by_id,
-    recount_children,
-    upsert_child,
+    update_children,
 )
+from storage.tracker_items import FILED, FILING_FAILED
 from storage.types import utcnow
 
-Job = Callable[[JobContext], Awaitable[None]]
 
-
-async def _load(desk: PlanningDesk, context: JobContext) -> Initiative:
-    ident = int(context.payload["initiative_id"])
+async def _load(desk: PlanningDesk, job: JobContext) -> Initiative:
+    ident = int(job.payload["initiative_id"])
     initiative = await in_worker(desk.sessions, lambda session: initiative_by_id(session, ident))
     if initiative is None:
         raise GiveUp("initiative no longer exists")
@@ -98,16 +94,7 @@ def _story_recorded(
     at_ms: int | None = None,
 ) -> Initiative:
     row = _row(session, initiative)
-    upsert_child(
-        session,
-        row,
-        key=issue.key,
-        summary=issue.summary,
-        status=issue.status,
-        status_category=issue.status_category,
-        at_ms=at_ms,
-    )
-    recount_children(session, row)
+    update_children(session, row, [issue], at_ms=at_ms)
     return row
 
 
@@ -117,10 +104,16 @@ class InitiativeJobs:
 
     desk: PlanningDesk
 
-    async def post(self, context: JobContext) -> None:
+    def register(self) -> None:
+        """Register every initiative job kind on the desk's outbox."""
+        kinds = ("refresh", "post", "file", "reply", "comment", "transition", "link", "child")
+        for kind in (*kinds, "story_status"):
+            self.desk.outbox.register(f"initiative.{kind}", getattr(self, kind))
+
+    async def post(self, job: JobContext) -> None:
         """Announce the initiative in its channel."""
         desk = self.desk
-        initiative = await _load(desk, context)
+        initiative = await _load(desk, job)
         if initiative.message_ts or not initiative.channel_id:
             return
         answer = await desk.slack.chat_postMessage(
@@ -141,10 +134,10 @@ class InitiativeJobs:
             # Filed (or failed) while the announcement was on its way: show that now.
             await refresh_message(desk, row)
 
-    async def file(self, context: JobContext) -> None:
+    async def file(self, job: JobContext) -> None:
         """File the epic; the channel message and thread say so."""
         desk = self.desk
-        initiative = await _load(desk, context)
+        initiative = await _load(desk, job)
         if initiative.filing_state == FILED:
             return
         try:
@@ -159,9 +152,9 @@ class InitiativeJobs:
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def reply(self, context: JobContext) -> None:
+    async def reply(self, job: JobContext) -> None:
         """Post a reply in the initiative's thread."""
-        initiative = await _load(self.desk, context)
+        initiative = await _load(self.desk, job)
         if not initiative.channel_id:
             return
         if not initiative.message_ts:
@@ -169,38 +162,36 @@ class InitiativeJobs:
         await self.desk.slack.chat_postMessage(
             channel=initiative.channel_id,
             thread_ts=initiative.message_ts,
-            text=str(context.payload["text"]),
+            text=str(job.payload["text"]),
         )
 
-    async def comment(self, context: JobContext) -> None:
+    async def comment(self, job: JobContext) -> None:
         """Comment on the epic."""
-        initiative = await _load(self.desk, context)
+        initiative = await _load(self.desk, job)
         # The job id marks the comment, so a retry after a lost answer does not add it twice.
         await tracker_call(
             self.desk.tracker.add_comment(
-                initiative.key or "", context.payload["text"], ref=f"job-{context.id}"
+                initiative.key or "", job.payload["text"], ref=f"job-{job.id}"
             )
         )
 
-    async def transition(self, context: JobContext) -> None:
+    async def transition(self, job: JobContext) -> None:
         """Move the epic in its workflow."""
         desk = self.desk
-        initiative = await _load(desk, context)
+        initiative = await _load(desk, job)
         moved = await tracker_call(
-            desk.tracker.transition(initiative.key or "", str(context.payload["status"]))
+            desk.tracker.transition(initiative.key or "", str(job.payload["status"]))
         )
         row = await in_worker(desk.sessions, lambda s: _status_moved(s, desk, initiative, moved))
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def story_status(self, context: JobContext) -> None:
+    async def story_status(self, job: JobContext) -> None:
         """Move one of the epic's stories; progress counts it at once."""
         desk = self.desk
-        initiative = await _load(desk, context)
-        story_key = str(context.payload["story_key"])
-        moved = await tracker_call(
-            desk.tracker.transition(story_key, str(context.payload["status"]))
-        )
+        initiative = await _load(desk, job)
+        story_key = str(job.payload["story_key"])
+        moved = await tracker_call(desk.tracker.transition(story_key, str(job.payload["status"])))
         issue = await tracker_call(desk.tracker.get_issue(story_key))
         at_ms = int(utcnow().timestamp() * 1000)
 
@@ -215,26 +206,26 @@ class InitiativeJobs:
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def link(self, context: JobContext) -> None:
+    async def link(self, job: JobContext) -> None:
         """Link an escalation to the epic."""
-        initiative = await _load(self.desk, context)
+        initiative = await _load(self.desk, job)
         await tracker_call(
             self.desk.tracker.link_issues(
-                "Relates", str(context.payload["issue_key"]), initiative.key or ""
+                "Relates", str(job.payload["issue_key"]), initiative.key or ""
             )
         )
 
-    async def child(self, context: JobContext) -> None:
+    async def child(self, job: JobContext) -> None:
         """File a story under the epic."""
         desk = self.desk
-        initiative = await _load(desk, context)
+        initiative = await _load(desk, job)
         issue: TrackerIssue = await tracker_call(
-            desk.tracker.create_issue(story_draft(desk, initiative, context))
+            desk.tracker.create_issue(story_draft(desk, initiative, job))
         )
 
         def record(session: Session) -> Initiative:
             row = _story_recorded(session, desk, initiative, issue)
-            by = context.payload.get("by")
+            by = job.payload.get("by")
             add_note(session, row, kind="child", text=f"{issue.key} {issue.summary}", author=by)
             added = f"➕ Story <{issue.url}|{issue.key}> added. Progress: {progress_text(row)}"
             queue_reply(session, desk, row, added)
@@ -244,18 +235,18 @@ class InitiativeJobs:
         desk.outbox.wake()
         await refresh_message(desk, row)
 
-    async def refresh(self, context: JobContext) -> None:
+    async def refresh(self, job: JobContext) -> None:
         """Re-render the channel message."""
-        await refresh_message(self.desk, await _load(self.desk, context))
+        await refresh_message(self.desk, await _load(self.desk, job))
 
 
-def story_draft(desk: PlanningDesk, initiative: Initiative, context: JobContext) -> IssueDraft:
+def story_draft(desk: PlanningDesk, initiative: Initiative, job: JobContext) -> IssueDraft:
     """Return the story `/initiative KEY child` files."""
     return IssueDraft(
         project=desk.project,
-        summary=str(context.payload["summary"]),
+        summary=str(job.payload["summary"]),
         description=f"Part of initiative {initiative.key}: {initiative.title}",
-        correlation_label=f"{initiative.label}-child-{context.id}",
+        correlation_label=f"{initiative.label}-child-{job.id}",
         issue_type=desk.story_type,
         parent_key=initiative.key,
     )
@@ -291,13 +282,3 @@ def _write_then_reread(session: Session, row: Initiative) -> None:
     session.add(row)
     session.flush()
     session.refresh(row)
-
-
-def build_jobs(desk: PlanningDesk) -> dict[str, Job]:
-    """Return the initiative job handlers by outbox kind."""
-    jobs = InitiativeJobs(desk)
-    kinds = ("refresh", "post", "file", "reply", "comment", "transition", "link", "child")
-    return {
-        **{f"initiative.{kind}": getattr(jobs, kind) for kind in kinds},
-        "initiative.story_status": jobs.story_status,
-    }

@@ -23,8 +23,7 @@ from storage.initiatives import (
     links_for,
     list_initiatives,
     notes_for,
-    recount_children,
-    upsert_child,
+    update_children,
 )
 
 
@@ -58,16 +57,7 @@ def record_children(
     initiative = initiative_by_id(session, initiative_id)
     if initiative is None:
         return None
-    for issue in issues:
-        upsert_child(
-            session,
-            initiative,
-            key=issue.key,
-            summary=issue.summary,
-            status=issue.status,
-            status_category=issue.status_category,
-        )
-    recount_children(session, initiative)
+    update_children(session, initiative, issues)
     return InitiativeDetail(
         initiative, notes_for(session, initiative_id), links_for(session, initiative_id)
     )

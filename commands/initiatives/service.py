@@ -20,9 +20,9 @@ from commands.initiatives.views import progress_note
 from commands.mrkdwn import escape_clip
 from commands.permissions import Actor, Subject, may, require
 from integrations.errors import NotFound, UsageError
+from integrations.tracker.filing import create_then_queue
 from storage.engine import SessionFactory, in_worker
 from storage.initiatives import (
-    FILED,
     Initiative,
     add_link,
     add_note,
@@ -65,8 +65,8 @@ def create_initiative(
     """Store the initiative and queue its announcement and epic; (initiative, new?).
 
     Nobody named as owner means the filer owns it (so `list mine` finds it). A second
-    submission under the same key finds the first; a race between two raises IntegrityError
-    from the flush, and `create_once` retries as a look-up.
+    submission under the same key finds the first, and so does the loser of a race between
+    two (its unit of work is rolled back).
     """
     existing = initiative_by_dedupe_key(session, dedupe_key)
     if existing is not None:
@@ -84,18 +84,15 @@ def create_initiative(
         tracker=desk.tracker.name,
         channel_id=desk.channel_id or origin_channel_id,
     )
-    session.add(initiative)
-    session.flush()
-    ident = {"initiative_id": initiative.id}
-    for kind in ("post", "file"):
-        _queue(session, desk, f"initiative.{kind}", ident, f"init:{initiative.id}:{kind}")
-    return initiative, True
+    return create_then_queue(
+        session, desk.outbox, initiative, family="initiative", key_prefix="init"
+    )
 
 
 async def create_once(
     sessions: SessionFactory, create: Callable[[Session], tuple[Initiative, bool]], dedupe_key: str
 ) -> tuple[Initiative, bool]:
-    """Run `create` in a unit of work; a lost race reads the winner instead."""
+    """Run `create` in a unit of work; a race lost at commit reads the winner instead."""
     try:
         return await in_worker(sessions, create)
     except IntegrityError:
@@ -160,9 +157,10 @@ def scoped_vendors(actor: Actor, vendors: list[str]) -> list[str]:
 
 def require_filed(initiative: Initiative) -> str:
     """Return the epic key, refusing changes while the epic is still being filed."""
-    if initiative.filing_state != FILED or not initiative.key:
+    epic = initiative.filed_key
+    if epic is None:
         raise UsageError("This initiative is still being filed; try again in a moment.")
-    return initiative.key
+    return epic
 
 
 def _queue(

@@ -7,7 +7,8 @@ from typing import Any
 
 from commands.initiatives.risk import Risk
 from commands.mrkdwn import clip_mrkdwn, escape, escape_clip
-from storage.initiatives import FILING, FILING_FAILED, Initiative, InitiativeLink, InitiativeNote
+from storage.initiatives import Initiative, InitiativeLink, InitiativeNote
+from storage.tracker_items import FILING, FILING_FAILED
 
 Blocks = list[dict[str, Any]]
 STAKEHOLDERS = ("policy", "legal", "vendor", "analytics", "operations", "engineering", "finance")

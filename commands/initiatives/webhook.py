@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel import Session
 
@@ -12,68 +11,38 @@ from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
 from commands.mrkdwn import escape, escape_clip
-from integrations.tracker.base import BOT_COMMENT_MARK
+from integrations.tracker.base import TrackerIssue
+from integrations.tracker.jira_webhook import TrackerChange
 from storage.engine import in_worker
 from storage.initiatives import (
     Initiative,
     add_note,
     child_by_key,
     initiative_by_key,
-    recount_children,
-    upsert_child,
+    update_children,
 )
-
-_CATEGORY_BY_NAME = {
-    "to do": "new",
-    "open": "new",
-    "backlog": "new",
-    "in progress": "indeterminate",
-    "done": "done",
-    "closed": "done",
-    "resolved": "done",
-}
-
-
-def _status(issue: dict[str, Any]) -> tuple[str, str] | None:
-    """Return the status and its category; a status we cannot place is not taken as done."""
-    status = (issue.get("fields") or {}).get("status") or {}
-    name = status.get("name")
-    if not name:
-        return None
-    category = (status.get("statusCategory") or {}).get("key")
-    if category not in ("new", "indeterminate", "done"):
-        category = _CATEGORY_BY_NAME.get(str(name).strip().lower(), "indeterminate")
-    return str(name), str(category)
-
-
-def _stamp(payload: dict[str, Any]) -> int:
-    # The endpoint refuses a non-integer timestamp; a missing one sorts as oldest.
-    raw = payload.get("timestamp")
-    return raw if isinstance(raw, int) and not isinstance(raw, bool) else 0
 
 
 @dataclass
 class InitiativeWebhookSink:
-    """Apply one verified Jira webhook body to the initiative (or story) it concerns."""
+    """Apply one verified Jira webhook delivery to the initiative (or story) it concerns."""
 
     desk: PlanningDesk
 
-    async def __call__(self, payload: dict[str, Any]) -> None:
+    async def __call__(self, change: TrackerChange) -> None:
         """Mirror status, progress and comments; ignore issues that are not ours."""
-        issue = payload.get("issue") or {}
-        key = str(issue.get("key") or "")
-        if not key:
+        issue = change.issue
+        if issue is None:
             return
-        await in_worker(self.desk.sessions, lambda session: self._apply(session, key, payload))
+        await in_worker(self.desk.sessions, lambda session: self._apply(session, issue, change))
         self.desk.outbox.wake()
 
-    def _apply(self, session: Session, key: str, payload: dict[str, Any]) -> None:
-        issue = payload.get("issue") or {}
-        initiative = initiative_by_key(session, key)
+    def _apply(self, session: Session, issue: TrackerIssue, change: TrackerChange) -> None:
+        initiative = initiative_by_key(session, issue.key)
         if initiative is not None:
-            changed = self._apply_epic(session, initiative, issue, payload)
+            changed = self._apply_epic(session, initiative, issue, change)
         else:
-            initiative = self._apply_child(session, issue, payload)
+            initiative = self._apply_child(session, issue, change)
             changed = initiative is not None
         if changed and initiative is not None:
             self.desk.outbox.enqueue(
@@ -84,83 +53,55 @@ class InitiativeWebhookSink:
             )
 
     def _apply_epic(
-        self,
-        session: Session,
-        initiative: Initiative,
-        issue: dict[str, Any],
-        payload: dict[str, Any],
+        self, session: Session, initiative: Initiative, issue: TrackerIssue, change: TrackerChange
     ) -> bool:
-        stamp = _stamp(payload)
-        actor = str((payload.get("user") or {}).get("displayName") or "someone")
-        changed = False
-        items = (payload.get("changelog") or {}).get("items") or []
-        moved = any(str(i.get("field") or "").lower() == "status" for i in items)
-        status = _status(issue)
-        if moved and status is not None and stamp >= initiative.status_at_ms:
+        actor, changed = change.actor, False
+        moved = bool(change.changed("status")) and bool(issue.status)
+        if moved and change.at_ms >= initiative.status_at_ms:
             old = initiative.status
-            initiative.status, initiative.status_category = status
-            initiative.status_at_ms = stamp
+            initiative.status, initiative.status_category = issue.status, issue.status_category
+            initiative.status_at_ms = change.at_ms
             if old != initiative.status:
                 add_note(
-                    session, initiative, kind="status", text=f"{old} → {status[0]}", author=actor
+                    session, initiative, kind="status", text=f"{old} → {issue.status}", author=actor
                 )
+                moved_to = f"{escape(old)} → *{escape(issue.status)}*"
                 queue_reply(
                     session,
                     self.desk,
                     initiative,
-                    f"Status in Jira: {escape(old)} → *{escape(status[0])}* (by {escape(actor)})",
+                    f"Status in Jira: {moved_to} (by {escape(actor)})",
                 )
                 changed = True
-        comment = payload.get("comment")
-        event = str(payload.get("webhookEvent", "")) + str(payload.get("issue_event_type_name", ""))
-        if isinstance(comment, dict) and "comment" in event:
-            body = str(comment.get("body") or "")
-            if BOT_COMMENT_MARK not in body:
-                author = str((comment.get("author") or {}).get("displayName") or actor)
-                add_note(session, initiative, kind="jira", text=body[:2000], author=author)
-                queue_reply(
-                    session,
-                    self.desk,
-                    initiative,
-                    f"💬 {escape(author)} in Jira:\n{escape_clip(body, 2500)}",
-                )
+        comment = change.comment
+        if comment is not None and not comment.ours:
+            body, author = comment.body, comment.author
+            add_note(session, initiative, kind="jira", text=body[:2000], author=author)
+            queue_reply(
+                session,
+                self.desk,
+                initiative,
+                f"💬 {escape(author)} in Jira:\n{escape_clip(body, 2500)}",
+            )
         session.add(initiative)
         return changed
 
     def _apply_child(
-        self, session: Session, issue: dict[str, Any], payload: dict[str, Any]
+        self, session: Session, issue: TrackerIssue, change: TrackerChange
     ) -> Initiative | None:
-        fields = issue.get("fields") or {}
-        parent_key = str((fields.get("parent") or {}).get("key") or "")
-        initiative = initiative_by_key(session, parent_key) if parent_key else None
-        if initiative is None:
+        initiative = initiative_by_key(session, issue.parent_key) if issue.parent_key else None
+        if initiative is None or not issue.status:
             return None
-        status = _status(issue)
-        if status is None:
-            return None
-        key = str(issue["key"])
-        before = child_by_key(session, key)
+        before = child_by_key(session, issue.key)
         old = before.status if before is not None else None
-        stamp = _stamp(payload)
-        if before is not None and stamp < before.status_at_ms:
+        if before is not None and change.at_ms < before.status_at_ms:
             return None  # an older state delivered late: progress never goes back for it
-        upsert_child(
-            session,
-            initiative,
-            key=key,
-            summary=str(fields.get("summary") or ""),
-            status=status[0],
-            status_category=status[1],
-            at_ms=stamp,
-        )
-        recount_children(session, initiative)
-        if old == status[0]:
+        update_children(session, initiative, [issue], at_ms=change.at_ms)
+        if old == issue.status:
             return None
-        add_note(session, initiative, kind="child", text=f"{key} → {status[0]}")
+        add_note(session, initiative, kind="child", text=f"{issue.key} → {issue.status}")
+        moved_to = f"{escape(issue.key)} → *{escape(issue.status)}*"
         queue_reply(
-            session,
-            self.desk,
-            initiative,
-            f"{escape(key)} → *{escape(status[0])}*. Progress: {progress_text(initiative)}",
+            session, self.desk, initiative, f"{moved_to}. Progress: {progress_text(initiative)}"
         )
         return initiative

@@ -6,7 +6,7 @@ from typing import Any
 
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.digest import InitiativeDigestSource
-from commands.initiatives.jobs import build_jobs
+from commands.initiatives.jobs import InitiativeJobs
 from commands.initiatives.webhook import InitiativeWebhookSink
 
 
@@ -26,8 +26,7 @@ def install_planning(runtime: Any) -> PlanningDesk:
         stale_days=settings.opsbot_initiative_stale_days,
         timezone=settings.opsbot_timezone,
     )
-    for kind, job in build_jobs(desk).items():
-        desk.outbox.register(kind, job)
+    InitiativeJobs(desk).register()
     runtime.planning_desk = desk
     runtime.digest_sources.append(InitiativeDigestSource(desk))
     runtime.jira_webhook_sinks.append(InitiativeWebhookSink(desk))

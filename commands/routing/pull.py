@@ -9,9 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from commands.periodic import RecurringWork
 from commands.routing.service import store_cases
@@ -22,6 +20,9 @@ from integrations.case_sources.salesforce_pull import (
     pull_cases,
 )
 from storage.engine import SessionFactory, unit_of_work
+
+if TYPE_CHECKING:  # requests is imported when a pull runs: it costs every start-up
+    import requests
 
 log = logging.getLogger(__name__)
 PULL_JOB = "routing-pull"
@@ -72,6 +73,12 @@ def pull_and_store(
         return store_cases(session=session, batch=batch)
 
 
+def _new_http_session() -> requests.Session:
+    import requests
+
+    return requests.Session()
+
+
 class CasePullLoop:
     """Pull the last SALESFORCE_PULL_DAYS of cases every SALESFORCE_PULL_MINUTES."""
 
@@ -79,11 +86,11 @@ class CasePullLoop:
         self,
         runtime: Any,
         *,
-        http_factory: Callable[[], requests.Session] = requests.Session,
+        http_factory: Callable[[], requests.Session] | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.runtime = runtime
-        self._http_factory = http_factory
+        self._http_factory = http_factory or _new_http_session
         self._sleep = sleep
 
     async def run_once(self) -> bool:

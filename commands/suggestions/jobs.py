@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from commands.initiatives.desk import PlanningDesk, tracker_call
+from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.service import queue_reply
 from commands.initiatives.views import progress_text
 from commands.suggestions.story import story_sentence, story_title
 from integrations.outbox import GiveUp, JobContext
 from integrations.tracker.base import IssueDraft, TrackerIssue
+from integrations.tracker.filing import tracker_call
 from integrations.tracker.wiki import wiki_escape
 from storage.engine import in_worker
-from storage.initiatives import initiative_by_key, recount_children, upsert_child
+from storage.initiatives import initiative_by_key, update_children
 from storage.suggestions import PROMOTED, Suggestion, suggestion_by_id
 from storage.types import utcnow
-
-Job = Callable[[JobContext], Awaitable[None]]
 
 
 def story_draft(desk: PlanningDesk, s: Suggestion) -> IssueDraft:
@@ -56,15 +55,7 @@ def _promoted(
     initiative = initiative_by_key(session, row.initiative_key or "")
     if initiative is None:
         return
-    upsert_child(
-        session,
-        initiative,
-        key=issue.key,
-        summary=issue.summary,
-        status=issue.status,
-        status_category=issue.status_category,
-    )
-    recount_children(session, initiative)
+    update_children(session, initiative, [issue])
     queue_reply(
         session,
         desk,
@@ -74,19 +65,26 @@ def _promoted(
     )
 
 
-def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
-    """Return the suggestion job handlers by outbox kind."""
+@dataclass
+class SuggestionJobs:
+    """The suggestion job handlers; each holds no session across a Slack or tracker call."""
 
-    async def promote(context: JobContext) -> None:
-        ident = int(context.payload["suggestion_id"])
+    desk: PlanningDesk
+
+    def register(self) -> None:
+        """Register the suggestion job kinds on the desk's outbox."""
+        self.desk.outbox.register("suggestion.promote", self.promote)
+
+    async def promote(self, job: JobContext) -> None:
+        """File the promoted suggestion as a story (under its initiative's epic when given)."""
+        desk = self.desk
+        ident = int(job.payload["suggestion_id"])
         suggestion = await in_worker(desk.sessions, lambda s: suggestion_by_id(s, ident))
         if suggestion is None:
             raise GiveUp("suggestion no longer exists")
         if suggestion.state == PROMOTED:
             return
-        issue: TrackerIssue = await tracker_call(
-            desk.tracker.create_issue(story_draft(desk, suggestion))
-        )
+        issue = await tracker_call(desk.tracker.create_issue(story_draft(desk, suggestion)))
         await in_worker(desk.sessions, lambda s: _promoted(s, desk, suggestion, issue))
         desk.outbox.wake()
         if suggestion.channel_id:
@@ -94,5 +92,3 @@ def build_suggestion_jobs(desk: PlanningDesk) -> dict[str, Job]:
                 channel=suggestion.channel_id,
                 text=f"💡 Suggestion #{suggestion.id} is now <{issue.url}|{issue.key}>.",
             )
-
-    return {"suggestion.promote": promote}

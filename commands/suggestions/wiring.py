@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.suggestions.jobs import build_suggestion_jobs
+from commands.suggestions.jobs import SuggestionJobs
 
 
 def install_suggestions(runtime: Any) -> None:
     """Register the suggestion jobs (needs the planning desk: promoted ideas become stories)."""
-    desk = runtime.planning_desk
-    for kind, job in build_suggestion_jobs(desk).items():
-        desk.outbox.register(kind, job)
+    SuggestionJobs(runtime.planning_desk).register()

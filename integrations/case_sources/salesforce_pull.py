@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import requests
-
-if TYPE_CHECKING:  # imported where used: simple-salesforce (and zeep) cost every start-up
+if TYPE_CHECKING:  # imported where used: requests, simple-salesforce (and zeep) cost start-up
+    from requests import Session
     from simple_salesforce.api import Salesforce
 
 from integrations.case_sources.records import (
@@ -80,8 +79,9 @@ class SalesforceConfig:
         return self
 
 
-def connect(config: SalesforceConfig, *, session: requests.Session) -> Salesforce:
+def connect(config: SalesforceConfig, *, session: Session) -> Salesforce:
     """Log in with a session/OAuth token, or with username + password + security token."""
+    import requests
     from simple_salesforce.api import Salesforce
     from simple_salesforce.exceptions import SalesforceError
 
@@ -239,6 +239,7 @@ def _more(sf: Salesforce, next_url: str, timeout: float) -> Callable[[], Any]:
 
 def _retried(call: Callable[[], T], config: SalesforceConfig, sleep: Callable[[float], None]) -> T:
     """Run `call`, retrying server errors and network failures with exponential backoff."""
+    import requests
     from simple_salesforce.exceptions import SalesforceError
 
     for attempt in range(1, config.attempts + 1):

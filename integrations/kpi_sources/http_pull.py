@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from integrations.kpi_sources.records import KpiBatch, RecordReader
+
+if TYPE_CHECKING:  # imported where a pull runs: httpx costs every start-up otherwise
+    import httpx
 
 log = logging.getLogger(__name__)
 RETRYABLE = {429, 500, 502, 503, 504}
@@ -32,6 +33,8 @@ async def _get(
     backoff: float,
     what: str,
 ) -> Any:
+    import httpx
+
     for attempt in range(retries + 1):
         try:
             response = await client.get(url, params=params)
@@ -100,6 +103,8 @@ def make_source_client(
     token: str | None, *, transport: httpx.AsyncBaseTransport | None = None, timeout: float = 30.0
 ) -> httpx.AsyncClient:
     """Build the client for the source; tests hand in a transport."""
+    import httpx
+
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport)
 

@@ -34,6 +34,18 @@ class TrackerUser:
     email: str | None = None
 
 
+def user_from_raw(raw: dict[str, Any] | None) -> TrackerUser | None:
+    """Read a Jira user object (webhooks and REST answers); here, so reading a webhook
+    does not load the Jira client library."""
+    if not raw:
+        return None
+    return TrackerUser(
+        account_id=str(raw.get("accountId") or raw.get("name") or ""),
+        display_name=str(raw.get("displayName") or raw.get("name") or "?"),
+        email=raw.get("emailAddress"),
+    )
+
+
 @dataclass(frozen=True)
 class Transition:
     """A workflow step available from the issue's current status."""

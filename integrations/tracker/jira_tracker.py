@@ -30,6 +30,7 @@ from integrations.tracker.base import (
     build_jql,
     jql_quote,
     pick_transition,
+    user_from_raw,
 )
 from integrations.tracker.wiki import wiki_escape
 
@@ -265,17 +266,6 @@ def _search(client: JIRA, jql: str, limit: int) -> list[Any]:
     if client._is_cloud:
         return list(client.enhanced_search_issues(jql, maxResults=limit, fields=_FIELDS))
     return list(client.search_issues(jql, maxResults=limit, fields=_FIELDS))
-
-
-def user_from_raw(raw: dict[str, Any] | None) -> TrackerUser | None:
-    """Read a Jira user object (webhooks and REST answers)."""
-    if not raw:
-        return None
-    return TrackerUser(
-        account_id=str(raw.get("accountId") or raw.get("name") or ""),
-        display_name=str(raw.get("displayName") or raw.get("name") or "?"),
-        email=raw.get("emailAddress"),
-    )
 
 
 def _parse_time(text: str) -> datetime | None:

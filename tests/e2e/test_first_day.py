@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from bot.app import create_app
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from storage.engine import unit_of_work

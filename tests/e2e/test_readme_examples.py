@@ -12,11 +12,11 @@ from pydantic import SecretStr
 from rich.console import Console
 
 from bot.app import create_app
-from bot.local_slack import LocalSlack
+from bot.offline.shell import LOCAL_SECRET, LOCAL_TOKEN, ShellSession
+from bot.offline.shell_workspace import add_vendor_channels, with_local_admin
+from bot.offline.slack import LocalSlack
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from bot.shell import LOCAL_SECRET, LOCAL_TOKEN, ShellSession
-from bot.shell_workspace import add_vendor_channels, with_local_admin
 from commands.kpi.importing import write_batches
 from integrations.kpi_sources.csv_reader import read_kpi_csv
 from storage.engine import unit_of_work

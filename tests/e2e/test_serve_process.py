@@ -6,7 +6,7 @@ import subprocess
 
 import httpx
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from tests.conftest import BOT_TOKEN
 from tests.support.moved_clock import opsbot_command
 from tests.support.servers import free_port, opsbot_process

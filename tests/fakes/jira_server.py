@@ -28,7 +28,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.local_http import BackgroundServer, FaultPlan, drop_connection
+from bot.offline.servers import BackgroundServer, FaultPlan, drop_connection
 from tests.fakes.jira_routes import ROUTES, create_issue
 from tests.fakes.jira_state import JiraHttpError, JiraState
 

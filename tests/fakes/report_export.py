@@ -13,7 +13,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.local_http import BackgroundServer, FaultPlan
+from bot.offline.servers import BackgroundServer, FaultPlan
 
 
 class FakeReportExport:

@@ -27,7 +27,7 @@ import requests
 from aiohttp import web
 from requests.adapters import HTTPAdapter
 
-from bot.local_http import BackgroundServer, FaultPlan
+from bot.offline.servers import BackgroundServer, FaultPlan
 
 JSON = dict[str, Any]
 INSTANCE = "opsbot-test.my.salesforce.com"

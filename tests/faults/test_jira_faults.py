@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, escalation_by_key, list_escalations

@@ -19,7 +19,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from storage import checkins as store
 from storage.engine import session_factory, unit_of_work
 from storage.escalations import Escalation, list_escalations

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from storage import checkins as store
 from storage.engine import session_factory, unit_of_work
 from storage.outbox import list_jobs

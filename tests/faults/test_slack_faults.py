@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.errors import STALE_TRIGGER_MESSAGE
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import seed_kpis

@@ -14,7 +14,7 @@ from sqlalchemy import func, inspect, select, table
 from sqlalchemy.engine import Engine
 
 from bot.errors import APOLOGY
-from bot.local_slack import SlackCall
+from bot.offline.slack import SlackCall
 
 # Slack parses these only in mrkdwn; plain_text objects and ids are never rendered as pings.
 _NOT_RENDERED = {

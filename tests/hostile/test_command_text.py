@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from bot.app import OpsbotApp
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from tests.conftest import Dispatch
 from tests.hostile.conftest import HOSTILE
 from tests.hostile.support import HOSTILE_FRAGMENTS, assert_polite, seed_kpis, table_counts

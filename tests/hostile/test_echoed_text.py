@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import ADMIN_ID, Dispatch
 from tests.hostile.support import HOSTILE_USER, bot_texts, sent_texts

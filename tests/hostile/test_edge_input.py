@@ -9,7 +9,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
 
 from bot.errors import APOLOGY
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import sent_texts, table_counts

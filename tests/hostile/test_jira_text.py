@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from integrations.tracker.base import IssueDraft, IssueFilter
 from integrations.tracker.jira_tracker import JiraConfig, JiraTracker

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.errors import APOLOGY
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.audit import AuditEvent
 from storage.engine import unit_of_work

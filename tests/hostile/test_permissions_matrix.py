@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.app import OpsbotApp
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.permissions import (
     ALL_ROLES,

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
 from bot.logging_setup import configure_logging
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.conftest import BOT_TOKEN, Dispatch

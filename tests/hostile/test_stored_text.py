@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.block_limits import ack_answer
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import KNOWN_BUGS, STRICT, bot_texts, raw_mentions, sent_texts

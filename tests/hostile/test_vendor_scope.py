@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.hostile.support import seed_kpis

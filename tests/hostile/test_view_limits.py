@@ -49,9 +49,10 @@ from commands.suggestions.views import (
 from commands.summary.views import render_summary
 from storage.actions import ActionItem
 from storage.checkins import CheckinSchedule
-from storage.escalations import FILED, FILING_FAILED, Escalation
+from storage.escalations import Escalation
 from storage.initiatives import Initiative, InitiativeLink, InitiativeNote
 from storage.suggestions import Suggestion
+from storage.tracker_items import FILED, FILING_FAILED
 from storage.vendors import Vendor
 from tests.hostile.conftest import HOSTILE
 from tests.hostile.support import HOSTILE_FRAGMENTS, bot_texts

@@ -17,15 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from bot.local_slack import LocalSlack, SlackCall
+from bot.offline.slack import LocalSlack, SlackCall
 from bot.runtime import Runtime
 from commands.checkins.service import add_checkin
 from storage.actions import ActionItem
 from storage.engine import unit_of_work
-from storage.escalations import FILED, Escalation
-from storage.initiatives import FILED as INITIATIVE_FILED
+from storage.escalations import Escalation
 from storage.initiatives import Initiative
 from storage.suggestions import Suggestion
+from storage.tracker_items import FILED
 from tests.hostile.support import bot_texts
 
 ADMIN, REPORTER, ASSIGNEE, OWNER = "U0ADMIN", "U0REP", "U0ASG", "U0OWN"
@@ -100,7 +100,7 @@ def seed_world(runtime: Runtime, local_slack: LocalSlack) -> dict[str, VendorIte
                 owner_id=OWNER,
                 created_by=REPORTER,
                 key=f"INIT-{n}",
-                filing_state=INITIATIVE_FILED,
+                filing_state=FILED,
                 channel_id=channel,
                 message_ts=f"1700000001.00010{n}",
             )

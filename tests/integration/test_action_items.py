@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.actions.reminders import send_action_reminders
 from commands.due_dates import parse_due

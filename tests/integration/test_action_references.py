@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.actions import ActionItem
 from storage.engine import unit_of_work

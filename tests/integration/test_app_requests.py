@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import OpsbotApp
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from storage.audit import AuditEvent
 from storage.request_keys import RequestKey
 from tests.conftest import Dispatch

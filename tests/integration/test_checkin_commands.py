@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.checkins import CheckinSchedule, DigestRun
 from storage.engine import unit_of_work

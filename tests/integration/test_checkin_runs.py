@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.service import add_checkin

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
+from integrations.tracker.jira_webhook import read_jira_webhook
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, list_escalations
 from tests.fakes.jira_server import FakeJira
@@ -102,8 +103,8 @@ async def test_the_timeline_includes_changes_made_in_jira(
     )
     commented = jira_webhook_payload("comment_created", issue, comment="Seen <!channel> in Jira")
     for sink in runtime.jira_webhook_sinks:
-        await sink(moved)
-        await sink(commented)
+        await sink(read_jira_webhook(moved))
+        await sink(read_jira_webhook(commented))
     await settle(runtime)
     detail = body_json(await dispatch(sr.slash_command("/escalation", key)))
     texts = [b.get("text", {}).get("text", "") for b in detail["blocks"]]

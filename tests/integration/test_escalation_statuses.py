@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.local_tracker import local_issue

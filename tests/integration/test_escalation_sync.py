@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, list_escalations

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.engine import unit_of_work
 from storage.escalations import Escalation, escalation_by_key, events_for, list_escalations

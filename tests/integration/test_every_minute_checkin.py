@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot.local_slack import LocalSlack
 from bot.loop_lag import LoopLagMonitor
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from bot.scheduler import JOB_PREFIX, CheckinTrigger
 from commands.checkins.runner import MAX_RECORDED_FIRES, CheckinRunner

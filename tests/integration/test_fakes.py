@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from tests.fakes.jira_server import FakeJira
 from tests.fakes.jira_webhooks import jira_webhook_payload, sign_jira_webhook, status_change
 from tests.support import slack_requests as sr

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.integration.test_checkin_runs import Clock

@@ -12,6 +12,7 @@ from bot.app import OpsbotApp, create_app
 from bot.runtime import build_runtime
 from bot.server import create_http_app
 from bot.settings import Settings
+from integrations.tracker.jira_webhook import TrackerChange, read_jira_webhook
 from storage.engine import make_engine
 from tests.fakes.jira_webhooks import sign_jira_webhook
 from tests.support.servers import uvicorn_in_thread
@@ -83,10 +84,10 @@ def test_jira_webhook_without_or_with_wrong_signature_is_401(http_server: str) -
 
 
 def test_jira_webhook_signed_is_dispatched_once_per_delivery(app: OpsbotApp) -> None:
-    received: list[dict[str, object]] = []
+    received: list[TrackerChange] = []
 
-    async def sink(payload: dict[str, object]) -> None:
-        received.append(payload)
+    async def sink(change: TrackerChange) -> None:
+        received.append(change)
 
     app.runtime.jira_webhook_sinks.append(sink)
     body = json.dumps({"webhookEvent": "jira:issue_updated", "timestamp": 1}).encode()
@@ -106,7 +107,7 @@ def test_jira_webhook_signed_is_dispatched_once_per_delivery(app: OpsbotApp) -> 
         )
     assert (first.status_code, again.status_code, bad.status_code) == (200, 200, 400)
     assert again.json() == {"status": "duplicate"}
-    assert received == [{"webhookEvent": "jira:issue_updated", "timestamp": 1}]
+    assert received == [read_jira_webhook({"webhookEvent": "jira:issue_updated", "timestamp": 1})]
 
 
 def test_jira_webhook_refused_when_no_secret_configured(settings: Settings, engine: object) -> None:

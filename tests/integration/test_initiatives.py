@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.digest import DigestWindow
 from commands.initiatives.digest import InitiativeDigestSource
 from commands.initiatives.risk import assess
+from integrations.tracker.jira_webhook import read_jira_webhook
 from storage.engine import unit_of_work
 from storage.escalations import Escalation
 from storage.initiatives import Initiative, initiative_by_key, list_initiatives
@@ -212,7 +213,7 @@ async def test_webhooks_keep_status_and_progress_in_step(
     # What /jira/webhook hands each sink after verifying and deduplicating the delivery.
     for payload in payloads:
         for sink in runtime.jira_webhook_sinks:
-            await sink(json.loads(json.dumps(payload)))
+            await sink(read_jira_webhook(json.loads(json.dumps(payload))))
     await settle(runtime)
     with unit_of_work(runtime.sessions) as session:
         row = initiative_by_key(session, key)

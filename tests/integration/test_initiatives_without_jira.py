@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
+from integrations.tracker.jira_webhook import read_jira_webhook
 from storage.engine import unit_of_work
 from storage.initiatives import Initiative, initiative_by_key
 from tests.integration.test_initiatives import (
@@ -112,7 +113,7 @@ def story_event(status: dict[str, Any], stamp: int) -> dict[str, Any]:
 
 async def deliver(runtime: Runtime, payload: dict[str, Any]) -> None:
     for sink in runtime.jira_webhook_sinks:
-        await sink(json.loads(json.dumps(payload)))
+        await sink(read_jira_webhook(json.loads(json.dumps(payload))))
     await settle(runtime)
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kb.article_files import parse_article
 from commands.kb.config import KbConfig

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from tests.conftest import Dispatch
 from tests.integration.test_kpi_import import SMALL, TODAY, run_import

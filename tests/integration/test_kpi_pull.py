@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.digest import DigestWindow
 from commands.kpi.pull import PullLoop

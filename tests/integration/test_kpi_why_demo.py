@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kpi.alerts import announce_spikes
 from commands.kpi.chart import SPIKE_LABEL, trend_figure

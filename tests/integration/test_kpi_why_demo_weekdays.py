@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kpi.demo_data import load_kpi_demo
 from commands.kpi.registry import load_registry

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.links.parsing import key_in_url, keys_in_text
 from storage.engine import unit_of_work

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 
 TOKEN = "xoxb-surfaces-test"
 LONG_SECTION = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import OpsbotApp
-from bot.local_slack import LocalSlack
-from bot.shell import ShellSession
+from bot.offline.shell import ShellSession
+from bot.offline.slack import LocalSlack
 
 TOKEN = "xoxb-validation-test"
 LONG_SECTION = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]

@@ -28,8 +28,8 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.app import OpsbotApp
-from bot.local_slack import LocalSlack
 from bot.loop_lag import LoopLagMonitor
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from bot.server import create_http_app
 from commands.escalations.demo import load_escalation_demo

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from commands.nudges.jobs import NudgeSender

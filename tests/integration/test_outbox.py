@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from integrations.metrics import OpsMetrics
 from integrations.outbox import GiveUp, JobContext, OutboxPolicy, OutboxWorker, RetryLater
 from storage.engine import session_factory, unit_of_work

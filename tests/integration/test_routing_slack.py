@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.routing.views import DISMISS_ACTION, OPEN_ACTION
 from commands.summary.service import build_summary

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from bot.scheduler import CLAIM_ANCHOR, RECURRING_STORE, CheckinScheduler, CheckinTrigger
 from commands.rules.jobs import RULES_JOB

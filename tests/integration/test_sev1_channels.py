@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from commands.incident_channels.jobs import IncidentChannels

@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.engine import Engine
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.settings import Settings
 from bot.socket_mode import run_socket_mode
 from tests.support.slack_requests import sample

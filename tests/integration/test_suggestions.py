@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.suggestions.story import derive_story
 from storage.engine import unit_of_work

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kpi.importing import write_batches
 from commands.summary.loop import SummaryRunner

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from bot.app import create_app
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from commands.checkins.digest_build import build_digest

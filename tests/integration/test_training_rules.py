@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from storage.actions import ActionItem
 from storage.engine import unit_of_work

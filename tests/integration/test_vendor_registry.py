@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.response import BoltResponse
 from sqlmodel import select
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.vendors.views import ADD_AND_CONTINUE_ACTION
 from storage.engine import unit_of_work

@@ -15,7 +15,7 @@ import pytest
 from slack_bolt.response import BoltResponse
 
 from bot.app import OpsbotApp
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.work_queue import BUSY_MESSAGE, Busy, WorkQueue
 from integrations.errors import OpsbotError

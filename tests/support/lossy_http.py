@@ -15,7 +15,7 @@ from typing import Self
 import aiohttp
 from aiohttp import web
 
-from bot.local_http import BackgroundServer
+from bot.offline.servers import BackgroundServer
 
 _HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 

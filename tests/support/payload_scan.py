@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from slack_bolt.response import BoltResponse
 
 from bot.block_limits import ack_answer
-from bot.local_slack import LocalSlack, SlackCall
+from bot.offline.slack import LocalSlack, SlackCall
 from tests.hostile.support import HOSTILE_GROUP, HOSTILE_USER, bot_texts
 
 _PINGS = re.compile(

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from tests.support.payload_scan import assert_sound_calls, unescaped_pings
 
 

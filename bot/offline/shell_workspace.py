@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.local_slack import LocalSlack
+from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from bot.settings import Settings
 from commands.kpi.demo_data import VENDORS as DEMO_VENDORS

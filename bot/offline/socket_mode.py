@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.local_slack_workspace import APP_ID
+from bot.offline.slack_workspace import APP_ID
 
 
 class SocketModeHub:

@@ -18,19 +18,18 @@ from slack_bolt.response import BoltResponse
 
 from bot.app import OpsbotApp, create_app
 from bot.block_limits import message_answer, view_answer
-from bot.local_requests import (
-    block_action_payload,
-    interaction_body,
-    sign,
-    slash_command_body,
+from bot.offline.render import BlockRenderer, ModalField, modal_fields, state_value
+from bot.offline.shell_workspace import add_vendor_channels, with_local_admin
+from bot.offline.slack import LocalSlack, SlackCall
+from bot.offline.slack_requests import (
+    block_action,
+    new_view_id,
+    slash_command,
     to_bolt_request,
-    view_submission_payload,
+    view_submission,
 )
-from bot.local_slack import LocalSlack, SlackCall
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from bot.shell_render import BlockRenderer, ModalField, modal_fields, state_value
-from bot.shell_workspace import add_vendor_channels, with_local_admin
 from storage.audit import recent_events
 
 LOCAL_TOKEN = "xoxb-local-shell"  # noqa: S105 - only ever sent to the in-process LocalSlack
@@ -74,18 +73,20 @@ class ShellSession:
             self.console.print(SHELL_HELP)
             return "usage"
         command, _, text = line.partition(" ")
-        body = slash_command_body(
+        request = slash_command(
             command,
             text.strip(),
+            secret=LOCAL_SECRET,
             user_id=self.user_id,
+            user_name=self.user_id.lower(),
             channel_id=self.channel_id,
+            channel_name=self.channel_id.lower(),
             response_url=self.local.response_url(channel=self.channel_id),
         )
-        return await self._dispatch(body)
+        return await self._dispatch(request)
 
-    async def _dispatch(self, body: str) -> str:
-        request = to_bolt_request(body, sign(body, LOCAL_SECRET))
-        response = await self.app.async_dispatch(request)
+    async def _dispatch(self, request: tuple[str, dict[str, str]]) -> str:
+        response = await self.app.async_dispatch(to_bolt_request(*request))
         await self._settle()
         self._show_ack(response)
         self._flush()
@@ -108,18 +109,18 @@ class ShellSession:
         if button is None:
             self.console.print(f"No button {number!r}. Buttons are numbered in the output.")
             return "usage"
-        payload = block_action_payload(
-            action_id=button.action_id,
+        channel = button.channel or self.channel_id
+        request = block_action(
+            button.action_id,
+            button.value,
+            secret=LOCAL_SECRET,
             block_id=button.block_id,
-            value=button.value,
             user_id=self.user_id,
-            channel_id=button.channel or self.channel_id,
+            channel_id=channel,
             message_ts=button.message_ts,
-            response_url=self.local.response_url(
-                channel=button.channel or self.channel_id, message_ts=button.message_ts
-            ),
+            response_url=self.local.response_url(channel=channel, message_ts=button.message_ts),
         )
-        return await self._dispatch(interaction_body(payload))
+        return await self._dispatch(request)
 
     async def _fill_modal(self, view: dict[str, Any]) -> str:
         title = escape_markup(str((view.get("title") or {}).get("text", "Modal")))
@@ -146,10 +147,16 @@ class ShellSession:
                 f.block_id: {f.action_id: state_value(f, answers.get(f.block_id, ""))}
                 for f in fields
             }
-            payload = view_submission_payload(view=view, values=values, user_id=self.user_id)
-            request_body = interaction_body(payload)
-            request = to_bolt_request(request_body, sign(request_body, LOCAL_SECRET))
-            response = await self.app.async_dispatch(request)
+            request = view_submission(
+                str(view.get("callback_id", "")),
+                values,
+                secret=LOCAL_SECRET,
+                user_id=self.user_id,
+                private_metadata=str(view.get("private_metadata", "")),
+                view_id=str(view.get("id") or new_view_id()),
+                view=view,
+            )
+            response = await self.app.async_dispatch(to_bolt_request(*request))
             await self._settle()
             reply = _json_body(response)
             if reply.get("response_action") == "errors":
@@ -298,6 +305,9 @@ async def run_shell(
             "slack_signing_secret": SecretStr(LOCAL_SECRET),
             "slack_api_url": local.api_url,
             "opsbot_admins": with_local_admin(settings, user_id),
+            # One command, then exit: the scheduler would only start (and run catch-up jobs
+            # into this command's output) to be stopped again. The prompt loop runs it.
+            **({"opsbot_scheduler": "off"} if command is not None else {}),
         }
     )
     runtime = build_runtime(settings)

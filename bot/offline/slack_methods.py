@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot.local_slack_workspace import (
+from bot.offline.slack_workspace import (
     APP_ID,
     BOT_ID,
     BOT_USER_ID,

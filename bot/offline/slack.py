@@ -2,7 +2,7 @@
 
 It speaks the wire format slack_sdk expects (form or JSON bodies, Bearer tokens,
 ``{"ok": false, "error": …}`` at HTTP 200, 429 + ``Retry-After``), records every call and
-can fail on demand. It runs in its own thread (see bot.local_http).
+can fail on demand. It runs in its own thread (see bot.offline.servers).
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any, Self
 from aiohttp import web
 
 from bot.block_limits import MESSAGE_BLOCKS, blocks_errors, message_answer, view_answer
-from bot.local_http import BackgroundServer, FaultPlan, RateLimiter, read_args
-from bot.local_slack_methods import METHODS
-from bot.local_slack_workspace import BOT_USER_ID, TEAM_ID, SlackApiError, Workspace
-from bot.local_socket_mode import SocketModeHub, connections_open_url
+from bot.offline.servers import BackgroundServer, FaultPlan, RateLimiter, read_args
+from bot.offline.slack_methods import METHODS
+from bot.offline.slack_workspace import BOT_USER_ID, TEAM_ID, SlackApiError, Workspace
+from bot.offline.socket_mode import SocketModeHub, connections_open_url
 
 JSON_ARGS = ("blocks", "attachments", "view", "metadata", "files", "unfurls")
 RESPONSE_URL_MAX_USES = 5  # Slack lets a response_url be used five times
