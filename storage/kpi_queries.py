@@ -10,24 +10,41 @@ from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from storage.kpi import DIMENSIONS, MEASURES, KpiDimensionValue, KpiFact
+from storage.kpi import (
+    DIMENSIONS,
+    MEASURES,
+    ROLLUP_DIMENSIONS,
+    KpiDayRollup,
+    KpiDimensionValue,
+    KpiFact,
+)
 
 Measures = tuple[float | None, ...]
 Filters = Mapping[str, Sequence[str]]
 _T = KpiFact.__table__.c  # type: ignore[attr-defined]
+_ROLLUP = KpiDayRollup.__table__.c  # type: ignore[attr-defined]
+_ROLLUP_SERVES = frozenset(("day", *ROLLUP_DIMENSIONS))
 
 
-def _where(granularity: str, start: date, end: date, filters: Filters) -> list[ColumnElement[bool]]:
+def _source(filters: Filters, by: Sequence[str]) -> Any:
+    """Return the columns to read: the daily rollup when it holds every column asked about."""
+    named = {name for name, values in filters.items() if values} | set(by)
+    return _ROLLUP if named <= _ROLLUP_SERVES else _T
+
+
+def _where(
+    table: Any, granularity: str, start: date, end: date, filters: Filters
+) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = [
-        _T.granularity == granularity,
-        _T.day >= start,
-        _T.day <= end,
+        table.granularity == granularity,
+        table.day >= start,
+        table.day <= end,
     ]
     for name, values in filters.items():
         if name not in DIMENSIONS:
             raise ValueError(f"unknown dimension {name!r}")
         if values:
-            clauses.append(_T[name].in_(list(values)))
+            clauses.append(table[name].in_(list(values)))
     return clauses
 
 
@@ -47,9 +64,10 @@ def grouped_sums(
     for name in by:
         if name != "day" and name not in DIMENSIONS:
             raise ValueError(f"cannot group by {name!r}")
-    keys = [_T[name] for name in by]
-    sums = [func.sum(_T[m]) for m in MEASURES]
-    statement = select(*keys, *sums).where(*_where(granularity, start, end, filters))
+    table = _source(filters, by)
+    keys = [table[name] for name in by]
+    sums = [func.sum(table[m]) for m in MEASURES]
+    statement = select(*keys, *sums).where(*_where(table, granularity, start, end, filters))
     if keys:
         statement = statement.group_by(*keys)
     result: list[tuple[tuple[Any, ...], Measures]] = []
@@ -69,7 +87,8 @@ def _as_date(value: Any) -> Any:
 
 def data_through(session: Session, granularity: str) -> date | None:
     """Return the last day holding any fact of `granularity`."""
-    statement = select(func.max(_T.day)).where(_T.granularity == granularity)
+    # The rollup's key starts (granularity, day): one index probe.
+    statement = select(func.max(_ROLLUP.day)).where(_ROLLUP.granularity == granularity)
     return _as_date(session.connection().execute(statement).scalar())  # type: ignore[no-any-return]
 
 

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.engine import Connection
 
-from storage.kpi import DIMENSIONS, MEASURES
+from storage.kpi import DIMENSIONS, MEASURES, ROLLUP_DIMENSIONS, KpiDayRollup, KpiFact
 from storage.kpi_version import bump_kpi_version
 
 BATCH_ROWS = 5000
 _SQLITE_CACHE_KIB = 262_144
 
 
-@dataclass(frozen=True, slots=True)
-class FactRow:
-    """One validated fact: period, the day it counts towards, slice and measures."""
+class FactRow(NamedTuple):
+    """One validated fact: period, the day it counts towards, slice and measures.
+
+    A named tuple, not a dataclass: an import builds a million of them, and a tuple is
+    built several times faster than a frozen dataclass.
+    """
 
     granularity: str
     period_start: datetime  # aware UTC
@@ -27,6 +30,9 @@ class FactRow:
     measures: tuple[float | None, ...]  # in MEASURES order, None = absent
 
 
+_FACT: Table = KpiFact.__table__  # type: ignore[attr-defined]
+_ROLLUP: Table = KpiDayRollup.__table__  # type: ignore[attr-defined]
+_ROLLUP_KEY = ("granularity", "day", *ROLLUP_DIMENSIONS)
 _KEY = ("granularity", "period_start", *DIMENSIONS)
 _COLUMNS = (*_KEY, "day", *MEASURES)
 # PostgreSQL types of _COLUMNS, in order, for the binary COPY.
@@ -88,6 +94,7 @@ def replace_facts(
     finally:
         cursor.close()
     _remember_values(connection, rows)
+    rebuild_rollup(connection, rows)
     bump_kpi_version(connection)
     return len(rows)
 
@@ -157,3 +164,32 @@ def _remember_values(connection: Connection, rows: Iterable[FactRow]) -> None:
         cursor.executemany(sql, sorted(seen))
     finally:
         cursor.close()
+
+
+def rebuild_rollup(connection: Connection, rows: Iterable[FactRow]) -> None:
+    """Recompute the daily rollup from the facts over every day `rows` touch.
+
+    Recomputing (not adding) keeps it exact under replace-by-key. The span runs from the
+    first to the last day touched per granularity; an hourly span reaches one day further
+    each way, because re-importing an hour under another OPSBOT_TIMEZONE moves its row to a
+    neighbouring day, whose sums change too.
+    """
+    spans: dict[str, tuple[date, date]] = {}
+    for granularity, day in {(row[0], row[2]) for row in rows}:
+        first, last = spans.get(granularity, (day, day))
+        spans[granularity] = (min(first, day), max(last, day))
+    for granularity, (first, last) in sorted(spans.items()):
+        if granularity == "hour":
+            first, last = first - timedelta(days=1), last + timedelta(days=1)
+        connection.execute(
+            delete(_ROLLUP).where(
+                _ROLLUP.c.granularity == granularity, _ROLLUP.c.day.between(first, last)
+            )
+        )
+        keys = [_FACT.c[name] for name in _ROLLUP_KEY]
+        sums = select(*keys, *[func.sum(_FACT.c[m]) for m in MEASURES]).where(
+            _FACT.c.granularity == granularity, _FACT.c.day.between(first, last)
+        )
+        connection.execute(
+            insert(_ROLLUP).from_select([*_ROLLUP_KEY, *MEASURES], sums.group_by(*keys))
+        )

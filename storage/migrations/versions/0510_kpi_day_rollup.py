@@ -1,0 +1,49 @@
+"""KPI daily rollup: Σ measures per day, queue and vendor, filled from the stored facts.
+
+Revision ID: 0510_kpi_day_rollup
+Revises: 0500_kpi_data_version
+Create Date: 2026-12-04
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0510_kpi_day_rollup"
+down_revision: str | Sequence[str] | None = "0500_kpi_data_version"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_KEYS = ("granularity", "day", "queue", "vendor")
+_MEASURES = (
+    "incoming",
+    "manual_incoming",
+    "solved",
+    "manual_solved",
+    "handle_seconds",
+    "handled",
+    "solve_age_seconds",
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "kpi_day_rollup",
+        sa.Column("granularity", sa.String(4), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("queue", sa.String(64), nullable=False),
+        sa.Column("vendor", sa.String(64), nullable=False),
+        *[sa.Column(m, sa.Float(precision=53), nullable=True) for m in _MEASURES],
+        sa.PrimaryKeyConstraint(*_KEYS, name="pk_kpi_day_rollup"),
+    )
+    keys = ", ".join(_KEYS)
+    sums = ", ".join(f"SUM({m})" for m in _MEASURES)
+    op.execute(
+        f"INSERT INTO kpi_day_rollup ({keys}, {', '.join(_MEASURES)}) "  # noqa: S608
+        f"SELECT {keys}, {sums} FROM kpi_fact GROUP BY {keys}"
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("kpi_day_rollup")
