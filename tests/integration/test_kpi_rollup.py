@@ -105,7 +105,7 @@ def test_snapshots_read_from_the_rollup_equal_those_read_from_the_facts(
     request = parse_kpi_text("week", today=END + timedelta(days=1))
     registry = load_registry(None)
     # Every row has a country, so naming them all selects the same rows, through the facts.
-    every_country = {"country": COUNTRIES}
+    every_country: dict[str, tuple[str, ...]] = {"country": COUNTRIES}
     with Session(engine) as session:
         rolled = build_snapshot(session=session, request=request, filters={}, registry=registry)
         direct = build_snapshot(
