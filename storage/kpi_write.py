@@ -6,10 +6,17 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, literal, select
 from sqlalchemy.engine import Connection
 
-from storage.kpi import DIMENSIONS, MEASURES, ROLLUP_DIMENSIONS, KpiDayRollup, KpiFact
+from storage.kpi import (
+    DIMENSIONS,
+    MEASURES,
+    ROLLUP_DETAILS,
+    ROLLUP_DIMENSIONS,
+    KpiDayRollup,
+    KpiFact,
+)
 from storage.kpi_version import bump_kpi_version
 
 BATCH_ROWS = 5000
@@ -32,7 +39,7 @@ class FactRow(NamedTuple):
 
 _FACT: Table = KpiFact.__table__  # type: ignore[attr-defined]
 _ROLLUP: Table = KpiDayRollup.__table__  # type: ignore[attr-defined]
-_ROLLUP_KEY = ("granularity", "day", *ROLLUP_DIMENSIONS)
+_ROLLUP_KEY = ("granularity", "detail", "day", *ROLLUP_DIMENSIONS, "value")
 _KEY = ("granularity", "period_start", *DIMENSIONS)
 _COLUMNS = (*_KEY, "day", *MEASURES)
 # PostgreSQL types of _COLUMNS, in order, for the binary COPY.
@@ -186,10 +193,17 @@ def rebuild_rollup(connection: Connection, rows: Iterable[FactRow]) -> None:
                 _ROLLUP.c.granularity == granularity, _ROLLUP.c.day.between(first, last)
             )
         )
-        keys = [_FACT.c[name] for name in _ROLLUP_KEY]
-        sums = select(*keys, *[func.sum(_FACT.c[m]) for m in MEASURES]).where(
-            _FACT.c.granularity == granularity, _FACT.c.day.between(first, last)
-        )
-        connection.execute(
-            insert(_ROLLUP).from_select([*_ROLLUP_KEY, *MEASURES], sums.group_by(*keys))
-        )
+        for detail in ("", *ROLLUP_DETAILS):
+            connection.execute(_rollup_insert(granularity, detail, first, last))
+
+
+def _rollup_insert(granularity: str, detail: str, first: date, last: date) -> Any:
+    value = _FACT.c[detail] if detail else literal("")
+    keys = [_FACT.c.granularity, _FACT.c.day, *[_FACT.c[d] for d in ROLLUP_DIMENSIONS], value]
+    sums = [func.sum(_FACT.c[m]) for m in MEASURES]
+    rows = (
+        select(_FACT.c.granularity, literal(detail), _FACT.c.day, *keys[2:], *sums)
+        .where(_FACT.c.granularity == granularity, _FACT.c.day.between(first, last))
+        .group_by(*keys)
+    )
+    return insert(_ROLLUP).from_select([*_ROLLUP_KEY, *MEASURES], rows)

@@ -1,4 +1,4 @@
-"""KPI daily rollup: Σ measures per day, queue and vendor, filled from the stored facts.
+"""KPI daily rollup: Σ measures per day, queue, vendor and one more dimension, from the facts.
 
 Revision ID: 0510_kpi_day_rollup
 Revises: 0500_kpi_data_version
@@ -15,7 +15,8 @@ down_revision: str | Sequence[str] | None = "0500_kpi_data_version"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_KEYS = ("granularity", "day", "queue", "vendor")
+_KEYS = ("granularity", "detail", "day", "queue", "vendor", "value")
+_DETAILS = ("country", "language", "channel")
 _MEASURES = (
     "incoming",
     "manual_incoming",
@@ -31,18 +32,23 @@ def upgrade() -> None:
     op.create_table(
         "kpi_day_rollup",
         sa.Column("granularity", sa.String(4), nullable=False),
+        sa.Column("detail", sa.String(16), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("queue", sa.String(64), nullable=False),
         sa.Column("vendor", sa.String(64), nullable=False),
+        sa.Column("value", sa.String(64), nullable=False),
         *[sa.Column(m, sa.Float(precision=53), nullable=True) for m in _MEASURES],
         sa.PrimaryKeyConstraint(*_KEYS, name="pk_kpi_day_rollup"),
     )
-    keys = ", ".join(_KEYS)
     sums = ", ".join(f"SUM({m})" for m in _MEASURES)
-    op.execute(
-        f"INSERT INTO kpi_day_rollup ({keys}, {', '.join(_MEASURES)}) "  # noqa: S608
-        f"SELECT {keys}, {sums} FROM kpi_fact GROUP BY {keys}"
-    )
+    for detail in ("", *_DETAILS):
+        value = detail or "''"
+        # Only our own constant column names are interpolated.
+        op.execute(
+            f"INSERT INTO kpi_day_rollup ({', '.join(_KEYS)}, {', '.join(_MEASURES)}) "  # noqa: S608
+            f"SELECT granularity, '{detail}', day, queue, vendor, {value}, {sums} FROM kpi_fact "
+            f"GROUP BY granularity, day, queue, vendor, {value}"
+        )
 
 
 def downgrade() -> None:
