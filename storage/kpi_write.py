@@ -49,12 +49,22 @@ _PG_COPY_TYPES += ["float8"] * len(MEASURES)
 
 def _upsert_sql(placeholder: str) -> str:
     values = ", ".join([placeholder] * len(_COLUMNS))
-    updates = ", ".join(f"{c} = excluded.{c}" for c in ("day", *MEASURES))
-    # Only our own constant column names are interpolated; values travel as parameters.
     return (
         f"INSERT INTO kpi_fact ({', '.join(_COLUMNS)}) VALUES ({values}) "  # noqa: S608
-        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}"
+        + _ON_CONFLICT.format(differs="IS NOT")
     )
+
+
+_REPLACED = ("day", *MEASURES)
+# Only our own constant column names are interpolated; values travel as parameters. A row
+# whose values are all the same is left alone: a re-import of an unchanged file writes
+# no row version and no index entry (and changes nothing, as it should).
+_ON_CONFLICT = (
+    f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _REPLACED)
+    + f" WHERE ({', '.join(f'kpi_fact.{c}' for c in _REPLACED)}) {{differs}} "
+    + f"({', '.join(f'excluded.{c}' for c in _REPLACED)})"
+)
 
 
 def _sqlite_params(rows: Sequence[FactRow]) -> list[tuple[object, ...]]:
@@ -141,10 +151,9 @@ def _copy_then_upsert(
             copy.write_row(_native_params(row))
             if progress is not None and done % BATCH_ROWS == 0:
                 progress(BATCH_ROWS)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in ("day", *MEASURES))
     cursor.execute(
         f"INSERT INTO kpi_fact ({columns}) SELECT {columns} FROM kpi_fact_load "  # noqa: S608
-        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}"
+        + _ON_CONFLICT.format(differs="IS DISTINCT FROM")
     )
     if progress is not None:
         progress(len(rows) % BATCH_ROWS)
@@ -198,11 +207,13 @@ def rebuild_rollup(connection: Connection, rows: Iterable[FactRow]) -> None:
 
 
 def _rollup_insert(granularity: str, detail: str, first: date, last: date) -> Any:
+    keys = [_FACT.c.granularity, _FACT.c.day, *[_FACT.c[d] for d in ROLLUP_DIMENSIONS]]
+    if detail:
+        keys.append(_FACT.c[detail])
     value = _FACT.c[detail] if detail else literal("")
-    keys = [_FACT.c.granularity, _FACT.c.day, *[_FACT.c[d] for d in ROLLUP_DIMENSIONS], value]
     sums = [func.sum(_FACT.c[m]) for m in MEASURES]
     rows = (
-        select(_FACT.c.granularity, literal(detail), _FACT.c.day, *keys[2:], *sums)
+        select(_FACT.c.granularity, literal(detail), _FACT.c.day, *keys[2:4], value, *sums)
         .where(_FACT.c.granularity == granularity, _FACT.c.day.between(first, last))
         .group_by(*keys)
     )

@@ -29,6 +29,9 @@ _MEASURES = (
 
 
 def upgrade() -> None:
+    # Vendor and queue questions now read the rollup; the fact's day index serves the rest.
+    op.drop_index("ix_kpi_fact_vendor_day", table_name="kpi_fact")
+    op.drop_index("ix_kpi_fact_queue_day", table_name="kpi_fact")
     op.create_table(
         "kpi_day_rollup",
         sa.Column("granularity", sa.String(4), nullable=False),
@@ -47,9 +50,11 @@ def upgrade() -> None:
         op.execute(
             f"INSERT INTO kpi_day_rollup ({', '.join(_KEYS)}, {', '.join(_MEASURES)}) "  # noqa: S608
             f"SELECT granularity, '{detail}', day, queue, vendor, {value}, {sums} FROM kpi_fact "
-            f"GROUP BY granularity, day, queue, vendor, {value}"
+            f"GROUP BY granularity, day, queue, vendor{', ' + detail if detail else ''}"
         )
 
 
 def downgrade() -> None:
     op.drop_table("kpi_day_rollup")
+    op.create_index("ix_kpi_fact_vendor_day", "kpi_fact", ["vendor", "granularity", "day"])
+    op.create_index("ix_kpi_fact_queue_day", "kpi_fact", ["queue", "granularity", "day"])
