@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, delete, func, insert, literal, select
+from sqlalchemy import Table, delete, func, insert, literal, select, text
 from sqlalchemy.engine import Connection
 
 from storage.kpi import (
@@ -202,8 +202,28 @@ def rebuild_rollup(connection: Connection, rows: Iterable[FactRow]) -> None:
                 _ROLLUP.c.granularity == granularity, _ROLLUP.c.day.between(first, last)
             )
         )
+        if connection.dialect.name == "postgresql":
+            span = {"granularity": granularity, "first": first, "last": last}
+            connection.execute(_PG_ROLLUP, span)
+            continue
         for detail in ("", *ROLLUP_DETAILS):
             connection.execute(_rollup_insert(granularity, detail, first, last))
+
+
+# One scan of the facts on PostgreSQL: each grouping set is one detail level. In each set
+# only its own detail column is not NULL, so COALESCE picks the value.
+_PG_ROLLUP = text(
+    f"INSERT INTO kpi_day_rollup ({', '.join(_ROLLUP_KEY)}, {', '.join(MEASURES)}) "  # noqa: S608
+    "SELECT granularity, CASE "
+    + " ".join(f"WHEN GROUPING({d}) = 0 THEN '{d}'" for d in ROLLUP_DETAILS)
+    + f" ELSE '' END, day, {', '.join(ROLLUP_DIMENSIONS)}, "
+    f"COALESCE({', '.join(ROLLUP_DETAILS)}, ''), "
+    + ", ".join(f"SUM({m})" for m in MEASURES)
+    + " FROM kpi_fact WHERE granularity = :granularity AND day BETWEEN :first AND :last "
+    f"GROUP BY granularity, day, {', '.join(ROLLUP_DIMENSIONS)}, GROUPING SETS ((), "
+    + ", ".join(f"({d})" for d in ROLLUP_DETAILS)
+    + ")"
+)
 
 
 def _rollup_insert(granularity: str, detail: str, first: date, last: date) -> Any:
