@@ -131,10 +131,16 @@ def complete_through(session: Session, granularity: str) -> date | None:
 
 def stored_granularity(session: Session) -> str | None:
     """Return "day" when daily facts exist, else "hour" when hourly ones do, else None."""
+    return stored_extent(session)[0]
+
+
+def stored_extent(session: Session) -> tuple[str | None, date | None]:
+    """Return the stored granularity (as `stored_granularity`) and its last day, read once."""
     for granularity in ("day", "hour"):
-        if data_through(session, granularity) is not None:
-            return granularity
-    return None
+        last = data_through(session, granularity)
+        if last is not None:
+            return granularity, last
+    return None, None
 
 
 def known_values(session: Session) -> dict[str, list[str]]:
