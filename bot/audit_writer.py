@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
-from commands.periodic import PeriodicTask
 from integrations.metrics import OpsMetrics
 from storage.audit import insert_events
 from storage.engine import WorkerSessions, off_loop
@@ -32,7 +32,8 @@ class AuditWriter:
         self._lock = asyncio.Lock()
         self._interval = interval
         self._scheduled = False
-        self._periodic = PeriodicTask("audit-writer", self.flush, interval=interval)
+        self._timer: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def add(self, row: dict[str, Any]) -> None:
         """Queue one audit row."""
@@ -67,9 +68,23 @@ class AuditWriter:
     async def start(self) -> None:
         """Start the periodic flush (unless the scheduler runs it)."""
         if not self._scheduled:
-            await self._periodic.start()
+            self._stopping = asyncio.Event()
+            self._timer = asyncio.get_running_loop().create_task(
+                self._flush_every_interval(), name="audit-writer"
+            )
+
+    async def _flush_every_interval(self) -> None:
+        # This process's own buffer, so a timer of its own: nothing here is claimed or shared.
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+            await self.flush()  # never raises: a failed write is kept for the next one
 
     async def stop(self) -> None:
         """Stop the periodic flush and write what is left."""
-        await self._periodic.stop()
+        if self._timer is not None:
+            # Not cancelled: a flush in a worker thread must return its connection first.
+            self._stopping.set()
+            await self._timer
+            self._timer = None
         await self.flush()

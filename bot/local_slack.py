@@ -244,7 +244,10 @@ class LocalSlack:
         times: int = 1,
         error: str | None = None,
     ) -> None:
-        """Fail the next `times` calls of `method` (or ``"*"``)."""
+        """Fail the next `times` calls of `method`.
+
+        `method` may be ``"*"`` (any method) or name one channel: ``"chat.postMessage@C1"``.
+        """
         self._faults.fail(method, status=status, retry_after=retry_after, error=error, times=times)
 
     def delay(self, method: str, seconds: float, times: int | None = None) -> None:
@@ -356,7 +359,8 @@ class LocalSlack:
     def _fault(
         self, method: str, args: dict[str, Any], headers: dict[str, str]
     ) -> web.Response | None:
-        fault = self._faults.take_failure(method)
+        channel = args.get("channel") or args.get("channel_id") or ""
+        fault = self._faults.take_failure(method, f"{method}@{channel}")
         retry_after = fault.retry_after if fault else None
         status = fault.status if fault else 0
         if fault is None and (retry_after := self._over_limit(method, args)) is not None:

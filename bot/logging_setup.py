@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterable
 from contextvars import ContextVar
 
@@ -48,10 +49,26 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Write to whatever `sys.stderr` is at the time of the record, not at configuration.
+
+    A CLI run inside another program (a test runner, an embedding shell) may swap stderr and
+    close the old one; a handler bound to that stream would then fail on every later record.
+    """
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(*, level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
     """Send logs to stderr through the redacting filter; return the filter."""
     redactor = RedactSecrets(secrets)
-    handler = logging.StreamHandler()
+    handler = _CurrentStderr()
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s")
     )

@@ -37,6 +37,7 @@ from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
 from commands.kpi.snapshot_cache import SnapshotCache
 from commands.nudges.jobs import NudgeSender, install_nudges
+from commands.periodic import RecurringWork
 from commands.permissions import Permissions
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
@@ -99,6 +100,8 @@ class Runtime:
     jira_webhook_sinks: list[Callable[[dict[str, Any]], Awaitable[None]]] = field(
         default_factory=list
     )
+    # Periodic work the families declare; put on the scheduler when this process runs it.
+    recurring_work: list[RecurringWork] = field(default_factory=list)
     # Installed by the families (see build_runtime for the order).
     escalations: EscalationDesk = field(init=False)
     escalation_jobs: EscalationJobs = field(init=False)
@@ -283,25 +286,29 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_planning(runtime)  # planning_desk, its jobs, digest section and webhook sink
     install_suggestions(runtime)  # suggestion jobs on the planning desk
     install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
-    install_rules(runtime)  # KPI rules checked after each import
+    install_rules(runtime)  # KPI rules checked after each import, and their sweep
     install_kb(runtime)  # stale-articles digest section
     install_training(runtime)  # training_jobs, digest section, nudges
     install_routing(runtime)  # "routing" digest section, routing_pull
     install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
-    _schedule_periodic_work(runtime)
     install_home(runtime)  # home: App Home publisher and its debounced refresh
     install_nudges(runtime)  # nudges: stale SEV1/SEV2 escalations and initiatives
     install_incident_channels(runtime)  # incident_channels: SEV1 channels (when on)
     install_checkin_questions(runtime)  # checkin_asker, "answers" digest source
+    _schedule_periodic_work(runtime)  # what the families declared, on the one scheduler
     runtime.check_installed()
     return runtime
 
 
 def _schedule_periodic_work(runtime: Runtime) -> None:
-    """Put the features' periodic jobs on the one scheduler, when this process runs it."""
+    """Put the features' periodic jobs on the one scheduler, when this process runs it.
+
+    A process without it (OPSBOT_SCHEDULER=off) leaves them to the one that has it.
+    """
     scheduler = runtime.checkin_scheduler
     if scheduler is None:
         return
-    if runtime.kpi_pull is not None:
-        runtime.kpi_pull.schedule_on(scheduler)
-    runtime.rule_sweep.schedule_on(scheduler)
+    for work in runtime.recurring_work:
+        scheduler.add_recurring(
+            work.job_id, work.step, every_seconds=work.every_seconds, claimed=work.claimed
+        )

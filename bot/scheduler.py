@@ -10,7 +10,9 @@ to live objects.
 Other periodic work registers with `add_recurring` and runs on the same scheduler, from an
 in-memory job store (a live callable, rebuilt at every start): the weekly team summary (which
 claims its own fire times in `team_summary_run`), and, with `claimed=True`, the KPI pull, the
-dedupe-key purge, the KPI rule sweep and action reminders. A claimed job's fire times lie on a
+dedupe-key purge, the KPI rule sweep, action reminders, and the work families declare in the
+runtime's `recurring_work` (commands/periodic.py: the assessment and Service Cloud pulls, the
+training nudge sweep; bot/runtime.py registers them). A claimed job's fire times lie on a
 grid shared by every replica (interval steps from CLAIM_ANCHOR); a run first inserts
 `(job, fire time)` into `scheduled_run` under a unique constraint and only the claimer runs
 it. Process-local work (the audit flush of this process's buffer) uses `local=True`: no

@@ -1,58 +1,25 @@
-"""A coroutine run every N seconds while the process runs; one failure never stops it."""
+"""Periodic work a family declares; the composition root puts it on the process's one scheduler.
+
+A family never starts a timer of its own: it appends a `RecurringWork` to the runtime's
+`recurring_work`, and bot/ registers each on the APScheduler-based scheduler (bot/scheduler.py)
+when this process runs it. A claimed job's fire times lie on a grid every replica shares, and
+each fire time runs on one replica only; a process without the scheduler (OPSBOT_SCHEDULER=off)
+leaves the work to the one that has it.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-log = logging.getLogger("opsbot.periodic")
 
+@dataclass(frozen=True)
+class RecurringWork:
+    """Run `step(now)` every `every_seconds` (and once at start) on the one scheduler."""
 
-class PeriodicTask:
-    """Run `step` now and then every `interval` seconds between `start()` and `stop()`.
-
-    Each feature's loop (audit flush, dedupe-key purge, KPI pull, team summary) is one of
-    these, so start/stop and error handling are written once.
-    """
-
-    def __init__(
-        self, name: str, step: Callable[[], Awaitable[object]], *, interval: float
-    ) -> None:
-        self.name = name
-        self._step = step
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-        self._stopping = asyncio.Event()
-
-    async def _loop(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                await self._step()
-            except Exception:
-                log.exception("%s failed; next try in %.0f s", self.name, self._interval)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._interval)
-
-    async def start(self) -> None:
-        """Start the loop on the running event loop."""
-        self._stopping = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._loop(), name=self.name)
-
-    async def stop(self, *, grace: float = 30.0) -> None:
-        """Let the step in progress finish, then end the loop.
-
-        A step may be waiting on a worker thread that holds a database connection; cancelling
-        it would leave the thread to return that connection to an engine already disposed.
-        """
-        if self._task is None:
-            return
-        self._stopping.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace)
-        except TimeoutError:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self._task = None
+    job_id: str  # also the claim's job id: stable, at most 64 characters
+    step: Callable[[datetime], Awaitable[object]]
+    every_seconds: float
+    # Shared work (a pull, a sweep) is claimed per fire time; process-local work is not.
+    claimed: bool = True

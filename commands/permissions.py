@@ -50,6 +50,7 @@ FAMILY_ROLES: dict[str, frozenset[Role]] = {
     "suggestions": frozenset({_R}),
     "checkins": frozenset(),
     "rules": frozenset(),
+    "vendors": frozenset(),
 }
 
 
@@ -131,6 +132,21 @@ MATRIX: tuple[Permission, ...] = (
         on_item=False,
     ),
     _p("rules", "manage", (_A,), "manage KPI rules", "add", "list", "remove", on_item=False),
+    _p("vendors", "list", EVERYONE, "list vendors", "list", on_item=False),
+    _p(
+        "vendors",
+        "manage",
+        (_A,),
+        "change the vendor registry",
+        "add",
+        "rename",
+        "alias",
+        "bind",
+        "unbind",
+        "member",
+        "owner",
+        on_item=False,
+    ),
 )
 PERMISSIONS: dict[tuple[str, str], Permission] = {(p.family, p.verb): p for p in MATRIX}
 

@@ -12,7 +12,7 @@ from storage.types import UTCDateTime, utcnow
 
 
 class ScheduledRun(SQLModel, table=True):
-    """One claimed firing of a periodic job (KPI pull, key purge, rule sweep, reminders)."""
+    """One claimed firing of a periodic job (a pull, the key purge, a sweep, reminders)."""
 
     __tablename__ = "scheduled_run"
     __table_args__ = (UniqueConstraint("job_id", "fire_time", name="uq_scheduled_run_fire"),)

@@ -70,6 +70,9 @@ class IncidentChannel(SQLModel, table=True):
     state: str = Field(default=OPENING, max_length=16)
     error: str | None = Field(default=None, max_length=200)
     mirrored_event_id: int = 0  # the last escalation event copied into the channel
+    # Each step of opening is recorded as it succeeds: a retried open skips what is done.
+    card_ts: str | None = Field(default=None, max_length=32)
+    note_posted: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

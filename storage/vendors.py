@@ -1,4 +1,4 @@
-"""Vendor partners: the slug KPI data and escalations use, a display name, a home channel."""
+"""Vendor partners: the slug KPI data uses, a display name, a home channel, an owner."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class Vendor(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     # A channel bound to this vendor (e.g. shared with it) only ever shows this vendor's data.
     channel_id: str | None = Field(default=None, max_length=32, unique=True)
+    # The Slack user who answers for the vendor; what its rules open goes to them.
+    owner_id: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -79,6 +81,15 @@ def add_alias(session: Session, vendor: Vendor, alias: str) -> VendorAlias:
     session.add(row)
     session.flush()
     return row
+
+
+def set_owner(session: Session, vendor: Vendor, owner_id: str | None) -> str | None:
+    """Make `owner_id` (a Slack user id, or None) the vendor's owner; return the previous one."""
+    previous = vendor.owner_id
+    vendor.owner_id = owner_id
+    session.add(vendor)
+    session.flush()
+    return previous
 
 
 def vendor_for_channel(session: Session, channel_id: str) -> Vendor | None:

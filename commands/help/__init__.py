@@ -35,7 +35,7 @@ FAMILY = CommandFamily(
     # the vendor registry's changes.
     admin_only=(
         *(f"rule {form}" for form in PERMISSIONS[("rules", "manage")].forms),
-        *(f"vendor {verb}" for verb in ("add", "rename", "alias", "bind", "unbind")),
+        *(f"vendor {verb}" for verb in PERMISSIONS[("vendors", "manage")].forms),
     ),
 )
 FAMILIES = (FAMILY,)

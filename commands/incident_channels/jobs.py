@@ -32,12 +32,17 @@ from integrations.outbox import GiveUp, JobContext, OutboxWorker, RetryLater
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
 from storage.escalations import Escalation, escalation_by_id, events_for
-from storage.surfaces import DEGRADED, OPEN, IncidentChannel, incident_channel
+from storage.surfaces import DEGRADED, OPEN, OPENING, IncidentChannel, incident_channel
 
 log = logging.getLogger("opsbot.incident_channels")
 SWEEP_JOB = "sev1-channels"
 SWEEP_SECONDS = 30.0
 _HARMLESS = {"already_in_channel", "cant_invite_self", "already_archived"}
+
+
+def _ts_of(posted: Any) -> str:
+    """Return the posted message's ts ("-" when Slack's answer carried none)."""
+    return str((posted or {}).get("ts") or "-")
 
 
 def _slack_failure(exc: SlackApiError) -> Exception:
@@ -129,30 +134,45 @@ class IncidentChannels:
         return list(dict.fromkeys(u for u in users if u))
 
     async def open(self, job: JobContext) -> None:
-        """Create `#esc-<key>-<slug>`, set its topic, invite, post the card, point the thread."""
+        """Create `#esc-<key>-<slug>`, set its topic, invite, post the card, point the thread.
+
+        Each step that posts is recorded as it succeeds, so a retry after a later step failed
+        neither creates a second channel nor posts the card or the thread note twice.
+        """
         escalation, record = await self._load(job)
-        if record.state != "opening":
+        escalation_id = escalation.id or 0
+        if record.state == OPENING:
+            channel_id = record.channel_id
+            if channel_id is None:
+                channel_id = await self._create(escalation)
+                await self._update(escalation_id, channel_id=channel_id)
+            await self._call(
+                "conversations_setTopic", channel=channel_id, topic=views.topic(escalation)
+            )
+            members = await self._members(escalation)
+            if members:
+                await self._call(
+                    "conversations_invite", channel=channel_id, users=",".join(members)
+                )
+            if record.card_ts is None:
+                card = escalation_message(escalation, self.desk.areas, footer=self.desk.footer())
+                posted = await self._call("chat_postMessage", channel=channel_id, **card)
+                await self._update(escalation_id, card_ts=_ts_of(posted))
+            seen = await in_worker(self.sessions, lambda s: events_for(s, escalation_id))
+            last = max((e.id or 0 for e in seen), default=0)
+            await self._update(escalation_id, state=OPEN, mirrored_event_id=last)
+            record.channel_id = channel_id
+        elif record.state != OPEN or record.note_posted:
             return
-        channel_id = record.channel_id
-        if channel_id is None:
-            channel_id = await self._create(escalation)
-            await self._update(escalation.id or 0, channel_id=channel_id)  # a retry reuses it
-        await self._call(
-            "conversations_setTopic", channel=channel_id, topic=views.topic(escalation)
-        )
-        members = await self._members(escalation)
-        if members:
-            await self._call("conversations_invite", channel=channel_id, users=",".join(members))
-        card = escalation_message(escalation, self.desk.areas, footer=self.desk.footer())
-        await self._call("chat_postMessage", channel=channel_id, **card)
-        seen = await in_worker(self.sessions, lambda s: events_for(s, escalation.id or 0))
-        last = max((e.id or 0 for e in seen), default=0)
-        await self._update(escalation.id or 0, state=OPEN, mirrored_event_id=last)
-        await self._thread_note(escalation, views.opened_note(channel_id))
+        await self._thread_note(escalation, views.opened_note(record.channel_id or ""))
+        await self._update(escalation_id, note_posted=True)
 
     async def degrade(self, job: JobContext, error: str) -> None:
         """No channel after all: say so in the thread, which stays the place for updates."""
-        escalation, _ = await self._load(job)
+        escalation, record = await self._load(job)
+        if record.state == OPEN:  # the channel is there; only its note in the thread failed
+            log.warning("SEV1 channel of %s open, its thread note not: %s", escalation.key, error)
+            return
         await self._update(escalation.id or 0, state=DEGRADED, error=error[:200])
         try:
             await self._thread_note(escalation, views.degraded_note(error))

@@ -16,6 +16,7 @@ from commands.kpi.alerts import announce_spikes
 from commands.kpi.importing import ImportSummary, find_spikes, write_batches
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.spikes import spike_params
+from commands.periodic import RecurringWork
 from integrations.kpi_sources.http_pull import (
     KpiInputError,
     KpiSourceError,
@@ -104,7 +105,7 @@ class PullLoop:
         """Scheduler step: one pull (its outcome is logged and counted, never raised)."""
         await self.run_once()
 
-    def schedule_on(self, scheduler: Any) -> None:
-        """Register the pull as a claimed job on the scheduler."""
+    def recurring(self) -> RecurringWork:
+        """Return the pull as a claimed job for the scheduler."""
         minutes = self.runtime.settings.opsbot_kpi_pull_minutes
-        scheduler.add_recurring(PULL_JOB, self.step, every_seconds=minutes * 60, claimed=True)
+        return RecurringWork(PULL_JOB, self.step, every_seconds=minutes * 60.0)

@@ -19,8 +19,9 @@ def install(runtime: Any) -> None:
     runtime.kpi_registry = registry
     runtime.kpi_snapshots = SnapshotCache(registry)
     runtime.digest_sources.append(KpiDigestSource(registry))
-    # Scheduled once the process's scheduler exists (see bot/runtime.py); a process without
+    # Put on the scheduler by bot/runtime.py when this process runs one; a process without
     # one (OPSBOT_SCHEDULER=off) leaves the pull to the one that has it.
-    runtime.kpi_pull = (
-        PullLoop(runtime, registry) if runtime.settings.opsbot_kpi_source_url else None
-    )
+    runtime.kpi_pull = None
+    if runtime.settings.opsbot_kpi_source_url:
+        runtime.kpi_pull = PullLoop(runtime, registry)
+        runtime.recurring_work.append(runtime.kpi_pull.recurring())

@@ -1,5 +1,6 @@
 """Service Cloud pull: fetch every case of a window, store all of them or none; and the loop
-that does it every SALESFORCE_PULL_MINUTES while the bot runs."""
+that does it every SALESFORCE_PULL_MINUTES, a claimed job on the one scheduler (each fire
+time is pulled by one replica only)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 import requests
 
-from commands.periodic import PeriodicTask
+from commands.periodic import RecurringWork
 from commands.routing.service import store_cases
 from integrations.case_sources.salesforce_pull import (
     CasePullError,
@@ -23,6 +24,7 @@ from integrations.case_sources.salesforce_pull import (
 from storage.engine import SessionFactory, unit_of_work
 
 log = logging.getLogger(__name__)
+PULL_JOB = "routing-pull"
 
 
 def salesforce_config(settings: Any) -> SalesforceConfig:
@@ -83,8 +85,6 @@ class CasePullLoop:
         self.runtime = runtime
         self._http_factory = http_factory
         self._sleep = sleep
-        minutes = runtime.settings.salesforce_pull_minutes
-        self._periodic = PeriodicTask("routing_pull", self.run_once, interval=minutes * 60)
 
     async def run_once(self) -> bool:
         """Pull once in a worker thread (simple-salesforce is synchronous); True on success."""
@@ -114,10 +114,11 @@ class CasePullLoop:
         jobs.labels("routing_pull", "ok").inc()
         return True
 
-    async def start(self) -> None:
-        """Start pulling in the background."""
-        await self._periodic.start()
+    async def step(self, _now: datetime) -> None:
+        """Scheduler step: one pull (a refused pull is logged and counted, never raised)."""
+        await self.run_once()
 
-    async def stop(self) -> None:
-        """Stop pulling."""
-        await self._periodic.stop()
+    def recurring(self) -> RecurringWork:
+        """Return the pull as a claimed job for the scheduler."""
+        minutes = self.runtime.settings.salesforce_pull_minutes
+        return RecurringWork(PULL_JOB, self.step, every_seconds=minutes * 60.0)

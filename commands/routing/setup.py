@@ -1,4 +1,4 @@
-"""Routing's part of the runtime: its digest section and the Service Cloud pull loop."""
+"""Routing's part of the runtime: its digest section and the Service Cloud pull."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from commands.routing.digest import RoutingDigestSource
 
 
 def install_routing(runtime: Any) -> None:
-    """Add the "routing" digest section and, when SALESFORCE_* is set, the case pull loop."""
+    """Add the "routing" digest section and, when SALESFORCE_* is set, the scheduled case pull."""
     from commands.routing.pull import CasePullLoop, salesforce_configured
 
     runtime.digest_sources.append(RoutingDigestSource())
@@ -16,5 +16,4 @@ def install_routing(runtime: Any) -> None:
     if salesforce_configured(runtime.settings):
         loop = CasePullLoop(runtime)
         runtime.routing_pull = loop
-        runtime.on_startup.append(loop.start)
-        runtime.on_shutdown.append(loop.stop)
+        runtime.recurring_work.append(loop.recurring())

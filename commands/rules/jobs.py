@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from commands.periodic import RecurringWork
 from commands.rules.service import evaluate_rule, evaluate_rules
 from storage.engine import in_worker
 from storage.rules import KpiRule
@@ -48,8 +49,6 @@ class RuleSweep:
         """Scheduler step: one sweep in a unit of work on the worker pool."""
         return await in_worker(self.runtime.sessions, self.check)
 
-    def schedule_on(self, scheduler: Any) -> None:
-        """Register the sweep as a claimed job on the scheduler."""
-        scheduler.add_recurring(
-            RULES_JOB, self.step, every_seconds=RULES_EVERY_SECONDS, claimed=True
-        )
+    def recurring(self) -> RecurringWork:
+        """Return the sweep as a claimed job for the scheduler."""
+        return RecurringWork(RULES_JOB, self.step, every_seconds=RULES_EVERY_SECONDS)

@@ -10,9 +10,10 @@ from commands.rules.jobs import RuleSweep
 def install_rules(runtime: Any) -> RuleSweep:
     """Add the after-import check and the sweep (needs the escalation desk and KPI registry).
 
-    The sweep is put on the scheduler by bot/runtime.py once this process has one.
+    The sweep is put on the scheduler by bot/runtime.py when this process runs one.
     """
     rules = RuleSweep(runtime)
     runtime.rule_sweep = rules
     runtime.kpi_import_hooks.append(rules.check)
+    runtime.recurring_work.append(rules.recurring())
     return rules

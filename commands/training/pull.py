@@ -3,17 +3,19 @@
 The export answers `{"rows": [...], "next_cursor": …}` with rows shaped like the CSV columns
 (`date, vendor, assessment, agent, score, passed`). Every page is fetched and every row
 validated before one transaction stores them; a failed pull stores nothing and is counted
-in `/metrics` (`opsbot_jobs_total{job="assessment_pull"}`).
+in `/metrics` (`opsbot_jobs_total{job="assessment_pull"}`). The pull is a claimed job on the
+one scheduler: each fire time is pulled by one replica only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from commands.kpi.pull import run_import_hooks
-from commands.periodic import PeriodicTask
+from commands.periodic import RecurringWork
 from commands.training.assessment_files import validate_assessment_records
 from commands.training.scores import import_rows
 from integrations.csv_rows import BadRows
@@ -21,7 +23,8 @@ from integrations.kpi_sources.http_pull import KpiSourceError, fetch_rows, make_
 from storage.engine import in_worker
 
 log = logging.getLogger(__name__)
-JOB = "assessment_pull"
+JOB = "assessment_pull"  # the metrics label
+PULL_JOB = "assessment-pull"  # the scheduler's job (and claim) id
 
 
 def assessment_pull_configured(settings: Any) -> bool:
@@ -53,8 +56,6 @@ class AssessmentPullLoop:
     def __init__(self, runtime: Any, *, transport: Any = None) -> None:
         self.runtime = runtime
         self.transport = transport
-        minutes = runtime.settings.opsbot_assessment_pull_minutes
-        self._periodic = PeriodicTask(JOB, self.run_once, interval=minutes * 60)
 
     async def run_once(self) -> bool:
         """Pull once; return whether it succeeded."""
@@ -73,10 +74,11 @@ class AssessmentPullLoop:
         jobs.labels(JOB, "ok").inc()
         return True
 
-    async def start(self) -> None:
-        """Start pulling in the background."""
-        await self._periodic.start()
+    async def step(self, _now: datetime) -> None:
+        """Scheduler step: one pull (its outcome is logged and counted, never raised)."""
+        await self.run_once()
 
-    async def stop(self) -> None:
-        """Stop pulling."""
-        await self._periodic.stop()
+    def recurring(self) -> RecurringWork:
+        """Return the pull as a claimed job for the scheduler."""
+        minutes = self.runtime.settings.opsbot_assessment_pull_minutes
+        return RecurringWork(PULL_JOB, self.step, every_seconds=minutes * 60.0)

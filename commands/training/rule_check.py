@@ -2,7 +2,8 @@
 
 A rule "for N weeks" holds when each of the last N whole weeks (seven days ending on the
 vendor's latest result day) is below the threshold; "for N days" checks single days. The
-item goes to the rule's owner (the admin who added it): the vendor registry names no owner.
+item goes to the vendor's owner (`/opsbot vendor owner`), whose reminders then follow it; a
+vendor without one gives it to the admin who added the rule, and the item says so.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from commands.thresholds import breaches
 from storage.actions import ActionItem, add_action
 from storage.assessments import daily_pass_counts
 from storage.rules import KpiRule, claim_firing, recent_firing
+from storage.vendors import vendor_by_slug_or_name
 
 RULE_AUTHOR = "opsbot"
 ITEM_DUE_DAYS = 7
@@ -74,15 +76,16 @@ def open_pass_rate_item(
     )
     if firing is None:
         return None
+    owner_id, fallback = item_owner(session, rule, breach.vendor)
     item = add_action(
         session,
         ActionItem(
-            owner_id=rule.created_by,
+            owner_id=owner_id,
             text=(
                 f"Assessment pass rate at {breach.vendor} was {rule.op} {rule.threshold:.0%} "
                 f"from {breach.start:%d %b} to {breach.end:%d %b} (latest "
                 f"{breach.observed:.0%}); rule #{rule.id}: {rule.text}. "
-                "Agree a retraining plan with the vendor."
+                f"Agree a retraining plan with the vendor.{fallback}"
             )[:1000],
             due=now.date() + timedelta(days=ITEM_DUE_DAYS),
             vendor_slug=breach.vendor,
@@ -92,3 +95,18 @@ def open_pass_rate_item(
     firing.escalation_ref = f"action:{item.id}"
     session.add(firing)
     return f"action #{item.id}"
+
+
+def item_owner(session: Session, rule: KpiRule, vendor_slug: str) -> tuple[str, str]:
+    """Return who gets the item (the vendor's owner, else the rule's creator) and a note.
+
+    The note (empty for the vendor's owner) tells the creator why it came to them and how
+    an admin sends the next one to the vendor's owner instead.
+    """
+    vendor = vendor_by_slug_or_name(session, vendor_slug)
+    if vendor is not None and vendor.owner_id:
+        return vendor.owner_id, ""
+    return rule.created_by, (
+        f" It came to the rule's creator because vendor {vendor_slug} has no owner; "
+        f"an admin can name one with `/opsbot vendor owner {vendor_slug} @user`."
+    )

@@ -22,6 +22,7 @@ from commands.vendors.views import (
     render_bound,
     render_listing,
     render_note,
+    render_owner,
     render_renamed,
     render_unbound,
 )
@@ -38,6 +39,7 @@ _ACTIONS = {
     "bind": "bind channels to vendors",
     "unbind": "unbind vendor channels",
     "member": "map people to vendors",
+    "owner": "set vendor owners",
 }
 
 
@@ -78,7 +80,9 @@ async def handle_vendor_command(
 
 
 async def _list(call: VendorCall) -> dict[str, Any]:
-    return render_listing(await call.run(service.vendor_listing))
+    channel = call.channel_id
+    listing = await call.run(lambda session: service.vendor_listing(session, channel_id=channel))
+    return render_listing(listing)
 
 
 async def _add(call: VendorCall) -> dict[str, Any]:
@@ -149,6 +153,19 @@ async def _member(call: VendorCall) -> dict[str, Any]:
     )
 
 
+async def _owner(call: VendorCall) -> dict[str, Any]:
+    r = call.request
+    owner_id = r.argument or None
+    if r.user_name:
+        # An unknown vendor is named before the person is looked up, as `bind` does.
+        await call.run(lambda session: service.require_vendor(session, r.vendor))
+        owner_id = await call.directory.find_user(r.user_name)
+    vendor, previous = await call.run(
+        lambda session: service.set_owner(session, vendor_text=r.vendor, owner_id=owner_id)
+    )
+    return render_owner(vendor, previous)
+
+
 _VERBS: dict[str, Callable[[VendorCall], Awaitable[dict[str, Any]]]] = {
     "list": _list,
     "add": _add,
@@ -157,6 +174,7 @@ _VERBS: dict[str, Callable[[VendorCall], Awaitable[dict[str, Any]]]] = {
     "bind": _bind,
     "unbind": _unbind,
     "member": _member,
+    "owner": _owner,
 }
 
 

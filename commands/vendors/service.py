@@ -1,4 +1,4 @@
-"""The vendor registry: one way to name, find, add, rename, alias and bind vendors (no Slack)."""
+"""The vendor registry: one way to name, find, add, rename, alias, bind, own vendors (no Slack)."""
 
 from __future__ import annotations
 
@@ -190,6 +190,16 @@ def unbind_channel(session: Session, *, vendor_text: str) -> tuple[Vendor, str |
     return vendor, channel
 
 
-def vendor_listing(session: Session) -> list[VendorListing]:
-    """Return every vendor with its aliases."""
-    return [VendorListing(v, store.aliases_of(session, v)) for v in store.list_vendors(session)]
+def set_owner(
+    session: Session, *, vendor_text: str, owner_id: str | None
+) -> tuple[Vendor, str | None]:
+    """Make `owner_id` the vendor's owner (None clears it); return the vendor and the old one."""
+    vendor = require_vendor(session, vendor_text)
+    return vendor, store.set_owner(session, vendor, owner_id)
+
+
+def vendor_listing(session: Session, *, channel_id: str | None = None) -> list[VendorListing]:
+    """Return every vendor with its aliases; a vendor-bound channel sees its own vendor only."""
+    bound = store.vendor_for_channel(session, channel_id) if channel_id else None
+    vendors = [bound] if bound is not None else store.list_vendors(session)
+    return [VendorListing(v, store.aliases_of(session, v)) for v in vendors]

@@ -27,6 +27,7 @@ def render_listing(listings: list[VendorListing]) -> dict[str, Any]:
         line = f"`{escape(v.slug)}` {escape(v.name)} · {escape(v.timezone)}"
         if v.channel_id:
             line += f" · bound to <#{v.channel_id}>"
+        line += f" · owner <@{v.owner_id}>" if v.owner_id else " · no owner"
         if item.aliases:
             line += " · also " + ", ".join(f"“{escape(a)}”" for a in item.aliases)
         lines.append(line)
@@ -65,6 +66,23 @@ def render_bound(vendor: Vendor, channel_id: str, previous: str | None) -> dict[
     )
     if previous:
         answer += f" (It was bound to <#{previous}> before.)"
+    return render_note(answer)
+
+
+def render_owner(vendor: Vendor, previous: str | None) -> dict[str, Any]:
+    """Return the answer to `vendor owner`, naming who owned the vendor before."""
+    name, slug = escape(vendor.name), escape(vendor.slug)
+    if vendor.owner_id is None:
+        answer = f"Vendor *{name}* has no owner now"
+        answer += f" (it was <@{previous}>)." if previous else "."
+        answer += " Its rules' action items go to whoever added the rule."
+        return render_note(answer)
+    answer = (
+        f"<@{vendor.owner_id}> now owns vendor *{name}*: what its rules open goes to them. "
+        f"Clear it with `/opsbot vendor owner {slug} none`."
+    )
+    if previous and previous != vendor.owner_id:
+        answer += f" (It was <@{previous}> before.)"
     return render_note(answer)
 
 

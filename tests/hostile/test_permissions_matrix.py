@@ -150,6 +150,10 @@ ATTEMPTS: dict[tuple[str, str], Attempt] = {
         _slash("/checkin", lambda it: f"pause {it.schedule_id}"), "write"
     ),
     ("rules", "manage"): Attempt(_slash("/opsbot", lambda it: "rule list"), "answer"),
+    ("vendors", "list"): Attempt(_slash("/opsbot", lambda it: "vendor list"), "answer"),
+    ("vendors", "manage"): Attempt(
+        _slash("/opsbot", lambda it: f"vendor owner {it.slug} <@{MEMBER}|mem>"), "write"
+    ),
 }
 
 
@@ -194,11 +198,17 @@ def test_help_and_catalog_mark_the_admin_only_forms_of_the_matrix(app: OpsbotApp
     rule_forms = PERMISSIONS[("rules", "manage")].forms
     assert PERMISSIONS[("rules", "manage")].allowed == {Role.ADMIN}
     # /opsbot carries two admin-only groups: every rule form, and the vendor registry's changes.
-    vendor_changes = {f"vendor {verb}" for verb in ("add", "rename", "alias", "bind", "unbind")}
+    vendor_changes = {
+        f"vendor {verb}" for verb in ("add", "rename", "alias", "bind", "unbind", "member", "owner")
+    }
+    assert PERMISSIONS[("vendors", "manage")].allowed == {Role.ADMIN}
     assert set(opsbot.admin_only) == {f"rule {form}" for form in rule_forms} | vendor_changes
     for line in opsbot.usage:
         if line.startswith("/opsbot rule"):
             assert line.endswith("(admins)"), line
+        verb = line.split()[2] if line.startswith("/opsbot vendor ") else ""
+        if verb:
+            assert ("(admins" in line) == (f"vendor {verb}" in vendor_changes), line
     assert set(checkin.admin_only) == set(PERMISSIONS[("checkins", "manage")].forms)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlmodel import Session
 from bot.cli_routing import run_pull
 from bot.runtime import Runtime
 from bot.settings import Settings
-from commands.routing.pull import CasePullLoop
+from commands.routing.pull import PULL_JOB, CasePullLoop
 from integrations.case_sources.salesforce_pull import CasePullError
 from storage.routing import RoutingCase
 from tests.fakes.salesforce_server import INSTANCE, FakeSalesforce, loopback_session
@@ -256,3 +256,24 @@ async def test_the_scheduled_pull_stores_the_recent_cases_or_nothing(
     assert _count(engine) == 7  # 2026-11-01 12:00 .. 2026-11-08 12:00: c1..c7
     window = fake.queries()[-7].query or ""  # the Case query of the second run
     assert "CreatedDate >= 2026-11-01T12:00:00Z AND CreatedDate < 2026-11-08T12:00:00Z" in window
+
+
+async def test_the_pull_is_a_claimed_job_on_the_scheduler(
+    fake: FakeSalesforce, runtime: Runtime, engine: Engine
+) -> None:
+    service = runtime.checkin_scheduler
+    assert service is not None and isinstance(runtime.routing_pull, CasePullLoop)
+    job = service.recurring[PULL_JOB]
+    assert job.claimed and job.every == timedelta(minutes=30)
+    runtime.clock = _Clock(datetime(2026, 11, 8, 12, tzinfo=UTC))
+    # The same declaration, pulling from the fake through the loopback, in the job's place.
+    loop = CasePullLoop(runtime, http_factory=lambda: loopback_session(fake), sleep=lambda _: None)
+    work = loop.recurring()
+    service.add_recurring(work.job_id, work.step, every_seconds=work.every_seconds, claimed=True)
+    fire = datetime(2026, 11, 8, 12, tzinfo=UTC)
+    await service.run_job(PULL_JOB, [fire])
+    queries = len(fake.queries())
+    await service.run_job(PULL_JOB, [fire + timedelta(minutes=10)])  # a replica's late timer
+    assert len(fake.queries()) == queries and _count(engine) == 7
+    await service.run_job(PULL_JOB, [fire + timedelta(minutes=30)])
+    assert len(fake.queries()) > queries

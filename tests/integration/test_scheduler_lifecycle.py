@@ -82,6 +82,31 @@ async def test_scheduler_off_setting_starts_nothing(settings: Settings) -> None:
         await off.aclose()
 
 
+async def test_without_the_scheduler_the_audit_buffer_keeps_a_timer_of_its_own(
+    settings: Settings, engine: Engine
+) -> None:
+    off = build_runtime(settings.model_copy(update={"opsbot_scheduler": "off"}), engine=engine)
+    try:
+        # The families still declare their periodic work; only a scheduler process runs it.
+        assert "training-nudges" in {work.job_id for work in off.recurring_work}
+        await off.start()
+        row = {"request_id": "r-timer", "at": utcnow(), "kind": "command", "name": "/kpi"}
+        off.audit.add(row | {"outcome": "ok", "detail": "", "latency_ms": 1.0})
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
+        while not audit_rows(engine):  # written by the flush timer, not by a flush call
+            assert loop.time() < deadline, "the audit timer never flushed"
+            await asyncio.sleep(0.05)
+    finally:
+        await off.aclose()
+    assert audit_rows(engine) == ["r-timer"]
+
+
+def audit_rows(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT request_id FROM audit_event")).scalars())
+
+
 @pytest.mark.postgres_only
 @pytest.mark.slow
 def test_two_scheduler_processes_post_each_digest_once(

@@ -86,7 +86,8 @@ def claims(runtime: Runtime, job_id: str) -> list[datetime]:
 
 
 @pytest.mark.parametrize(
-    "job_id", ["kpi-rules", "purge-request-keys", "action-reminders", "audit-flush"]
+    "job_id",
+    ["kpi-rules", "purge-request-keys", "action-reminders", "audit-flush", "training-nudges"],
 )
 async def test_every_periodic_job_is_on_the_one_scheduler(runtime: Runtime, job_id: str) -> None:
     await runtime.start()

@@ -113,3 +113,28 @@ def test_channel_names_fit_slack() -> None:
     assert channel_name("ESC-12", "Printer on FIRE!! (again)") == "esc-esc-12-printer-on-fire-again"
     long = channel_name("ESC-12", "x" * 200, suffix="-7")
     assert len(long) == 80 and long.endswith("-7")
+
+
+async def test_a_failed_thread_note_is_retried_without_a_second_card(
+    dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    await file_sev1(dispatch, runtime)
+    # The channel and its card go through; the note in the escalation's thread (C0OPS) fails once.
+    local_slack.fail_next("chat.postMessage@C0OPS", status=500)
+    await sweep(runtime)
+    with unit_of_work(runtime.sessions) as session:
+        (escalation,) = list_escalations(session)
+        record = incident_channel(session, escalation.id or 0)
+        assert record is not None and record.channel_id is not None
+        assert record.state == "open" and record.note_posted and record.card_ts
+        channel_id = record.channel_id
+    assert len(local_slack.calls_to("conversations.create")) == 1
+    assert len(local_slack.messages(channel_id)) == 1  # one card, not one per attempt
+    notes = [
+        m
+        for m in local_slack.messages("C0OPS")
+        if m.get("thread_ts") and f"<#{channel_id}>" in m["text"]
+    ]
+    assert len(notes) == 1
+    faulted = [c for c in local_slack.calls_to("chat.postMessage") if c.faulted]
+    assert [c.args.get("channel") for c in faulted] == ["C0OPS"]

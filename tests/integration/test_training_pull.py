@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
-from bot.runtime import Runtime
-from commands.training.pull import AssessmentPullLoop
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import CLAIM_ANCHOR
+from bot.settings import Settings
+from commands.training.pull import PULL_JOB, AssessmentPullLoop
 from storage.actions import ActionItem
 from storage.assessments import AgentAssessment
+from storage.scheduled_runs import ScheduledRun
 from tests.fakes.report_export import FakeReportExport
 from tests.integration.test_checkin_commands import table
 from tests.integration.test_checkin_runs import Clock
@@ -117,3 +123,44 @@ async def test_a_pulled_breach_opens_the_pass_rate_rules_action_item(
     (item,) = table(runtime, ActionItem)
     # The week to 18 Nov: 126 results (n % 14 < 7), 15 of them failing (n % 10 == 0): 88 %.
     assert item.vendor_slug == "acme" and "latest 88%" in item.text
+
+
+def claimed_fires(engine: Engine) -> list[datetime]:
+    """Return the fire times of the assessment pull claimed so far."""
+    with Session(engine) as session:
+        rows = session.exec(select(ScheduledRun).where(col(ScheduledRun.job_id) == PULL_JOB))
+        return sorted(row.fire_time for row in rows)
+
+
+async def test_two_schedulers_on_one_database_pull_each_fire_time_once(
+    runtime: Runtime, settings: Settings, engine: Engine, export: FakeReportExport
+) -> None:
+    replica = build_runtime(settings, engine=engine)
+    try:
+        services = [runtime.checkin_scheduler, replica.checkin_scheduler]
+        for service in services:
+            assert service is not None
+            job = service.recurring[PULL_JOB]  # the family's declaration, registered by bot/
+            assert job.claimed and job.every == timedelta(minutes=30)
+        first, second = (s for s in services if s is not None)
+        fire = datetime(2026, 11, 19, 6, 30, tzinfo=UTC)
+        assert (fire - CLAIM_ANCHOR) % timedelta(minutes=30) == timedelta(0)
+        export.requests.clear()
+        # Both replicas fire the same instant; then each has a late timer for it.
+        await asyncio.gather(first.run_job(PULL_JOB, [fire]), second.run_job(PULL_JOB, [fire]))
+        await first.run_job(PULL_JOB, [fire + timedelta(seconds=2)])
+        await second.run_job(PULL_JOB, [fire + timedelta(minutes=29, seconds=59)])
+        # One pull: three pages fetched, 250 results stored, one success counted in all.
+        assert [cursor for cursor, _ in export.requests] == [None, "100", "200"]
+        assert len(table(runtime, AgentAssessment)) == 250
+        metrics = runtime.metrics.render().decode() + replica.metrics.render().decode()
+        assert metrics.count(f"{counted(runtime, 'ok')} 1.0") == 1
+        assert claimed_fires(engine) == [fire]
+        # The next fire time is pulled again, by whichever replica claims it.
+        await asyncio.gather(
+            *(s.run_job(PULL_JOB, [fire + timedelta(minutes=30)]) for s in (second, first))
+        )
+        assert len(export.requests) == 6
+        assert claimed_fires(engine) == [fire, fire + timedelta(minutes=30)]
+    finally:
+        await replica.aclose()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.local_slack import LocalSlack
 from bot.runtime import Runtime
 from storage.actions import ActionItem
 from storage.engine import unit_of_work
@@ -73,6 +74,9 @@ async def test_two_weeks_below_opens_one_action_item_for_the_owner(
     (item,) = table(runtime, ActionItem)
     assert (item.owner_id, item.vendor_slug, item.created_by) == ("U0ADMIN", "acme", "opsbot")
     assert "was < 85% from 05 Nov to 18 Nov (latest 70%)" in item.text and "rule #1" in item.text
+    # Nobody owns acme: the item says why it came to the rule's creator, and how to change that.
+    assert "came to the rule's creator because vendor acme has no owner" in item.text
+    assert "`/opsbot vendor owner acme @user`" in item.text
     # The same streak, imported again, opens nothing more.
     code, output = run_import(database_url, first)
     assert code == 0 and "rules opened" not in output, output
@@ -95,3 +99,26 @@ async def test_one_week_below_is_not_enough(
     code, output = run_import(database_url, path, other)
     assert code == 0 and "rules opened" not in output, output
     assert table(runtime, ActionItem) == []
+
+
+async def test_the_item_goes_to_the_vendors_owner_who_is_reminded(
+    dispatch: Any, runtime: Runtime, database_url: str, tmp_path: Path, local_slack: LocalSlack
+) -> None:
+    local_slack.add_user("U0MARIA", "maria", tz="Asia/Manila")
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))
+    await add_rule(dispatch)  # added by U0ADMIN, before acme had an owner
+    owned = body(await dispatch(sr.slash_command("/opsbot", "vendor owner acme <@U0MARIA|maria>")))
+    assert "<@U0MARIA> now owns vendor *acme*" in owned["text"]
+    first = results_file(tmp_path, "a.csv", (LAST - timedelta(days=7), 8), (LAST, 7))
+    code, output = run_import(database_url, first)
+    assert code == 0 and "rules opened action #1" in output, output
+    (item,) = table(runtime, ActionItem)
+    assert (item.owner_id, item.vendor_slug, item.created_by) == ("U0MARIA", "acme", "opsbot")
+    assert "rule's creator" not in item.text and "Agree a retraining plan" in item.text
+    # The owner's reminder comes as every action item's does: a DM at 09:00 their time.
+    service = runtime.checkin_scheduler
+    assert service is not None
+    due_morning = datetime.combine(item.due, time(9, 30), UTC) - timedelta(hours=8)  # Manila
+    await service.send_reminders(due_morning)
+    (dm,) = local_slack.calls_to("chat.postMessage")
+    assert dm.args["channel"] == "U0MARIA" and "due today" in dm.args["text"]

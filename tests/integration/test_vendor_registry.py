@@ -201,3 +201,50 @@ async def test_kpi_filters_take_aliases_and_answer_unknown_vendors_alike(
     assert "Total incoming 110" in aliased["text"]
     unknown = reply(await dispatch(sr.slash_command("/kpi", "week vendor:acmee")))
     assert "I know no vendor called acmee. Closest: `acme`" in unknown["text"]
+
+
+async def test_an_admin_names_the_vendor_owner_and_the_list_shows_it(
+    dispatch: Dispatch, runtime: Runtime, local_slack: LocalSlack
+) -> None:
+    local_slack.add_user("U0MARIA", "maria", real_name="Maria Cruz")
+    local_slack.add_channel("C0ACME", "acme-idops")
+    for text in ('vendor add acme "Acme BPO"', "vendor add globex", "vendor bind acme #acme-idops"):
+        await dispatch(sr.slash_command("/opsbot", text))
+    refused = reply(
+        await dispatch(
+            sr.slash_command("/opsbot", "vendor owner acme <@U0SOMEONE>", user_id="U0SOMEONE")
+        )
+    )
+    assert "Only opsbot admins can set vendor owners" in refused["text"]
+    assert vendors(runtime)["acme"].owner_id is None
+    owned = reply(await dispatch(sr.slash_command("/opsbot", 'vendor owner "Acme BPO" <@U0MARIA>')))
+    assert "<@U0MARIA> now owns vendor *Acme BPO*" in owned["text"]
+    assert "`/opsbot vendor owner acme none`" in owned["text"]
+    assert vendors(runtime)["acme"].owner_id == "U0MARIA"
+    # A plain @name is looked up in the workspace; the answer names who had it before.
+    again = reply(await dispatch(sr.slash_command("/opsbot", "vendor owner globex @maria")))
+    assert "<@U0MARIA> now owns vendor *globex*" in again["text"]
+    moved = reply(await dispatch(sr.slash_command("/opsbot", "vendor owner acme <@U0ADMIN|me>")))
+    assert "(It was <@U0MARIA> before.)" in moved["text"]
+    listing = reply(await dispatch(sr.slash_command("/opsbot", "vendor list")))
+    assert "`acme` Acme BPO · UTC · bound to <#C0ACME> · owner <@U0ADMIN>" in listing["text"]
+    assert "`globex` globex · UTC · owner <@U0MARIA>" in listing["text"]
+    # The vendor's own channel lists that vendor only.
+    own = reply(await dispatch(sr.slash_command("/opsbot", "vendor list", channel_id="C0ACME")))
+    assert "`acme`" in own["text"] and "globex" not in own["text"]
+    cleared = reply(await dispatch(sr.slash_command("/opsbot", "vendor owner acme none")))
+    assert "Vendor *Acme BPO* has no owner now (it was <@U0ADMIN>)." in cleared["text"]
+    assert vendors(runtime)["acme"].owner_id is None
+    listing = reply(await dispatch(sr.slash_command("/opsbot", "vendor list")))
+    assert "bound to <#C0ACME> · no owner" in listing["text"]
+    for text, problem in (
+        ("vendor owner acme", "needs the person after the vendor"),
+        ("vendor owner acme maria", "`maria` is not a person"),
+        ("vendor owner acmee <@U0MARIA>", "I know no vendor called acmee."),
+        ("vendor owner acme @nobody", "No user called @nobody."),
+    ):
+        said = reply(await dispatch(sr.slash_command("/opsbot", text)))["text"]
+        assert problem in said, (text, said)
+    assert vendors(runtime)["acme"].owner_id is None
+    helped = reply(await dispatch(sr.slash_command("/opsbot", "help")))
+    assert "/opsbot vendor owner VENDOR @user|none   (admins;" in json.dumps(helped)
