@@ -124,7 +124,15 @@ class OpsbotApp(AsyncApp):
         req.context["rerun_command"] = self.rerun_command
         for name, value in self.runtime.context_items().items():
             req.context[name] = value
-        response = await super().async_dispatch(req)
+        try:
+            response = await super().async_dispatch(req)
+        except Exception:
+            # Bolt itself failed on a signed but malformed body (after our middleware claimed
+            # its key): the request never ran, so nothing of it may stay, the claim included.
+            claimed: RequestInfo | None = req.context.get("request_info")
+            if claimed is not None and claimed.dedupe_key and not req.context.get("duplicate"):
+                await _off_loop(self.runtime, release_request_key, claimed.dedupe_key)
+            raise
         info: RequestInfo | None = req.context.get("request_info")
         if info is not None:
             await self._finish(req, info, response, time.perf_counter() - started)

@@ -10,25 +10,58 @@ from sqlalchemy import func, select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from storage.kpi import DIMENSIONS, MEASURES, KpiDimensionValue, KpiFact
+from storage.kpi import (
+    DIMENSIONS,
+    MEASURES,
+    ROLLUP_DETAILS,
+    ROLLUP_DIMENSIONS,
+    KpiDayRollup,
+    KpiDimensionValue,
+    KpiFact,
+)
 
 Measures = tuple[float | None, ...]
 Filters = Mapping[str, Sequence[str]]
 _T = KpiFact.__table__.c  # type: ignore[attr-defined]
+_ROLLUP = KpiDayRollup.__table__.c  # type: ignore[attr-defined]
 
 
-def _where(granularity: str, start: date, end: date, filters: Filters) -> list[ColumnElement[bool]]:
-    clauses: list[ColumnElement[bool]] = [
-        _T.granularity == granularity,
-        _T.day >= start,
-        _T.day <= end,
-    ]
-    for name, values in filters.items():
-        if name not in DIMENSIONS:
-            raise ValueError(f"unknown dimension {name!r}")
-        if values:
-            clauses.append(_T[name].in_(list(values)))
-    return clauses
+class _Source:
+    """Where one question is read: the rollup at one detail, or the facts."""
+
+    def __init__(self, filters: Filters, by: Sequence[str]) -> None:
+        named = {name for name, values in filters.items() if values} | set(by)
+        extra = named - {"day", *ROLLUP_DIMENSIONS}
+        self.detail: str | None = None
+        if not extra:
+            self.detail = ""
+        elif len(extra) == 1 and next(iter(extra)) in ROLLUP_DETAILS:
+            self.detail = next(iter(extra))
+        self.table = _T if self.detail is None else _ROLLUP
+
+    def column(self, name: str) -> Any:
+        """Return the column holding `name` (a dimension, "day" or a measure)."""
+        if self.table is _ROLLUP and name == self.detail:
+            return _ROLLUP.value
+        return self.table[name]
+
+    def where(
+        self, granularity: str, start: date, end: date, filters: Filters
+    ) -> list[ColumnElement[bool]]:
+        """Return the clauses selecting the period, the granularity and the filters."""
+        clauses: list[ColumnElement[bool]] = [
+            self.table.granularity == granularity,
+            self.table.day >= start,
+            self.table.day <= end,
+        ]
+        if self.detail is not None:
+            clauses.append(_ROLLUP.detail == self.detail)
+        for name, values in filters.items():
+            if name not in DIMENSIONS:
+                raise ValueError(f"unknown dimension {name!r}")
+            if values:
+                clauses.append(self.column(name).in_(list(values)))
+        return clauses
 
 
 def grouped_sums(
@@ -47,9 +80,10 @@ def grouped_sums(
     for name in by:
         if name != "day" and name not in DIMENSIONS:
             raise ValueError(f"cannot group by {name!r}")
-    keys = [_T[name] for name in by]
-    sums = [func.sum(_T[m]) for m in MEASURES]
-    statement = select(*keys, *sums).where(*_where(granularity, start, end, filters))
+    source = _Source(filters, by)
+    keys = [source.column(name) for name in by]
+    sums = [func.sum(source.column(m)) for m in MEASURES]
+    statement = select(*keys, *sums).where(*source.where(granularity, start, end, filters))
     if keys:
         statement = statement.group_by(*keys)
     result: list[tuple[tuple[Any, ...], Measures]] = []
@@ -69,7 +103,10 @@ def _as_date(value: Any) -> Any:
 
 def data_through(session: Session, granularity: str) -> date | None:
     """Return the last day holding any fact of `granularity`."""
-    statement = select(func.max(_T.day)).where(_T.granularity == granularity)
+    # The rollup's key starts (granularity, detail, day): one index probe.
+    statement = select(func.max(_ROLLUP.day)).where(
+        _ROLLUP.granularity == granularity, _ROLLUP.detail == ""
+    )
     return _as_date(session.connection().execute(statement).scalar())  # type: ignore[no-any-return]
 
 
@@ -94,10 +131,16 @@ def complete_through(session: Session, granularity: str) -> date | None:
 
 def stored_granularity(session: Session) -> str | None:
     """Return "day" when daily facts exist, else "hour" when hourly ones do, else None."""
+    return stored_extent(session)[0]
+
+
+def stored_extent(session: Session) -> tuple[str | None, date | None]:
+    """Return the stored granularity (as `stored_granularity`) and its last day, read once."""
     for granularity in ("day", "hour"):
-        if data_through(session, granularity) is not None:
-            return granularity
-    return None
+        last = data_through(session, granularity)
+        if last is not None:
+            return granularity, last
+    return None, None
 
 
 def known_values(session: Session) -> dict[str, list[str]]:

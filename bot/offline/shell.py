@@ -19,7 +19,7 @@ from slack_bolt.response import BoltResponse
 from bot.app import OpsbotApp, create_app
 from bot.block_limits import message_answer, view_answer
 from bot.offline.render import BlockRenderer, ModalField, modal_fields, state_value
-from bot.offline.shell_workspace import add_vendor_channels, with_local_admin
+from bot.offline.shell_workspace import furnish_workspace, with_local_admin
 from bot.offline.slack import LocalSlack, SlackCall
 from bot.offline.slack_requests import (
     block_action,
@@ -311,7 +311,7 @@ async def run_shell(
         }
     )
     runtime = build_runtime(settings)
-    channels = add_vendor_channels(local, runtime)
+    channels = furnish_workspace(local, runtime)
     app = create_app(runtime)
     session = ShellSession(app, local, console, user_id, channel_id)
     await runtime.start()

@@ -17,6 +17,18 @@ def with_local_admin(settings: Settings, user_id: str) -> str:
     return ",".join(dict.fromkeys([*listed, user_id]))
 
 
+# Teammates the README's examples mention (`@maria`), so `/action add @maria …` and
+# `/opsbot vendor owner acme @maria` work in the shell as written.
+TEAMMATES = {"U0MARIA": "maria"}
+
+
+def furnish_workspace(local: LocalSlack, runtime: Runtime) -> list[str]:
+    """Add the README's teammates and every vendor's channel; return the channel names."""
+    for user_id, name in TEAMMATES.items():
+        local.add_user(user_id, name, email=f"{name}@example.com")
+    return add_vendor_channels(local, runtime)
+
+
 def vendor_channel_id(slug: str) -> str:
     """Return a stable Slack-looking channel id for a vendor's demo channel (`C0ACME`)."""
     letters = re.sub(r"[^A-Z0-9]", "", slug.upper())[:16] or "VENDOR"

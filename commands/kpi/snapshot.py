@@ -15,8 +15,8 @@ from storage.kpi import DIMENSIONS, MEASURES
 from storage.kpi_queries import (
     Measures,
     complete_through,
-    data_through,
     grouped_sums,
+    stored_extent,
     stored_granularity,
 )
 from storage.kpi_spikes import spikes_between
@@ -98,9 +98,9 @@ def build_snapshot(
     *, session: Session, request: KpiRequest, filters: Filters, registry: KpiRegistry
 ) -> Snapshot:
     """Compute every KPI for the period and its comparison, with sparklines and spikes."""
-    granularity = stored_granularity(session) or "day"
-    current = daily_sums(session, granularity=granularity, period=request.period, filters=filters)
-    previous = daily_sums(session, granularity=granularity, period=request.compare, filters=filters)
+    stored, through = stored_extent(session)
+    granularity = stored or "day"
+    current, previous = _period_sums(session, granularity, request, filters)
     now_sums, then_sums = add_sums(list(current.values())), add_sums(list(previous.values()))
     days = [request.period.start + timedelta(days=i) for i in range(request.period.days)]
     spikes, spike_days = _spike_notes(session, request.period, filters)
@@ -128,7 +128,31 @@ def build_snapshot(
         request=request,
         filters=filters,
         lines=tuple(lines),
-        data_through=data_through(session, granularity),
+        data_through=through,
+    )
+
+
+# A comparison this close to the period is read with it in one query (usually adjacent).
+_MERGE_GAP_DAYS = 7
+
+
+def _period_sums(
+    session: Session, granularity: str, request: KpiRequest, filters: Filters
+) -> tuple[dict[date, Measures], dict[date, Measures]]:
+    """Return Σ measures per day of the period and of its comparison."""
+    period, compare = request.period, request.compare
+    first, last = min(period.start, compare.start), max(period.end, compare.end)
+    if (last - first).days + 1 > period.days + compare.days + _MERGE_GAP_DAYS:
+        return (
+            daily_sums(session, granularity=granularity, period=period, filters=filters),
+            daily_sums(session, granularity=granularity, period=compare, filters=filters),
+        )
+    both = daily_sums(
+        session, granularity=granularity, period=Period(first, last, ""), filters=filters
+    )
+    return (
+        {d: m for d, m in both.items() if period.start <= d <= period.end},
+        {d: m for d, m in both.items() if compare.start <= d <= compare.end},
     )
 
 

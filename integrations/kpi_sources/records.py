@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from operator import itemgetter
@@ -70,10 +70,14 @@ class RecordReader:
             if part in self._position and whole in self._position
         ]
         self._periods: dict[str, tuple[str, datetime, date]] = {}
-        # The usual file has every dimension and measure: fetch them in one C call each.
-        full = min(self._dim_cells) >= 0 and min(self._measure_cells) >= 0
-        self._all_dims = itemgetter(*self._dim_cells) if full else None
-        self._all_measures = itemgetter(*self._measure_cells) if full else None
+        # Each part of a line is fetched in one C call; an absent dimension reads the empty
+        # cell add_cells pads every line with, so files without e.g. a channel column stay fast.
+        width = len(self.columns)
+        self._dims_of = itemgetter(*[i if i >= 0 else width for i in self._dim_cells])
+        present = [i for i in self._measure_cells if i >= 0]
+        self._measure_slots = [k for k, i in enumerate(self._measure_cells) if i >= 0]
+        self._all_measures = len(present) == len(MEASURES)
+        self._measures_of = _getter(present)
 
     def add_cells(self, cells: Sequence[str], line: int) -> None:
         """Validate one CSV line (cells in header order) exactly as `add` would, faster.
@@ -85,20 +89,18 @@ class RecordReader:
         if period is None:
             period = self._period({self.time_column: cells[self._time_cell]}, line)
             self._periods[cells[self._time_cell]] = period
-        if self._all_dims is not None and self._all_measures is not None:
-            dims = tuple(map(str.strip, self._all_dims(cells)))
-            try:
-                floats = tuple(map(float, self._all_measures(cells)))
-            except ValueError:  # an empty cell (absent measure) or not a number
-                measures = self._fast_measures(cells)
-            else:
-                # sum() is NaN or inf when any value is; min() catches negatives.
-                clean = min(floats) >= 0.0 and math.isfinite(sum(floats))
-                measures = floats if clean and self._parts_fit(floats) else None
-        else:
-            dims = tuple(cells[i].strip() if i >= 0 else "" for i in self._dim_cells)
+        dims = tuple(map(str.strip, self._dims_of([*cells, ""])))
+        measures: Sequence[float | None] | None
+        try:
+            floats = tuple(map(float, self._measures_of(cells)))
+        except ValueError:  # an empty cell (absent measure) or not a number
             measures = self._fast_measures(cells)
-        if measures is None or any(len(d) > _MAX_VALUE_LENGTH for d in dims):
+        else:
+            # sum() is NaN or inf when any value is; min() catches negatives.
+            clean = not floats or (min(floats) >= 0.0 and math.isfinite(sum(floats)))
+            measures = floats if self._all_measures else self._placed(floats)
+            measures = measures if clean and self._parts_fit(measures) else None
+        if measures is None or max(map(len, dims)) > _MAX_VALUE_LENGTH:
             self.add(dict(zip(self.columns, cells, strict=True)), line)
             return
         granularity, start, day = period
@@ -111,9 +113,15 @@ class RecordReader:
                 f"duplicate row: same period and slice as line {self._seen[key]}",
             )
         self._seen[key] = line
-        self.batch.rows.append(FactRow(granularity, start, day, dims, measures))  # type: ignore[arg-type]
+        self.batch.rows.append(FactRow(granularity, start, day, dims, tuple(measures)))  # type: ignore[arg-type]
         self.batch.periods.add((granularity, start))
         self.batch.slices.add(dims)
+
+    def _placed(self, floats: Sequence[float]) -> tuple[float | None, ...]:
+        values: list[float | None] = [None] * len(MEASURES)
+        for slot, value in zip(self._measure_slots, floats, strict=True):
+            values[slot] = value
+        return tuple(values)
 
     def _fast_measures(self, cells: Sequence[str]) -> tuple[float | None, ...] | None:
         """Return the measures of a clean line, or None when `add` must judge it."""
@@ -220,6 +228,16 @@ class RecordReader:
         if value < 0:
             raise KpiInputError(self.source, line, column, f"negative count {name}={_num(value)}")
         return value
+
+
+def _getter(indexes: Sequence[int]) -> Callable[[Sequence[str]], Sequence[str]]:
+    """Return a function picking `indexes` from a line, always as a sequence."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    if indexes:
+        only = indexes[0]
+        return lambda cells: (cells[only],)
+    return lambda cells: ()
 
 
 def _num(value: float) -> str:

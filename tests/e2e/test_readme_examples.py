@@ -13,7 +13,7 @@ from rich.console import Console
 
 from bot.app import create_app
 from bot.offline.shell import LOCAL_SECRET, LOCAL_TOKEN, ShellSession
-from bot.offline.shell_workspace import add_vendor_channels, with_local_admin
+from bot.offline.shell_workspace import furnish_workspace, with_local_admin
 from bot.offline.slack import LocalSlack
 from bot.runtime import build_runtime
 from bot.settings import Settings
@@ -79,7 +79,7 @@ async def shell(
             batch = read_kpi_csv(steady_csv(tmp_path), timezone="UTC")
             write_batches(session=db, batches=[batch])
         runtime.clock = Clock(MONDAY_MANILA)
-        add_vendor_channels(local, runtime)
+        furnish_workspace(local, runtime)
         console = Console(file=out, width=200, highlight=False)
         session = ShellSession(create_app(runtime), local, console, "U0LOCAL1", "C0LOCAL1")
         await runtime.start()
