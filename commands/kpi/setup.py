@@ -10,10 +10,6 @@ from commands.kpi.pull import PullLoop
 from commands.kpi.registry import load_registry
 from commands.kpi.snapshot_cache import SnapshotCache
 
-# Its home is spikes.py; commands/training/wiring.py still imports it from here (drop this
-# line once that import points at commands.kpi.spikes).
-from commands.kpi.spikes import spike_params as spike_params
-
 
 def install(runtime: Any) -> None:
     """Add the KPI config, registry, digest source and (when configured) the HTTP pull loop."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from commands.kpi.setup import spike_params
+from commands.kpi.spikes import spike_params
 from commands.periodic import RecurringWork
 from commands.training.digest import TrainingDigestSource
 from commands.training.jobs import TrainingJobs
