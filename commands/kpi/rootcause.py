@@ -16,6 +16,7 @@ from commands.kpi.rootcause_describe import (
     CheckedSlice,
     RootCause,
     describe,
+    explained_share,
     names,
     ratio_terms,
     ratio_totals,
@@ -147,7 +148,9 @@ def _summarise(
     excess = max(0.0, weighted.chi2 - n_terms - 3.0 * float(np.sqrt(2.0 * max(n_terms, 1.0))))
     accounted = sum(el.gain for el in picks) + (rest or 0.0)
     confidence = min(1.0, accounted / excess) if excess > 0 else 1.0
-    explained = float(sum(c.share for c in causes))
+    explained = explained_share(
+        leaves, [(el.dims, el.codes) for el in picks], [c.share for c in causes]
+    )
     even_rest = None
     if rest is not None:
         even_rest = max(0.0, 1.0 - explained) if causes else 1.0

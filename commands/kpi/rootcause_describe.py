@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -67,6 +67,41 @@ def inside(leaves: LeafTable, dims: tuple[int, ...], codes: tuple[int, ...]) -> 
 def names(leaves: LeafTable, dims: tuple[int, ...], codes: tuple[int, ...]) -> dict[str, str]:
     """Return the element as {dimension: value}."""
     return {leaves.dims[d]: leaves.decode(d, c) for d, c in zip(dims, codes, strict=True)}
+
+
+def mask_share(leaves: LeafTable, mask: BoolArray) -> float:
+    """Return the signed share of the KPI's total change carried by the leaves in `mask`."""
+    a_num, f_num = float(leaves.actual[mask].sum()), float(leaves.expected[mask].sum())
+    if leaves.actual_den is None or leaves.expected_den is None:
+        return safe_div(a_num - f_num, float(leaves.actual.sum() - leaves.expected.sum()))
+    sums = (
+        a_num,
+        float(leaves.actual_den[mask].sum()),
+        f_num,
+        float(leaves.expected_den[mask].sum()),
+    )
+    totals = ratio_totals(leaves)
+    mix, rate = ratio_terms(sums, totals)
+    return safe_div(mix + rate, safe_div(totals[0], totals[1]) - safe_div(totals[2], totals[3]))
+
+
+def explained_share(
+    leaves: LeafTable,
+    elements: Sequence[tuple[tuple[int, ...], tuple[int, ...]]],
+    shares: Sequence[float],
+) -> float:
+    """Return the share of the change the causes explain together, each leaf counted once.
+
+    Disjoint causes simply add up. Overlapping ones (refund and refund × billing) would count
+    their common leaves twice, past 100 %: then the share of their union is the answer.
+    """
+    masks = [inside(leaves, dims, codes) for dims, codes in elements]
+    covered = np.zeros(leaves.n_rows, dtype=np.int64)
+    for mask in masks:
+        covered += mask
+    if not masks or int(covered.max()) <= 1:
+        return float(sum(shares))
+    return mask_share(leaves, covered > 0)
 
 
 def describe(
