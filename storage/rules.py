@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
@@ -96,6 +96,23 @@ def claim_firing(
     except IntegrityError:
         return None
     return firing
+
+
+def claim_streak(
+    session: Session,
+    *,
+    rule_id: int,
+    start: date,
+    end: date,
+    observed: float,
+    dedupe_days: int,
+) -> RuleFiring | None:
+    """Claim a breach streak once: None when it, or one ending within `dedupe_days`, fired."""
+    if recent_firing(session, rule_id=rule_id, since=end - timedelta(days=dedupe_days)):
+        return None
+    return claim_firing(
+        session, rule_id=rule_id, streak_start=start, streak_end=end, observed=observed
+    )
 
 
 def firings_for(session: Session, rule_id: int) -> list[RuleFiring]:

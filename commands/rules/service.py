@@ -23,10 +23,9 @@ from storage.rules import (
     KpiRule,
     active_rules,
     add_rule,
-    claim_firing,
+    claim_streak,
     deactivate_rule,
     get_rule,
-    recent_firing,
 )
 from storage.types import utcnow
 
@@ -131,15 +130,13 @@ def evaluate_rule(
     breach = find_breach(session=session, rule=rule, registry=registry)
     if breach is None:
         return None
-    since = breach.end - timedelta(days=dedupe_days)
-    if recent_firing(session, rule_id=rule.id or 0, since=since) is not None:
-        return None
-    firing = claim_firing(
+    firing = claim_streak(
         session,
         rule_id=rule.id or 0,
-        streak_start=breach.start,
-        streak_end=breach.end,
+        start=breach.start,
+        end=breach.end,
         observed=breach.observed,
+        dedupe_days=dedupe_days,
     )
     if firing is None:
         return None

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from commands.thresholds import breaches
 from storage.actions import ActionItem, add_action
 from storage.assessments import daily_pass_counts
-from storage.rules import KpiRule, claim_firing, recent_firing
+from storage.rules import KpiRule, claim_streak
 from storage.vendors import vendor_by_slug_or_name
 
 RULE_AUTHOR = "opsbot"
@@ -64,15 +64,13 @@ def open_pass_rate_item(
     breach = pass_rate_breach(session, rule)
     if breach is None:
         return None
-    since = breach.end - timedelta(days=dedupe_days)
-    if recent_firing(session, rule_id=rule.id or 0, since=since) is not None:
-        return None
-    firing = claim_firing(
+    firing = claim_streak(
         session,
         rule_id=rule.id or 0,
-        streak_start=breach.start,
-        streak_end=breach.end,
+        start=breach.start,
+        end=breach.end,
         observed=breach.observed,
+        dedupe_days=dedupe_days,
     )
     if firing is None:
         return None
