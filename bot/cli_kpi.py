@@ -24,6 +24,13 @@ kpi_app = typer.Typer(rich_markup_mode=None, help="KPI data.", no_args_is_help=T
 LARGE_FILE_BYTES = 2_000_000
 
 
+def _changed(changed: int, rows: int) -> str:
+    """Say how much of the import was new: a re-import of the same file changes nothing."""
+    if changed == 0 and rows:
+        return "nothing new or changed: these rows were already stored"
+    return f"{changed:,} new or changed"
+
+
 def register_cli(app: typer.Typer) -> None:
     """Attach `opsbot kpi …` to the main CLI."""
     app.add_typer(kpi_app, name="kpi")
@@ -90,7 +97,8 @@ def import_files(
     elapsed = time.perf_counter() - started
     typer.echo(
         f"imported {summary.rows:,} rows, {summary.periods:,} periods, "
-        f"{summary.slices:,} slices from {len(files)} file(s) in {elapsed:.1f} s; "
+        f"{summary.slices:,} slices from {len(files)} file(s) in {elapsed:.1f} s"
+        f" ({_changed(summary.changed, summary.rows)}); "
         f"{len(new)} new spike(s), {posted} posted"
         + (f"; KPI rules opened {', '.join(opened)}" if opened else "")
     )

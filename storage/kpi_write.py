@@ -98,44 +98,49 @@ def replace_facts(
 
     Replace-by-key is an upsert that sets every measure (absent ones to NULL), which is
     exactly "delete the keys present, then insert". The caller owns the transaction, so a
-    failure leaves nothing behind.
+    failure leaves nothing behind. Returns how many rows were new or changed: when none
+    were, the rollup and the data version stay as they are (kept answers stay valid).
     """
     raw = connection.connection.driver_connection
     assert raw is not None
     cursor = raw.cursor()
     try:
         if connection.dialect.name == "postgresql":
-            _copy_then_upsert(cursor, rows, progress)
+            changed = _copy_then_upsert(cursor, rows, progress)
         else:
-            _sqlite_upsert(cursor, rows, progress)
+            changed = _sqlite_upsert(cursor, rows, progress)
     finally:
         cursor.close()
     _remember_values(connection, rows)
-    rebuild_rollup(connection, rows)
-    bump_kpi_version(connection)
-    return len(rows)
+    if changed:
+        rebuild_rollup(connection, rows)
+        bump_kpi_version(connection)
+    return changed
 
 
 def _sqlite_upsert(
     cursor: Any, rows: Sequence[FactRow], progress: Callable[[int], None] | None
-) -> None:
+) -> int:
     sql = _upsert_sql("?")
     # Index upkeep on a large table thrashes SQLite's default 2 MB page cache.
     previous = cursor.execute("PRAGMA cache_size").fetchone()[0]
     cursor.execute(f"PRAGMA cache_size = {-_SQLITE_CACHE_KIB}")
+    changed = 0
     try:
         for offset in range(0, len(rows), BATCH_ROWS):
             chunk = rows[offset : offset + BATCH_ROWS]
             cursor.executemany(sql, _sqlite_params(chunk))
+            changed += max(int(cursor.rowcount), 0)  # an unchanged row's upsert writes nothing
             if progress is not None:
                 progress(len(chunk))
     finally:
         cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+    return changed
 
 
 def _copy_then_upsert(
     cursor: Any, rows: Sequence[FactRow], progress: Callable[[int], None] | None
-) -> None:
+) -> int:
     """COPY into a session-local staging table, then one set-based upsert."""
     columns = ", ".join(_COLUMNS)
     cursor.execute(
@@ -155,8 +160,10 @@ def _copy_then_upsert(
         f"INSERT INTO kpi_fact ({columns}) SELECT {columns} FROM kpi_fact_load "  # noqa: S608
         + _ON_CONFLICT.format(differs="IS DISTINCT FROM")
     )
+    changed = max(int(cursor.rowcount), 0)
     if progress is not None:
         progress(len(rows) % BATCH_ROWS)
+    return changed
 
 
 def _remember_values(connection: Connection, rows: Iterable[FactRow]) -> None:

@@ -27,6 +27,7 @@ class ImportSummary:
     """What an import wrote and what it found."""
 
     rows: int = 0
+    changed: int = 0  # rows new or different from what was stored
     periods: int = 0
     slices: int = 0
     new_spikes: list[KpiSpike] = field(default_factory=list)
@@ -42,7 +43,8 @@ def write_batches(
     periods: set[object] = set()
     slices: set[tuple[str, ...]] = set()
     for batch in batches:
-        summary.rows += replace_facts(connection, batch.rows, progress=progress)
+        summary.rows += len(batch.rows)
+        summary.changed += replace_facts(connection, batch.rows, progress=progress)
         periods |= batch.periods
         slices |= batch.slices
     summary.periods, summary.slices = len(periods), len(slices)

@@ -17,6 +17,7 @@ from commands.kpi.registry import load_registry
 from commands.kpi.snapshot import build_snapshot
 from storage.kpi import KpiFact
 from storage.kpi_queries import known_values
+from storage.kpi_version import kpi_version
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kpi"
 SMALL = FIXTURES / "small.csv"
@@ -70,12 +71,19 @@ def test_import_sums_match_hand_computed_values(database_url: str, engine: Engin
 def test_reimport_replaces_instead_of_adding(
     database_url: str, engine: Engine, tmp_path: Path
 ) -> None:
-    assert run_import(database_url, SMALL)[0] == 0
-    assert run_import(database_url, SMALL)[0] == 0
+    code, first = run_import(database_url, SMALL)
+    assert code == 0 and "(6 new or changed)" in first, first
+    with engine.connect() as connection:
+        version = kpi_version(connection)
+    code, again = run_import(database_url, SMALL)
+    assert code == 0 and "nothing new or changed" in again, again
+    with engine.connect() as connection:
+        assert kpi_version(connection) == version  # kept answers stay valid
     assert _count(engine) == 6
     corrected = tmp_path / "fix.csv"
     corrected.write_text("date,vendor,queue,incoming\n2026-11-16,acme,impersonation,150\n")
-    assert run_import(database_url, corrected)[0] == 0
+    code, fixed = run_import(database_url, corrected)
+    assert code == 0 and "(1 new or changed)" in fixed, fixed
     values = _snapshot(engine, "2026-11-16 vendor:acme")
     # The re-imported slice has no manual_incoming column: absent, not the old 40.
     assert values["incoming"] == 150 and values["manual_incoming"] is None
