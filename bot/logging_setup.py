@@ -62,7 +62,7 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
 
     @stream.setter
     def stream(self, _value: object) -> None:
-        pass
+        """Ignore the stream StreamHandler's constructor (and setStream) hand over."""
 
 
 def configure_logging(*, level: str = "INFO", secrets: Iterable[str] = ()) -> RedactSecrets:
