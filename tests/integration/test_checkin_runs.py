@@ -84,12 +84,18 @@ def runner_of(runtime: Runtime) -> CheckinRunner:
     return runner
 
 
+def acme_checkin(
+    runtime: Runtime, local_slack: LocalSlack, **options: Any
+) -> tuple[int, CheckinRunner]:
+    """Open #acme-idops and its check-in (`make_checkin` options); return its id and the runner."""
+    local_slack.add_channel("C0ACME", "acme-idops")
+    return make_checkin(runtime, **options), runner_of(runtime)
+
+
 async def test_due_run_posts_once_and_repeated_ticks_do_nothing(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    local_slack.add_channel("C0ACME", "acme-idops")
-    schedule_id = make_checkin(runtime)
-    runner = runner_of(runtime)
+    schedule_id, runner = acme_checkin(runtime, local_slack)
     now = MANILA_MONDAY_9 + timedelta(seconds=5)
     assert await runner.tick(now=now) == [store.RUN_POSTED]
     assert await runner.tick(now=now + timedelta(minutes=1)) == []
@@ -108,8 +114,7 @@ async def test_due_run_posts_once_and_repeated_ticks_do_nothing(
 async def test_topics_appear_once_then_leave_the_agenda(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    local_slack.add_channel("C0ACME", "acme-idops")
-    schedule_id = make_checkin(runtime)
+    schedule_id, runner = acme_checkin(runtime, local_slack)
     with unit_of_work(runtime.sessions) as session:
         vendor_id = store.get_schedule(session, schedule_id).vendor_id  # type: ignore[union-attr]
         store.add_topic(
@@ -119,7 +124,6 @@ async def test_topics_appear_once_then_leave_the_agenda(
             added_by="U1",
             at=MANILA_MONDAY_9 - timedelta(hours=1),
         )
-    runner = runner_of(runtime)
     await runner.tick(now=MANILA_MONDAY_9)
     await runner.tick(now=MANILA_MONDAY_9 + timedelta(days=7))
     first, second = digests(local_slack, "C0ACME")
@@ -131,9 +135,9 @@ async def test_topics_appear_once_then_leave_the_agenda(
 async def test_catch_up_within_grace_posts_the_newest_run_once(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    local_slack.add_channel("C0ACME", "acme-idops")
-    schedule_id = make_checkin(runtime, since=MANILA_MONDAY_9 - timedelta(days=15))
-    runner = runner_of(runtime)
+    schedule_id, runner = acme_checkin(
+        runtime, local_slack, since=MANILA_MONDAY_9 - timedelta(days=15)
+    )
     # Down since before the Monday two weeks ago; back 2 hours after this Monday's run.
     back = MANILA_MONDAY_9 + timedelta(hours=2)
     await asyncio.gather(runner.tick(now=back), runner.tick(now=back))
@@ -150,9 +154,7 @@ async def test_catch_up_within_grace_posts_the_newest_run_once(
 async def test_beyond_grace_is_recorded_missed_not_posted(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    local_slack.add_channel("C0ACME", "acme-idops")
-    schedule_id = make_checkin(runtime)
-    runner = runner_of(runtime)
+    schedule_id, runner = acme_checkin(runtime, local_slack)
     await runner.tick(now=MANILA_MONDAY_9 + timedelta(hours=7))  # default grace: 6 h
     assert digests(local_slack, "C0ACME") == []
     assert [r.status for r in runs(runtime, schedule_id)] == [store.RUN_MISSED]
@@ -179,9 +181,7 @@ async def test_two_runtimes_on_one_database_post_once(
 async def test_server_error_is_retried_after_checking_and_posted_once(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    local_slack.add_channel("C0ACME", "acme-idops")
-    schedule_id = make_checkin(runtime)
-    runner = runner_of(runtime)
+    schedule_id, runner = acme_checkin(runtime, local_slack)
     local_slack.fail_next("chat.postMessage", status=500)
     assert await runner.tick(now=MANILA_MONDAY_9) == [store.RUN_UNSURE]
     assert await runner.tick(now=MANILA_MONDAY_9 + timedelta(seconds=10)) == []  # backing off
@@ -195,9 +195,7 @@ async def test_server_error_is_retried_after_checking_and_posted_once(
 async def test_post_whose_answer_was_lost_is_found_not_reposted(
     runtime: Runtime, local_slack: LocalSlack
 ) -> None:
-    local_slack.add_channel("C0ACME", "acme-idops")
-    schedule_id = make_checkin(runtime)
-    runner = runner_of(runtime)
+    schedule_id, runner = acme_checkin(runtime, local_slack)
     # A process claimed the run, posted it, and died before recording the answer.
     with unit_of_work(runtime.sessions) as session:
         schedule = store.get_schedule(session, schedule_id)
