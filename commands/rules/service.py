@@ -12,7 +12,7 @@ from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
 from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec
 from commands.slash_text import parse_row_id
-from commands.thresholds import breaches
+from commands.thresholds import breaches, claim_once
 from commands.training.rule_check import open_pass_rate_item
 from commands.vendors.service import require_vendor
 from integrations.errors import NotFound
@@ -23,7 +23,6 @@ from storage.rules import (
     KpiRule,
     active_rules,
     add_rule,
-    claim_streak,
     deactivate_rule,
     get_rule,
 )
@@ -127,19 +126,15 @@ def evaluate_rule(
         return open_pass_rate_item(
             session=session, rule=rule, dedupe_days=dedupe_days, now=utcnow()
         )
-    breach = find_breach(session=session, rule=rule, registry=registry)
-    if breach is None:
-        return None
-    firing = claim_streak(
+    claimed = claim_once(
         session,
         rule_id=rule.id or 0,
-        start=breach.start,
-        end=breach.end,
-        observed=breach.observed,
+        breach=find_breach(session=session, rule=rule, registry=registry),
         dedupe_days=dedupe_days,
     )
-    if firing is None:
+    if claimed is None:
         return None
+    breach, firing = claimed
     escalation, _ = file_escalation(
         session=session,
         desk=desk,
