@@ -153,6 +153,7 @@ def initiative_config(settings: Settings) -> InitiativeConfig:
 def training_config(settings: Settings) -> TrainingConfig:
     """Read the training family's part of the settings."""
     return TrainingConfig(
+        timezone=settings.opsbot_timezone,
         spikes=spike_params(settings),
         assessment_source_url=settings.opsbot_assessment_source_url or None,
         assessment_source_token=_secret(settings.opsbot_assessment_source_token),

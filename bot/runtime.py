@@ -198,6 +198,7 @@ class Runtime:
             "kb_config": self.kb_config,
             "home_config": self.home_config,
             "links_config": self.links_config,
+            "training_config": self.training_config,
         }
 
     async def start(self) -> None:
