@@ -12,7 +12,7 @@ from commands.escalations import (
     rollout_handlers,
     thread_actions,
 )
-from commands.escalations.clicks import on_click
+from commands.escalations.clicks import on_click, on_submit
 from commands.escalations.parsing import ESCALATE_USAGE, ESCALATION_USAGE
 from commands.escalations.views import OVERFLOW_ACTION
 
@@ -34,9 +34,9 @@ def register(app: Any) -> None:
     """Attach the escalation commands, views, buttons, shortcuts and events."""
     app.command("/escalate")(handlers.handle_escalate)
     app.command("/escalation")(handlers.handle_escalation)
-    app.view("escalation_file")(interactions.submit_filing)
+    app.view("escalation_file")(on_submit(interactions.submit_filing))
     for callback_id in ("escalation_update", "escalation_status", "escalation_resolve"):
-        app.view(callback_id)(thread_actions.submit_small_modal)
+        app.view(callback_id)(on_submit(thread_actions.submit_small_modal))
     app.view("escalation_rollout")(rollout_handlers.submit_rollout)
     app.action("escalation_rollout_open")(on_click(rollout_handlers.open_rollout))
     app.shortcut("escalate_message")(on_click(interactions.escalate_message))

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from commands.escalations.payloads import acting_user
+from commands.escalations.payloads import acting_user, view_metadata
 from commands.escalations.service import EscalationDesk, require_escalation
 from commands.permissions import Actor, Permissions
 from integrations.errors import NotFound
@@ -49,6 +49,12 @@ class Click:
         channel = (self.body.get("channel") or {}).get("id")
         return None if channel is None else str(channel)
 
+    async def actor(self) -> Actor:
+        """Return who clicked, with the scope of the channel the click came from."""
+        return await self.permissions.actor(
+            self.sessions, user_id=self.user[0], channel_id=self.channel_id
+        )
+
     def as_action(self, action: dict[str, Any]) -> Click:
         """Return this click as if it had been `action` (an overflow choice's button)."""
         return replace(self, action=action)
@@ -59,9 +65,7 @@ class Click:
         The button's value only says which escalation to load: scope and rights are checked
         against the stored escalation and the channel Slack says the click came from.
         """
-        actor = await self.permissions.actor(
-            self.sessions, user_id=self.user[0], channel_id=self.channel_id
-        )
+        actor = await self.actor()
         value = str(self.action.get("value") or "")
         if not value.isascii() or not value.isdigit() or len(value) > 9:
             raise NotFound("That escalation no longer exists.")
@@ -103,6 +107,50 @@ def on_click(handler: ClickHandler) -> Callable[..., Awaitable[None]]:
     ) -> None:
         click = Click(ack, body, action or {}, client, sessions, escalations, permissions, clock)
         await handler(click)
+
+    listener.__name__ = listener.__qualname__ = handler.__name__
+    return listener
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What Bolt hands a modal submission's listener, with the context this server sealed."""
+
+    ack: AsyncAck
+    body: dict[str, Any]
+    view: dict[str, Any]
+    sessions: SessionFactory
+    escalations: EscalationDesk
+    permissions: Permissions
+
+    @property
+    def user(self) -> tuple[str, str]:
+        """Return (user id, user name) of whoever submitted."""
+        return acting_user(self.body)
+
+    @property
+    def sealed(self) -> dict[str, Any] | None:
+        """Return the modal's context when this server sealed it for this user, else None."""
+        return self.permissions.unseal(view_metadata(self.view), user_id=self.user[0])
+
+    async def actor(self) -> Actor:
+        """Return who submitted, with the scope of the channel sealed when the modal opened."""
+        channel = (self.sealed or {}).get("channel")
+        return await self.permissions.actor(self.sessions, user_id=self.user[0], channel_id=channel)
+
+
+def on_submit(handler: Callable[[Submission], Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """Return the Bolt listener that hands `handler` the submission as one `Submission`."""
+
+    async def listener(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        sessions: SessionFactory,
+        escalations: EscalationDesk,
+        permissions: Permissions,
+    ) -> None:
+        await handler(Submission(ack, body, view, sessions, escalations, permissions))
 
     listener.__name__ = listener.__qualname__ = handler.__name__
     return listener

@@ -5,46 +5,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-
-from commands.escalations.clicks import Click
-from commands.escalations.payloads import acting_user as _user
-from commands.escalations.payloads import view_metadata as _metadata
-from commands.escalations.service import EscalationDesk, filing_form, vendor_choices
+from commands.escalations.clicks import Click, Submission
+from commands.escalations.service import filing_form, vendor_choices
 from commands.escalations.views import filed_modal, filing_modal
 from commands.mrkdwn import clip
-from commands.permissions import Permissions
-from storage.engine import SessionFactory, in_worker
+from storage.engine import in_worker
 
 EXPIRED = "This form has expired; open it again with /escalate."
 
 
-async def submit_filing(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def submit_filing(submitted: Submission) -> None:
     """File from the modal; invalid fields are shown under themselves, nothing is lost.
 
     The channel (and so the vendor scope) is the one sealed when the modal was opened.
     """
-    user_id, user_name = _user(body)
-    meta = permissions.unseal(_metadata(view), user_id=user_id)
+    ack, view, escalations = submitted.ack, submitted.view, submitted.escalations
+    meta = submitted.sealed
     if meta is None:
         await ack(response_action="errors", errors={"title": EXPIRED})
         return
-    actor = await permissions.actor(sessions, user_id=user_id, channel_id=meta.get("channel"))
+    actor = await submitted.actor()
     filing, errors = await escalations.run(
-        sessions,
+        submitted.sessions,
         lambda session: filing_form(
             session=session,
             desk=escalations,
             actor=actor,
             values=view["state"]["values"],
-            reporter_name=user_name,
+            reporter_name=submitted.user[1],
             view_id=str(view["id"]),
             source_permalink=meta.get("permalink"),
         ),
@@ -59,8 +47,7 @@ async def submit_filing(
 async def _open_prefilled(
     click: Click, *, prefill: dict[str, Any], permalink: str | None = None
 ) -> None:
-    user_id, channel_id = click.user[0], click.channel_id
-    actor = await click.permissions.actor(click.sessions, user_id=user_id, channel_id=channel_id)
+    actor = await click.actor()
     vendors = await in_worker(click.sessions, lambda session: vendor_choices(session, actor.scope))
     if prefill.get("vendor"):
         wanted = str(prefill["vendor"]).lower()
@@ -68,7 +55,7 @@ async def _open_prefilled(
             (slug for slug, name in vendors if wanted in (slug.lower(), name.lower())), None
         )
     metadata = click.permissions.seal(
-        {"channel": channel_id, "permalink": permalink}, user_id=user_id
+        {"channel": click.channel_id, "permalink": permalink}, user_id=actor.user_id
     )
     areas = click.escalations.areas
     await click.open_view(

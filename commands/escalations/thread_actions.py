@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-
 from commands.escalations.changes import acknowledge_escalation, change_escalation
-from commands.escalations.clicks import Click
+from commands.escalations.clicks import Click, Submission
 from commands.escalations.parsing import ChangeRequest, checked_change
-from commands.escalations.payloads import acting_user as _user
-from commands.escalations.payloads import view_metadata as _metadata
-from commands.escalations.service import EscalationDesk
 from commands.escalations.statuses import available_transitions
 from commands.escalations.thread_events import (
     comment_from_message,
@@ -21,9 +16,7 @@ from commands.escalations.thread_events import (
     memo_reaction,
 )
 from commands.escalations.views import text_modal
-from commands.permissions import Permissions
 from integrations.errors import NotAllowed, NotFound, UsageError
-from storage.engine import SessionFactory
 
 __all__ = [
     "acknowledge",
@@ -137,35 +130,24 @@ def small_modal_request(view: dict[str, Any], context: dict[str, Any] | None) ->
     return checked_change(request)
 
 
-async def submit_small_modal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def submit_small_modal(submitted: Submission) -> None:
     """Queue the update, status change or resolution typed into a small modal.
 
     The modal's context is trusted only when this server sealed it for this user; the
     escalation is reloaded and the channel's scope and the user's rights checked again.
     """
-    user_id, user_name = _user(body)
-    context = permissions.unseal(_metadata(view), user_id=user_id)
     try:
-        request = small_modal_request(view, context)
-        actor = await permissions.actor(
-            sessions, user_id=user_id, channel_id=(context or {}).get("channel")
-        )
+        request = small_modal_request(submitted.view, submitted.sealed)
+        actor = await submitted.actor()
         await change_escalation(
-            sessions=sessions,
-            desk=escalations,
+            sessions=submitted.sessions,
+            desk=submitted.escalations,
             actor=actor,
             request=request,
-            author=user_name,
-            request_key=f"view:{view['id']}",
+            author=submitted.user[1],
+            request_key=f"view:{submitted.view['id']}",
         )
     except (NotAllowed, NotFound, UsageError) as exc:
-        await ack(response_action="errors", errors={"value": exc.user_message[:300]})
+        await submitted.ack(response_action="errors", errors={"value": exc.user_message[:300]})
         return
-    await ack()
+    await submitted.ack()
