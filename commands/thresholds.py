@@ -1,13 +1,22 @@
-"""Threshold comparisons shared by KPI rules and training pass-rate rules."""
+"""Threshold comparisons and breach-streak claims shared by KPI rules and pass-rate rules."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Protocol, TypeVar
 
 from sqlmodel import Session
 
-from storage.rules import RuleFiring, claim_streak
+from storage.rules import KpiRule, RuleFiring, claim_streak
+
+
+@dataclass(frozen=True)
+class Streak:
+    """A run of days on which a rule held, up to the latest day with data, and its last value."""
+
+    start: date
+    end: date
+    observed: float
 
 
 def breaches(value: float, op: str, threshold: float) -> bool:
@@ -20,36 +29,15 @@ def breaches(value: float, op: str, threshold: float) -> bool:
     }[op]
 
 
-class Streak(Protocol):
-    """A breach streak: the days it covers and the latest value seen."""
-
-    @property
-    def start(self) -> date: ...
-    @property
-    def end(self) -> date: ...
-    @property
-    def observed(self) -> float: ...
-
-
-S = TypeVar("S", bound=Streak)
-
-
-def claim_once(
-    session: Session, *, rule_id: int, breach: S | None, dedupe_days: int
-) -> tuple[S, RuleFiring] | None:
-    """Return `breach` and its firing when this call claims its streak for the rule, else None.
-
-    None too when there is no breach, or its streak (or one ending within `dedupe_days`)
-    already fired: a rule acts once per streak, whichever replica or import sees it first.
-    """
-    if breach is None:
-        return None
-    firing = claim_streak(
+def claim_breach(
+    session: Session, *, rule: KpiRule, streak: Streak, dedupe_days: int
+) -> RuleFiring | None:
+    """Claim `rule`'s streak once (None when a firing within `dedupe_days` already has it)."""
+    return claim_streak(
         session,
-        rule_id=rule_id,
-        start=breach.start,
-        end=breach.end,
-        observed=breach.observed,
+        rule_id=rule.id or 0,
+        start=streak.start,
+        end=streak.end,
+        observed=streak.observed,
         dedupe_days=dedupe_days,
     )
-    return None if firing is None else (breach, firing)

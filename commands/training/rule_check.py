@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from commands.thresholds import breaches, claim_once
+from commands.thresholds import breaches
 from storage.actions import ActionItem, add_action
 from storage.assessments import daily_pass_counts
-from storage.rules import KpiRule
+from storage.rules import KpiRule, claim_streak
 from storage.vendors import vendor_by_slug_or_name
 
 RULE_AUTHOR = "opsbot"
@@ -62,10 +62,18 @@ def open_pass_rate_item(
 ) -> str | None:
     """Open one action item per breach streak (claimed once); return e.g. "action #4"."""
     breach = pass_rate_breach(session, rule)
-    claimed = claim_once(session, rule_id=rule.id or 0, breach=breach, dedupe_days=dedupe_days)
-    if claimed is None:
+    if breach is None:
         return None
-    breach, firing = claimed
+    firing = claim_streak(
+        session,
+        rule_id=rule.id or 0,
+        start=breach.start,
+        end=breach.end,
+        observed=breach.observed,
+        dedupe_days=dedupe_days,
+    )
+    if firing is None:
+        return None
     owner_id, fallback = item_owner(session, rule, breach.vendor)
     item = add_action(
         session,
