@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from commands.kpi.alerts import announce_spikes
-from commands.kpi.importing import find_spikes, write_batches
+from commands.kpi.importing import find_spikes, import_csv_files
 from commands.kpi.registry import KpiRegistry, MetricsFileError, load_registry
 from commands.kpi.spikes import spike_params
 from integrations.csv_rows import BadRows, RowProblems
@@ -76,20 +76,24 @@ def import_files(
         raise fail(str(exc)) from None
     console = Console(stderr=True)
     started = time.perf_counter()
-    # Every file is read before anything is written: all bad rows are reported together.
+    # Nothing is kept unless every row of every file is good; all bad rows are reported.
     problems = RowProblems()
-    batches = [_read(path, settings.opsbot_timezone, console, problems) for path in files]
-    try:
-        problems.check()
-    except BadRows as exc:
-        raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
         sessions = session_factory(engine)
-        with unit_of_work(sessions) as session:
-            summary = write_batches(session=session, batches=batches)
-            new = find_spikes(session=session, registry=registry, params=spike_params(settings))
+        try:
+            with unit_of_work(sessions) as session:
+                summary = import_csv_files(
+                    session=session,
+                    paths=files,
+                    timezone=settings.opsbot_timezone,
+                    problems=problems,
+                    read=lambda path: _read(path, settings.opsbot_timezone, console, problems),
+                )
+                new = find_spikes(session=session, registry=registry, params=spike_params(settings))
+        except BadRows as exc:
+            raise fail(str(exc)) from None
         posted = _announce(settings, registry, sessions)
         opened = run_import_hooks_for_cli(settings, engine)
     finally:
