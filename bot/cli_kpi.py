@@ -91,9 +91,7 @@ def import_files(
                     problems=problems,
                     read=lambda path: _read(path, settings.opsbot_timezone, console, problems),
                 )
-                new = find_spikes(
-                    session=session, registry=registry, params=spike_params(settings)
-                )
+                new = find_spikes(session=session, registry=registry, params=spike_params(settings))
         except BadRows as exc:
             raise fail(str(exc)) from None
         posted = _announce(settings, registry, sessions)
