@@ -7,21 +7,20 @@ stall it), in a scratch directory so that no developer `.env` leaks into the fig
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from tests.support.servers import free_port, stop_process, wait_healthy
 
 BENCH_DIR = Path(__file__).resolve().parent
 # Credentials of the local servers the bench starts; they never leave this machine.
@@ -38,13 +37,6 @@ class Server:
     url: str
     pid: int | None
     log: Path | None
-
-
-def free_port() -> int:
-    """Return a TCP port that is free right now on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rss_mb(pid: int | None) -> float | None:
@@ -132,6 +124,11 @@ def _clean_env(extra: dict[str, str]) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(_CLEARED_PREFIXES) and k not in ("DATABASE_URL", "PORT")
     }
+    # The servers run this checkout's code, not whichever one the venv has installed
+    # (an editable install points at one worktree; the bench may run from another).
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(BENCH_DIR.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
     env.update(extra)
     return env
 
@@ -145,32 +142,10 @@ def _process(
         process = subprocess.Popen(argv, env=env, cwd=scratch, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(process, base, log_path)
+        wait_healthy(process, base, lambda: log_path.read_text()[-4000:], within=60)
         yield Server(name=name, url=base, pid=process.pid, log=log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_healthy(process: subprocess.Popen[bytes], base: str, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"server exited with {process.returncode}:\n{log_path.read_text()[-4000:]}"
-            )
-        try:
-            if httpx.get(f"{base}/healthz", timeout=0.5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"server at {base} did not become healthy; see {log_path}")
-        time.sleep(0.1)
+        stop_process(process, within=15)
 
 
 @contextmanager

@@ -8,7 +8,7 @@ import gc
 import importlib
 import sys
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -17,6 +17,9 @@ from bot.logging_setup import configure_logging
 from bot.settings import ConfigurationError, Mode, Settings
 from storage.engine import make_engine
 from storage.migrate import upgrade_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 app = typer.Typer(
     name="opsbot",
@@ -78,6 +81,17 @@ def migrate(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
         upgrade_database(engine)
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def migrated_engine(settings: Settings) -> Iterator[Engine]:
+    """Apply pending migrations, then yield an engine on the database, disposed at the end."""
+    migrate(settings)
+    engine = make_engine(settings.database_url)
+    try:
+        yield engine
     finally:
         engine.dispose()
 

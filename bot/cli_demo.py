@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import Session
 
+from bot.family_configs import escalation_config, spike_params
 from bot.settings import Settings
 from commands.escalations.demo import load_escalation_demo
 from commands.kpi.demo_data import load_kpi_demo
 from commands.kpi.registry import MetricsFileError, load_registry
-from commands.kpi.spikes import spike_params
-from storage.engine import make_engine, session_factory, unit_of_work
+from storage.engine import session_factory, unit_of_work
 
 DemoLoader = Callable[[Session, Settings], str]
 
@@ -40,8 +40,13 @@ def kpi_demo_loader(session: Session, settings: Settings) -> str:
     )
 
 
+def escalation_demo_loader(session: Session, settings: Settings) -> str:
+    """Load the demo escalations in JIRA_ESCALATION_PROJECT."""
+    return load_escalation_demo(session, escalation_config(settings))
+
+
 # Loaders run in order, in one transaction; each returns one line for the summary.
-DEMO_LOADERS: tuple[DemoLoader, ...] = (kpi_demo_loader, load_escalation_demo)
+DEMO_LOADERS: tuple[DemoLoader, ...] = (kpi_demo_loader, escalation_demo_loader)
 
 
 def register_cli(app: typer.Typer) -> None:
@@ -51,17 +56,12 @@ def register_cli(app: typer.Typer) -> None:
 
 def demo() -> None:
     """Load realistic demo data (vendors, a year of KPIs with a planted spike, …)."""
-    from bot.cli import load_settings, migrate
+    from bot.cli import load_settings, migrated_engine
 
     settings = load_settings("cli")
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    started = time.perf_counter()
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            lines = [loader(session, settings) for loader in DEMO_LOADERS]
-    finally:
-        engine.dispose()
+    with migrated_engine(settings) as engine, unit_of_work(session_factory(engine)) as session:
+        started = time.perf_counter()
+        lines = [loader(session, settings) for loader in DEMO_LOADERS]
     for line in lines:
         typer.echo(line)
     typer.echo(f"demo data loaded in {time.perf_counter() - started:.1f} s")

@@ -14,7 +14,7 @@ from commands.kb.importing import (
     imported_folders,
     read_articles,
 )
-from storage.engine import make_engine, session_factory, unit_of_work
+from storage.engine import session_factory, unit_of_work
 from storage.types import utcnow
 
 kb_app = typer.Typer(rich_markup_mode=None, help="Knowledge-base articles.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def import_paths(
     ] = None,
 ) -> None:
     """Import articles idempotently; a changed one gets a new version; bad input writes nothing."""
-    from bot.cli import fail, load_settings, migrate
+    from bot.cli import fail, load_settings, migrated_engine
 
     settings = load_settings("cli")
     root = root or default_root(paths, Path.cwd())
@@ -43,15 +43,8 @@ def import_paths(
         folders = imported_folders(paths, root=root)
     except ArticleInputError as exc:
         raise fail(str(exc)) from None
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            summary = import_articles(
-                session=session, articles=articles, now=utcnow(), folders=folders
-            )
-    finally:
-        engine.dispose()
+    with migrated_engine(settings) as engine, unit_of_work(session_factory(engine)) as session:
+        summary = import_articles(session=session, articles=articles, now=utcnow(), folders=folders)
     typer.echo(
         f"{len(articles)} article(s): {len(summary.created)} new, "
         f"{len(summary.changed)} changed (new version), {len(summary.unchanged)} unchanged"

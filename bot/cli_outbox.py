@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import fail, load_settings, migrate
-from storage.engine import make_engine, session_factory, unit_of_work
+from bot.cli import fail, load_settings, migrated_engine
+from storage.engine import session_factory, unit_of_work
 from storage.outbox import FAILED, PENDING, RUNNING, STATUSES, get_job, list_jobs, retry_job
 
 outbox_app = typer.Typer(
@@ -38,18 +38,13 @@ def show(
         if name not in STATUSES:
             raise fail(f"--status must be one of {', '.join(STATUSES)}, not {name!r}")
     settings = load_settings("cli")
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            jobs = list_jobs(session, statuses=wanted, limit=500)
-            rows = [
-                f"{j.id:>6}  {j.status:<8} {j.kind:<24} attempts={j.attempts:<3} "
-                f"next={j.next_attempt_at:%Y-%m-%d %H:%M:%S}  {(j.last_error or '')[:80]}"
-                for j in jobs
-            ]
-    finally:
-        engine.dispose()
+    with migrated_engine(settings) as engine, unit_of_work(session_factory(engine)) as session:
+        jobs = list_jobs(session, statuses=wanted, limit=500)
+        rows = [
+            f"{j.id:>6}  {j.status:<8} {j.kind:<24} attempts={j.attempts:<3} "
+            f"next={j.next_attempt_at:%Y-%m-%d %H:%M:%S}  {(j.last_error or '')[:80]}"
+            for j in jobs
+        ]
     if not rows:
         typer.echo("outbox is empty")
         return
@@ -67,18 +62,13 @@ def retry(
 ) -> None:
     """Make a failed or pending job due again; by default run it here right away."""
     settings = load_settings("cli")
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            try:
-                job = retry_job(session, job_id)
-            except ValueError as exc:
-                raise fail(str(exc)) from None
-            if job is None:
-                raise fail(f"no outbox job {job_id}")
-    finally:
-        engine.dispose()
+    with migrated_engine(settings) as engine, unit_of_work(session_factory(engine)) as session:
+        try:
+            job = retry_job(session, job_id)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+        if job is None:
+            raise fail(f"no outbox job {job_id}")
     if not now:
         typer.echo(f"job {job_id} queued; a running opsbot will pick it up")
         return

@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.family_configs import salesforce_config
 from commands.routing.analysis import RoutingAnalysis, RoutingParams
 from commands.routing.parsing import FILTER_OPTIONS, parse_period_option
-from commands.routing.pull import pull_and_store, salesforce_config
+from commands.routing.pull import pull_and_store
 from commands.routing.service import analyse_records, report_json, store_cases
 from integrations.case_sources.csv_reader import read_case_files
 from integrations.case_sources.salesforce_pull import CasePullError
 from integrations.csv_rows import BadRows
 from integrations.errors import UsageError
-from storage.engine import make_engine, session_factory, unit_of_work
+from storage.engine import session_factory, unit_of_work
 
 if TYPE_CHECKING:
     import requests
@@ -41,7 +42,7 @@ def register_cli(app: typer.Typer) -> None:
 @routing_app.command("import")
 def import_files(files: FilesArg) -> None:
     """Import case CSV files; a re-imported case is replaced, a bad file changes nothing."""
-    from bot.cli import fail, load_settings, migrate
+    from bot.cli import fail, load_settings, migrated_engine
 
     settings = load_settings("cli")
     started = time.perf_counter()
@@ -49,13 +50,8 @@ def import_files(files: FilesArg) -> None:
         batch = read_case_files(files)
     except BadRows as exc:
         raise fail(str(exc)) from None
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(session_factory(engine)) as session:
-            written = store_cases(session=session, batch=batch)
-    finally:
-        engine.dispose()
+    with migrated_engine(settings) as engine, unit_of_work(session_factory(engine)) as session:
+        written = store_cases(session=session, batch=batch)
     elapsed = time.perf_counter() - started
     typer.echo(f"imported {written:,} cases from {len(files)} file(s) in {elapsed:.1f} s")
 
@@ -171,11 +167,9 @@ def run_pull(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Pull every case created in [since, until), then store them in one transaction."""
-    from bot.cli import migrate
+    from bot.cli import migrated_engine
 
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    try:
+    with migrated_engine(settings) as engine:
         return pull_and_store(
             sessions=session_factory(engine),
             config=salesforce_config(settings),
@@ -184,5 +178,3 @@ def run_pull(
             until=until,
             sleep=sleep,
         )
-    finally:
-        engine.dispose()

@@ -11,7 +11,7 @@ from bot.cli_kpi import run_import_hooks_for_cli
 from commands.training.assessment_files import read_assessment_files
 from commands.training.scores import import_rows
 from integrations.csv_rows import BadRows
-from storage.engine import make_engine, session_factory, unit_of_work
+from storage.engine import session_factory, unit_of_work
 from storage.types import utcnow
 
 training_app = typer.Typer(
@@ -32,22 +32,18 @@ def import_assessments(
     ],
 ) -> None:
     """Import assessment results idempotently; a bad row changes nothing (exit 2)."""
-    from bot.cli import fail, load_settings, migrate
+    from bot.cli import fail, load_settings, migrated_engine
 
     settings = load_settings("cli")
     try:
         rows = read_assessment_files(files)
     except BadRows as exc:
         raise fail(str(exc)) from None
-    migrate(settings)
-    engine = make_engine(settings.database_url)
-    try:
+    with migrated_engine(settings) as engine:
         with unit_of_work(session_factory(engine)) as session:
             stored, replaced = import_rows(session=session, rows=rows, now=utcnow())
         # The rules (pass_rate ones among them) look at the new results at once.
         opened = run_import_hooks_for_cli(settings, engine)
-    finally:
-        engine.dispose()
     typer.echo(
         f"imported {stored:,} assessment results from {len(files)} file(s); "
         f"{replaced:,} replaced earlier ones"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Date, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.claims import claim_and_commit
 from storage.types import UTCDateTime, utcnow
 
 
@@ -80,13 +80,8 @@ def open_actions(
 
 def claim_reminder(session: Session, *, action_id: int, kind: str, on_day: date) -> bool:
     """Insert the reminder row and commit; False when it was already claimed."""
-    session.add(ActionReminder(action_id=action_id, kind=kind, on_day=on_day))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    reminder = ActionReminder(action_id=action_id, kind=kind, on_day=on_day)
+    return claim_and_commit(session, reminder) is not None
 
 
 def release_reminder(session: Session, *, action_id: int, kind: str, on_day: date) -> None:

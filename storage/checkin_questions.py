@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, UniqueConstraint, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from storage.claims import claim_in_savepoint
 from storage.types import UTCDateTime, utcnow
 
 
@@ -74,12 +74,7 @@ def claim_prompt(
     prompt = CheckinPrompt(
         schedule_id=schedule_id, fire_time=fire_time, vendor_slug=vendor_slug, user_id=user_id
     )
-    try:
-        with session.begin_nested():
-            session.add(prompt)
-    except IntegrityError:
-        return None
-    return prompt
+    return claim_in_savepoint(session, prompt)
 
 
 def claim_prompt_nudge(session: Session, *, prompt_id: int, now: datetime) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, func, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.claims import claim_and_commit
 from storage.types import UTCDateTime, utcnow
 
 # DigestRun.status values. A run moves claimed → posting → posted, or to retry (definitely
@@ -131,13 +131,7 @@ def claim_run(
         claimed_by=claimed_by[:64],
         next_attempt_at=lease_until,
     )
-    session.add(run)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return None
-    return run
+    return claim_and_commit(session, run)
 
 
 def last_fire_time(session: Session, schedule_id: int) -> datetime | None:

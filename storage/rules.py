@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from storage.claims import claim_in_savepoint
 from storage.types import UTCDateTime, utcnow
 
 
@@ -90,12 +90,7 @@ def claim_firing(
     firing = RuleFiring(
         rule_id=rule_id, streak_start=streak_start, streak_end=streak_end, observed=observed
     )
-    try:
-        with session.begin_nested():
-            session.add(firing)
-    except IntegrityError:
-        return None
-    return firing
+    return claim_in_savepoint(session, firing)
 
 
 def claim_streak(

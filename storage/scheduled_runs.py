@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, UniqueConstraint, col
 
+from storage.claims import claim_and_commit
 from storage.types import UTCDateTime, utcnow
 
 
@@ -26,13 +26,8 @@ class ScheduledRun(SQLModel, table=True):
 
 def claim_fire(session: Session, *, job_id: str, fire_time: datetime, instance: str) -> bool:
     """Insert the claim for (`job_id`, `fire_time`) and commit; False when it was taken."""
-    session.add(ScheduledRun(job_id=job_id, fire_time=fire_time, instance=instance))
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+    claim = ScheduledRun(job_id=job_id, fire_time=fire_time, instance=instance)
+    return claim_and_commit(session, claim) is not None
 
 
 def release_fire(session: Session, *, job_id: str, fire_time: datetime) -> None:

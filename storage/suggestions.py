@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, UniqueConstraint, func
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from storage.claims import claim_in_savepoint
 from storage.types import UTCDateTime, utcnow
 
 NEW, PROMOTING, PROMOTED = "new", "promoting", "promoted"
@@ -111,10 +111,8 @@ def list_suggestions(
 
 def cast_vote(session: Session, *, suggestion: Suggestion, user_id: str) -> bool:
     """Record `user_id`'s vote in its own savepoint; False when they had already voted."""
-    try:
-        with session.begin_nested():
-            session.add(SuggestionVote(suggestion_id=suggestion.id or 0, user_id=user_id))
-    except IntegrityError:
+    vote = SuggestionVote(suggestion_id=suggestion.id or 0, user_id=user_id)
+    if claim_in_savepoint(session, vote) is None:
         return False
     suggestion.votes = count_votes(session, suggestion.id or 0)
     session.add(suggestion)

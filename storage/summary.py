@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.claims import claim_and_commit
 from storage.types import UTCDateTime, utcnow
 
 CLAIMED, POSTED, FAILED = "claimed", "posted", "failed"
@@ -30,14 +30,7 @@ def claim_summary_run(
     session: Session, *, fire_time: datetime, channel_id: str
 ) -> TeamSummaryRun | None:
     """Insert the run for `fire_time` and commit; None when another process claimed it."""
-    run = TeamSummaryRun(fire_time=fire_time, channel_id=channel_id)
-    session.add(run)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return None
-    return run
+    return claim_and_commit(session, TeamSummaryRun(fire_time=fire_time, channel_id=channel_id))
 
 
 def finish_summary_run(

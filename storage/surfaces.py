@@ -8,6 +8,7 @@ from sqlalchemy import UniqueConstraint, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from storage.claims import claim_in_savepoint
 from storage.types import UTCDateTime, utcnow
 from storage.vendors import Vendor
 
@@ -90,12 +91,7 @@ def incident_channels(session: Session, *, states: tuple[str, ...]) -> list[Inci
 
 def claim_incident_channel(session: Session, *, escalation_id: int) -> bool:
     """Insert the record; False when another replica (or an earlier sweep) has it."""
-    try:
-        with session.begin_nested():
-            session.add(IncidentChannel(escalation_id=escalation_id))
-    except IntegrityError:
-        return False
-    return True
+    return claim_in_savepoint(session, IncidentChannel(escalation_id=escalation_id)) is not None
 
 
 def bind_member(session: Session, *, vendor: Vendor, kind: str, slack_id: str) -> VendorMember:
@@ -170,14 +166,8 @@ def claim_nudge(
     session: Session, *, rule: str, item_key: str, slot: int, target: str, now: datetime
 ) -> bool:
     """Record the nudge for this interval; False when it was already sent (or claimed)."""
-    try:
-        with session.begin_nested():
-            session.add(
-                NudgeSent(rule=rule, item_key=item_key, slot=slot, target=target, sent_at=now)
-            )
-    except IntegrityError:
-        return False
-    return True
+    nudge = NudgeSent(rule=rule, item_key=item_key, slot=slot, target=target, sent_at=now)
+    return claim_in_savepoint(session, nudge) is not None
 
 
 def release_nudge(session: Session, *, rule: str, item_key: str, slot: int) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Date, Text, UniqueConstraint
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Column, Field, Session, SQLModel, col, select
 
+from storage.claims import claim_in_savepoint
 from storage.types import UTCDateTime, utcnow
 
 PENDING, SCHEDULED, TRAINED, QUESTION = "pending", "scheduled", "trained", "question"
@@ -89,12 +89,7 @@ def list_rollouts(
 def claim_nudge(session: Session, *, rollout_id: int, on_day: date, now: datetime) -> bool:
     """Record today's nudge for a rollout; False when another replica already did."""
     nudge = TrainingNudge(rollout_id=rollout_id, on_day=on_day, sent_at=now)
-    try:
-        with session.begin_nested():
-            session.add(nudge)
-    except IntegrityError:
-        return False
-    return True
+    return claim_in_savepoint(session, nudge) is not None
 
 
 class TrainingQuestion(SQLModel, table=True):

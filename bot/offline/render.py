@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +35,7 @@ def mrkdwn_to_rich(text: str) -> str:
     Code blocks and spans are shown as Slack shows them: their text verbatim, without the
     backticks and without formatting inside them.
     """
-    pieces: list[str] = []
-    last = 0
-    for block in _CODE_BLOCK.finditer(text):
-        pieces.append(_inline(text[last : block.start()]))
-        pieces.append(f"[cyan]{_plain(block.group(1))}[/cyan]")
-        last = block.end()
-    pieces.append(_inline(text[last:]))
-    return "".join(pieces)
+    return _split_code(text, _CODE_BLOCK, _inline)
 
 
 def _plain(text: str) -> str:
@@ -49,13 +43,18 @@ def _plain(text: str) -> str:
 
 
 def _inline(text: str) -> str:
+    return _split_code(text, _CODE_SPAN, _formatted)
+
+
+def _split_code(text: str, code: re.Pattern[str], outside: Callable[[str], str]) -> str:
+    """Show each match of `code` verbatim in cyan and pass the text between them to `outside`."""
     pieces: list[str] = []
     last = 0
-    for span in _CODE_SPAN.finditer(text):
-        pieces.append(_formatted(text[last : span.start()]))
-        pieces.append(f"[cyan]{_plain(span.group(1))}[/cyan]")
-        last = span.end()
-    pieces.append(_formatted(text[last:]))
+    for match in code.finditer(text):
+        pieces.append(outside(text[last : match.start()]))
+        pieces.append(f"[cyan]{_plain(match.group(1))}[/cyan]")
+        last = match.end()
+    pieces.append(outside(text[last:]))
     return "".join(pieces)
 
 

@@ -111,6 +111,31 @@ class BackgroundServer:
         self.stop()
 
 
+class ServedFake:
+    """A fake whose HTTP side is one `BackgroundServer`: its start, stop and with-block.
+
+    A subclass builds ``self._server`` in its constructor and extends `start` or `stop` for
+    what it does once the port is known or before the server goes.
+    """
+
+    _server: BackgroundServer
+
+    def start(self) -> Self:
+        """Start serving on an OS-chosen port."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; safe to call twice."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
 @dataclass
 class Fault:
     """One planned failure: an HTTP status, an optional Retry-After and an API error code."""

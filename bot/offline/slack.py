@@ -16,12 +16,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
 from bot.block_limits import MESSAGE_BLOCKS, blocks_errors, message_answer, view_answer
-from bot.offline.servers import BackgroundServer, FaultPlan, RateLimiter, read_args
+from bot.offline.servers import BackgroundServer, FaultPlan, RateLimiter, ServedFake, read_args
 from bot.offline.slack_methods import METHODS
 from bot.offline.slack_workspace import BOT_USER_ID, TEAM_ID, SlackApiError, Workspace
 from bot.offline.socket_mode import SocketModeHub, connections_open_url
@@ -57,7 +57,7 @@ class _ResponseUrl:
     posts: list[dict[str, Any]] = field(default_factory=list)
 
 
-class LocalSlack:
+class LocalSlack(ServedFake):
     """A fake Slack workspace served over HTTP on 127.0.0.1."""
 
     def __init__(self, *, token: str | None = None) -> None:
@@ -83,24 +83,12 @@ class LocalSlack:
         self.workspace.add_channel("C0GENERAL", "general")
         self.workspace.add_channel("C0OPS", "ops")
 
-    # lifecycle
-    def start(self) -> Self:
-        """Start serving on an OS-chosen port."""
-        self._server.start()
-        return self
-
     def stop(self) -> None:
         """Stop serving (closing Socket Mode connections first)."""
         if self._server.port:
             with contextlib.suppress(RuntimeError):
                 self._server.run(self.socket_mode.close_all())
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        super().stop()
 
     @property
     def api_url(self) -> str:

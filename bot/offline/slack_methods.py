@@ -149,10 +149,7 @@ def views_publish(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, A
 
 @method("users.info")
 def users_info(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
-    user = ws.users.get(str(args.get("user")))
-    if user is None:
-        raise SlackApiError("user_not_found")
-    return {"user": copy.deepcopy(user)}
+    return {"user": _copy_of(ws.users, args.get("user"), "user_not_found")}
 
 
 @method("users.lookupByEmail")
@@ -172,10 +169,15 @@ def users_list(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]
 
 @method("conversations.info")
 def conversations_info(ws: Workspace, args: dict[str, Any], base: str) -> dict[str, Any]:
-    channel = ws.channels.get(str(args.get("channel")))
-    if channel is None:
-        raise SlackApiError("channel_not_found")
-    return {"channel": copy.deepcopy(channel)}
+    return {"channel": _copy_of(ws.channels, args.get("channel"), "channel_not_found")}
+
+
+def _copy_of(table: dict[str, dict[str, Any]], key: object, error: str) -> dict[str, Any]:
+    """Return a copy of the row stored at `key` (callers may change it), or raise `error`."""
+    row = table.get(str(key))
+    if row is None:
+        raise SlackApiError(error)
+    return copy.deepcopy(row)
 
 
 @method("conversations.list")

@@ -8,41 +8,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from integrations.csv_rows import RowError
+from storage.routing import CASE_COLUMNS as CASE_COLUMNS
 
 REQUIRED_COLUMNS = ("case_id", "created_at", "reason", "initial_queue", "final_queue")
-OPTIONAL_COLUMNS = (
-    "channel",
-    "transfers",
-    "first_response_at",
-    "solved_at",
-    "vendor",
-    "country",
-    "language",
-)
-CASE_COLUMNS = (
-    "case_id",
-    "created_at",
-    "channel",
-    "reason",
-    "initial_queue",
-    "final_queue",
-    "transfers",
-    "first_response_at",
-    "solved_at",
-    "vendor",
-    "country",
-    "language",
-)
-TEXT_COLUMNS = (
-    "case_id",
-    "channel",
-    "reason",
-    "initial_queue",
-    "final_queue",
-    "vendor",
-    "country",
-    "language",
-)
+OPTIONAL_COLUMNS = tuple(c for c in CASE_COLUMNS if c not in REQUIRED_COLUMNS)
+# Everything but the count and the times.
+TEXT_COLUMNS = tuple(c for c in CASE_COLUMNS if c != "transfers" and not c.endswith("_at"))
 MAX_TEXT = {"reason": 120, "initial_queue": 80, "final_queue": 80}
 DEFAULT_MAX_TEXT = 64
 MAX_TRANSFERS = 1000

@@ -39,23 +39,26 @@ class CasePullError(Exception):
     """The pull could not complete; the message is safe to show (no secrets, no payloads)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SalesforceConfig:
-    """Where Service Cloud is, how to log in, and which Case fields hold what."""
+    """Where Service Cloud is, how to log in, and which Case fields hold what.
 
-    instance_url: str | None = None
-    username: str | None = None
-    password: str | None = None
-    security_token: str | None = None
-    session_id: str | None = None
-    domain: str = "login"
-    api_version: str = "59.0"
-    reason_field: str = "Reason"
-    channel_field: str = "Origin"
-    first_response_field: str | None = None
-    vendor_field: str | None = None
-    country_field: str | None = None
-    language_field: str | None = None
+    The SALESFORCE_* settings (bot/settings.py) hold the defaults; the pull takes them all.
+    """
+
+    instance_url: str | None
+    username: str | None
+    password: str | None
+    security_token: str | None
+    session_id: str | None
+    domain: str
+    api_version: str
+    reason_field: str
+    channel_field: str
+    first_response_field: str | None
+    vendor_field: str | None
+    country_field: str | None
+    language_field: str | None
     timeout_seconds: float = 30.0
     attempts: int = 4
     backoff_seconds: float = 1.0

@@ -28,7 +28,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.offline.servers import BackgroundServer, FaultPlan, drop_connection
+from bot.offline.servers import BackgroundServer, FaultPlan, ServedFake, drop_connection
 from tests.fakes.jira_routes import ROUTES, create_issue
 from tests.fakes.jira_state import JiraHttpError, JiraState
 
@@ -48,7 +48,7 @@ class JiraRequest:
     faulted: bool = False
 
 
-class FakeJira:
+class FakeJira(ServedFake):
     """Fake Jira Cloud on 127.0.0.1, port 0, in its own thread."""
 
     def __init__(self) -> None:
@@ -65,20 +65,10 @@ class FakeJira:
         self.state = JiraState()
 
     def start(self) -> Self:
-        """Start serving."""
-        self._server.start()
+        """Start serving; the issues' self links name the port."""
+        super().start()
         self.state.base_url = self.url
         return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

@@ -9,14 +9,14 @@ JSON.
 from __future__ import annotations
 
 import threading
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
-from bot.offline.servers import BackgroundServer, FaultPlan
+from bot.offline.servers import BackgroundServer, FaultPlan, ServedFake
 
 
-class FakeReportExport:
+class FakeReportExport(ServedFake):
     """Serve rows page by page, recording each request's cursor and authorization."""
 
     def __init__(self, *, token: str, page_size: int = 100) -> None:
@@ -35,15 +35,6 @@ class FakeReportExport:
     def url(self) -> str:
         """Return the export's URL."""
         return f"{self._server.base_url.rstrip('/')}/export"
-
-    def start(self) -> Self:
-        """Start serving."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
 
     def garble(self, cursor: str | None) -> None:
         """Answer the page at `cursor` (None = the first) with text that is not JSON, once."""

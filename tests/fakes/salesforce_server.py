@@ -19,7 +19,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape as xml_escape
 
@@ -27,7 +27,7 @@ import requests
 from aiohttp import web
 from requests.adapters import HTTPAdapter
 
-from bot.offline.servers import BackgroundServer, FaultPlan
+from bot.offline.servers import BackgroundServer, FaultPlan, ServedFake
 
 JSON = dict[str, Any]
 INSTANCE = "opsbot-test.my.salesforce.com"
@@ -54,7 +54,7 @@ class FakeSalesforceState:
     history: list[JSON] = field(default_factory=list)
 
 
-class FakeSalesforce:
+class FakeSalesforce(ServedFake):
     """Fake Salesforce REST + SOAP login on 127.0.0.1, port 0, in its own thread."""
 
     def __init__(self, *, page_size: int = 2000) -> None:
@@ -73,21 +73,6 @@ class FakeSalesforce:
         app.router.add_route("GET", "/services/data/{version}/query/{cursor}", self._more)
         app.router.add_route("POST", "/services/Soap/u/{version}", self._login)
         self._server = BackgroundServer(app, name="fake-salesforce")
-
-    def start(self) -> Self:
-        """Start serving."""
-        self._server.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self._server.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     @property
     def url(self) -> str:

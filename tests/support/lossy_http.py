@@ -10,12 +10,11 @@ from __future__ import annotations
 import fnmatch
 import threading
 from dataclasses import dataclass
-from typing import Self
 
 import aiohttp
 from aiohttp import web
 
-from bot.offline.servers import BackgroundServer
+from bot.offline.servers import BackgroundServer, ServedFake
 
 _HOP_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
@@ -27,7 +26,7 @@ class _Plan:
     left: int
 
 
-class LossyProxy:
+class LossyProxy(ServedFake):
     """Forward everything to `upstream`; answer 504 after forwarding the planned requests."""
 
     def __init__(self, upstream: str) -> None:
@@ -86,10 +85,3 @@ class LossyProxy:
     async def _close(self, _: web.Application) -> None:
         if self._session is not None:
             await self._session.close()
-
-    def __enter__(self) -> Self:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()

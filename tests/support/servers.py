@@ -63,6 +63,16 @@ def wait_healthy(
         time.sleep(0.1)
 
 
+def stop_process(process: subprocess.Popen[bytes], *, within: float) -> None:
+    """Ask `process` to end (SIGTERM); kill it if it is still there after `within` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=within)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def opsbot_process(args: list[str], env: dict[str, str], *, port: int) -> Iterator[str]:
     """Start `opsbot <args>` as a subprocess, wait for /healthz, yield its base URL."""
@@ -82,11 +92,6 @@ def opsbot_process(args: list[str], env: dict[str, str], *, port: int) -> Iterat
         )
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, within=10)
         if process.stdout:
             process.stdout.close()

@@ -27,100 +27,63 @@ def sign(body: str, *, signing_secret: str = SIGNING_SECRET, **options: Any) -> 
     return signing.sign(body, signing_secret, **options)
 
 
-def slash_command(
-    command: str,
-    text: str = "",
-    *,
-    user_id: str = "U0ADMIN",
-    channel_id: str = "C0OPS",
-    response_url: str = NO_RESPONSE_URL,
-    signing_secret: str = SIGNING_SECRET,
-    **options: Any,
-) -> tuple[str, dict[str, str]]:
+# What a test leaves out: the admin, in #ops, on a message, with a response URL that refuses.
+_DEFAULTS: dict[str, Any] = {
+    "user_id": "U0ADMIN",
+    "channel_id": "C0OPS",
+    "message_ts": "1700000000.000100",
+    "response_url": NO_RESPONSE_URL,
+}
+
+
+def _tests(options: dict[str, Any], *defaults: str) -> dict[str, Any]:
+    """Return the builder's keyword arguments: `options` over the named tests' defaults.
+
+    `signing_secret` (the tests' by default) becomes the builders' `secret`.
+    """
+    secret = options.pop("signing_secret", SIGNING_SECRET)
+    return {**{name: _DEFAULTS[name] for name in defaults}, **options, "secret": secret}
+
+
+def slash_command(command: str, text: str = "", **options: Any) -> tuple[str, dict[str, str]]:
     """Build a slash command, form-encoded like Slack."""
     return build.slash_command(
-        command,
-        text,
-        secret=signing_secret,
-        user_id=user_id,
-        channel_id=channel_id,
-        response_url=response_url,
-        **options,
+        command, text, **_tests(options, "user_id", "channel_id", "response_url")
     )
 
 
-def block_action(
-    action_id: str,
-    value: str = "",
-    *,
-    user_id: str = "U0ADMIN",
-    channel_id: str = "C0OPS",
-    message_ts: str = "1700000000.000100",
-    response_url: str = NO_RESPONSE_URL,
-    signing_secret: str = SIGNING_SECRET,
-    **options: Any,
-) -> tuple[str, dict[str, str]]:
+def block_action(action_id: str, value: str = "", **options: Any) -> tuple[str, dict[str, str]]:
     """Build a button click (block_actions) on a message, or in `view` when given."""
     return build.block_action(
         action_id,
         value,
-        secret=signing_secret,
-        user_id=user_id,
-        channel_id=channel_id,
-        message_ts=message_ts,
-        response_url=response_url,
-        **options,
+        **_tests(options, "user_id", "channel_id", "message_ts", "response_url"),
     )
 
 
 def view_submission(
-    callback_id: str,
-    values: dict[str, dict[str, dict[str, Any]]],
-    *,
-    user_id: str = "U0ADMIN",
-    signing_secret: str = SIGNING_SECRET,
-    **options: Any,
+    callback_id: str, values: dict[str, dict[str, dict[str, Any]]], **options: Any
 ) -> tuple[str, dict[str, str]]:
     """Build a modal submission; `values` is ``{block_id: {action_id: value-dict}}``."""
-    return build.view_submission(
-        callback_id, values, secret=signing_secret, user_id=user_id, **options
-    )
+    return build.view_submission(callback_id, values, **_tests(options, "user_id"))
 
 
 def message_shortcut(
-    callback_id: str,
-    message: dict[str, Any],
-    *,
-    user_id: str = "U0ADMIN",
-    channel_id: str = "C0OPS",
-    response_url: str = NO_RESPONSE_URL,
-    signing_secret: str = SIGNING_SECRET,
-    **options: Any,
+    callback_id: str, message: dict[str, Any], **options: Any
 ) -> tuple[str, dict[str, str]]:
     """Build a message shortcut (``message_action``) on `message`."""
     return build.message_shortcut(
-        callback_id,
-        message,
-        secret=signing_secret,
-        user_id=user_id,
-        channel_id=channel_id,
-        response_url=response_url,
-        **options,
+        callback_id, message, **_tests(options, "user_id", "channel_id", "response_url")
     )
 
 
-def event_callback(
-    event: dict[str, Any], *, signing_secret: str = SIGNING_SECRET, **options: Any
-) -> tuple[str, dict[str, str]]:
+def event_callback(event: dict[str, Any], **options: Any) -> tuple[str, dict[str, str]]:
     """Build an Events API delivery (JSON body) wrapping `event`."""
-    return build.event_callback(event, secret=signing_secret, **options)
+    return build.event_callback(event, **_tests(options))
 
 
 def url_verification(
-    challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
-    *,
-    signing_secret: str = SIGNING_SECRET,
-    **options: Any,
+    challenge: str = "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", **options: Any
 ) -> tuple[str, dict[str, str]]:
     """Build the Events API URL verification handshake."""
-    return build.url_verification(challenge, secret=signing_secret, **options)
+    return build.url_verification(challenge, **_tests(options))
