@@ -124,6 +124,11 @@ def _clean_env(extra: dict[str, str]) -> dict[str, str]:
         for k, v in os.environ.items()
         if not k.startswith(_CLEARED_PREFIXES) and k not in ("DATABASE_URL", "PORT")
     }
+    # The servers run this checkout's code, not whichever one the venv has installed
+    # (an editable install points at one worktree; the bench may run from another).
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(BENCH_DIR.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+    )
     env.update(extra)
     return env
 

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from integrations.metrics import OpsMetrics
-from storage.audit import insert_events
+from storage.audit import INSERT_BATCH, insert_events
 from storage.engine import WorkerSessions, off_loop
 
 log = logging.getLogger("opsbot.audit")
@@ -43,15 +43,18 @@ class AuditWriter:
         """Write everything queued so far."""
         async with self._lock:
             rows, self._pending = self._pending, []
-            if not rows:
-                return
-            try:
-                await off_loop(self._sessions, insert_events, self._engine, rows)
-            except Exception:
-                # Keep them for the next try rather than lose the trail of a database blip.
-                self._pending[:0] = rows
-                self._metrics.jobs.labels("audit_flush", "error").inc()
-                log.exception("writing %d audit rows failed; will retry", len(rows))
+            while rows:
+                batch, rows = rows[:INSERT_BATCH], rows[INSERT_BATCH:]
+                try:
+                    await off_loop(self._sessions, insert_events, self._engine, batch)
+                except Exception:
+                    # Keep what is unwritten for the next try rather than lose the trail of a
+                    # database blip (each batch is one statement: written whole or not at all).
+                    self._pending[:0] = batch + rows
+                    self._metrics.jobs.labels("audit_flush", "error").inc()
+                    unwritten = len(batch) + len(rows)
+                    log.exception("writing %d audit rows failed; will retry", unwritten)
+                    return
 
     def schedule_on(self, scheduler: Any) -> None:
         """Flush from this process's scheduler instead of a timer of its own.

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlmodel import Session
 
+from bot.family_configs import escalation_config, spike_params
 from bot.settings import Settings
 from commands.escalations.demo import load_escalation_demo
 from commands.kpi.demo_data import load_kpi_demo
 from commands.kpi.registry import MetricsFileError, load_registry
-from commands.kpi.spikes import spike_params
 from storage.engine import session_factory, unit_of_work
 
 DemoLoader = Callable[[Session, Settings], str]
@@ -40,8 +40,13 @@ def kpi_demo_loader(session: Session, settings: Settings) -> str:
     )
 
 
+def escalation_demo_loader(session: Session, settings: Settings) -> str:
+    """Load the demo escalations in JIRA_ESCALATION_PROJECT."""
+    return load_escalation_demo(session, escalation_config(settings))
+
+
 # Loaders run in order, in one transaction; each returns one line for the summary.
-DEMO_LOADERS: tuple[DemoLoader, ...] = (kpi_demo_loader, load_escalation_demo)
+DEMO_LOADERS: tuple[DemoLoader, ...] = (kpi_demo_loader, escalation_demo_loader)
 
 
 def register_cli(app: typer.Typer) -> None:

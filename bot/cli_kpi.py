@@ -11,14 +11,15 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from bot.family_configs import spike_params
+from bot.settings import Settings
 from commands.kpi.alerts import announce_spikes
-from commands.kpi.importing import find_spikes, write_batches
+from commands.kpi.importing import find_spikes, import_csv_files
 from commands.kpi.registry import KpiRegistry, MetricsFileError, load_registry
-from commands.kpi.spikes import spike_params
 from integrations.csv_rows import BadRows, RowProblems
 from integrations.kpi_sources.csv_reader import read_kpi_csv
 from integrations.kpi_sources.records import KpiBatch
-from storage.engine import make_engine, session_factory, unit_of_work
+from storage.engine import SessionFactory, make_engine, session_factory, unit_of_work
 
 kpi_app = typer.Typer(rich_markup_mode=None, help="KPI data.", no_args_is_help=True)
 LARGE_FILE_BYTES = 2_000_000
@@ -76,20 +77,24 @@ def import_files(
         raise fail(str(exc)) from None
     console = Console(stderr=True)
     started = time.perf_counter()
-    # Every file is read before anything is written: all bad rows are reported together.
+    # Nothing is kept unless every row of every file is good; all bad rows are reported.
     problems = RowProblems()
-    batches = [_read(path, settings.opsbot_timezone, console, problems) for path in files]
-    try:
-        problems.check()
-    except BadRows as exc:
-        raise fail(str(exc)) from None
     migrate(settings)
     engine = make_engine(settings.database_url)
     try:
         sessions = session_factory(engine)
-        with unit_of_work(sessions) as session:
-            summary = write_batches(session=session, batches=batches)
-            new = find_spikes(session=session, registry=registry, params=spike_params(settings))
+        try:
+            with unit_of_work(sessions) as session:
+                summary = import_csv_files(
+                    session=session,
+                    paths=files,
+                    timezone=settings.opsbot_timezone,
+                    problems=problems,
+                    read=lambda path: _read(path, settings.opsbot_timezone, console, problems),
+                )
+                new = find_spikes(session=session, registry=registry, params=spike_params(settings))
+        except BadRows as exc:
+            raise fail(str(exc)) from None
         posted = _announce(settings, registry, sessions)
         opened = run_import_hooks_for_cli(settings, engine)
     finally:
@@ -109,7 +114,7 @@ def import_files(
         )
 
 
-def run_import_hooks_for_cli(settings: Any, engine: Any) -> list[str]:
+def run_import_hooks_for_cli(settings: Settings, engine: Any) -> list[str]:
     # The escalation a rule opens goes through the outbox; the server's worker files it.
     from bot.runtime import build_runtime
     from commands.kpi.pull import run_import_hooks
@@ -122,9 +127,9 @@ def run_import_hooks_for_cli(settings: Any, engine: Any) -> list[str]:
     return opened
 
 
-def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:
-    channel = getattr(settings, "opsbot_alerts_channel", None)
-    token = getattr(settings, "slack_bot_token", None)
+def _announce(settings: Settings, registry: KpiRegistry, sessions: SessionFactory) -> int:
+    channel = settings.opsbot_alerts_channel
+    token = settings.slack_bot_token
     if not channel or token is None:
         return 0
     from integrations.slack_api import make_slack_client
@@ -132,7 +137,7 @@ def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:
     async def run() -> int:
         client = make_slack_client(
             token=token.get_secret_value(),
-            base_url=settings.slack_api_url,  # type: ignore[attr-defined]
+            base_url=settings.slack_api_url,
             metrics=None,
         )
 
@@ -140,7 +145,7 @@ def _announce(settings: object, registry: KpiRegistry, sessions: object) -> int:
             await client.chat_postMessage(channel=to, **message)
 
         return await announce_spikes(
-            sessions=sessions,  # type: ignore[arg-type]
+            sessions=sessions,
             registry=registry,
             channel=channel,
             post=post,

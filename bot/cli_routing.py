@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.family_configs import salesforce_config
 from commands.routing.analysis import RoutingAnalysis, RoutingParams
 from commands.routing.parsing import FILTER_OPTIONS, parse_period_option
-from commands.routing.pull import pull_and_store, salesforce_config
+from commands.routing.pull import pull_and_store
 from commands.routing.service import analyse_records, report_json, store_cases
 from integrations.case_sources.csv_reader import read_case_files
 from integrations.case_sources.salesforce_pull import CasePullError

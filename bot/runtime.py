@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot import family_configs as configs
 from bot.audit_writer import AuditWriter
 from bot.housekeeping import install_housekeeping
 from bot.scheduler import REMINDER_SECONDS, REMINDERS_JOB, CheckinScheduler
@@ -21,15 +22,19 @@ from commands.actions.wiring import install_actions
 from commands.authz import AdminPolicy
 from commands.background import BackgroundTasks
 from commands.checkin_questions.jobs import CheckinAsker, install_checkin_questions
+from commands.checkins.config import CheckinsConfig
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.wiring import install_checkins
 from commands.digest import DigestSource
+from commands.escalations.config import EscalationConfig
 from commands.escalations.jobs import EscalationJobs
 from commands.escalations.service import EscalationDesk
 from commands.escalations.wiring import install_escalations
 from commands.home.config import HomeConfig
 from commands.home.jobs import HomePublisher, install_home
+from commands.incident_channels.config import IncidentChannelsConfig
 from commands.incident_channels.jobs import IncidentChannels, install_incident_channels
+from commands.initiatives.config import InitiativeConfig
 from commands.initiatives.desk import PlanningDesk
 from commands.initiatives.wiring import install_planning
 from commands.kb.config import KbConfig
@@ -40,21 +45,25 @@ from commands.kpi.registry import KpiRegistry
 from commands.kpi.setup import install as install_kpi
 from commands.kpi.snapshot_cache import SnapshotCache
 from commands.links.config import LinksConfig
-from commands.links.wiring import install_links
+from commands.nudges.config import NudgesConfig
 from commands.nudges.jobs import NudgeSender, install_nudges
 from commands.periodic import RecurringWork
 from commands.permissions import Permissions
+from commands.routing.config import RoutingConfig
 from commands.routing.pull import CasePullLoop
 from commands.routing.setup import install_routing
+from commands.rules.config import RulesConfig
 from commands.rules.jobs import RuleSweep
 from commands.rules.wiring import install_rules
 from commands.suggestions.wiring import install_suggestions
+from commands.summary.config import SummaryConfig
 from commands.summary.loop import SummaryRunner, install_summary
 from commands.team_config import TeamConfig
+from commands.training.config import TrainingConfig
 from commands.training.jobs import TrainingJobs
 from commands.training.pull import AssessmentPullLoop
 from commands.training.wiring import install_training
-from commands.work_queue import WorkQueue, build_work_queue
+from commands.work_queue import WorkQueue
 from integrations.metrics import OpsMetrics
 from integrations.outbox import OutboxPolicy, OutboxWorker
 from integrations.slack_api import InstrumentedWebClient, make_slack_client
@@ -84,6 +93,9 @@ class Runtime:
     sessions: WorkerSessions
     metrics: OpsMetrics
     slack: InstrumentedWebClient
+    # No automatic retries: for posts whose retry first looks for them in the channel
+    # (digests, the team summary), so a 5xx after Slack stored a message never posts it twice.
+    slack_once: InstrumentedWebClient
     directory: SlackDirectory
     admins: AdminPolicy
     background: BackgroundTasks
@@ -94,7 +106,21 @@ class Runtime:
     # The bounded queue for expensive work (why, chart, break-down, proposals).
     work_queue: WorkQueue
     # The settings every family shares (the team's time zone); a family with more has its own.
+    # All are built from Settings in bot/family_configs.py: families never read Settings.
     team_config: TeamConfig
+    kpi_config: KpiConfig
+    kb_config: KbConfig
+    home_config: HomeConfig
+    links_config: LinksConfig
+    summary_config: SummaryConfig
+    rules_config: RulesConfig
+    checkins_config: CheckinsConfig
+    incident_channels_config: IncidentChannelsConfig
+    nudges_config: NudgesConfig
+    escalation_config: EscalationConfig
+    initiative_config: InitiativeConfig
+    training_config: TrainingConfig
+    routing_config: RoutingConfig
     # The one reading of "now" that handlers and jobs share; tests and the shell replace it.
     clock: Callable[[], datetime] = utcnow
     # Features add their sections here; check-ins and the team summary render them in order.
@@ -111,11 +137,6 @@ class Runtime:
     # Periodic work the families declare; put on the scheduler when this process runs it.
     recurring_work: list[RecurringWork] = field(default_factory=list)
     # Installed by the families (see build_runtime for the order).
-    # A family's own settings, read once: its handlers take these, never the whole Settings.
-    kpi_config: KpiConfig = field(init=False)
-    kb_config: KbConfig = field(init=False)
-    home_config: HomeConfig = field(init=False)
-    links_config: LinksConfig = field(init=False)
     escalations: EscalationDesk = field(init=False)
     escalation_jobs: EscalationJobs = field(init=False)
     kpi_registry: KpiRegistry = field(init=False)
@@ -177,6 +198,7 @@ class Runtime:
             "kb_config": self.kb_config,
             "home_config": self.home_config,
             "links_config": self.links_config,
+            "training_config": self.training_config,
         }
 
     async def start(self) -> None:
@@ -273,6 +295,9 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     metrics = OpsMetrics()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     slack = make_slack_client(token=token, base_url=settings.slack_api_url, metrics=metrics)
+    slack_once = make_slack_client(
+        token=token, base_url=settings.slack_api_url, metrics=metrics, max_retries=0
+    )
     directory = SlackDirectory(slack)
     admins = AdminPolicy(
         user_ids=settings.admin_user_ids, group_id=settings.admin_group_id, directory=directory
@@ -284,6 +309,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         sessions=sessions,
         metrics=metrics,
         slack=slack,
+        slack_once=slack_once,
         directory=directory,
         admins=admins,
         background=background,
@@ -291,8 +317,27 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
         permissions=Permissions(admins=admins, seal_key=_seal_key(settings)),
         outbox=_build_outbox(settings, sessions, metrics),
         tracker=_build_tracker(settings, sessions, metrics),
-        work_queue=build_work_queue(settings, background, metrics),
-        team_config=TeamConfig.from_settings(settings),
+        work_queue=WorkQueue(
+            background,
+            size=settings.opsbot_work_queue_size,
+            per_user=settings.opsbot_work_queue_per_user,
+            workers=settings.opsbot_work_queue_workers,
+            metrics=metrics,
+        ),
+        team_config=configs.team_config(settings),
+        kpi_config=configs.kpi_config(settings),
+        kb_config=configs.kb_config(settings),
+        home_config=configs.home_config(settings),
+        links_config=configs.links_config(settings),
+        summary_config=configs.summary_config(settings),
+        rules_config=configs.rules_config(settings),
+        checkins_config=configs.checkins_config(settings),
+        incident_channels_config=configs.incident_channels_config(settings),
+        nudges_config=configs.nudges_config(settings),
+        escalation_config=configs.escalation_config(settings),
+        initiative_config=configs.initiative_config(settings),
+        training_config=configs.training_config(settings),
+        routing_config=configs.routing_config(settings),
     )
     runtime.on_startup.append(runtime.audit.start)
     runtime.on_startup.append(_warn_without_admins(admins))
@@ -307,7 +352,7 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
             runtime.on_shutdown.insert(0, runtime.tracker.aclose)
     # The order is explicit: a family reads only fields installed above its line.
     install_escalations(runtime)  # escalations, escalation_jobs, digest section, webhook sink
-    install_kpi(runtime)  # kpi_config, kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
+    install_kpi(runtime)  # kpi_registry, kpi_snapshots, "kpi" digest source, pull loop
     install_actions(runtime)  # "actions" digest section
     install_checkins(runtime)  # "topics" digest section, checkin_runner
     _install_scheduler(runtime)  # checkin_scheduler, when this process runs it
@@ -315,13 +360,12 @@ def build_runtime(settings: Settings, *, engine: Engine | None = None) -> Runtim
     install_suggestions(runtime)  # suggestion jobs on the planning desk
     install_summary(runtime, runtime.planning_desk)  # summary_runner, scheduled when here
     install_rules(runtime)  # KPI rules checked after each import, and their sweep
-    install_kb(runtime)  # kb_config, stale-articles digest section
+    install_kb(runtime)  # stale-articles digest section
     install_training(runtime)  # training_jobs, digest section, nudges
     install_routing(runtime)  # "routing" digest section, routing_pull
     install_housekeeping(runtime.checkin_scheduler, sessions, metrics)
-    install_home(runtime)  # home_config, home: App Home publisher and its debounced refresh
+    install_home(runtime)  # home: App Home publisher and its debounced refresh
     install_nudges(runtime)  # nudges: stale SEV1/SEV2 escalations and initiatives
-    install_links(runtime)  # links_config
     install_incident_channels(runtime)  # incident_channels: SEV1 channels (when on)
     install_checkin_questions(runtime)  # checkin_asker, "answers" digest source
     _schedule_periodic_work(runtime)  # what the families declared, on the one scheduler

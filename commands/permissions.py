@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from commands.authz import AdminPolicy
+from commands.authz import NO_ADMINS_HINT, AdminPolicy
 from commands.scope import ChannelScope, scope_for_channel
 from integrations.errors import NotAllowed, NotFound
 from storage.engine import SessionFactory, in_worker
@@ -169,6 +169,8 @@ class Actor:
     is_admin: bool
     scope: ChannelScope
     channel_id: str | None = None
+    # False while OPSBOT_ADMINS names nobody: an admins-only refusal then says how to set it.
+    admins_configured: bool = True
 
     def roles(self, subject: Subject | None = None) -> frozenset[Role]:
         """Return every role the actor holds, for `subject` when the verb acts on an item."""
@@ -201,22 +203,43 @@ def may(actor: Actor, family: str, verb: str, subject: Subject | None = None) ->
 
 
 def require(
-    actor: Actor, family: str, verb: str, subject: Subject | None = None, *, what: str = ""
+    actor: Actor,
+    family: str,
+    verb: str,
+    subject: Subject | None = None,
+    *,
+    what: str = "",
+    doing: str = "",
 ) -> None:
     """Raise NotFound when `subject` is out of the channel's scope, NotAllowed when refused.
 
     Out of scope reads exactly like an item that does not exist (`what` names it), so a
     vendor channel learns nothing about another vendor's items, not even that they exist.
+    `doing` names one form of a verb that covers several (the vendor registry's changes).
     """
     if subject is not None and not actor.sees(subject):
         raise NotFound(f"I know no {what or 'such item'} in this channel.")
     permission = PERMISSIONS[(family, verb)]
     if not actor.roles(subject) & permission.allowed:
-        raise NotAllowed(refusal(permission, from_vendor_channel=actor.scope.vendor is not None))
+        raise NotAllowed(
+            refusal(
+                permission,
+                from_vendor_channel=actor.scope.vendor is not None,
+                doing=doing,
+                admins_configured=actor.admins_configured,
+            )
+        )
 
 
-def refusal(permission: Permission, *, from_vendor_channel: bool = False) -> str:
+def refusal(
+    permission: Permission,
+    *,
+    from_vendor_channel: bool = False,
+    doing: str = "",
+    admins_configured: bool = True,
+) -> str:
     """Return what a refused user is told: who may do it instead."""
+    doing = doing or permission.doing
     names = [
         f"the {role.value}"
         for role in (_R, _S, _O)
@@ -224,11 +247,12 @@ def refusal(permission: Permission, *, from_vendor_channel: bool = False) -> str
     ]
     if from_vendor_channel and Role.MEMBER in permission.allowed:
         who = " or ".join([*names, "an opsbot admin"]) if names else "opsbot admins"
-        return f"From a vendor channel only {who} can {permission.doing}; ask in a team channel."
+        return f"From a vendor channel only {who} can {doing}; ask in a team channel."
     if not names:
-        return f"Only opsbot admins can {permission.doing}. Ask one of them, or see /opsbot help."
+        ask = "Ask one of them, or see /opsbot help." if admins_configured else NO_ADMINS_HINT
+        return f"Only opsbot admins can {doing}. {ask}"
     names.append("an opsbot admin")
-    return f"Only {', '.join(names[:-1])} or {names[-1]} can {permission.doing}."
+    return f"Only {', '.join(names[:-1])} or {names[-1]} can {doing}."
 
 
 def render_matrix() -> str:
@@ -280,6 +304,7 @@ class Permissions:
             is_admin=await self.admins.is_admin(user_id),
             scope=scope,
             channel_id=channel_id,
+            admins_configured=self.admins.configured,
         )
 
     def seal(self, context: dict[str, Any], *, user_id: str) -> dict[str, Any]:

@@ -23,7 +23,6 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlmodel import Session
 
@@ -103,14 +102,3 @@ class WorkQueue:
         self._held[user_id] -= 1
         if self._held[user_id] <= 0:
             del self._held[user_id]
-
-
-def build_work_queue(settings: Any, background: BackgroundTasks, metrics: OpsMetrics) -> WorkQueue:
-    """Return the process's one work queue, sized by OPSBOT_WORK_QUEUE_* settings."""
-    return WorkQueue(
-        background,
-        size=settings.opsbot_work_queue_size,
-        per_user=settings.opsbot_work_queue_per_user,
-        workers=settings.opsbot_work_queue_workers,
-        metrics=metrics,
-    )

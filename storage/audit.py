@@ -30,12 +30,23 @@ class AuditEvent(SQLModel, table=True):
     latency_ms: float = 0.0
 
 
+# Rows per INSERT: 9 columns each stays under SQLite's 32,766 and psycopg's 65,535 parameters.
+INSERT_BATCH = 1000
+
+
 def insert_events(engine: Engine, rows: Sequence[dict[str, Any]]) -> None:
-    """Write a batch of audit rows in one statement (columns as in AuditEvent)."""
+    """Write up to INSERT_BATCH audit rows as one autocommitted statement (AuditEvent columns).
+
+    One multi-row INSERT, no transaction around it: on SQLite the write lock is then held
+    only inside that statement's C call, not while this thread waits for the GIL to send a
+    COMMIT, which sent every request's dedupe claim into SQLite's busy-handler sleeps.
+    """
     if not rows:
         return
-    with engine.begin() as connection:
-        connection.execute(insert(AuditEvent.__table__), list(rows))  # type: ignore[attr-defined]
+    if len(rows) > INSERT_BATCH:
+        raise ValueError(f"at most {INSERT_BATCH} audit rows per insert, got {len(rows)}")
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(insert(AuditEvent.__table__).values(list(rows)))  # type: ignore[attr-defined]
 
 
 def recent_events(session: Session, *, limit: int = 50) -> list[AuditEvent]:

@@ -41,16 +41,16 @@ _FACT: Table = KpiFact.__table__  # type: ignore[attr-defined]
 _ROLLUP: Table = KpiDayRollup.__table__  # type: ignore[attr-defined]
 _ROLLUP_KEY = ("granularity", "detail", "day", *ROLLUP_DIMENSIONS, "value")
 _KEY = ("granularity", "period_start", *DIMENSIONS)
-_COLUMNS = (*_KEY, "day", *MEASURES)
-# PostgreSQL types of _COLUMNS, in order, for the binary COPY.
+FACT_COLUMNS = (*_KEY, "day", *MEASURES)
+# PostgreSQL types of FACT_COLUMNS, in order, for the binary COPY.
 _PG_COPY_TYPES = ["varchar", "timestamptz", *["varchar"] * len(DIMENSIONS), "date"]
 _PG_COPY_TYPES += ["float8"] * len(MEASURES)
 
 
 def _upsert_sql(placeholder: str) -> str:
-    values = ", ".join([placeholder] * len(_COLUMNS))
+    values = ", ".join([placeholder] * len(FACT_COLUMNS))
     return (
-        f"INSERT INTO kpi_fact ({', '.join(_COLUMNS)}) VALUES ({values}) "  # noqa: S608
+        f"INSERT INTO kpi_fact ({', '.join(FACT_COLUMNS)}) VALUES ({values}) "  # noqa: S608
         + _ON_CONFLICT.format(differs="IS NOT")
     )
 
@@ -106,16 +106,32 @@ def replace_facts(
     cursor = raw.cursor()
     try:
         if connection.dialect.name == "postgresql":
-            changed = _copy_then_upsert(cursor, rows, progress)
+            changed, days = _copy_then_upsert(cursor, rows, progress)
         else:
             changed = _sqlite_upsert(cursor, rows, progress)
+            days = {(row.granularity, row.day) for row in rows} if changed else set()
     finally:
         cursor.close()
-    _remember_values(connection, rows)
-    if changed:
-        rebuild_rollup(connection, rows)
-        bump_kpi_version(connection)
+    finish_write(connection, changed=changed, days=days, slices={row.dims for row in rows})
     return changed
+
+
+def finish_write(
+    connection: Connection,
+    *,
+    changed: int,
+    days: Iterable[tuple[str, date]],
+    slices: Iterable[tuple[str, ...]],
+) -> None:
+    """After facts were written: remember the dimension values, then rebuild what changed.
+
+    `days` are the (granularity, day) pairs whose facts changed; with nothing changed the
+    rollup and the data version stay as they are.
+    """
+    _remember_values(connection, slices)
+    if changed:
+        rebuild_rollup(connection, days)
+        bump_kpi_version(connection)
 
 
 def _sqlite_upsert(
@@ -140,9 +156,9 @@ def _sqlite_upsert(
 
 def _copy_then_upsert(
     cursor: Any, rows: Sequence[FactRow], progress: Callable[[int], None] | None
-) -> int:
+) -> tuple[int, set[tuple[str, date]]]:
     """COPY into a session-local staging table, then one set-based upsert."""
-    columns = ", ".join(_COLUMNS)
+    columns = ", ".join(FACT_COLUMNS)
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS kpi_fact_load "
         "(LIKE kpi_fact INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
@@ -156,20 +172,33 @@ def _copy_then_upsert(
             copy.write_row(_native_params(row))
             if progress is not None and done % BATCH_ROWS == 0:
                 progress(BATCH_ROWS)
-    cursor.execute(
-        f"INSERT INTO kpi_fact ({columns}) SELECT {columns} FROM kpi_fact_load "  # noqa: S608
-        + _ON_CONFLICT.format(differs="IS DISTINCT FROM")
-    )
-    changed = max(int(cursor.rowcount), 0)
+    changed, days = upsert_changed(cursor, f"SELECT {columns} FROM kpi_fact_load")  # noqa: S608
     if progress is not None:
         progress(len(rows) % BATCH_ROWS)
-    return changed
+    return changed, days
 
 
-def _remember_values(connection: Connection, rows: Iterable[FactRow]) -> None:
+def upsert_changed(cursor: Any, rows_sql: str) -> tuple[int, set[tuple[str, date]]]:
+    """Upsert the FACT_COLUMNS rows `rows_sql` selects (PostgreSQL); return what changed.
+
+    Returns how many rows were new or changed and the (granularity, day) pairs they fall
+    on, so only those days' rollup is rebuilt. The day counts come back from the upsert
+    itself, not from a second scan.
+    """
+    cursor.execute(
+        f"WITH written AS (INSERT INTO kpi_fact ({', '.join(FACT_COLUMNS)}) {rows_sql} "  # noqa: S608
+        + _ON_CONFLICT.format(differs="IS DISTINCT FROM")
+        + " RETURNING granularity, day) SELECT granularity, day, count(*) FROM written "
+        "GROUP BY granularity, day"
+    )
+    counted = cursor.fetchall()
+    return sum(int(n) for _, _, n in counted), {(g, d) for g, d, _ in counted}
+
+
+def _remember_values(connection: Connection, slices: Iterable[tuple[str, ...]]) -> None:
     seen: set[tuple[str, str]] = set()
     # Few distinct slices among many rows: expand each slice once.
-    for dims in {row.dims for row in rows}:
+    for dims in slices:
         for name, value in zip(DIMENSIONS, dims, strict=True):
             if value:
                 seen.add((name, value))
@@ -189,34 +218,39 @@ def _remember_values(connection: Connection, rows: Iterable[FactRow]) -> None:
         cursor.close()
 
 
-def rebuild_rollup(connection: Connection, rows: Iterable[FactRow]) -> None:
-    """Recompute the daily rollup from the facts over every day `rows` touch.
+def rebuild_rollup(connection: Connection, days: Iterable[tuple[str, date]]) -> None:
+    """Recompute the daily rollup from the facts over the (granularity, day) pairs given.
 
-    Recomputing (not adding) keeps it exact under replace-by-key. The span runs from the
-    first to the last day touched per granularity; an hourly span reaches one day further
-    each way, because re-importing an hour under another OPSBOT_TIMEZONE moves its row to a
-    neighbouring day, whose sums change too.
+    Recomputing (not adding) keeps it exact under replace-by-key. An hour reaches one day
+    further each way, because re-importing an hour under another OPSBOT_TIMEZONE moves its
+    row to a neighbouring day, whose sums change too. PostgreSQL rebuilds exactly those
+    days; SQLite (which cannot say which rows an executemany changed) rebuilds the span
+    from the first to the last day per granularity.
     """
-    spans: dict[str, tuple[date, date]] = {}
-    for granularity, day in {(row[0], row[2]) for row in rows}:
-        first, last = spans.get(granularity, (day, day))
-        spans[granularity] = (min(first, day), max(last, day))
-    for granularity, (first, last) in sorted(spans.items()):
+    touched: dict[str, set[date]] = {}
+    for granularity, day in days:
+        touched.setdefault(granularity, set()).add(day)
+    for granularity, some in sorted(touched.items()):
         if granularity == "hour":
-            first, last = first - timedelta(days=1), last + timedelta(days=1)
+            some = {d + timedelta(days=k) for d in some for k in (-1, 0, 1)}
+        if connection.dialect.name == "postgresql":
+            chosen = {"granularity": granularity, "days": sorted(some)}
+            connection.execute(_PG_ROLLUP_DELETE, chosen)
+            connection.execute(_PG_ROLLUP, chosen)
+            continue
+        first, last = min(some), max(some)
         connection.execute(
             delete(_ROLLUP).where(
                 _ROLLUP.c.granularity == granularity, _ROLLUP.c.day.between(first, last)
             )
         )
-        if connection.dialect.name == "postgresql":
-            span = {"granularity": granularity, "first": first, "last": last}
-            connection.execute(_PG_ROLLUP, span)
-            continue
         for detail in ("", *ROLLUP_DETAILS):
             connection.execute(_rollup_insert(granularity, detail, first, last))
 
 
+_PG_ROLLUP_DELETE = text(
+    "DELETE FROM kpi_day_rollup WHERE granularity = :granularity AND day = ANY(:days)"
+)
 # One scan of the facts on PostgreSQL: each grouping set is one detail level. In each set
 # only its own detail column is not NULL, so COALESCE picks the value.
 _PG_ROLLUP = text(
@@ -226,7 +260,7 @@ _PG_ROLLUP = text(
     + f" ELSE '' END, day, {', '.join(ROLLUP_DIMENSIONS)}, "
     f"COALESCE({', '.join(ROLLUP_DETAILS)}, ''), "
     + ", ".join(f"SUM({m})" for m in MEASURES)
-    + " FROM kpi_fact WHERE granularity = :granularity AND day BETWEEN :first AND :last "
+    + " FROM kpi_fact WHERE granularity = :granularity AND day = ANY(:days) "
     f"GROUP BY granularity, day, {', '.join(ROLLUP_DIMENSIONS)}, GROUPING SETS ((), "
     + ", ".join(f"({d})" for d in ROLLUP_DETAILS)
     + ")"

@@ -177,7 +177,7 @@ def install_checkin_questions(runtime: Any) -> CheckinAsker:
         sessions=runtime.sessions,
         slack=runtime.slack,
         directory=runtime.directory,
-        timezone=runtime.settings.opsbot_timezone,
+        timezone=runtime.team_config.timezone,
         clock=lambda: runtime.clock(),
     )
     runtime.checkin_asker = asker

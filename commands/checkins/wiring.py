@@ -4,30 +4,25 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
 from typing import Any
 
+from commands.checkins.config import CheckinsConfig
 from commands.checkins.delivery import ChannelDispatcher, SlackDigestPoster
 from commands.checkins.runner import CheckinRunner
 from commands.checkins.topics import TopicsSource
-from integrations.slack_api import make_slack_client
 
 
 def build_checkin_runner(runtime: Any) -> CheckinRunner:
-    """Build the runner with its own non-retrying Slack client and channel dispatcher."""
-    settings = runtime.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    """Build the runner on the non-retrying Slack client, with its own channel dispatcher."""
+    config: CheckinsConfig = runtime.checkins_config
     # No automatic retries: a 5xx after the message was stored must not post it twice; the
     # runner checks the channel history before a retry instead.
-    client = make_slack_client(
-        token=token, base_url=settings.slack_api_url, metrics=runtime.metrics, max_retries=0
-    )
-    poster = SlackDigestPoster(client, ChannelDispatcher(per_second=1.0))
+    poster = SlackDigestPoster(runtime.slack_once, ChannelDispatcher(per_second=1.0))
     return CheckinRunner(
         sessions=runtime.sessions,
         sources=runtime.digest_sources,
         poster=poster,
-        grace=timedelta(hours=settings.opsbot_catchup_grace_hours),
+        grace=config.grace,
         # Read per call, so tests (and the shell) can put a controllable clock in the runtime.
         clock=lambda: runtime.clock(),
         instance=f"{socket.gethostname()}:{os.getpid()}"[:64],

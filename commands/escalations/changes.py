@@ -94,28 +94,6 @@ def queue_change(
     desk.outbox.enqueue(session, kind=f"escalation.{kind}", payload=body, key=key)
 
 
-def commit_change(
-    *,
-    session: Session,
-    desk: EscalationDesk,
-    actor: Actor,
-    request: ChangeRequest,
-    author: str,
-    request_key: str | None,
-) -> Change:
-    """Check the change again (the escalation may have moved meanwhile) and queue it."""
-    change = plan_change(session=session, actor=actor, request=request, author=author)
-    queue_change(
-        session=session,
-        desk=desk,
-        escalation=change.escalation,
-        kind=change.kind,
-        payload=change.payload,
-        request_key=request_key,
-    )
-    return change
-
-
 async def change_escalation(
     *,
     sessions: SessionFactory,
@@ -140,17 +118,21 @@ async def change_escalation(
         if any(t.to_status == status and t.to_category == "done" for t in available or ()):
             raise UsageError(RESOLVE_INSTEAD)  # done by the workflow's own category
         request = replace(request, value=status)
-    return await desk.run(
-        sessions,
-        lambda session: commit_change(
+
+    def commit(session: Session) -> Change:
+        # Checked again: the escalation may have moved since the plan above.
+        final = plan_change(session=session, actor=actor, request=request, author=author)
+        queue_change(
             session=session,
             desk=desk,
-            actor=actor,
-            request=request,
-            author=author,
+            escalation=final.escalation,
+            kind=final.kind,
+            payload=final.payload,
             request_key=request_key,
-        ),
-    )
+        )
+        return final
+
+    return await desk.run(sessions, commit)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlmodel import Session
 
+from commands.escalations.config import EscalationConfig
 from commands.escalations.model import PRIORITY_BY_SEVERITY
 from storage.escalations import Escalation, escalation_by_dedupe_key, record_event
 from storage.local_tracker import LocalIssue, next_issue_number
@@ -58,9 +58,9 @@ DEMO = [
 _CATEGORY = {"Resolved": "done", "In Progress": "indeterminate"}
 
 
-def load_escalation_demo(session: Session, settings: Any) -> str:
+def load_escalation_demo(session: Session, config: EscalationConfig) -> str:
     """Create the demo escalations once (re-running leaves them as they are)."""
-    project = settings.jira_escalation_project
+    project = config.project
     created = 0
     for n, (sev, area, vendor, title, status, days, cause) in enumerate(DEMO, start=1):
         key = f"demo:{n}"

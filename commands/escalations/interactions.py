@@ -5,46 +5,34 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
-
-from commands.escalations.payloads import acting_user as _user
-from commands.escalations.payloads import view_metadata as _metadata
-from commands.escalations.service import EscalationDesk, filing_form, vendor_choices
+from commands.escalations.clicks import Click, Submission
+from commands.escalations.service import filing_form, vendor_choices
 from commands.escalations.views import filed_modal, filing_modal
 from commands.mrkdwn import clip
-from commands.permissions import Permissions
-from storage.engine import SessionFactory, in_worker
+from storage.engine import in_worker
 
 EXPIRED = "This form has expired; open it again with /escalate."
 
 
-async def submit_filing(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def submit_filing(submitted: Submission) -> None:
     """File from the modal; invalid fields are shown under themselves, nothing is lost.
 
     The channel (and so the vendor scope) is the one sealed when the modal was opened.
     """
-    user_id, user_name = _user(body)
-    meta = permissions.unseal(_metadata(view), user_id=user_id)
+    ack, view, escalations = submitted.ack, submitted.view, submitted.escalations
+    meta = submitted.sealed
     if meta is None:
         await ack(response_action="errors", errors={"title": EXPIRED})
         return
-    actor = await permissions.actor(sessions, user_id=user_id, channel_id=meta.get("channel"))
+    actor = await submitted.actor()
     filing, errors = await escalations.run(
-        sessions,
+        submitted.sessions,
         lambda session: filing_form(
             session=session,
             desk=escalations,
             actor=actor,
             values=view["state"]["values"],
-            reporter_name=user_name,
+            reporter_name=submitted.user[1],
             view_id=str(view["id"]),
             source_permalink=meta.get("permalink"),
         ),
@@ -57,86 +45,45 @@ async def submit_filing(
 
 
 async def _open_prefilled(
-    client: AsyncWebClient,
-    trigger_id: str,
-    sessions: SessionFactory,
-    desk: EscalationDesk,
-    permissions: Permissions,
-    *,
-    user_id: str,
-    channel_id: str | None,
-    prefill: dict[str, Any],
-    permalink: str | None = None,
+    click: Click, *, prefill: dict[str, Any], permalink: str | None = None
 ) -> None:
-    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
-    vendors = await in_worker(sessions, lambda session: vendor_choices(session, actor.scope))
+    actor = await click.actor()
+    vendors = await in_worker(click.sessions, lambda session: vendor_choices(session, actor.scope))
     if prefill.get("vendor"):
         wanted = str(prefill["vendor"]).lower()
         prefill["vendor"] = next(
             (slug for slug, name in vendors if wanted in (slug.lower(), name.lower())), None
         )
-    metadata = permissions.seal({"channel": channel_id, "permalink": permalink}, user_id=user_id)
-    view = filing_modal(areas=desk.areas, vendors=vendors, metadata=metadata, prefill=prefill)
-    await client.views_open(trigger_id=trigger_id, view=view)
+    metadata = click.permissions.seal(
+        {"channel": click.channel_id, "permalink": permalink}, user_id=actor.user_id
+    )
+    areas = click.escalations.areas
+    await click.open_view(
+        filing_modal(areas=areas, vendors=vendors, metadata=metadata, prefill=prefill)
+    )
 
 
-async def escalate_message(
-    ack: AsyncAck,
-    shortcut: dict[str, Any],
-    client: AsyncWebClient,
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def escalate_message(click: Click) -> None:
     """Message shortcut "Escalate this message": the modal prefilled, linked back."""
-    await ack()
-    message = shortcut.get("message") or {}
-    channel_id = (shortcut.get("channel") or {}).get("id")
+    await click.ack()
+    message = click.body.get("message") or {}
     text = str(message.get("text") or "")
-    link = await client.chat_getPermalink(
-        channel=str(channel_id), message_ts=str(message.get("ts"))
+    link = await click.client.chat_getPermalink(
+        channel=str(click.channel_id), message_ts=str(message.get("ts"))
     )
     first_line = text.strip().splitlines()[0] if text.strip() else ""
     prefill = {"title": clip(first_line, 150), "description": text, "links": link.get("permalink")}
-    await _open_prefilled(
-        client,
-        shortcut["trigger_id"],
-        sessions,
-        escalations,
-        permissions,
-        user_id=_user(shortcut)[0],
-        channel_id=channel_id,
-        prefill=prefill,
-        permalink=link.get("permalink"),
-    )
+    await _open_prefilled(click, prefill=prefill, permalink=link.get("permalink"))
 
 
-async def escalation_from_finding(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def escalation_from_finding(click: Click) -> None:
     """The KPI "escalate this finding" button: the modal prefilled from its JSON value."""
-    await ack()
+    await click.ack()
     try:
-        finding = json.loads(action.get("value") or "{}")
+        finding = json.loads(click.action.get("value") or "{}")
     except ValueError:
         finding = {}
     if not isinstance(finding, dict):
         finding = {}
     prefill = {k: finding.get(k) for k in ("title", "description", "vendor") if finding.get(k)}
-    channel_id = (body.get("channel") or {}).get("id")
-    await _open_prefilled(
-        client,
-        body["trigger_id"],
-        sessions,
-        escalations,
-        permissions,
-        user_id=_user(body)[0],
-        channel_id=channel_id,
-        prefill=prefill,
-    )
+    await _open_prefilled(click, prefill=prefill)

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
-
 from commands.escalations import rollout_handlers, thread_actions
-from commands.escalations.rollout_handlers import Clock
-from commands.escalations.service import EscalationDesk
+from commands.escalations.clicks import Click, ClickHandler
 from commands.escalations.views import OVERFLOW_VERBS
-from commands.permissions import Permissions
 from integrations.errors import NotFound
-from storage.engine import SessionFactory
 
 _BUTTON_BY_VERB = {verb: action_id for action_id, verb in OVERFLOW_VERBS.items()}
+# Every other choice opens its small modal (update, status, resolve).
+_HANDLER_BY_BUTTON: dict[str, ClickHandler] = {
+    "escalation_ack": thread_actions.acknowledge,
+    "escalation_rollout_open": rollout_handlers.open_rollout,
+}
 
 
 def as_button(action: dict[str, Any]) -> dict[str, Any] | None:
@@ -32,28 +31,11 @@ def as_button(action: dict[str, Any]) -> dict[str, Any] | None:
     return {**action, "type": "button", "action_id": button, "value": escalation_id}
 
 
-async def choose(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-    clock: Clock,
-) -> None:
+async def choose(click: Click) -> None:
     """Dispatch an overflow choice to the matching button's handler."""
-    button = as_button(action)
+    button = as_button(click.action)
     if button is None:
-        await ack()
+        await click.ack()
         raise NotFound("That action is not offered on this escalation.")
-    if button["action_id"] == "escalation_ack":
-        await thread_actions.acknowledge(
-            ack, body, button, client, sessions, escalations, permissions
-        )
-    elif button["action_id"] == "escalation_rollout_open":
-        await rollout_handlers.open_rollout(ack, body, button, client, sessions, permissions, clock)
-    else:
-        await thread_actions.open_small_modal(
-            ack, body, button, client, sessions, escalations, permissions
-        )
+    handler = _HANDLER_BY_BUTTON.get(button["action_id"], thread_actions.open_small_modal)
+    await handler(click.as_action(button))

@@ -2,52 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
+from commands.escalations.clicks import Click, Clock
 from commands.escalations.payloads import acting_user as _user
 from commands.escalations.payloads import view_metadata as _metadata
 from commands.escalations.rollout import roll_out_for_escalation, rollout_offer
 from commands.escalations.rollout_views import rollout_modal, rollout_started
 from commands.escalations.service import EscalationDesk
-from commands.escalations.thread_actions import EXPIRED, clicked
+from commands.escalations.thread_actions import EXPIRED
 from commands.permissions import Permissions
 from commands.training.jobs import TrainingJobs
 from integrations.errors import NotAllowed, NotFound, UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
 
-Clock = Callable[[], datetime]
 
-
-async def open_rollout(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    sessions: SessionFactory,
-    permissions: Permissions,
-    clock: Clock,
-) -> None:
+async def open_rollout(click: Click) -> None:
     """Open the rollout modal for the clicked escalation (checked again against the store)."""
-    await ack()
-    actor, escalation = await clicked(sessions, body, action, permissions, "view")
+    await click.ack()
+    actor, escalation = await click.target("view")
     offer = await in_worker(
-        sessions,
+        click.sessions,
         lambda session: rollout_offer(
-            session=session, actor=actor, escalation_id=escalation.id or 0, now=clock()
+            session=session, actor=actor, escalation_id=escalation.id or 0, now=click.clock()
         ),
     )
-    metadata = permissions.seal(
-        {"escalation_id": escalation.id, "channel": actor.channel_id}, user_id=actor.user_id
-    )
-    await client.views_open(
-        trigger_id=body["trigger_id"], view=rollout_modal(offer, metadata=metadata)
-    )
+    await click.open_view(rollout_modal(offer, metadata=click.seal(actor, escalation)))
 
 
 def _picked(view: dict[str, Any], block: str) -> Any:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from commands.escalations.rollout import RolloutOffer
-from commands.escalations.views import linked_key
+from commands.escalations.views import input_block, linked_key
 from commands.mrkdwn import clip, escape, escape_clip
 from commands.training.service import MAX_NOTE, RolloutResult
 
@@ -75,13 +75,8 @@ def rollout_modal(offer: RolloutOffer, *, metadata: dict[str, Any]) -> dict[str,
 def _input(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
 ) -> dict[str, Any]:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": _text(label),
-        "element": {**element, "action_id": "value"},
-        "optional": optional,
-    }
+    # The submission reads every field of this modal under the action id "value".
+    return input_block(block_id, label, {**element, "action_id": "value"}, optional=optional)
 
 
 def rollout_started(result: RolloutResult) -> dict[str, Any]:

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
-
 from commands.escalations.changes import acknowledge_escalation, change_escalation
+from commands.escalations.clicks import Click, Submission
 from commands.escalations.parsing import ChangeRequest, checked_change
-from commands.escalations.payloads import acting_user as _user
-from commands.escalations.payloads import view_metadata as _metadata
-from commands.escalations.service import EscalationDesk, require_escalation
 from commands.escalations.statuses import available_transitions
 from commands.escalations.thread_events import (
     comment_from_message,
@@ -21,10 +16,7 @@ from commands.escalations.thread_events import (
     memo_reaction,
 )
 from commands.escalations.views import text_modal
-from commands.permissions import Actor, Permissions
 from integrations.errors import NotAllowed, NotFound, UsageError
-from storage.engine import SessionFactory, in_worker
-from storage.escalations import Escalation
 
 __all__ = [
     "acknowledge",
@@ -40,57 +32,23 @@ __all__ = [
 EXPIRED = "This form has expired; open it again from the escalation's message."
 
 
-async def clicked(
-    sessions: SessionFactory,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    permissions: Permissions,
-    verb: str,
-) -> tuple[Actor, Escalation]:
-    """Return who clicked, from where, and the stored escalation they may `verb`.
-
-    The button's value only says which escalation to load: scope and rights are checked
-    against the stored escalation and the channel Slack says the click came from.
-    """
-    user_id, _ = _user(body)
-    channel_id = (body.get("channel") or {}).get("id")
-    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id)
-    value = str(action.get("value") or "")
-    if not value.isascii() or not value.isdigit() or len(value) > 9:
-        raise NotFound("That escalation no longer exists.")
-    escalation = await in_worker(
-        sessions,
-        lambda session: require_escalation(
-            session, actor=actor, verb=verb, escalation_id=int(value)
-        ),
-    )
-    return actor, escalation
-
-
-async def acknowledge(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def acknowledge(click: Click) -> None:
     """Acknowledge once (see `changes.acknowledge_escalation`); a repeat only tells the clicker."""
-    await ack()
-    actor, escalation = await clicked(sessions, body, action, permissions, "acknowledge")
-    done = await escalations.run(
-        sessions,
+    await click.ack()
+    actor, escalation = await click.target("acknowledge")
+    desk = click.escalations
+    done = await desk.run(
+        click.sessions,
         lambda session: acknowledge_escalation(
             session=session,
-            desk=escalations,
+            desk=desk,
             actor=actor,
             escalation_id=escalation.id or 0,
-            author=_user(body)[1],
+            author=click.user[1],
         ),
     )
     if done.already and actor.channel_id:
-        await client.chat_postEphemeral(
+        await click.client.chat_postEphemeral(
             channel=actor.channel_id,
             user=actor.user_id,
             text=f"{done.escalation.display_key} is already acknowledged; nothing changed.",
@@ -127,25 +85,14 @@ _SMALL_MODALS = {
 _VERB_BY_CALLBACK = {spec[0]: spec[5] for spec in _SMALL_MODALS.values()}
 
 
-async def open_small_modal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    client: AsyncWebClient,
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def open_small_modal(click: Click) -> None:
     """Open the Add update / Change status / Resolve modal for the clicked escalation."""
-    await ack()
-    callback_id, title, label, multiline, hint, verb = _SMALL_MODALS[action["action_id"]]
-    actor, escalation = await clicked(sessions, body, action, permissions, verb)
-    metadata = permissions.seal(
-        {"escalation_id": escalation.id, "channel": actor.channel_id}, user_id=actor.user_id
-    )
+    await click.ack()
+    callback_id, title, label, multiline, hint, verb = _SMALL_MODALS[click.action["action_id"]]
+    actor, escalation = await click.target(verb)
     choices = None
     if callback_id == "escalation_status":
-        available = await available_transitions(escalations, escalation)
+        available = await available_transitions(click.escalations, escalation)
         # A move to done is a resolve (with a root cause): the Resolve button offers it.
         offered = {t.to_status for t in available or () if t.to_category != "done"}
         choices = sorted(offered) if offered else None
@@ -156,10 +103,10 @@ async def open_small_modal(
         escalation=escalation,
         multiline=multiline,
         hint=hint,
-        metadata=metadata,
+        metadata=click.seal(actor, escalation),
         choices=choices,
     )
-    await client.views_open(trigger_id=body["trigger_id"], view=view)
+    await click.open_view(view)
 
 
 def _typed(view: dict[str, Any], block: str) -> str:
@@ -183,35 +130,24 @@ def small_modal_request(view: dict[str, Any], context: dict[str, Any] | None) ->
     return checked_change(request)
 
 
-async def submit_small_modal(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    sessions: SessionFactory,
-    escalations: EscalationDesk,
-    permissions: Permissions,
-) -> None:
+async def submit_small_modal(submitted: Submission) -> None:
     """Queue the update, status change or resolution typed into a small modal.
 
     The modal's context is trusted only when this server sealed it for this user; the
     escalation is reloaded and the channel's scope and the user's rights checked again.
     """
-    user_id, user_name = _user(body)
-    context = permissions.unseal(_metadata(view), user_id=user_id)
     try:
-        request = small_modal_request(view, context)
-        actor = await permissions.actor(
-            sessions, user_id=user_id, channel_id=(context or {}).get("channel")
-        )
+        request = small_modal_request(submitted.view, submitted.sealed)
+        actor = await submitted.actor()
         await change_escalation(
-            sessions=sessions,
-            desk=escalations,
+            sessions=submitted.sessions,
+            desk=submitted.escalations,
             actor=actor,
             request=request,
-            author=user_name,
-            request_key=f"view:{view['id']}",
+            author=submitted.user[1],
+            request_key=f"view:{submitted.view['id']}",
         )
     except (NotAllowed, NotFound, UsageError) as exc:
-        await ack(response_action="errors", errors={"value": exc.user_message[:300]})
+        await submitted.ack(response_action="errors", errors={"value": exc.user_message[:300]})
         return
-    await ack()
+    await submitted.ack()

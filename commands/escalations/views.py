@@ -27,9 +27,10 @@ def _option(value: str, label: str, description: str | None = None) -> dict[str,
     return option
 
 
-def _input(
+def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False
 ) -> dict[str, Any]:
+    """Return an input block with its label (the element keeps its own action id)."""
     return {
         "type": "input",
         "block_id": block_id,
@@ -62,14 +63,14 @@ def filing_modal(
         "options": [_option(f"sev{n}", f"SEV{n}", meaning) for n, meaning in SEVERITIES.items()],
     }
     blocks: Blocks = [
-        _input("title", "Title", title_el),
-        _input("area", "Policy area", area_el),
-        _input("severity", "Severity", sev_el),
+        input_block("title", "Title", title_el),
+        input_block("area", "Policy area", area_el),
+        input_block("severity", "Severity", sev_el),
     ]
     if vendors:
         blocks.append(_vendor_input(vendors, prefill.get("vendor")))
     blocks.append(
-        _input(
+        input_block(
             "affected",
             "Affected accounts",
             {"type": "plain_text_input", "action_id": "value", "placeholder": _text("e.g. 40")},
@@ -79,11 +80,11 @@ def filing_modal(
     desc_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": True}
     if prefill.get("description"):
         desc_el["initial_value"] = clip(str(prefill["description"]), 2900)
-    blocks.append(_input("description", "Description", desc_el, optional=True))
+    blocks.append(input_block("description", "Description", desc_el, optional=True))
     links_el: dict[str, Any] = {"type": "plain_text_input", "action_id": "value", "multiline": True}
     if prefill.get("links"):
         links_el["initial_value"] = str(prefill["links"])
-    blocks.append(_input("links", "Links (one per line)", links_el, optional=True))
+    blocks.append(input_block("links", "Links (one per line)", links_el, optional=True))
     return {
         "type": "modal",
         "callback_id": "escalation_file",
@@ -104,7 +105,7 @@ def _vendor_input(vendors: list[tuple[str, str]], prefilled: Any) -> dict[str, A
     chosen = next((v for v in vendors if v[0] == prefilled), None)
     if chosen:
         element["initial_option"] = _option(*chosen)
-    return _input("vendor", "Vendor", element, optional=True)
+    return input_block("vendor", "Vendor", element, optional=True)
 
 
 def filed_modal(
@@ -415,7 +416,7 @@ def text_modal(
             "options": [_option(clip(c, 150), c) for c in choices[:100]],
         }
         hint = None
-    block = _input("value", label, element)
+    block = input_block("value", label, element)
     if hint:
         block["hint"] = _text(hint)
     heading = f"*{escape(escalation.display_key)}* — {escape_clip(escalation.title, 600)}"
@@ -439,6 +440,6 @@ def _kind_select() -> dict[str, Any]:
         "action_id": "value",
         "options": [_option(slug, label) for slug, label in ROOT_CAUSE_KINDS.items()],
     }
-    block = _input("kind", "Kind of root cause", element, optional=True)
+    block = input_block("kind", "Kind of root cause", element, optional=True)
     block["hint"] = _text("A training gap offers to update the article and roll it out.")
     return block

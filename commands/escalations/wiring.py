@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from commands.escalations.config import EscalationConfig
 from commands.escalations.digest import EscalationDigestSource
 from commands.escalations.jobs import EscalationJobs
-from commands.escalations.model import PolicyAreas
 from commands.escalations.service import EscalationDesk
 from commands.escalations.webhook import JiraWebhookSink
 
 
 def install_escalations(runtime: Any) -> EscalationDesk:
     """Wire escalations into `runtime`: the desk, outbox jobs, digest section, webhook sink."""
-    settings = runtime.settings
+    config: EscalationConfig = runtime.escalation_config
     desk = EscalationDesk(
         tracker=runtime.tracker,
         outbox=runtime.outbox,
-        areas=PolicyAreas.parse(settings.opsbot_policy_areas),
-        project=settings.jira_escalation_project,
-        channel_id=settings.opsbot_escalation_channel,
-        issue_type=settings.jira_escalation_issue_type,
-        root_cause_field=settings.jira_root_cause_field,
-        components_by_area=dict(settings.jira_components_by_area),
-        custom_fields=dict(settings.jira_custom_fields),
+        areas=config.areas,
+        project=config.project,
+        channel_id=config.channel_id,
+        issue_type=config.issue_type,
+        root_cause_field=config.root_cause_field,
+        components_by_area=dict(config.components_by_area),
+        custom_fields=dict(config.custom_fields),
     )
     jobs = EscalationJobs(
         desk=desk, sessions=runtime.sessions, slack=runtime.slack, directory=runtime.directory

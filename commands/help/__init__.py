@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from commands.authz import AdminPolicy
 from commands.catalog import CommandCatalog, CommandFamily
 from commands.help.views import render_help
 from commands.kpi.registry import KpiRegistry
@@ -52,7 +51,6 @@ async def handle_opsbot(
     catalog: CommandCatalog,
     sessions: SessionFactory,
     permissions: Permissions,
-    admins: AdminPolicy,
     directory: SlackDirectory,
     kpi_registry: KpiRegistry | None,
     rule_sweep: RuleSweep | None,
@@ -70,7 +68,7 @@ async def handle_opsbot(
         )
     if words and words[0].lower() == "vendor":  # the vendor registry lives in commands/vendors/
         return await handle_vendor_command(
-            ack, command, sessions=sessions, admins=admins, directory=directory
+            ack, command, sessions=sessions, permissions=permissions, directory=directory
         )
     if not words or words[0].lower() == "help":
         topic = words[1] if len(words) > 1 else None

@@ -144,9 +144,8 @@ class HomePublisher:
 
 
 def install_home(runtime: Any) -> HomePublisher:
-    """Register the config (`home_config`), the publisher (`home`) and its scheduled refresh."""
-    config = HomeConfig.from_settings(runtime.settings)
-    runtime.home_config = config
+    """Register the publisher (`home`) and its scheduled refresh."""
+    config: HomeConfig = runtime.home_config
     publisher = HomePublisher(
         sessions=runtime.sessions,
         slack=runtime.slack,

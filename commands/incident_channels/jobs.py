@@ -19,7 +19,8 @@ from sqlmodel import Session
 from commands.escalations.service import EscalationDesk
 from commands.escalations.views import escalation_message
 from commands.incident_channels import views
-from commands.incident_channels.parsing import Responders, channel_name, parse_responders
+from commands.incident_channels.config import IncidentChannelsConfig
+from commands.incident_channels.parsing import Responders, channel_name
 from commands.incident_channels.service import (
     ARCHIVE_JOB,
     CLOSE_JOB,
@@ -222,19 +223,19 @@ class IncidentChannels:
 
 def install_incident_channels(runtime: Any) -> IncidentChannels:
     """Register the job kinds; with OPSBOT_SEV1_CHANNELS=on, the sweep on the scheduler too."""
-    settings = runtime.settings
+    config: IncidentChannelsConfig = runtime.incident_channels_config
     channels = IncidentChannels(
         sessions=runtime.sessions,
         slack=runtime.slack,
         directory=runtime.directory,
         outbox=runtime.outbox,
         desk=runtime.escalations,
-        responders=parse_responders(settings.opsbot_sev1_responders),
-        archive_hours=settings.opsbot_sev1_archive_hours,
+        responders=config.responders,
+        archive_hours=config.archive_hours,
     )
     channels.register()
     runtime.incident_channels = channels
     scheduler = runtime.checkin_scheduler
-    if settings.opsbot_sev1_channels == "on" and scheduler is not None:
+    if config.enabled and scheduler is not None:
         scheduler.add_recurring(SWEEP_JOB, channels.sweep, every_seconds=SWEEP_SECONDS)
     return channels

@@ -143,46 +143,26 @@ async def key_verb(call: Call) -> None:
     verb, rest = verb.lower(), rest.strip()
     if not verb:
         return await show(call, key)
-    desk, actor = call.deps.desk, call.actor
     request_key = str(call.command.get("trigger_id") or "")
+    words = " ".join(tokenize(rest))
+
+    async def queue(service: Callable[..., str], **change: Any) -> str:
+        # Every change names the epic the same way; the service checks it and returns its key.
+        common = {"desk": call.deps.desk, "actor": call.actor, "key": key}
+        return await _queued(call, lambda s: service(session=s, **common, **change))
+
     if verb == "update":
         now = call.deps.clock()
-        epic = await _queued(
-            call,
-            lambda s: post_update(
-                session=s,
-                desk=desk,
-                actor=actor,
-                key=key,
-                text=rest,
-                request_key=request_key,
-                now=now,
-            ),
-        )
+        epic = await queue(post_update, text=rest, request_key=request_key, now=now)
         done = f"Progress note added to {epic}."
     elif verb == "status":
-        status = " ".join(tokenize(rest))
-        moved = await _queued(
-            call,
-            lambda s: change_status(
-                session=s, desk=desk, actor=actor, key=key, status=status, request_key=request_key
-            ),
-        )
-        done = f"Moving {moved} to “{escape_clip(status, 60)}”…"
+        moved = await queue(change_status, status=words, request_key=request_key)
+        done = f"Moving {moved} to “{escape_clip(words, 60)}”…"
     elif verb == "link":
-        epic = await _queued(
-            call,
-            lambda s: link_escalation(session=s, desk=desk, actor=actor, key=key, issue_key=rest),
-        )
+        epic = await queue(link_escalation, issue_key=rest)
         done = f"{escape_clip(rest.upper(), 40)} linked to {epic} as evidence."
     elif verb == "child":
-        summary = " ".join(tokenize(rest))
-        epic = await _queued(
-            call,
-            lambda s: add_child(
-                session=s, desk=desk, actor=actor, key=key, summary=summary, request_key=request_key
-            ),
-        )
+        epic = await queue(add_child, summary=words, request_key=request_key)
         done = f"Adding a story under {epic}…"
     else:
         raise UsageError(f"`{escape_clip(verb, 30)}` is not something I can do.", usage=call.usage)

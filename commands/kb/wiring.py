@@ -9,7 +9,6 @@ from commands.kb.digest import KbDigestSource
 
 
 def install_kb(runtime: Any) -> None:
-    """Add the family's config (context name `kb_config`) and the stale-articles section."""
-    config = KbConfig.from_settings(runtime.settings)
-    runtime.kb_config = config
+    """Add the stale-articles digest section."""
+    config: KbConfig = runtime.kb_config
     runtime.digest_sources.append(KbDigestSource(review_days=config.review_days))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from commands.kpi.spikes import SpikeParams, spike_params
+from commands.kpi.spikes import SpikeParams
 
 
 @dataclass(frozen=True)
@@ -19,17 +18,3 @@ class KpiConfig:
     pull_minutes: int
     alerts_channel: str | None
     source_token: str | None = field(default=None, repr=False)  # kept out of logs
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> KpiConfig:
-        """Read this family's part of the process settings."""
-        token = settings.opsbot_kpi_source_token
-        return cls(
-            timezone=settings.opsbot_timezone,
-            metrics_file=settings.opsbot_metrics_file,
-            spikes=spike_params(settings),
-            source_url=settings.opsbot_kpi_source_url,
-            source_token=token.get_secret_value() if token else None,
-            pull_minutes=settings.opsbot_kpi_pull_minutes,
-            alerts_channel=settings.opsbot_alerts_channel,
-        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 from sqlmodel import Session
@@ -13,8 +14,11 @@ from commands.kpi.formatting import format_percent, format_value
 from commands.kpi.registry import KpiRegistry
 from commands.kpi.spikes import Finding, SpikeParams, detect
 from commands.vendors.service import register_vendors
+from integrations.csv_rows import RowProblems
+from integrations.kpi_sources.csv_reader import plain_kpi_csv
 from integrations.kpi_sources.records import KpiBatch
 from storage.kpi import DIMENSIONS, MEASURES, KpiSpike
+from storage.kpi_copy import copy_csv_facts
 from storage.kpi_queries import data_through, grouped_sums, stored_granularity
 from storage.kpi_spikes import record_spikes
 from storage.kpi_write import replace_facts
@@ -47,6 +51,64 @@ def write_batches(
         summary.changed += replace_facts(connection, batch.rows, progress=progress)
         periods |= batch.periods
         slices |= batch.slices
+    return _summed(session, summary, periods, slices)
+
+
+def import_csv_files(
+    *,
+    session: Session,
+    paths: Sequence[Path],
+    timezone: str,
+    problems: RowProblems,
+    read: Callable[[Path], KpiBatch],
+) -> ImportSummary:
+    """Check and write KPI CSV files in the session's transaction, in order; raise BadRows.
+
+    On SQLite every file is read (`read`, row by row, adding bad rows to `problems`) before
+    anything is written, as the write lock is held from the first write. On PostgreSQL a
+    plainly clean file goes to the server as text and is checked and cast there
+    (storage.kpi_copy), a file at a time; any other file is read row by row. Every file is
+    checked even after a bad one, so all bad rows are reported, and then nothing is kept.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        batches = [read(path) for path in paths]
+        problems.check()
+        return write_batches(session=session, batches=batches)
+    summary = ImportSummary()
+    periods: set[object] = set()
+    slices: set[tuple[str, ...]] = set()
+    for path in paths:
+        plain = plain_kpi_csv(path, timezone=timezone)
+        copied = None
+        if plain is not None:
+            copied = copy_csv_facts(
+                connection,
+                body=plain.body,
+                columns=plain.reader.columns,
+                time_column=plain.reader.time_column,
+                periods=plain.reader.periods_of,
+            )
+        if copied is not None:
+            summary.rows += copied.rows
+            summary.changed += copied.changed
+            periods |= copied.periods
+            slices |= copied.slices
+            continue
+        batch = read(path)
+        if problems.total:  # nothing will be kept: only look for more bad rows
+            continue
+        summary.rows += len(batch.rows)
+        summary.changed += replace_facts(connection, batch.rows)
+        periods |= batch.periods
+        slices |= batch.slices
+    problems.check()
+    return _summed(session, summary, periods, slices)
+
+
+def _summed(
+    session: Session, summary: ImportSummary, periods: set[object], slices: set[tuple[str, ...]]
+) -> ImportSummary:
     summary.periods, summary.slices = len(periods), len(slices)
     # Every vendor in the data is a vendor: `/escalate … vendor:acme` works right after.
     vendor_at = DIMENSIONS.index("vendor")

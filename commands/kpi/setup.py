@@ -12,9 +12,8 @@ from commands.kpi.snapshot_cache import SnapshotCache
 
 
 def install(runtime: Any) -> None:
-    """Add the KPI config, registry, digest source and (when configured) the HTTP pull loop."""
-    config = KpiConfig.from_settings(runtime.settings)
-    runtime.kpi_config = config
+    """Add the KPI registry, digest source and (when configured) the HTTP pull loop."""
+    config: KpiConfig = runtime.kpi_config
     registry = load_registry(config.metrics_file)
     runtime.kpi_registry = registry
     runtime.kpi_snapshots = SnapshotCache(registry)

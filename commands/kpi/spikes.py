@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -36,18 +36,6 @@ class SpikeParams:
     history_days: int = 56
     drift_k: float = 0.5
     drift_h: float = 8.0
-
-
-def spike_params(settings: Any) -> SpikeParams:
-    """Return detector thresholds from settings."""
-    return SpikeParams(
-        z=settings.opsbot_spike_z,
-        min_change=settings.opsbot_spike_min_change,
-        min_volume=settings.opsbot_spike_min_volume,
-        weeks=settings.opsbot_spike_weeks,
-        drift_k=settings.opsbot_drift_k,
-        drift_h=settings.opsbot_drift_h,
-    )
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from sqlmodel import Session
 
 from commands.escalations.service import EscalationDesk
 from commands.escalations.views import escalation_message
-from commands.nudges.parsing import NudgePolicy, parse_policy
+from commands.nudges.config import NudgesConfig
+from commands.nudges.parsing import NudgePolicy
 from commands.nudges.service import Nudge, due_nudges, new_assignments
 from commands.nudges.views import nudge_message
 from integrations.slack_directory import SlackDirectory
@@ -140,13 +141,13 @@ class NudgeSender:
 
 def install_nudges(runtime: Any) -> NudgeSender:
     """Register the sender (context name `nudges`) and its sweep on the scheduler."""
-    settings = runtime.settings
+    config: NudgesConfig = runtime.nudges_config
     sender = NudgeSender(
         sessions=runtime.sessions,
         slack=runtime.slack,
         directory=runtime.directory,
-        policy=parse_policy(settings.opsbot_nudges),
-        timezone=settings.opsbot_timezone,
+        policy=config.policy,
+        timezone=config.timezone,
         clock=lambda: runtime.clock(),
         desk=runtime.escalations,
     )

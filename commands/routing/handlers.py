@@ -3,11 +3,15 @@ the suggestion buttons (open as initiative, dismiss)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from sqlmodel import Session
 
 from commands.initiatives.desk import PlanningDesk
 from commands.permissions import Actor, Permissions
@@ -74,59 +78,72 @@ async def handle_routing(
     await ack(**render_routing(analysis, shown, request=request, vendor=vendor))
 
 
-async def _clicked(
-    body: dict[str, Any], sessions: SessionFactory, permissions: Permissions
-) -> tuple[str, Actor]:
-    action = body["actions"][0]
-    channel = (body.get("channel") or {}).get("id")
-    actor = await permissions.actor(sessions, user_id=str(body["user"]["id"]), channel_id=channel)
-    return str(action.get("value") or ""), actor
+@dataclass(frozen=True)
+class SuggestionClick:
+    """A click on a routing suggestion's button: which one, by whom, when."""
+
+    ident: str  # the suggestion the button names; reloaded in the asker's scope
+    actor: Actor
+    now: datetime
+    desk: PlanningDesk
 
 
-async def handle_open_suggestion(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    sessions: SessionFactory,
-    permissions: Permissions,
-    planning_desk: PlanningDesk,
-    respond: AsyncRespond,
-    clock: Clock,
-) -> None:
+SuggestionDecision = Callable[[Session, SuggestionClick], dict[str, Any]]
+
+
+def suggestion_button(decide: SuggestionDecision) -> Callable[..., Awaitable[None]]:
+    """Return the Bolt listener that acks, runs `decide` in a unit of work, and answers."""
+
+    # Not functools.wraps: Bolt reads the listener's own signature to inject its arguments.
+    async def listener(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        sessions: SessionFactory,
+        permissions: Permissions,
+        planning_desk: PlanningDesk,
+        respond: AsyncRespond,
+        clock: Clock,
+    ) -> None:
+        await ack()
+        action = body["actions"][0]
+        channel = (body.get("channel") or {}).get("id")
+        actor = await permissions.actor(
+            sessions, user_id=str(body["user"]["id"]), channel_id=channel
+        )
+        click = SuggestionClick(
+            ident=str(action.get("value") or ""), actor=actor, now=clock(), desk=planning_desk
+        )
+        message = await in_worker(sessions, lambda session: decide(session, click))
+        await respond(**message, replace_original=False)
+
+    listener.__name__ = listener.__qualname__ = decide.__name__
+    listener.__doc__ = decide.__doc__
+    return listener
+
+
+@suggestion_button
+def handle_open_suggestion(session: Session, click: SuggestionClick) -> dict[str, Any]:
     """File a routing suggestion as an initiative, with its evidence."""
-    await ack()
-    ident, actor = await _clicked(body, sessions, permissions)
-    now = clock()
-    row, initiative = await in_worker(
-        sessions,
-        lambda session: open_as_initiative(
-            session=session,
-            desk=planning_desk,
-            ident=ident,
-            scope=actor.scope,
-            user_id=actor.user_id,
-            channel_id=actor.channel_id,
-            now=now,
-        ),
+    row, initiative = open_as_initiative(
+        session=session,
+        desk=click.desk,
+        ident=click.ident,
+        scope=click.actor.scope,
+        user_id=click.actor.user_id,
+        channel_id=click.actor.channel_id,
+        now=click.now,
     )
-    await respond(**render_opened(row, initiative), replace_original=False)
+    return render_opened(row, initiative)
 
 
-async def handle_dismiss_suggestion(
-    ack: AsyncAck,
-    body: dict[str, Any],
-    sessions: SessionFactory,
-    permissions: Permissions,
-    respond: AsyncRespond,
-    clock: Clock,
-) -> None:
+@suggestion_button
+def handle_dismiss_suggestion(session: Session, click: SuggestionClick) -> dict[str, Any]:
     """Dismiss a routing suggestion so later answers leave it out."""
-    await ack()
-    ident, actor = await _clicked(body, sessions, permissions)
-    now = clock()
-    row = await in_worker(
-        sessions,
-        lambda session: dismiss(
-            session=session, ident=ident, scope=actor.scope, user_id=actor.user_id, now=now
-        ),
+    row = dismiss(
+        session=session,
+        ident=click.ident,
+        scope=click.actor.scope,
+        user_id=click.actor.user_id,
+        now=click.now,
     )
-    await respond(**render_dismissed(row), replace_original=False)
+    return render_dismissed(row)

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from commands.periodic import RecurringWork
+from commands.routing.config import RoutingConfig
 from commands.routing.service import store_cases
 from integrations.case_sources.salesforce_pull import (
     CasePullError,
@@ -26,34 +27,6 @@ if TYPE_CHECKING:  # requests is imported when a pull runs: it costs every start
 
 log = logging.getLogger(__name__)
 PULL_JOB = "routing-pull"
-
-
-def salesforce_config(settings: Any) -> SalesforceConfig:
-    """Return the pull's configuration from the SALESFORCE_* settings."""
-
-    def secret(value: Any) -> str | None:
-        return None if value is None else str(value.get_secret_value())
-
-    return SalesforceConfig(
-        instance_url=settings.salesforce_instance_url,
-        username=settings.salesforce_username,
-        password=secret(settings.salesforce_password),
-        security_token=secret(settings.salesforce_security_token),
-        session_id=secret(settings.salesforce_session_id),
-        domain=settings.salesforce_domain,
-        api_version=settings.salesforce_api_version,
-        reason_field=settings.salesforce_reason_field,
-        channel_field=settings.salesforce_channel_field,
-        first_response_field=settings.salesforce_first_response_field,
-        vendor_field=settings.salesforce_vendor_field,
-        country_field=settings.salesforce_country_field,
-        language_field=settings.salesforce_language_field,
-    )
-
-
-def salesforce_configured(settings: Any) -> bool:
-    """Tell whether SALESFORCE_* name an instance or a login."""
-    return bool(settings.salesforce_instance_url or settings.salesforce_username)
 
 
 def pull_and_store(
@@ -95,16 +68,19 @@ class CasePullLoop:
 
     async def run_once(self) -> bool:
         """Pull once in a worker thread (simple-salesforce is synchronous); True on success."""
-        settings = self.runtime.settings
+        config: RoutingConfig = self.runtime.routing_config
+        salesforce = config.salesforce
+        if salesforce is None:
+            raise CasePullError("Service Cloud is not configured (SALESFORCE_*)")
         now: datetime = self.runtime.clock()
-        since = now - timedelta(days=settings.salesforce_pull_days)
+        since = now - timedelta(days=config.pull_days)
         jobs = self.runtime.metrics.jobs
 
         def work() -> int:
             with self._http_factory() as http:
                 return pull_and_store(
                     sessions=self.runtime.sessions,
-                    config=salesforce_config(settings),
+                    config=salesforce,
                     http=http,
                     since=since,
                     until=now,
@@ -127,5 +103,6 @@ class CasePullLoop:
 
     def recurring(self) -> RecurringWork:
         """Return the pull as a claimed job for the scheduler."""
-        minutes = self.runtime.settings.salesforce_pull_minutes
+        config: RoutingConfig = self.runtime.routing_config
+        minutes = config.pull_minutes
         return RecurringWork(PULL_JOB, self.step, every_seconds=minutes * 60.0)

@@ -35,6 +35,7 @@ class RuleSweep:
             desk=self.runtime.escalations,
             registry=self.runtime.kpi_registry,
             dedupe_days=self.config.dedupe_days,
+            now=self.runtime.clock(),
         )
 
     def check_rule(self, session: Session, rule: KpiRule) -> str | None:
@@ -45,6 +46,7 @@ class RuleSweep:
             desk=self.runtime.escalations,
             registry=self.runtime.kpi_registry,
             dedupe_days=self.config.dedupe_days,
+            now=self.runtime.clock(),
         )
 
     async def step(self, _now: datetime) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -12,7 +12,7 @@ from commands.escalations.service import EscalationDesk, file_escalation
 from commands.kpi.registry import KpiRegistry
 from commands.rules.parsing import ASSESSMENT_RULE_KPI, RULE_REMOVE_USAGE, RuleSpec
 from commands.slash_text import parse_row_id
-from commands.thresholds import breaches
+from commands.thresholds import Streak, breaches, claim_breach
 from commands.training.rule_check import open_pass_rate_item
 from commands.vendors.service import require_vendor
 from integrations.errors import NotFound
@@ -23,23 +23,18 @@ from storage.rules import (
     KpiRule,
     active_rules,
     add_rule,
-    claim_streak,
     deactivate_rule,
     get_rule,
 )
-from storage.types import utcnow
 
 RULE_REPORTER = "opsbot"
 
 
 @dataclass(frozen=True)
-class Breach:
+class Breach(Streak):
     """A rule that held for its number of days, up to the latest day with data."""
 
     rule: KpiRule
-    start: date
-    end: date
-    observed: float
 
 
 def create_rule(*, session: Session, spec: RuleSpec, user_id: str) -> KpiRule:
@@ -103,11 +98,17 @@ def evaluate_rules(
     desk: EscalationDesk,
     registry: KpiRegistry,
     dedupe_days: int,
+    now: datetime,
 ) -> list[str]:
     """Open one escalation per breaching rule and streak; return the escalations' keys."""
     opened = (
         evaluate_rule(
-            session=session, rule=rule, desk=desk, registry=registry, dedupe_days=dedupe_days
+            session=session,
+            rule=rule,
+            desk=desk,
+            registry=registry,
+            dedupe_days=dedupe_days,
+            now=now,
         )
         for rule in active_rules(session)
     )
@@ -121,23 +122,18 @@ def evaluate_rule(
     desk: EscalationDesk,
     registry: KpiRegistry,
     dedupe_days: int,
+    now: datetime,
 ) -> str | None:
-    """Open what a breach of `rule` calls for, once per streak; return its key, or None."""
+    """Open what a breach of `rule` calls for, once per streak; return its key, or None.
+
+    `now` is the runtime's clock: a pass-rate item is due a week from it.
+    """
     if rule.kpi == ASSESSMENT_RULE_KPI:  # assessments: an action item for the vendor
-        return open_pass_rate_item(
-            session=session, rule=rule, dedupe_days=dedupe_days, now=utcnow()
-        )
+        return open_pass_rate_item(session=session, rule=rule, dedupe_days=dedupe_days, now=now)
     breach = find_breach(session=session, rule=rule, registry=registry)
     if breach is None:
         return None
-    firing = claim_streak(
-        session,
-        rule_id=rule.id or 0,
-        start=breach.start,
-        end=breach.end,
-        observed=breach.observed,
-        dedupe_days=dedupe_days,
-    )
+    firing = claim_breach(session, rule=rule, streak=breach, dedupe_days=dedupe_days)
     if firing is None:
         return None
     escalation, _ = file_escalation(

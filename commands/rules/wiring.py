@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.rules.config import RulesConfig
 from commands.rules.jobs import RuleSweep
 
 
@@ -13,7 +12,7 @@ def install_rules(runtime: Any) -> RuleSweep:
 
     The sweep is put on the scheduler by bot/runtime.py when this process runs one.
     """
-    rules = RuleSweep(runtime, RulesConfig.from_settings(runtime.settings))
+    rules = RuleSweep(runtime, runtime.rules_config)
     runtime.rule_sweep = rules
     runtime.kpi_import_hooks.append(rules.check)
     runtime.recurring_work.append(rules.recurring())

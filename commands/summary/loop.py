@@ -27,7 +27,6 @@ from commands.summary.config import SummaryConfig
 from commands.summary.service import build_summary
 from commands.summary.views import render_summary
 from integrations.outbox import GiveUp, JobContext, OutboxWorker, RetryLater
-from integrations.slack_api import make_slack_client
 from storage.engine import off_loop, unit_of_work
 from storage.summary import FAILED, POSTED, TeamSummaryRun, finish_summary_run
 from storage.types import utcnow
@@ -157,14 +156,10 @@ class SummaryRunner:
 
 def install_summary(runtime: Any, desk: Any) -> SummaryRunner:
     """Register the summary runner and its outbox job; it ticks when the scheduler is on."""
-    settings = runtime.settings
-    config = SummaryConfig.from_settings(settings)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    config: SummaryConfig = runtime.summary_config
     # No automatic retries in the client: a 5xx after Slack stored the message must not post
     # it twice. The outbox retries, after looking for the post in the channel.
-    client = make_slack_client(
-        token=token, base_url=settings.slack_api_url, metrics=runtime.metrics, max_retries=0
-    )
+    client = runtime.slack_once
     runner = SummaryRunner(
         runtime=runtime,
         timezone=config.timezone,

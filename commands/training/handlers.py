@@ -14,12 +14,11 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import Session
 
-from commands.kpi.config import KpiConfig
 from commands.mrkdwn import clip, escape
 from commands.permissions import Permissions
 from commands.subcommands import Clock, SlashRequest, slash_request
-from commands.team_config import TeamConfig
 from commands.training import service
+from commands.training.config import TrainingConfig
 from commands.training.jobs import POST, REFRESH, TrainingJobs
 from commands.training.parsing import TrainingRequest, parse_training_text
 from commands.training.scores import assessment_detector, score_lines
@@ -48,8 +47,7 @@ async def handle_training(
     command: dict[str, Any],
     sessions: SessionFactory,
     permissions: Permissions,
-    team_config: TeamConfig,
-    kpi_config: KpiConfig,
+    training_config: TrainingConfig,
     directory: SlackDirectory,
     training_jobs: TrainingJobs,
     clock: Clock,
@@ -60,7 +58,7 @@ async def handle_training(
         sessions=sessions,
         permissions=permissions,
         clock=clock,
-        timezone=team_config.timezone,
+        timezone=training_config.timezone,
     )
     request = parse_training_text(asked.text, today=asked.today)
     if request.verb == "rollout":
@@ -74,7 +72,7 @@ async def handle_training(
     scope = asked.actor.scope
     if request.scores is not None:
         scores = request.scores
-        detector = assessment_detector(kpi_config.spikes)
+        detector = assessment_detector(training_config.spikes)
         start, end, lines = await in_worker(
             sessions,
             lambda session: score_lines(

@@ -17,6 +17,7 @@ from typing import Any
 from commands.kpi.pull import run_import_hooks
 from commands.periodic import RecurringWork
 from commands.training.assessment_files import validate_assessment_records
+from commands.training.config import TrainingConfig
 from commands.training.scores import import_rows
 from integrations.csv_rows import BadRows
 from integrations.kpi_sources.http_pull import KpiSourceError, fetch_rows, make_source_client
@@ -27,19 +28,13 @@ JOB = "assessment_pull"  # the metrics label
 PULL_JOB = "assessment-pull"  # the scheduler's job (and claim) id
 
 
-def assessment_pull_configured(settings: Any) -> bool:
-    """Tell whether an assessment export is configured."""
-    return bool(getattr(settings, "opsbot_assessment_source_url", None))
-
-
 async def pull_assessments_once(runtime: Any, *, transport: Any = None) -> tuple[int, int]:
     """Fetch every row, validate all, store them at once; return (stored, replaced)."""
-    settings = runtime.settings
-    url = str(settings.opsbot_assessment_source_url)
-    token = settings.opsbot_assessment_source_token
-    async with make_source_client(
-        token.get_secret_value() if token else None, transport=transport
-    ) as client:
+    config: TrainingConfig = runtime.training_config
+    url = config.assessment_source_url
+    if url is None:
+        raise KpiSourceError("no assessment source is configured (OPSBOT_ASSESSMENT_SOURCE_URL)")
+    async with make_source_client(config.assessment_source_token, transport=transport) as client:
         records = await fetch_rows(client, url, what="assessment source")
     rows = validate_assessment_records(records, source=url.split("?")[0])
     now = runtime.clock()
@@ -80,5 +75,6 @@ class AssessmentPullLoop:
 
     def recurring(self) -> RecurringWork:
         """Return the pull as a claimed job for the scheduler."""
-        minutes = self.runtime.settings.opsbot_assessment_pull_minutes
+        config: TrainingConfig = self.runtime.training_config
+        minutes = config.assessment_pull_minutes
         return RecurringWork(PULL_JOB, self.step, every_seconds=minutes * 60.0)

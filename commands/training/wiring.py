@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from commands.kpi.spikes import spike_params
 from commands.periodic import RecurringWork
+from commands.training.config import TrainingConfig
 from commands.training.digest import TrainingDigestSource
 from commands.training.jobs import TrainingJobs
-from commands.training.pull import AssessmentPullLoop, assessment_pull_configured
+from commands.training.pull import AssessmentPullLoop
 from commands.training.scores import assessment_detector
 
 NUDGE_JOB = "training-nudges"
@@ -32,7 +32,8 @@ def install_training(runtime: Any) -> TrainingJobs:
     )
     jobs.register()
     runtime.training_jobs = jobs
-    detector = assessment_detector(spike_params(runtime.settings))
+    config: TrainingConfig = runtime.training_config
+    detector = assessment_detector(config.spikes)
     runtime.digest_sources.append(TrainingDigestSource(detector))
 
     async def nudge(_now: datetime) -> None:
@@ -41,7 +42,7 @@ def install_training(runtime: Any) -> TrainingJobs:
 
     runtime.recurring_work.append(RecurringWork(NUDGE_JOB, nudge, NUDGE_SWEEP_SECONDS))
     runtime.assessment_pull = None
-    if assessment_pull_configured(runtime.settings):
+    if config.assessment_source_url is not None:
         pull = AssessmentPullLoop(runtime)
         runtime.assessment_pull = pull
         runtime.recurring_work.append(pull.recurring())

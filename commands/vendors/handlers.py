@@ -12,10 +12,10 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from sqlmodel import Session
 
-from commands.authz import AdminPolicy
 from commands.mrkdwn import clip, escape
+from commands.permissions import Actor, Permissions
 from commands.vendors import service
-from commands.vendors.parsing import ADMIN_VERBS, VENDOR_USAGE, VendorCommand, parse_vendor_command
+from commands.vendors.parsing import VendorCommand, parse_vendor_command
 from commands.vendors.views import (
     render_added,
     render_aliased,
@@ -29,19 +29,6 @@ from commands.vendors.views import (
 from integrations.errors import UsageError
 from integrations.slack_directory import SlackDirectory
 from storage.engine import SessionFactory, in_worker
-from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
-from storage.vendors import vendor_by_slug_or_name
-
-_ACTIONS = {
-    "add": "add vendors",
-    "rename": "rename vendors",
-    "alias": "add vendor aliases",
-    "bind": "bind channels to vendors",
-    "unbind": "unbind vendor channels",
-    "member": "map people to vendors",
-    "owner": "set vendor owners",
-}
-
 
 # The app's `rerun_command(command=, text=, user_id=, channel_id=, team_id=, user_name=)`: a
 # slash command run again through the front door; it returns the ack.
@@ -53,6 +40,7 @@ class VendorCall:
     """One `/opsbot vendor` command with what its verb may need."""
 
     request: VendorCommand
+    actor: Actor  # who asks; the service checks each change against the permissions matrix
     channel_id: str  # where the command was typed (`bind` without a channel binds it)
     sessions: SessionFactory
     directory: SlackDirectory
@@ -67,15 +55,17 @@ async def handle_vendor_command(
     command: dict[str, Any],
     *,
     sessions: SessionFactory,
-    admins: AdminPolicy,
+    permissions: Permissions,
     directory: SlackDirectory,
 ) -> None:
     """Answer `/opsbot vendor …` (changes admins only), forwarded by the help family."""
     # Drop the leading `vendor` word; the rest keeps its quotes for the parser.
     request = parse_vendor_command(re.sub(r"^\s*\S+", "", str(command.get("text") or ""), count=1))
-    if request.verb in ADMIN_VERBS:
-        await admins.require_admin(str(command["user_id"]), action=_ACTIONS[request.verb])
-    call = VendorCall(request, str(command.get("channel_id") or ""), sessions, directory)
+    channel_id = str(command.get("channel_id") or "")
+    actor = await permissions.actor(
+        sessions, user_id=str(command["user_id"]), channel_id=channel_id or None
+    )
+    call = VendorCall(request, actor, channel_id, sessions, directory)
     await ack(**await _VERBS[request.verb](call))
 
 
@@ -86,82 +76,92 @@ async def _list(call: VendorCall) -> dict[str, Any]:
 
 
 async def _add(call: VendorCall) -> dict[str, Any]:
-    r = call.request
+    r, actor = call.request, call.actor
     vendor = await call.run(
         lambda session: service.add_vendor(
-            session, slug=r.vendor, name=r.argument or None, timezone=r.timezone
+            session, actor=actor, slug=r.vendor, name=r.argument or None, timezone=r.timezone
         )
     )
     return render_added(vendor)
 
 
 async def _rename(call: VendorCall) -> dict[str, Any]:
-    r = call.request
-    rename = service.rename_vendor
-    vendor = await call.run(lambda session: rename(session, vendor_text=r.vendor, name=r.argument))
+    r, actor = call.request, call.actor
+    vendor = await call.run(
+        lambda session: service.rename_vendor(
+            session, actor=actor, vendor_text=r.vendor, name=r.argument
+        )
+    )
     return render_renamed(vendor)
 
 
 async def _alias(call: VendorCall) -> dict[str, Any]:
-    r = call.request
-    alias = service.add_alias
-    vendor = await call.run(lambda session: alias(session, vendor_text=r.vendor, alias=r.argument))
+    r, actor = call.request, call.actor
+    vendor = await call.run(
+        lambda session: service.add_alias(
+            session, actor=actor, vendor_text=r.vendor, alias=r.argument
+        )
+    )
     return render_aliased(vendor, r.argument)
 
 
+async def _check_first(call: VendorCall, change: str) -> None:
+    """Refuse, or name an unknown vendor, before a channel or person is looked up."""
+    r, actor = call.request, call.actor
+    await call.run(
+        lambda session: service.vendor_to_change(
+            session, actor=actor, change=change, vendor_text=r.vendor
+        )
+    )
+
+
 async def _bind(call: VendorCall) -> dict[str, Any]:
-    r = call.request
+    r, actor = call.request, call.actor
     channel_id = r.channel_id
     if channel_id is None and r.channel_name:
-        # An unknown vendor is named before the channel is looked up, as the usage reads.
-        await call.run(lambda session: service.require_vendor(session, r.vendor))
+        await _check_first(call, "bind")
         channel_id = await call.directory.find_channel(r.channel_name)
     target = channel_id or call.channel_id
-
-    def bind(session: Session) -> dict[str, Any]:
-        vendor = service.require_vendor(session, r.vendor)
-        if not target:
-            raise UsageError("Which channel?", usage="\n".join(VENDOR_USAGE))
-        previous = service.bind_channel(session, vendor=vendor, channel_id=target)
-        return render_bound(vendor, target, previous)
-
-    answer: dict[str, Any] = await call.run(bind)
-    return answer
+    vendor, previous = await call.run(
+        lambda session: service.bind_channel(
+            session, actor=actor, vendor_text=r.vendor, channel_id=target
+        )
+    )
+    return render_bound(vendor, target, previous)
 
 
 async def _unbind(call: VendorCall) -> dict[str, Any]:
-    r = call.request
+    r, actor = call.request, call.actor
     vendor, channel = await call.run(
-        lambda session: service.unbind_channel(session, vendor_text=r.vendor)
+        lambda session: service.unbind_channel(session, actor=actor, vendor_text=r.vendor)
     )
     return render_unbound(vendor, channel)
 
 
 async def _member(call: VendorCall) -> dict[str, Any]:
-    r = call.request
-    kind = MEMBER_TEAM if r.argument.startswith("T") else MEMBER_USER
-
-    def bind(session: Session) -> str:
-        vendor = service.require_vendor(session, r.vendor)
-        bind_member(session, vendor=vendor, kind=kind, slack_id=r.argument)
-        return vendor.name
-
-    name = escape(await call.run(bind))
-    who = f"<@{r.argument}>" if kind == MEMBER_USER else f"Team `{r.argument}`"
+    r, actor = call.request, call.actor
+    vendor = await call.run(
+        lambda session: service.add_member(
+            session, actor=actor, vendor_text=r.vendor, slack_id=r.argument
+        )
+    )
+    name = escape(vendor.name)
+    who = f"Team `{r.argument}`" if r.argument.startswith("T") else f"<@{r.argument}>"
     return render_note(
         f"{who} now belongs to vendor *{name}*: their App Home shows {name}'s data only."
     )
 
 
 async def _owner(call: VendorCall) -> dict[str, Any]:
-    r = call.request
+    r, actor = call.request, call.actor
     owner_id = r.argument or None
     if r.user_name:
-        # An unknown vendor is named before the person is looked up, as `bind` does.
-        await call.run(lambda session: service.require_vendor(session, r.vendor))
+        await _check_first(call, "owner")
         owner_id = await call.directory.find_user(r.user_name)
     vendor, previous = await call.run(
-        lambda session: service.set_owner(session, vendor_text=r.vendor, owner_id=owner_id)
+        lambda session: service.set_owner(
+            session, actor=actor, vendor_text=r.vendor, owner_id=owner_id
+        )
     )
     return render_owner(vendor, previous)
 
@@ -182,7 +182,7 @@ async def handle_add_and_continue(
     ack: AsyncAck,
     body: dict[str, Any],
     respond: AsyncRespond,
-    admins: AdminPolicy,
+    permissions: Permissions,
     sessions: SessionFactory,
     rerun_command: RerunCommand,
 ) -> None:
@@ -190,10 +190,14 @@ async def handle_add_and_continue(
     await ack()
     value = _button_value(body)
     user_id = str((body.get("user") or {}).get("id") or "")
-    await admins.require_admin(user_id, action="add vendors")
+    channel_id = str((body.get("channel") or {}).get("id") or "")
+    actor = await permissions.actor(sessions, user_id=user_id, channel_id=channel_id or None)
     slug, name = str(value.get("slug") or ""), str(value.get("name") or "")
     # Committed before the command runs again: it opens a session of its own.
-    await in_worker(sessions, lambda session: _add_unless_known(session, slug, name))
+    await in_worker(
+        sessions,
+        lambda session: service.add_unless_known(session, actor=actor, slug=slug, name=name),
+    )
     await respond(
         text=f"Vendor `{escape(slug)}` added. Carrying on with your command…",
         response_type="ephemeral",
@@ -206,7 +210,7 @@ async def handle_add_and_continue(
         command=command,
         text=text,
         user_id=user_id,
-        channel_id=str((body.get("channel") or {}).get("id") or ""),
+        channel_id=channel_id,
         team_id=str((body.get("team") or {}).get("id") or ""),
         user_name=str((body.get("user") or {}).get("username") or ""),
     )
@@ -223,8 +227,3 @@ def _button_value(body: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise UsageError("That button is broken; run the command again.") from None
     return value if isinstance(value, dict) else {}
-
-
-def _add_unless_known(session: Session, slug: str, name: str) -> None:
-    if vendor_by_slug_or_name(session, name) is None:
-        service.add_vendor(session, slug=slug, name=name if name.lower() != slug else None)

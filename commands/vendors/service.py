@@ -1,4 +1,8 @@
-"""The vendor registry: one way to name, find, add, rename, alias, bind, own vendors (no Slack)."""
+"""The vendor registry: one way to name, find, add, rename, alias, bind, own vendors (no Slack).
+
+Every change takes the actor and is checked here against the permissions matrix
+(`("vendors", "manage")`: admins only), whoever calls it.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,25 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session
 
 from commands.mrkdwn import escape, escape_clip
+from commands.permissions import Actor, require
+from commands.vendors.parsing import VENDOR_USAGE
 from integrations.errors import NotAllowed, UsageError
 from storage import vendors as store
+from storage.surfaces import MEMBER_TEAM, MEMBER_USER, bind_member
 from storage.vendors import Vendor
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ADD_HINT = '/opsbot vendor add SLUG ["Display name"] [tz:Area/City]'
+# What a refusal says each change is (the matrix has one verb, "manage", for them all).
+CHANGES = {
+    "add": "add vendors",
+    "rename": "rename vendors",
+    "alias": "add vendor aliases",
+    "bind": "bind channels to vendors",
+    "unbind": "unbind vendor channels",
+    "member": "map people to vendors",
+    "owner": "set vendor owners",
+}
 
 
 class UnknownVendor(UsageError):
@@ -84,10 +101,27 @@ def register_vendors(session: Session, slugs: Iterable[str]) -> list[Vendor]:
     ]
 
 
+def require_change(actor: Actor, change: str) -> None:
+    """Raise NotAllowed unless `actor` may make `change` (a key of CHANGES) to the registry."""
+    require(actor, "vendors", "manage", doing=CHANGES[change])
+
+
+def vendor_to_change(session: Session, *, actor: Actor, change: str, vendor_text: str) -> Vendor:
+    """Return the vendor a change names, once the actor may make it (before any look-up)."""
+    require_change(actor, change)
+    return require_vendor(session, vendor_text)
+
+
 def add_vendor(
-    session: Session, *, slug: str, name: str | None = None, timezone: str | None = None
+    session: Session,
+    *,
+    actor: Actor,
+    slug: str,
+    name: str | None = None,
+    timezone: str | None = None,
 ) -> Vendor:
     """Add a vendor; refuse a bad slug, a taken name or an unknown time zone."""
+    require_change(actor, "add")
     slug = slug.strip().lower()
     if not SLUG.match(slug):
         raise UsageError(
@@ -119,9 +153,16 @@ def check_zone(timezone: str | None) -> str | None:
     return timezone
 
 
-def rename_vendor(session: Session, *, vendor_text: str, name: str) -> Vendor:
+def add_unless_known(session: Session, *, actor: Actor, slug: str, name: str) -> None:
+    """Add the vendor a command named (the "Add vendor and carry on" button), unless known."""
+    require_change(actor, "add")
+    if store.vendor_by_slug_or_name(session, name) is None:
+        add_vendor(session, actor=actor, slug=slug, name=name if name.lower() != slug else None)
+
+
+def rename_vendor(session: Session, *, actor: Actor, vendor_text: str, name: str) -> Vendor:
     """Give the vendor a new display name; the old one stays as an alias."""
-    vendor = require_vendor(session, vendor_text)
+    vendor = vendor_to_change(session, actor=actor, change="rename", vendor_text=vendor_text)
     holder = store.vendor_by_slug_or_name(session, name)
     if holder is not None and holder.id != vendor.id:
         raise UsageError(f"`{escape_clip(name, 40)}` already names vendor `{holder.slug}`.")
@@ -130,13 +171,13 @@ def rename_vendor(session: Session, *, vendor_text: str, name: str) -> Vendor:
     session.add(vendor)
     session.flush()
     if old.lower() not in (vendor.slug.lower(), vendor.name.lower()):
-        add_alias(session, vendor_text=vendor.slug, alias=old)
+        add_alias(session, actor=actor, vendor_text=vendor.slug, alias=old)
     return vendor
 
 
-def add_alias(session: Session, *, vendor_text: str, alias: str) -> Vendor:
+def add_alias(session: Session, *, actor: Actor, vendor_text: str, alias: str) -> Vendor:
     """Let `alias` name the vendor from now on (refused when it names another one)."""
-    vendor = require_vendor(session, vendor_text)
+    vendor = vendor_to_change(session, actor=actor, change="alias", vendor_text=vendor_text)
     wanted = alias.strip()
     if not wanted:
         raise UsageError('Give the alias, e.g. `/opsbot vendor alias acme "Acme BPO"`.')
@@ -165,8 +206,13 @@ def adopt_name(session: Session, vendor: Vendor, name: str, timezone: str | None
     return "named"
 
 
-def bind_channel(session: Session, *, vendor: Vendor, channel_id: str) -> str | None:
-    """Bind the channel to the vendor; return the vendor's previous channel, if another."""
+def bind_channel(
+    session: Session, *, actor: Actor, vendor_text: str, channel_id: str
+) -> tuple[Vendor, str | None]:
+    """Bind the channel to the vendor; return it and its previous channel, if another."""
+    vendor = vendor_to_change(session, actor=actor, change="bind", vendor_text=vendor_text)
+    if not channel_id:
+        raise UsageError("Which channel?", usage="\n".join(VENDOR_USAGE))
     holder = store.vendor_for_channel(session, channel_id)
     if holder is not None and holder.id != vendor.id:
         raise NotAllowed(
@@ -177,12 +223,14 @@ def bind_channel(session: Session, *, vendor: Vendor, channel_id: str) -> str | 
     vendor.channel_id = channel_id
     session.add(vendor)
     session.flush()
-    return None if previous == channel_id else previous
+    return vendor, None if previous == channel_id else previous
 
 
-def unbind_channel(session: Session, *, vendor_text: str) -> tuple[Vendor, str | None]:
+def unbind_channel(
+    session: Session, *, actor: Actor, vendor_text: str
+) -> tuple[Vendor, str | None]:
     """Free the vendor's channel; return the vendor and the channel it had."""
-    vendor = require_vendor(session, vendor_text)
+    vendor = vendor_to_change(session, actor=actor, change="unbind", vendor_text=vendor_text)
     channel = vendor.channel_id
     vendor.channel_id = None
     session.add(vendor)
@@ -190,11 +238,19 @@ def unbind_channel(session: Session, *, vendor_text: str) -> tuple[Vendor, str |
     return vendor, channel
 
 
+def add_member(session: Session, *, actor: Actor, vendor_text: str, slack_id: str) -> Vendor:
+    """Map a person (`U…`) or a partner's Slack team (`T…`) to the vendor; return the vendor."""
+    vendor = vendor_to_change(session, actor=actor, change="member", vendor_text=vendor_text)
+    kind = MEMBER_TEAM if slack_id.startswith("T") else MEMBER_USER
+    bind_member(session, vendor=vendor, kind=kind, slack_id=slack_id)
+    return vendor
+
+
 def set_owner(
-    session: Session, *, vendor_text: str, owner_id: str | None
+    session: Session, *, actor: Actor, vendor_text: str, owner_id: str | None
 ) -> tuple[Vendor, str | None]:
     """Make `owner_id` the vendor's owner (None clears it); return the vendor and the old one."""
-    vendor = require_vendor(session, vendor_text)
+    vendor = vendor_to_change(session, actor=actor, change="owner", vendor_text=vendor_text)
     return vendor, store.set_owner(session, vendor, owner_id)
 
 

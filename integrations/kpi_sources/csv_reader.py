@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from integrations.csv_rows import RowProblems, read_csv_rows
-from integrations.kpi_sources.records import KpiBatch, RecordReader
+from integrations.kpi_sources.records import KpiBatch, KpiInputError, RecordReader
 
 
 def read_kpi_csv(
@@ -32,3 +33,36 @@ def read_kpi_csv(
     if problems is None:
         collected.check()
     return readers[0].batch if readers else KpiBatch(source=str(path))
+
+
+@dataclass
+class PlainCsv:
+    """A KPI CSV file split for the server-side fast path: its checked header, then its body."""
+
+    reader: RecordReader  # knows the columns and parses the time cells
+    body: bytes  # every line after the header, as the file has them
+
+
+def plain_kpi_csv(path: Path, *, timezone: str) -> PlainCsv | None:
+    """Split `path` into header and body when its header is plainly clean, else None.
+
+    Plainly clean: UTF-8, one unquoted line the reader accepts. Anything else (including a
+    file that cannot be read) is left to `read_kpi_csv`, which reports it.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    end = data.find(b"\n")
+    head = data[: end + 1] if end >= 0 else b""
+    try:
+        header = head.decode("utf-8-sig").removesuffix("\n").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
+    if not header or any(c in header for c in '"\r'):
+        return None
+    try:
+        reader = RecordReader(str(path), header.split(","), timezone=timezone)
+    except KpiInputError:
+        return None
+    return PlainCsv(reader=reader, body=data[end + 1 :])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from operator import itemgetter
@@ -177,6 +177,16 @@ class RecordReader:
         self.batch.rows.append(FactRow(granularity, start, day, dims, measures))  # type: ignore[arg-type]
         self.batch.periods.add((granularity, start))
         self.batch.slices.add(dims)
+
+    def periods_of(self, texts: Iterable[str]) -> dict[str, tuple[str, datetime, date]] | None:
+        """Return the period of each time cell text, or None when `add` would refuse one."""
+        found: dict[str, tuple[str, datetime, date]] = {}
+        for text in texts:
+            try:
+                found[text] = self._period({self.time_column: text}, 0)
+            except KpiInputError:
+                return None
+        return found
 
     def _period(self, record: Mapping[str, object], line: int) -> tuple[str, datetime, date]:
         raw = str(record.get(self.time_column) or "").strip()

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
+from bot.family_configs import kb_config
 from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kb.article_files import parse_article
-from commands.kb.config import KbConfig
 from commands.kb.importing import import_articles
 from commands.summary.service import build_summary
 from storage.engine import unit_of_work
@@ -233,8 +233,6 @@ async def test_review_days_setting_moves_the_cutoff(dispatch: Dispatch, clocked:
     seed(clocked, {"r.md": article_text(reviewed="2026-10-01")})
     assert "r.md" not in ok_body(await dispatch(slash_command_kb("stale all")))["text"]
     # The family's config is read from the settings once, when the runtime is built.
-    clocked.kb_config = KbConfig.from_settings(
-        clocked.settings.model_copy(update={"opsbot_kb_review_days": 30})
-    )
+    clocked.kb_config = kb_config(clocked.settings.model_copy(update={"opsbot_kb_review_days": 30}))
     assert "r.md" in ok_body(await dispatch(slash_command_kb("stale all")))["text"]
     assert date(2026, 10, 1) < NOW.date()

@@ -117,7 +117,7 @@ def year_of_data(engine: Engine, runtime: Runtime, local_slack: LocalSlack) -> R
         load_kpi_demo(
             session=session, end=YEAR_END, registry=load_registry(None), params=SpikeParams()
         )
-        load_escalation_demo(session, runtime.settings)
+        load_escalation_demo(session, runtime.escalation_config)
     runtime.clock = lambda: NOW
     local_slack.add_channel("C0ACME", "acme-idops")
     return runtime

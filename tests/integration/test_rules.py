@@ -35,6 +35,7 @@ async def import_and_evaluate(runtime: Runtime, path: Path) -> list[str]:
             desk=runtime.escalations,
             registry=runtime.kpi_registry,
             dedupe_days=7,
+            now=runtime.clock(),
         )
 
 

@@ -122,3 +122,18 @@ async def test_the_item_goes_to_the_vendors_owner_who_is_reminded(
     await service.send_reminders(due_morning)
     (dm,) = local_slack.calls_to("chat.postMessage")
     assert dm.args["channel"] == "U0MARIA" and "due today" in dm.args["text"]
+
+
+async def test_the_items_due_date_is_a_week_from_the_runtimes_clock(
+    dispatch: Any, runtime: Runtime, database_url: str, tmp_path: Path
+) -> None:
+    # Years from the machine's clock: only the runtime's clock can give this due date.
+    runtime.clock = lambda: datetime(2031, 3, 3, 12, 0, tzinfo=UTC)
+    await dispatch(sr.slash_command("/opsbot", "vendor add acme"))
+    first = results_file(tmp_path, "a.csv", (LAST - timedelta(days=7), 8), (LAST, 7))
+    code, output = run_import(database_url, first)
+    assert code == 0 and "rules opened" not in output, output
+    # A rule already breached opens its item when it is added.
+    assert "action #1" in (await add_rule(dispatch))["text"]
+    (item,) = table(runtime, ActionItem)
+    assert item.due == date(2031, 3, 10)
