@@ -23,6 +23,7 @@ from storage.migrate import upgrade_database
 from tests.fakes.jira_server import FakeJira
 from tests.support import moved_clock
 from tests.support.databases import BACKENDS, fresh_database, migrated_template
+from tests.support.demo_databases import DemoTemplates
 from tests.support.payload_scan import assert_sound_answer, assert_sound_calls
 from tests.support.servers import uvicorn_in_thread
 from tests.support.slack_requests import SIGNING_SECRET, to_bolt_request
@@ -82,6 +83,16 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, st
         yield {b: stack.enter_context(migrated_template(b, directory)) for b in BACKENDS}
 
 
+@pytest.fixture(scope="session")
+def demo_templates(
+    templates: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoTemplates]:
+    """Load each demo year a test asks for once per run (per worker), to copy per test."""
+    directory = tmp_path_factory.mktemp("demo-templates")
+    with ExitStack() as stack:
+        yield DemoTemplates(directory, templates, stack)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """Name the backend under test: SQLite always, PostgreSQL when TEST_DATABASE_URL is set."""
@@ -89,10 +100,16 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, templates: dict[str, str]) -> Iterator[str]:
+def migrated_database_url(backend: str, tmp_path: Path, templates: dict[str, str]) -> Iterator[str]:
     """Yield the URL of a migrated database of this test's own."""
     with fresh_database(backend, tmp_path, template=templates[backend]) as url:
         yield url
+
+
+@pytest.fixture
+def database_url(migrated_database_url: str) -> str:
+    """Return this test's database URL (a module whose tests start on demo data overrides it)."""
+    return migrated_database_url
 
 
 @pytest.fixture

@@ -8,25 +8,28 @@ must name both, the drift as a rate change, and say what it compared against.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 
 from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from commands.kpi.alerts import announce_spikes
 from commands.kpi.chart import SPIKE_LABEL, trend_figure
-from commands.kpi.demo_data import DemoSummary, load_kpi_demo
+from commands.kpi.demo_data import DemoSummary
 from commands.kpi.grammar import parse_kpi_text
 from commands.kpi.registry import load_registry
 from commands.kpi.service import snapshot_answer
 from commands.kpi.snapshot_cache import SnapshotCache
-from commands.kpi.spikes import SpikeParams
 from commands.scope import TEAM
 from storage.engine import session_factory, unit_of_work
 from storage.kpi_spikes import spikes_between
 from tests.conftest import Dispatch
+from tests.support.demo_databases import DemoTemplates
 from tests.support.slack_requests import block_action, slash_command
 from tests.unit.test_kpi_chart import xs
 
@@ -53,21 +56,35 @@ def _sentence(message: dict[str, Any]) -> str:
     return str(message["blocks"][0]["text"]["text"])
 
 
-def _demo_at_now(engine: Engine, runtime: Runtime) -> DemoSummary:
-    """Load the KPI demo data and set the runtime's clock to the day after it ends."""
-    with unit_of_work(session_factory(engine)) as session:
-        summary = load_kpi_demo(
-            session=session, end=LAST_DAY, registry=load_registry(None), params=SpikeParams()
-        )
+@pytest.fixture
+def demo_summary(
+    backend: str, tmp_path: Path, demo_templates: DemoTemplates
+) -> Iterator[tuple[str, DemoSummary]]:
+    """Copy the KPI demo ending LAST_DAY (loaded once per run); yield its URL and summary."""
+    with demo_templates.database(backend, tmp_path, end=LAST_DAY) as loaded:
+        yield loaded
+
+
+@pytest.fixture
+def database_url(demo_summary: tuple[str, DemoSummary]) -> str:
+    """Every test here starts on the KPI demo data."""
+    return demo_summary[0]
+
+
+def _demo_at_now(demo_summary: tuple[str, DemoSummary], runtime: Runtime) -> DemoSummary:
+    """Set the runtime's clock to the day after the demo data ends; return what it loaded."""
     # Today comes from the runtime's clock, not the machine's.
     runtime.clock = lambda: NOW
-    return summary
+    return demo_summary[1]
 
 
 async def test_why_on_the_demo_names_the_planted_spike_and_drift(
-    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+    demo_summary: tuple[str, DemoSummary],
+    runtime: Runtime,
+    dispatch: Dispatch,
+    local_slack: LocalSlack,
 ) -> None:
-    summary = _demo_at_now(engine, runtime)
+    summary = _demo_at_now(demo_summary, runtime)
     assert summary.spike_day == date(2026, 11, 27)
 
     spike = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0SPIKE")
@@ -102,9 +119,12 @@ async def test_why_on_the_demo_names_the_planted_spike_and_drift(
 
 
 async def test_why_button_gives_the_commands_answer(
-    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+    demo_summary: tuple[str, DemoSummary],
+    runtime: Runtime,
+    dispatch: Dispatch,
+    local_slack: LocalSlack,
 ) -> None:
-    _demo_at_now(engine, runtime)
+    _demo_at_now(demo_summary, runtime)
     snapshot = await dispatch(slash_command("/kpi", "2026-11-27", channel_id="C0OPS"))
     answer = json.loads(snapshot.body)
     why = next(
@@ -140,9 +160,12 @@ async def _alerts(runtime: Runtime, local_slack: LocalSlack) -> list[dict[str, A
 
 
 async def test_spike_alert_why_button_gives_the_commands_answer_for_its_day_and_slice(
-    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+    demo_summary: tuple[str, DemoSummary],
+    runtime: Runtime,
+    dispatch: Dispatch,
+    local_slack: LocalSlack,
 ) -> None:
-    _demo_at_now(engine, runtime)
+    _demo_at_now(demo_summary, runtime)
     alerts = await _alerts(runtime, local_slack)
     cases = (
         (
@@ -172,9 +195,12 @@ async def test_spike_alert_why_button_gives_the_commands_answer_for_its_day_and_
 
 
 async def test_open_escalation_carries_the_finding_into_the_form(
-    engine: Engine, runtime: Runtime, dispatch: Dispatch, local_slack: LocalSlack
+    demo_summary: tuple[str, DemoSummary],
+    runtime: Runtime,
+    dispatch: Dispatch,
+    local_slack: LocalSlack,
 ) -> None:
-    _demo_at_now(engine, runtime)
+    _demo_at_now(demo_summary, runtime)
     finding = await _why(dispatch, local_slack, "why manual_incoming 2026-11-27", "C0FIND")
     button = finding["blocks"][-1]["elements"][0]
     assert button["action_id"] == "escalation_from_finding"
@@ -199,7 +225,6 @@ async def test_chart_marks_the_days_the_spike_detector_flagged(
 ) -> None:
     registry = load_registry(None)
     with unit_of_work(session_factory(engine)) as session:
-        load_kpi_demo(session=session, end=LAST_DAY, registry=registry, params=SpikeParams())
         request = parse_kpi_text(
             "2026-11-01..2026-11-30 vendor:globex", today=NOW.date(), kpi_keys=registry.keys
         )

@@ -14,7 +14,7 @@ import logging
 import os
 import subprocess
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from slack_bolt.response import BoltResponse
-from sqlalchemy.engine import Engine
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -32,12 +31,8 @@ from bot.loop_lag import LoopLagMonitor
 from bot.offline.slack import LocalSlack
 from bot.runtime import Runtime
 from bot.server import create_http_app
-from commands.escalations.demo import load_escalation_demo
-from commands.kpi.demo_data import load_kpi_demo
-from commands.kpi.registry import load_registry
-from commands.kpi.spikes import SpikeParams
-from storage.engine import session_factory, unit_of_work
 from tests.conftest import Dispatch
+from tests.support.demo_databases import DemoTemplates
 from tests.support.moved_clock import opsbot_command
 from tests.support.servers import uvicorn_in_thread
 from tests.support.slack_requests import block_action, slash_command
@@ -111,13 +106,20 @@ TRIES = 3  # a shared machine can pause the whole process now and then: the quie
 
 
 @pytest.fixture
-def year_of_data(engine: Engine, runtime: Runtime, local_slack: LocalSlack) -> Runtime:
-    """Load `opsbot demo`'s year of KPIs and its escalations; pin the clock after them."""
-    with unit_of_work(session_factory(engine)) as session:
-        load_kpi_demo(
-            session=session, end=YEAR_END, registry=load_registry(None), params=SpikeParams()
-        )
-        load_escalation_demo(session, runtime.escalation_config)
+def database_url(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path, demo_templates: DemoTemplates
+) -> Iterator[str]:
+    """A year-of-data test's database starts as a copy of the demo, loaded once per run."""
+    if "year_of_data" not in request.fixturenames:
+        yield request.getfixturevalue("migrated_database_url")
+        return
+    with demo_templates.database(backend, tmp_path, end=YEAR_END, escalations=True) as (url, _):
+        yield url
+
+
+@pytest.fixture
+def year_of_data(runtime: Runtime, local_slack: LocalSlack) -> Runtime:
+    """On `opsbot demo`'s year of KPIs and its escalations, pin the clock after them."""
     runtime.clock = lambda: NOW
     local_slack.add_channel("C0ACME", "acme-idops")
     return runtime
